@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs everything Anole's demo and tests need on a fresh machine (Node 20, npm and Go given):
+# OpenSSH server and client, gdb, Debian's old Go (golang-1.19-go), dlv, and the npm packages.
+# Idempotent: each step is skipped when its result is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '[setup] %s\n' "$*" >&2; }
+die() { printf '[setup] error: %s\n' "$*" >&2; exit 1; }
+
+command -v node >/dev/null || die "node is not installed (Node >= 20.19 is needed)"
+command -v npm >/dev/null || die "npm is not installed"
+command -v go >/dev/null || die "go is not installed (a current Go toolchain is needed)"
+
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || die "not root and no sudo: install openssh-server openssh-client gdb golang-1.19-go yourself"
+  SUDO=(sudo)
+fi
+
+need_pkgs=()
+command -v sshd >/dev/null || [ -x /usr/sbin/sshd ] || need_pkgs+=(openssh-server)
+command -v ssh-keygen >/dev/null || need_pkgs+=(openssh-client)
+command -v gdb >/dev/null || need_pkgs+=(gdb)
+[ -x /usr/lib/go-1.19/bin/go ] || need_pkgs+=(golang-1.19-go)
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  command -v apt-get >/dev/null || die "apt-get not found; install ${need_pkgs[*]} by hand"
+  say "installing ${need_pkgs[*]} with apt-get"
+  "${SUDO[@]}" apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -q --no-install-recommends "${need_pkgs[@]}" >/dev/null
+fi
+# sshd refuses to start without its privilege-separation directory.
+[ -d /run/sshd ] || "${SUDO[@]}" mkdir -p /run/sshd
+
+GOBIN_DIR="$(go env GOPATH)/bin"
+if ! command -v dlv >/dev/null && [ ! -x "$GOBIN_DIR/dlv" ]; then
+  say "installing dlv with go install"
+  go install github.com/go-delve/delve/cmd/dlv@latest
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm packages (npm ci)"
+  npm ci --no-audit --no-fund >/dev/null 2>&1 || npm ci --no-audit --no-fund
+fi
+say "ready"

@@ -1,0 +1,44 @@
+// User-facing errors: one clear line and, where we know one, what to do about it.
+
+/** Stable codes so callers (CLI, extension, adapter) can react to a kind of failure. */
+export type AnoleErrorCode =
+  | 'BAD_INPUT'
+  | 'BAD_PROFILE'
+  | 'BAD_DUMP'
+  | 'SSH_CONFIG'
+  | 'SSH_CONNECT'
+  | 'SSH_AUTH'
+  | 'HOST_KEY_UNKNOWN'
+  | 'HOST_KEY_CHANGED'
+  | 'HOST_KEY_REVOKED'
+  | 'REMOTE_COMMAND'
+  | 'NOT_FOUND'
+  | 'PPROF'
+  | 'TIMEOUT'
+  | 'CANCELLED';
+
+/**
+ * An error meant for the user: `message` is one line that says what went wrong, `hint` (optional)
+ * says how to fix it. The CLI prints these without a stack trace; anything else is a bug.
+ */
+export class AnoleError extends Error {
+  constructor(
+    readonly code: AnoleErrorCode,
+    message: string,
+    readonly hint?: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'AnoleError';
+  }
+
+  /** The message and the hint as one line. */
+  get oneLine(): string {
+    return this.hint ? `${this.message} (${this.hint})` : this.message;
+  }
+}
+
+/** True for errors the user can act on (printed without a stack trace). */
+export function isAnoleError(e: unknown): e is AnoleError {
+  return e instanceof AnoleError;
+}

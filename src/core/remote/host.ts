@@ -1,0 +1,34 @@
+// The one interface for "a host I can run things on"; ssh2 implements it for real hosts.
+import type { Duplex } from 'node:stream';
+
+/** Result of a finished remote command. stdout/stderr are raw bytes (binary-safe). */
+export interface ExecResult {
+  code: number | null;
+  signal: string | null;
+  stdout: Buffer;
+  stderr: Buffer;
+}
+
+export interface ExecOptions {
+  /** Bytes written to the command's standard input, then closed. */
+  stdin?: Buffer | string;
+  /** Kill the command and reject with a TIMEOUT error after this many milliseconds. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Reject when stdout grows past this many bytes (default 64 MiB). */
+  maxBuffer?: number;
+}
+
+/** A host Anole can work on. Every command is argv, quoted by the implementation. */
+export interface RemoteHost {
+  /** A label for logs and errors, e.g. "user@host:22". Never contains secrets. */
+  readonly label: string;
+  /** Runs argv on the host (through its login shell, each argument quoted). */
+  exec(argv: readonly string[], opts?: ExecOptions): Promise<ExecResult>;
+  /** Reads `length` bytes at `offset` of a remote file (fewer at end of file). */
+  readRange(path: string, offset: number, length: number): Promise<Buffer>;
+  /** Opens a TCP stream to host:port as seen from the remote host (an SSH direct-tcpip tunnel). */
+  forward(host: string, port: number): Promise<Duplex>;
+  /** Closes the connection and everything opened through it. */
+  close(): Promise<void>;
+}
