@@ -16,6 +16,9 @@ class SummaryReporter extends Spec {
         process.exitCode = 1;
       }
       console.log(`${tier}: ${s.passes} passed, ${s.failures} failed, ${s.pending} skipped`);
+      if (process.env.ANOLE_STATS_FILE) {
+        require('node:fs').appendFileSync(process.env.ANOLE_STATS_FILE, `${tier} ${s.passes} ${s.failures} ${s.pending}\n`);
+      }
     });
   }
 }

@@ -1,0 +1,3 @@
+module anole.bench/dumpgen
+
+go 1.19

@@ -1,0 +1,3 @@
+module anole.dev/heapgen
+
+go 1.19

@@ -1,0 +1,179 @@
+// Benchmark: Anole's decode+top vs `go tool pprof -top` (and pprof-format's decoder) on a 2^18-stack heap profile.
+// Run: npx tsx bench/pprofBench.ts   (ANOLE_BENCH_DEPTH=14 for a quick run)
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { Profile as PfProfile } from 'pprof-format';
+import { decodeProfile, top } from '../src/core/pprof';
+
+/** Anole's time must be at most this fraction of go tool pprof's. */
+export const GOAL_RATIO = 0.05;
+
+/** What the benchmark measured; times in milliseconds, sizes in bytes. */
+export interface PprofBenchFigures {
+  depth: number;
+  samples: number;
+  gzBytes: number;
+  rawBytes: number;
+  /** go tool pprof -top: the first (warm-up) run, then the timed runs and their median. */
+  pprofFirstMs: number;
+  pprofRunsMs: number[];
+  pprofMedianMs: number;
+  /** Anole read+gunzip+decode+top by function, first run in this process. */
+  anoleColdMs: number;
+  anoleRunsMs: number[];
+  anoleMedianMs: number;
+  /** anoleMedianMs / pprofMedianMs, and whether it is within GOAL_RATIO. */
+  ratio: number;
+  coldRatio: number;
+  meetsGoal: boolean;
+  /** Decoding the raw (gunzipped) bytes only: Anole vs pprof-format. */
+  anoleDecodeMs: number;
+  anoleDecodeMBps: number;
+  pprofFormatDecodeMs: number;
+  pprofFormatDecodeMBps: number;
+  /** True if Anole's top rows agree with go tool pprof's (names and flat values). */
+  topAgrees: boolean;
+}
+
+function run(cmd: string, args: string[], cwd?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      cmd,
+      args,
+      { cwd, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, GOTOOLCHAIN: 'local', GOFLAGS: '-buildvcs=false' } },
+      (err, stdout, stderr) => (err ? reject(new Error(`${cmd} ${args.join(' ')}: ${stderr || err.message}`)) : resolve(stdout)),
+    );
+  });
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+async function timed<T>(fn: () => Promise<T> | T): Promise<[number, T]> {
+  const t0 = performance.now();
+  const v = await fn();
+  return [performance.now() - t0, v];
+}
+
+/** Parses the first rows of `go tool pprof -top -unit=B` into [name, flat]. */
+function pprofRows(text: string, n: number): [string, number][] {
+  const lines = text.split('\n');
+  const h = lines.findIndex((l) => /^\s*flat\s+flat%/.test(l));
+  return lines
+    .slice(h + 1, h + 1 + n)
+    .map((l) => /^\s*(-?\d+)B?\s+\S+%\s+\S+%\s+\S+\s+\S+%\s+(.*)$/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => [m[2].replace(/ \((partial-)?inline\)$/, ''), Number(m[1])]);
+}
+
+/** Builds the generator, writes the profile, times both tools and returns the figures. */
+export async function runPprofBench(opts: { depth?: number; log?: (line: string) => void } = {}): Promise<PprofBenchFigures> {
+  const depth = opts.depth ?? Number(process.env.ANOLE_BENCH_DEPTH ?? 18);
+  const log = opts.log ?? (() => undefined);
+  const dir = await mkdtemp(join(tmpdir(), 'anole-pprof-bench-'));
+  try {
+    const gen = join(__dirname, 'gen', 'heapgen');
+    const bin = join(dir, 'heapgen');
+    const file = join(dir, 'heap.pb.gz');
+    log(`building ${gen} and writing a heap profile with 2^${depth} stacks...`);
+    await run('go', ['build', '-o', bin, '.'], gen);
+    await run(bin, ['-out', file, '-depth', String(depth)]);
+    const gz = await readFile(file);
+    const raw = gunzipSync(gz);
+
+    log('timing go tool pprof -top (one warm-up run, then three)...');
+    const pprofArgs = ['tool', 'pprof', '-top', '-unit=B', file];
+    const [pprofFirstMs] = await timed(() => run('go', pprofArgs));
+    const pprofRunsMs: number[] = [];
+    let pprofText = '';
+    for (let i = 0; i < 3; i++) {
+      const [ms, out] = await timed(() => run('go', pprofArgs));
+      pprofRunsMs.push(ms);
+      pprofText = out;
+    }
+
+    log('timing Anole read + decode + top...');
+    const anole = async () => top(decodeProfile(await readFile(file)), { limit: 10 });
+    const [anoleColdMs, result] = await timed(anole);
+    const anoleRunsMs: number[] = [];
+    for (let i = 0; i < 7; i++) anoleRunsMs.push((await timed(anole))[0]);
+
+    log('timing raw decoding: Anole vs pprof-format...');
+    const decodeRuns: number[] = [];
+    let samples = 0;
+    for (let i = 0; i < 5; i++) {
+      const [ms, p] = await timed(() => decodeProfile(raw));
+      decodeRuns.push(ms);
+      samples = p.samples.count;
+    }
+    const pfRuns: number[] = [];
+    for (let i = 0; i < 2; i++) pfRuns.push((await timed(() => PfProfile.decode(raw)))[0]);
+
+    // go tool pprof drops small nodes (-nodefraction), so look its rows up among all of ours.
+    const theirs = pprofRows(pprofText, 5);
+    const all = new Map(top(decodeProfile(gz)).rows.map((r) => [r.function, r.flat]));
+    const topAgrees =
+      theirs.length > 0 && theirs[0][0] === result.rows[0]?.function && theirs.every(([name, flat]) => all.get(name) === flat);
+    const pprofMedianMs = median(pprofRunsMs);
+    const anoleMedianMs = median(anoleRunsMs);
+    const mb = raw.length / 1e6;
+    const anoleDecodeMs = median(decodeRuns);
+    const pprofFormatDecodeMs = median(pfRuns);
+    return {
+      depth,
+      samples,
+      gzBytes: gz.length,
+      rawBytes: raw.length,
+      pprofFirstMs,
+      pprofRunsMs,
+      pprofMedianMs,
+      anoleColdMs,
+      anoleRunsMs,
+      anoleMedianMs,
+      ratio: anoleMedianMs / pprofMedianMs,
+      coldRatio: anoleColdMs / pprofMedianMs,
+      meetsGoal: anoleMedianMs / pprofMedianMs <= GOAL_RATIO,
+      anoleDecodeMs,
+      anoleDecodeMBps: mb / (anoleDecodeMs / 1000),
+      pprofFormatDecodeMs,
+      pprofFormatDecodeMBps: mb / (pprofFormatDecodeMs / 1000),
+      topAgrees,
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The figures as a small text table. */
+export function formatPprofBench(f: PprofBenchFigures): string {
+  const ms = (x: number) => `${x.toFixed(1)} ms`;
+  const rows: [string, string][] = [
+    ['profile', `heap, 2^${f.depth} stacks: ${f.samples} samples, ${(f.gzBytes / 1e6).toFixed(2)} MB gz, ${(f.rawBytes / 1e6).toFixed(2)} MB raw`],
+    ['go tool pprof -top', `${ms(f.pprofMedianMs)} median of ${f.pprofRunsMs.length} (first run ${ms(f.pprofFirstMs)})`],
+    ['anole decode+top', `${ms(f.anoleMedianMs)} median of ${f.anoleRunsMs.length} (cold ${ms(f.anoleColdMs)})`],
+    ['ratio anole/pprof', `${f.ratio.toFixed(4)} (cold ${f.coldRatio.toFixed(4)}); goal <= ${GOAL_RATIO}: ${f.meetsGoal ? 'MET' : 'NOT MET'}`],
+    ['decode raw: anole', `${ms(f.anoleDecodeMs)} = ${f.anoleDecodeMBps.toFixed(0)} MB/s`],
+    ['decode raw: pprof-format', `${ms(f.pprofFormatDecodeMs)} = ${f.pprofFormatDecodeMBps.toFixed(1)} MB/s`],
+    ['top rows agree with pprof', f.topAgrees ? 'yes' : 'NO'],
+  ];
+  const w = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n');
+}
+
+if (require.main === module) {
+  runPprofBench({ log: (l) => console.error(l) })
+    .then((f) => {
+      console.log(formatPprofBench(f));
+      if (!f.meetsGoal || !f.topAgrees) process.exitCode = 1;
+    })
+    .catch((e: Error) => {
+      console.error(`pprof bench failed: ${e.message}`);
+      process.exitCode = 1;
+    });
+}

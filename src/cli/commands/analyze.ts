@@ -1,0 +1,109 @@
+// `anole top`, `anole locks` and `anole diff`: reports on profile files, text or --json.
+import { diff, lockSites, loadProfile, top as topReport, type Profile } from '../../core/pprof';
+import { AnoleError } from '../../core/errors';
+import { intOption, parse, positionals, printJson, usage, warn } from '../args';
+import { percent, table, value } from '../format';
+
+export const TOP_USAGE = `anole top PROFILE [--by function|line] [--limit N] [--sample-type T] [--cum] [--json]
+  The heaviest functions (or lines) of a pprof profile by flat value, as go tool pprof -top.`;
+export const LOCKS_USAGE = `anole locks PROFILE [--limit N] [--json]
+  Lock sites of a mutex or block profile: the user-code line where delay is charged (the Unlock
+  that made others wait, or where goroutines waited), sorted by delay.`;
+export const DIFF_USAGE = `anole diff BASE NEW [--by function|line] [--limit N] [--sample-type T] [--normalize] [--json]
+  What changed between two profiles of the same kind, biggest change first.`;
+
+function byOption(v: string | undefined): 'function' | 'line' {
+  if (v === undefined || v === 'function' || v === 'line') return v ?? 'function';
+  throw new AnoleError('BAD_INPUT', `--by must be 'function' or 'line', not '${v}'`);
+}
+
+async function load(file: string): Promise<Profile> {
+  const p = await loadProfile(file);
+  for (const w of p.warnings) warn(`${file}: ${w}`);
+  return p;
+}
+
+function where(file: string, line: number | null): string {
+  return line === null ? file : `${file}:${line}`;
+}
+
+export async function top(args: string[]): Promise<number> {
+  const { values, positionals: pos } = parse('top', args, {
+    by: { type: 'string' }, limit: { type: 'string' }, 'sample-type': { type: 'string' }, cum: { type: 'boolean' },
+  });
+  if (values.help) return usage(TOP_USAGE);
+  const [file] = positionals('top', pos, ['PROFILE']);
+  const by = byOption(values.by);
+  const limit = intOption('limit', values.limit);
+  const profile = await load(file);
+  const res = topReport(profile, { by, limit: limit ?? (values.json ? undefined : 20), sampleType: values['sample-type'], sort: values.cum ? 'cum' : 'flat' });
+  if (values.json) {
+    printJson(res.rows.map((r) => ({ function: r.function, file: r.file, line: by === 'line' ? r.line : null, flat: r.flat, cum: r.cum, flatPercent: r.flatPercent, cumPercent: r.cumPercent })));
+    return 0;
+  }
+  const u = res.sampleType.unit;
+  console.log(`${res.sampleType.type} (${u}), total ${value(res.total, u)}; showing ${res.rows.length} of ${res.totalRows} ${by === 'line' ? 'lines' : 'functions'}`);
+  console.log(table(
+    ['flat', 'flat%', 'cum', 'cum%', by === 'line' ? 'function  file:line' : 'function  file'],
+    res.rows.map((r) => [value(r.flat, u), percent(r.flatPercent), value(r.cum, u), percent(r.cumPercent), `${r.function}  ${where(r.file, r.line)}`]),
+    [true, true, true, true],
+  ));
+  return 0;
+}
+
+export async function locks(args: string[]): Promise<number> {
+  const { values, positionals: pos } = parse('locks', args, { limit: { type: 'string' } });
+  if (values.help) return usage(LOCKS_USAGE);
+  const [file] = positionals('locks', pos, ['PROFILE']);
+  const limit = intOption('limit', values.limit);
+  const profile = await load(file);
+  const res = lockSites(profile, { kind: guessLockKind(profile) });
+  const rows = limit ? res.rows.slice(0, limit) : res.rows;
+  if (res.empty && res.emptyReason) warn(res.emptyReason);
+  if (values.json) {
+    printJson(rows.map((r) => ({ function: r.function, file: r.file, line: r.line, delay: r.delay, contentions: r.contentions, percent: r.percent })));
+    return 0;
+  }
+  if (res.empty) return 0;
+  const u = res.delayType.unit;
+  console.log(`lock delay ${value(res.totalDelay, u)} over ${res.totalContentions} contentions`);
+  console.log(table(
+    ['delay', '%', 'contentions', 'function  file:line'],
+    rows.map((r) => [value(r.delay, u), percent(r.percent), r.contentions, `${r.function}  ${r.file}:${r.line}`]),
+    [true, true, true],
+  ));
+  return 0;
+}
+
+/** Mutex and block profiles look alike; Go names the period type "contentions" for both, so use the stacks. */
+function guessLockKind(p: Profile): 'mutex' | 'block' | undefined {
+  const names = p.functions.map((f) => f.name);
+  if (names.some((n) => n === 'sync.(*Mutex).Unlock' || n === 'sync.(*RWMutex).Unlock' || n === 'sync.(*RWMutex).RUnlock')) return 'mutex';
+  if (names.some((n) => n === 'runtime.chanrecv1' || n === 'runtime.selectgo' || n === 'sync.(*Mutex).Lock' || n === 'sync.(*WaitGroup).Wait')) return 'block';
+  return undefined;
+}
+
+export async function diffCmd(args: string[]): Promise<number> {
+  const { values, positionals: pos } = parse('diff', args, {
+    by: { type: 'string' }, limit: { type: 'string' }, 'sample-type': { type: 'string' }, normalize: { type: 'boolean' },
+  });
+  if (values.help) return usage(DIFF_USAGE);
+  const [baseFile, nextFile] = positionals('diff', pos, ['BASE', 'NEW']);
+  const by = byOption(values.by);
+  const limit = intOption('limit', values.limit);
+  const [base, next] = await Promise.all([load(baseFile), load(nextFile)]);
+  const res = diff(base, next, { by, limit: limit ?? (values.json ? undefined : 20), sampleType: values['sample-type'], normalize: values.normalize });
+  if (values.json) {
+    printJson(res.rows);
+    return 0;
+  }
+  const u = res.sampleType.unit;
+  console.log(`${res.sampleType.type} (${u}): base total ${value(res.baseTotal, u)}, new total ${value(res.nextTotal, u)}`);
+  const sign = (v: number) => (v > 0 ? '+' : '') + value(v, u);
+  console.log(table(
+    ['Δflat', 'base flat', 'new flat', 'Δcum', 'function  file'],
+    res.rows.map((r) => [sign(r.deltaFlat), value(r.baseFlat, u), value(r.nextFlat, u), sign(r.deltaCum), `${r.function}  ${where(r.file, r.line)}`]),
+    [true, true, true, true],
+  ));
+  return 0;
+}

@@ -1,0 +1,62 @@
+// `anole goroutines`: a goroutine dump (file, or live from a host) grouped by identical stacks.
+import * as fs from 'node:fs';
+import { AnoleError } from '../../core/errors';
+import { analyzeGoroutineDump, type GoroutineReport } from '../../core/goroutines';
+import { fetchCapture, resolveEndpoint } from '../../core/workflow/endpoint';
+import { intOption, interruptSignal, parse, positionals, printJson, usage, warn } from '../args';
+import { CliHosts } from '../connect';
+
+export const GOROUTINES_USAGE = `anole goroutines DUMPFILE [--limit N] [--json]
+anole goroutines HOST (--pid N | --url URL) [--limit N] [--json]
+  Groups goroutines with identical stacks: count, state, longest wait, stack. The dump is a
+  debug=2 text dump (or a panic/SIGQUIT traceback) in a file, or fetched live from the service's
+  pprof endpoint through an SSH tunnel.`;
+
+export async function goroutines(args: string[]): Promise<number> {
+  const { values, positionals: pos } = parse('goroutines', args, {
+    pid: { type: 'string' }, url: { type: 'string' }, limit: { type: 'string' },
+  });
+  if (values.help) return usage(GOROUTINES_USAGE);
+  const [source] = positionals('goroutines', pos, ['DUMPFILE or HOST']);
+  const pid = intOption('pid', values.pid);
+  const limit = intOption('limit', values.limit);
+  let text: Buffer;
+  if (pid === undefined && values.url === undefined) {
+    if (!fs.existsSync(source)) {
+      throw new AnoleError('NOT_FOUND', `no such file: ${source}`, 'to read a live process, give HOST with --pid N or --url URL');
+    }
+    text = fs.readFileSync(source);
+  } else {
+    const hosts = new CliHosts({ sshConfig: values['ssh-config'], trustHostKey: values['trust-host-key'], verbose: values.verbose });
+    try {
+      const signal = interruptSignal();
+      const host = await hosts.get(source);
+      const endpoint = await resolveEndpoint(host, { pid, url: values.url }, signal);
+      text = await fetchCapture(host, endpoint, { kind: 'goroutine', text: true }, { signal });
+    } finally {
+      await hosts.close();
+    }
+  }
+  const report = analyzeGoroutineDump(text);
+  for (const w of report.warnings) warn(w);
+  const groups = limit ? report.groups.slice(0, limit) : report.groups;
+  if (values.json) {
+    printJson({
+      total: report.total,
+      groups: groups.map((g) => ({ count: g.count, state: g.state, waitMinutes: g.waitMinutes, frames: g.frames.map((f) => ({ function: f.function, file: f.file, line: f.line })) })),
+    });
+    return 0;
+  }
+  printText(report, groups);
+  return 0;
+}
+
+function printText(report: GoroutineReport, groups: GoroutineReport['groups']): void {
+  console.log(`${report.total} goroutines in ${report.groups.length} groups (${report.format})${groups.length < report.groups.length ? `; showing ${groups.length}` : ''}`);
+  for (const g of groups) {
+    const wait = g.waitMinutes !== null ? `, up to ${g.waitMinutes} minutes` : '';
+    console.log(`\n${g.count} × [${g.state || 'unknown state'}${wait}]`);
+    for (const f of g.frames) console.log(`    ${f.function}\n        ${f.file}:${f.line}`);
+    if (g.createdBy) console.log(`    created by ${g.createdBy.function}\n        ${g.createdBy.file}:${g.createdBy.line}`);
+  }
+}

@@ -1,0 +1,41 @@
+// `anole ps HOST`: the Go processes on a host with version, listening sockets and pprof endpoint.
+import { listGoProcesses } from '../../core/discovery/processes';
+import { parse, positionals, printJson, usage, warn } from '../args';
+import { CliHosts } from '../connect';
+import { table } from '../format';
+
+export const PS_USAGE = `anole ps HOST [--json] [--ssh-config FILE]
+  Lists the Go processes on HOST (an ssh config alias or [user@]host[:port]): pid, executable,
+  command line, the Go version read from the binary, listening TCP sockets and the pprof endpoint.`;
+
+export async function ps(args: string[]): Promise<number> {
+  const { values, positionals: pos } = parse('ps', args, {});
+  if (values.help) return usage(PS_USAGE);
+  const [dest] = positionals('ps', pos, ['HOST']);
+  const hosts = new CliHosts({ sshConfig: values['ssh-config'], trustHostKey: values['trust-host-key'], verbose: values.verbose });
+  try {
+    const host = await hosts.get(dest);
+    const procs = await listGoProcesses(host, { onWarning: values.verbose ? warn : undefined });
+    if (values.json) {
+      printJson(procs.map((p) => ({ pid: p.pid, exe: p.exe, cmdline: p.cmdline, goVersion: p.goVersion, listen: p.listen, pprof: p.pprof })));
+      return 0;
+    }
+    if (procs.length === 0) {
+      console.log(`no Go processes visible to ${host.label} (processes of other users need root or the same user)`);
+      return 0;
+    }
+    console.log(table(
+      ['PID', 'GO', 'PPROF', 'LISTEN', 'COMMAND'],
+      procs.map((p) => [p.pid, p.goVersion, p.pprof ?? '-', p.listen.join(',') || '-', printable(p.cmdline.join(' ') || p.exe)]),
+      [true],
+    ));
+    return 0;
+  } finally {
+    await hosts.close();
+  }
+}
+
+/** Command lines may hold control characters: show them escaped, never raw. */
+export function printable(s: string): string {
+  return s.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}

@@ -1,0 +1,346 @@
+// Parses Go's debug=2 goroutine dump text (also panic and SIGQUIT tracebacks) into goroutines.
+import { parseHeaderAttrs, type HeaderInfo } from './header';
+import { LocationTable, type Location } from './locations';
+import { detectDumpFormat, dumpText, noGoroutines } from './sniff';
+import type { CreatedBy, Frame, Goroutine, ParsedDump } from './types';
+
+/** Options for {@link parseGoroutineDump}. */
+export interface ParseOptions {
+  /** Most warnings to list; the rest are counted in a last line. Default 50. */
+  maxWarnings?: number;
+}
+
+/**
+ * Parses a debug=2 goroutine dump: what /debug/pprof/goroutine?debug=2, runtime.Stack(buf, true),
+ * a panic or a SIGQUIT print. Text before the first "goroutine N [...]:" header and between
+ * goroutines is skipped; a dump cut off mid-goroutine yields that goroutine with `truncated: true`
+ * and a warning. Throws AnoleError('BAD_DUMP') when there is no goroutine at all, saying what the
+ * input is instead (empty, binary pprof, debug=1).
+ *
+ * Fast on big dumps: one pass over the text with no per-line regular expressions, and function
+ * and file names interned so equal names are one string (which also makes grouping cheap).
+ */
+export function parseGoroutineDump(input: string | Uint8Array, options: ParseOptions = {}): ParsedDump {
+  const text = dumpText(input);
+  const parser = new DumpParser(text, options.maxWarnings ?? 50);
+  parser.run();
+  if (parser.goroutines.length === 0) throw noGoroutines(detectDumpFormat(text));
+  return { goroutines: parser.goroutines, warnings: parser.warningList() };
+}
+
+const enum Mode {
+  /** Before the first header, or after a blank line: anything but a header is skipped. */
+  Outside,
+  /** Reading a goroutine's frames. */
+  Frames,
+  /** Reading "[originating from goroutine N]:" stacks (GODEBUG=tracebackancestors): skipped. */
+  Ancestors,
+}
+
+const enum Pending {
+  None,
+  /** A function line waiting for its "\tfile:line +0x.." line. */
+  Function,
+  /** A "created by ..." line waiting for its location line. */
+  CreatedBy,
+}
+
+const CH_TAB = 9;
+const CH_CR = 13;
+const CH_SPACE = 32;
+const CH_PLUS = 43;
+const CH_DOT = 46;
+const CH_0 = 48;
+const CH_9 = 57;
+const CH_COLON = 58;
+const CH_RBRACKET = 93;
+const CH_LPAREN = 40;
+const CH_RPAREN = 41;
+const CH_LBRACKET = 91;
+const CH_c = 99;
+const CH_g = 103;
+const CH_n = 110;
+
+const GOROUTINE = 'goroutine ';
+const CREATED_BY = 'created by ';
+const IN_GOROUTINE = ' in goroutine ';
+
+/** Where a frame with no location line is (a fresh object: frames are memoised on it). */
+function noLocation(): Location {
+  return { file: '', line: 0, pcOffset: null, ok: false, frame: null, creatorText: null, creator: null };
+}
+
+/** Unknown-state header info for a header cut off by the end of the dump. */
+const CUT_HEADER: HeaderInfo = parseHeaderAttrs('', 'unknown');
+
+class DumpParser {
+  readonly goroutines: Goroutine[] = [];
+  private readonly warnings: string[] = [];
+  private warningCount = 0;
+  private readonly names = new Map<string, string>();
+  private readonly headers = new Map<string, HeaderInfo>();
+  /**
+   * Frames (and creators) by their raw two lines of text. Most goroutines of a big dump share
+   * frames with the same arguments, so one lookup replaces parsing and allocating; frames are
+   * frozen because goroutines share them. Switched off if it rarely hits (arguments all differ).
+   */
+  private readonly locations: LocationTable;
+  private cur: Goroutine | null = null;
+  private mode = Mode.Outside;
+  private pending = Pending.None;
+  private pendStart = 0;
+  private pendEnd = 0;
+  private pendUnterminated = false;
+  /** Some line followed the current goroutine's header. */
+  private sawBody = false;
+
+  constructor(
+    private readonly text: string,
+    private readonly maxWarnings: number,
+  ) {
+    this.locations = new LocationTable(text, (s) => this.intern(s));
+  }
+
+  run(): void {
+    const text = this.text;
+    const n = text.length;
+    let pos = 0;
+    while (pos < n) {
+      let nl = text.indexOf('\n', pos);
+      let unterminated = false;
+      if (nl < 0) {
+        nl = n;
+        unterminated = true;
+      }
+      let end = nl;
+      if (end > pos && text.charCodeAt(end - 1) === CH_CR) {
+        end--;
+        unterminated = false;
+      }
+      this.line(pos, end, unterminated);
+      pos = nl + 1;
+    }
+    this.endGoroutine(true);
+  }
+
+  warningList(): string[] {
+    const more = this.warningCount - this.warnings.length;
+    return more > 0 ? [...this.warnings, `…and ${more} more warnings`] : this.warnings;
+  }
+
+  private warn(message: string): void {
+    this.warningCount++;
+    if (this.warnings.length < this.maxWarnings) this.warnings.push(message);
+  }
+
+  private intern(s: string): string {
+    const known = this.names.get(s);
+    if (known !== undefined) return known;
+    this.names.set(s, s);
+    return s;
+  }
+
+  /** Handles one line [ls, le) without its line ending; `unterminated`: the input ends without one. */
+  private line(ls: number, le: number, unterminated: boolean): void {
+    const text = this.text;
+    if (ls === le) {
+      this.endGoroutine(false);
+      this.mode = Mode.Outside;
+      return;
+    }
+    const c0 = text.charCodeAt(ls);
+    if (c0 === CH_g && text.startsWith(GOROUTINE, ls) && this.header(ls, le, unterminated)) return;
+    if (this.mode !== Mode.Frames) return;
+    this.sawBody = true;
+    if (c0 === CH_TAB || c0 === CH_SPACE) {
+      this.location(ls, le, unterminated);
+      return;
+    }
+    if (this.pending !== Pending.None) this.flushPending(false);
+    const g = this.cur!;
+    if (c0 === CH_DOT && text.startsWith('...', ls)) {
+      g.elided = true; // "...additional frames elided..." (Go < 1.21) or "...51 frames elided..."
+    } else if (c0 === CH_c && text.startsWith(CREATED_BY, ls)) {
+      this.setPending(Pending.CreatedBy, ls, le, unterminated);
+    } else if (c0 === CH_LBRACKET && text.startsWith('[originating from goroutine ', ls)) {
+      this.mode = Mode.Ancestors;
+    } else if (c0 === CH_n && text.startsWith('non-Go function at pc=', ls)) {
+      g.frames.push({ function: text.slice(ls, le), args: '', file: '', line: 0, pcOffset: null });
+    } else {
+      this.setPending(Pending.Function, ls, le, unterminated);
+    }
+  }
+
+  private setPending(kind: Pending, ls: number, le: number, unterminated: boolean): void {
+    this.pending = kind;
+    this.pendStart = ls;
+    this.pendEnd = le;
+    this.pendUnterminated = unterminated;
+  }
+
+  /** Starts a goroutine if [ls, le) is a header ("goroutine 7 [select]:"); false if it is not one. */
+  private header(ls: number, le: number, unterminated: boolean): boolean {
+    const text = this.text;
+    const digits = ls + GOROUTINE.length;
+    let i = digits;
+    let id = 0;
+    for (; i < le; i++) {
+      const c = text.charCodeAt(i);
+      if (c < CH_0 || c > CH_9) break;
+      id = id * 10 + (c - CH_0);
+    }
+    if (i === digits || (i < le && text.charCodeAt(i) !== CH_SPACE)) return false;
+    let info: HeaderInfo | undefined;
+    if (le - i >= 4 && text.charCodeAt(le - 1) === CH_COLON && text.charCodeAt(le - 2) === CH_RBRACKET) {
+      const rest = text.slice(i, le);
+      info = this.headers.get(rest);
+      if (info === undefined) {
+        const open = rest.indexOf(' [');
+        if (open < 0) return false;
+        info = parseHeaderAttrs(rest.slice(0, open), rest.slice(open + 2, rest.length - 2));
+        this.headers.set(rest, info);
+      }
+    } else if (unterminated) {
+      info = CUT_HEADER;
+    } else {
+      return false;
+    }
+    this.endGoroutine(false);
+    const g: Goroutine = {
+      id,
+      state: info.state,
+      waitMinutes: info.waitMinutes,
+      lockedToThread: info.lockedToThread,
+      leaked: info.leaked,
+      labels: info.labels,
+      extra: info.extra,
+      frames: [],
+      createdBy: null,
+      elided: false,
+      truncated: info === CUT_HEADER,
+    };
+    this.goroutines.push(g);
+    this.cur = g;
+    this.sawBody = false;
+    this.mode = Mode.Frames;
+    return true;
+  }
+
+  /** A "\tfile:line +0x1d [fp=.. sp=.. pc=..]" line: completes the pending frame or "created by". */
+  private location(ls: number, le: number, unterminated: boolean): void {
+    // Nothing to attach to: "\tgoroutine running on other thread; stack unavailable" and the like.
+    if (this.pending === Pending.None) return;
+    const text = this.text;
+    const g = this.cur!;
+    const isFrame = this.pending === Pending.Function;
+    const ps = this.pendStart;
+    const pe = this.pendEnd;
+    this.pending = Pending.None;
+    let fs = ls + 1;
+    while (fs < le && (text.charCodeAt(fs) === CH_TAB || text.charCodeAt(fs) === CH_SPACE)) fs++;
+    const loc = unterminated ? this.locations.parse(fs, le) : this.locations.get(fs, le);
+    if (unterminated && loc.pcOffset === null) {
+      g.truncated = true; // cut inside the line: the line number may be missing digits
+    } else if (!loc.ok) {
+      this.warn(`goroutine ${g.id}: cannot read file:line from "${text.slice(fs, le)}"`);
+    }
+
+    if (isFrame) {
+      g.frames.push(this.frame(ps, pe, loc));
+    } else {
+      const memo = loc.creatorText;
+      if (memo !== null && text.slice(ps, pe) === memo) {
+        g.createdBy = loc.creator;
+        return;
+      }
+      const creator = Object.freeze(this.creator(ps, pe, loc.file, loc.line));
+      g.createdBy = creator;
+      loc.creatorText = text.slice(ps, pe);
+      loc.creator = creator;
+    }
+  }
+
+  /**
+   * Builds a frame from the function line [ps, pe) ("main.(*T).m(0x1, {0x2, 0x3})") and its
+   * location. Goroutines parked in the same place print the same lines, so the frame built at
+   * this location last time is shared when name and arguments match, and its name otherwise.
+   */
+  private frame(ps: number, pe: number, loc: Location): Frame {
+    const text = this.text;
+    // Arguments never contain '(' but names may ("main.(*T).m"): the last '(' opens the list.
+    const open = text.charCodeAt(pe - 1) === CH_RPAREN ? text.lastIndexOf('(', pe - 2) : -1;
+    let name: string;
+    let args = '';
+    if (open < ps) {
+      name = text.slice(ps, pe);
+    } else {
+      name = text.slice(ps, open);
+      args = pe - open === 5 && text.charCodeAt(open + 1) === CH_DOT && text.charCodeAt(open + 2) === CH_DOT ? '...' : text.slice(open + 1, pe - 1);
+    }
+    const memo = loc.frame;
+    if (memo !== null && memo.function === name) {
+      if (memo.args === args) return memo;
+      name = memo.function;
+    } else {
+      name = this.intern(name);
+    }
+    const frame: Frame = Object.freeze({ function: name, args, file: loc.file, line: loc.line, pcOffset: loc.pcOffset });
+    loc.frame = frame;
+    return frame;
+  }
+
+  /** Reads "created by main.start in goroutine 1" at [ps, pe). */
+  private creator(ps: number, pe: number, file: string, line: number): CreatedBy {
+    const rest = this.text.slice(ps + CREATED_BY.length, pe);
+    const at = rest.lastIndexOf(IN_GOROUTINE);
+    const parent = at >= 0 ? rest.slice(at + IN_GOROUTINE.length) : '';
+    if (at >= 0 && /^\d+$/.test(parent)) {
+      return { function: this.intern(rest.slice(0, at)), file, line, goroutineId: Number(parent) };
+    }
+    return { function: this.intern(rest), file, line };
+  }
+
+  /** Settles a function or "created by" line that got no location line. */
+  private flushPending(atEnd: boolean): void {
+    const kind = this.pending;
+    this.pending = Pending.None;
+    const g = this.cur!;
+    const ps = this.pendStart;
+    const pe = this.pendEnd;
+    if (atEnd && (this.pendUnterminated || this.looksLikeName(ps, pe))) {
+      // The dump stops after (or inside) this line: the rest of the stack is missing.
+      g.truncated = true;
+      if (kind === Pending.CreatedBy && !this.pendUnterminated) g.createdBy = this.creator(ps, pe, '', 0);
+      return;
+    }
+    if (kind === Pending.CreatedBy) {
+      g.createdBy = this.creator(ps, pe, '', 0);
+    } else if (this.looksLikeName(ps, pe) && this.text.charCodeAt(pe - 1) === CH_RPAREN) {
+      this.warn(`goroutine ${g.id}: frame "${this.text.slice(ps, pe)}" has no file:line`);
+      g.frames.push(this.frame(ps, pe, noLocation()));
+    }
+    // Anything else is text that followed the dump without a blank line ("exit status 2"): skipped.
+  }
+
+  /** True if the line starts like a function name: a letter or '_', no whitespace before its first '('. */
+  private looksLikeName(ps: number, pe: number): boolean {
+    const text = this.text;
+    const c0 = text.charCodeAt(ps) | 0x20;
+    if (!((c0 >= 97 && c0 <= 122) || c0 === 0x7f)) return false;
+    for (let j = ps; j < pe; j++) {
+      const c = text.charCodeAt(j);
+      if (c === CH_LPAREN && j > ps) return true;
+      if (c === CH_SPACE || c === CH_TAB) return false;
+    }
+    return true;
+  }
+
+  private endGoroutine(atEnd: boolean): void {
+    const g = this.cur;
+    if (!g) return;
+    if (this.pending !== Pending.None) this.flushPending(atEnd);
+    if (atEnd && !this.sawBody) g.truncated = true;
+    if (g.truncated) this.warn(`the dump ends inside goroutine ${g.id}: its stack is incomplete`);
+    this.cur = null;
+  }
+}

@@ -1,0 +1,135 @@
+// Compares two profiles of the same kind: per-function or per-line deltas of flat and cum.
+import { AnoleError } from '../errors';
+import { aggregate } from './analyze';
+import { Profile } from './profile';
+import { SampleTypeChoice, selectSampleType } from './sampleType';
+import { TopRow, rowsOf } from './top';
+
+/** Options for {@link diff}. */
+export interface DiffOptions {
+  /** Group by function (default) or by function and line. */
+  by?: 'function' | 'line';
+  /** Sample type by name; default: the default of `next`, which `base` must also have. */
+  sampleType?: string;
+  /** Rank by the change of flat (default) or of cum. */
+  sort?: 'flat' | 'cum';
+  /** Scale base values by nextTotal / baseTotal before subtracting (compare shapes, not volumes). */
+  normalize?: boolean;
+  /** Keep only this many rows. */
+  limit?: number;
+}
+
+/** One row: values in base and next, their differences and relative changes (null when base is 0). */
+export interface DiffRow {
+  function: string;
+  file: string;
+  line: number | null;
+  baseFlat: number;
+  nextFlat: number;
+  deltaFlat: number;
+  flatChangePercent: number | null;
+  baseCum: number;
+  nextCum: number;
+  deltaCum: number;
+  cumChangePercent: number | null;
+}
+
+/** A diff report. */
+export interface DiffResult {
+  sampleType: SampleTypeChoice;
+  by: 'function' | 'line';
+  baseTotal: number;
+  nextTotal: number;
+  /** Rows before `limit`. */
+  totalRows: number;
+  rows: DiffRow[];
+}
+
+function change(base: number, next: number): number | null {
+  return base === 0 ? null : ((next - base) / Math.abs(base)) * 100;
+}
+
+function keyOf(r: TopRow): string {
+  return r.line === null ? r.function : `${r.function}\0${r.file}\0${r.line}`;
+}
+
+/** Picks the same sample type in both profiles, or explains why they cannot be compared. */
+function pairTypes(base: Profile, next: Profile, wanted?: string): [SampleTypeChoice, SampleTypeChoice] {
+  const n = selectSampleType(next, wanted);
+  const names = (p: Profile) => p.sampleTypes.map((t) => `${t.type}/${t.unit}`).join(', ');
+  const bi = base.sampleTypes.findIndex((t) => t.type === n.type);
+  if (bi < 0) {
+    throw new AnoleError(
+      'BAD_INPUT',
+      `cannot compare the profiles: the new one is measured in "${n.type}" but the base has only ${names(base)}`,
+      'compare two profiles of the same kind (e.g. two CPU profiles)',
+    );
+  }
+  const b = selectSampleType(base, bi);
+  if (b.unit !== n.unit) {
+    throw new AnoleError('BAD_INPUT', `cannot compare the profiles: "${n.type}" is in ${b.unit} in the base but in ${n.unit} in the new one`);
+  }
+  return [b, n];
+}
+
+/**
+ * Differences between a base and a new profile per function (or line), sorted by the size of
+ * the change in flat (or cum). Functions present in only one profile count as 0 in the other.
+ */
+export function diff(base: Profile, next: Profile, opts: DiffOptions = {}): DiffResult {
+  const by = opts.by ?? 'function';
+  const [bt, nt] = pairTypes(base, next, opts.sampleType);
+  const baseAgg = aggregate(base, by, { sampleIndex: bt.index });
+  const nextAgg = aggregate(next, by, { sampleIndex: nt.index });
+  const scale = opts.normalize && baseAgg.total !== 0 ? nextAgg.total / baseAgg.total : 1;
+  const rows = new Map<string, DiffRow>();
+  const row = (r: TopRow): DiffRow => {
+    const k = keyOf(r);
+    let d = rows.get(k);
+    if (!d) {
+      d = {
+        function: r.function,
+        file: r.file,
+        line: r.line,
+        baseFlat: 0,
+        nextFlat: 0,
+        deltaFlat: 0,
+        flatChangePercent: null,
+        baseCum: 0,
+        nextCum: 0,
+        deltaCum: 0,
+        cumChangePercent: null,
+      };
+      rows.set(k, d);
+    }
+    return d;
+  };
+  for (const r of rowsOf(baseAgg)) {
+    const d = row(r);
+    d.baseFlat = r.flat * scale;
+    d.baseCum = r.cum * scale;
+  }
+  for (const r of rowsOf(nextAgg)) {
+    const d = row(r);
+    d.nextFlat = r.flat;
+    d.nextCum = r.cum;
+  }
+  const all = [...rows.values()];
+  for (const d of all) {
+    d.deltaFlat = d.nextFlat - d.baseFlat;
+    d.deltaCum = d.nextCum - d.baseCum;
+    d.flatChangePercent = change(d.baseFlat, d.nextFlat);
+    d.cumChangePercent = change(d.baseCum, d.nextCum);
+  }
+  const cum = opts.sort === 'cum';
+  all.sort((a, b) => {
+    const x = cum ? Math.abs(b.deltaCum) - Math.abs(a.deltaCum) : Math.abs(b.deltaFlat) - Math.abs(a.deltaFlat);
+    if (x !== 0) return x;
+    const y = cum ? Math.abs(b.deltaFlat) - Math.abs(a.deltaFlat) : Math.abs(b.deltaCum) - Math.abs(a.deltaCum);
+    if (y !== 0) return y;
+    if (a.function !== b.function) return a.function < b.function ? -1 : 1;
+    return (a.line ?? 0) - (b.line ?? 0);
+  });
+  const limited = opts.limit !== undefined && opts.limit >= 0 ? all.slice(0, opts.limit) : all;
+  return { sampleType: nt, by, baseTotal: baseAgg.total * scale, nextTotal: nextAgg.total, totalRows: all.length, rows: limited };
+}

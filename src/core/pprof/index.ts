@@ -1,0 +1,21 @@
+// The pprof engine's public surface: decoder, model and analyses (no editor types).
+export * from './profile';
+export type { DecodeOptions } from './decode';
+export { decodeProfile } from './decode';
+export { loadProfile } from './load';
+export { DEFAULT_MAX_PROFILE_BYTES, isGzip, looksLikeText } from './container';
+export type { SampleTypeChoice } from './sampleType';
+export { selectSampleType } from './sampleType';
+export type { Aggregate, Granularity, SampleOptions } from './analyze';
+export { aggregate, percent } from './analyze';
+export type { FrameIndex, FunctionNode, LineNode, FileLineNode } from './frames';
+export { frameIndex } from './frames';
+export type { TopOptions, TopResult, TopRow } from './top';
+export { top } from './top';
+export type { FunctionHotspot, HotspotIndex, LineWeight } from './hotspots';
+export { buildHotspotIndex, matchProfileFile } from './hotspots';
+export type { LockSiteOptions, LockSiteReport, LockSiteRow, ProfileKind } from './locks';
+export { emptyProfileReason, lockSites } from './locks';
+export type { DiffOptions, DiffResult, DiffRow } from './diff';
+export { diff } from './diff';
+export { goPackageOf, isInternalFrame, isRuntimeFrame, isStdlibPackage, isSyncFrame, isSystemFrame } from './frameFilter';

@@ -1,0 +1,23 @@
+// Reads a profile file from disk and decodes it, with file-system errors turned into user-facing ones.
+import { readFile } from 'node:fs/promises';
+import { AnoleError } from '../errors';
+import { DecodeOptions, decodeProfile } from './decode';
+import { Profile } from './profile';
+
+/** Reads and decodes a pprof file; errors name the file. */
+export async function loadProfile(path: string, options: Omit<DecodeOptions, 'source'> = {}): Promise<Profile> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new AnoleError('NOT_FOUND', `no such profile file: ${path}`);
+    if (code === 'EISDIR') throw new AnoleError('BAD_INPUT', `${path} is a directory, not a profile file`);
+    if (code === 'EACCES' || code === 'EPERM') throw new AnoleError('BAD_INPUT', `cannot read ${path}: permission denied`);
+    if (code === 'ERR_FS_FILE_TOO_LARGE') {
+      throw new AnoleError('BAD_PROFILE', `${path} is too large to load`, 'capture a shorter profile');
+    }
+    throw new AnoleError('BAD_INPUT', `cannot read ${path}: ${(e as Error).message}`);
+  }
+  return decodeProfile(bytes, { ...options, source: path });
+}
