@@ -27,10 +27,11 @@ tier typecheck npx tsc --noEmit -p .
 tier build npm run --silent build
 tier unit npx mocha --config .mocharc.json 'test/unit/**/*.test.ts'
 tier integration npx mocha --config .mocharc.json --timeout 180000 'test/integration/**/*.test.ts'
+tier e2e bash -c 'bash scripts/setup-e2e.sh && npx mocha --config .mocharc.json --timeout 300000 "test/e2e/**/*.test.ts"'
 
 passed=0; fails=0; skipped=0
 while read -r _ p f s; do passed=$((passed + p)); fails=$((fails + f)); skipped=$((skipped + s)); done < "$stats"
-for want in unit integration; do
+for want in unit integration e2e; do
   grep -q "^$want " "$stats" || { echo "test: the $want tier reported no results"; failed+=("$want(no results)"); }
 done
 echo

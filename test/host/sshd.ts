@@ -205,7 +205,6 @@ export async function startSshd(opts: StartSshdOptions = {}): Promise<TestSshd> 
       'UsePAM no',
       'AllowTcpForwarding yes',
       'MaxStartups 100',
-      'MaxSessions 100',
       'LogLevel VERBOSE',
       `Subsystem sftp ${sftpServer ?? 'internal-sftp'}`,
       ...(opts.extraConfig ?? []),

@@ -82,6 +82,12 @@ describe('SSH connection, authentication and host keys (real sshd)', function ()
       assert.equal((await h.exec(['true'])).code, 0);
     });
 
+    it('does not count time spent waiting for the passphrase against ConnectTimeout', async () => {
+      const slowPerson = () => new Promise<string>((r) => setTimeout(() => r(sshd.passphrase), 2000));
+      const h = await connect(dest({ identityFiles: [sshd.encryptedClientKey], connectTimeoutMs: 1200 }), { passphrase: slowPerson });
+      assert.equal((await h.exec(['true'])).code, 0);
+    });
+
     it('fails with SSH_AUTH on a wrong passphrase, never echoing it', async () => {
       const secret = 'wrong-passphrase-s3cret';
       await assert.rejects(connect(dest({ identityFiles: [sshd.encryptedClientKey] }), { passphrase: () => secret }), (e: unknown) => {

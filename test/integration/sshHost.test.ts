@@ -100,6 +100,11 @@ describe('SshHost against a real sshd', function () {
       assert.equal(fs.existsSync(PWNED_MARKER), false);
     });
 
+    it('runs more concurrent commands than sshd allows sessions (MaxSessions 10) by queueing', async () => {
+      const results = await Promise.all(Array.from({ length: 25 }, (_, i) => host.exec(['sh', '-c', 'sleep 0.2; echo "$1"', 'anole', String(i)])));
+      assert.deepEqual(results.map((r) => r.stdout.toString()), Array.from({ length: 25 }, (_, i) => `${i}\n`));
+    });
+
     it('kills the command and rejects with TIMEOUT after timeoutMs', async () => {
       const started = Date.now();
       await assert.rejects(host.exec(['sleep', '31.5'], { timeoutMs: 300 }), isAnole('TIMEOUT', /sleep .*did not finish within 300 ms/));

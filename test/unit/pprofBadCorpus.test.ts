@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { isAnoleError } from '../../src/core/errors';
 import { Profile, buildHotspotIndex, decodeProfile, top } from '../../src/core/pprof';
 import { FIXTURES } from '../fixtures/profiles/fixtures';
@@ -67,6 +68,36 @@ describe('pprof decoder on the bad-input corpus', () => {
     const original = decodeProfile(readFileSync(join(FIXTURES, 'go1.26', 'cpu.pb.gz')));
     const firstValue = original.samples.values[0];
     assert.equal(t.total, top(original, { sampleType: 'samples' }).total + repeated * firstValue);
+  });
+
+  it('survives thousands of random mutations of a real profile (fuzz, fixed seed)', () => {
+    const raw = gunzipSync(readFileSync(join(FIXTURES, 'go1.26', 'block.pb.gz')));
+    let seed = 12345;
+    const rand = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    let errors = 0;
+    for (let round = 0; round < 3000; round++) {
+      let bytes = Uint8Array.from(raw);
+      const kind = round % 3;
+      if (kind === 0) for (let k = 0; k <= rand(4); k++) bytes[rand(bytes.length)] = rand(256);
+      else if (kind === 1) bytes = bytes.subarray(0, rand(bytes.length));
+      else {
+        const at = rand(bytes.length);
+        bytes = Uint8Array.from([...bytes.subarray(0, at), ...Array.from({ length: 1 + rand(8) }, () => rand(256)), ...bytes.subarray(at)]);
+      }
+      try {
+        const p = decodeProfile(bytes, { source: 'fuzz' });
+        for (let t = 0; t < p.sampleTypes.length; t++) top(p, { sampleIndex: t, by: 'line' });
+        buildHotspotIndex(p);
+      } catch (e) {
+        errors++;
+        assert.ok(isAnoleError(e), `round ${round}: ${(e as Error).stack}`);
+        assert.doesNotMatch(e.message, /could not be decoded/, `round ${round}`);
+      }
+    }
+    assert.ok(errors > 100, `${errors} mutations were refused`);
   });
 
   it('missing-functions: frames keep their lines under a placeholder name', () => {

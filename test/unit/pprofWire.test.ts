@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { AnoleError } from '../../src/core/errors';
-import { decodeProfile, sampleLocationIds, sampleValues } from '../../src/core/pprof';
+import { decodeProfile, looksLikeText, sampleLocationIds, sampleValues } from '../../src/core/pprof';
 import { WireError, WireReader } from '../../src/core/pprof/wire';
 import { ProtoWriter } from '../fixtures/profiles/protoWriter';
 import { SynthProfile, encodeProfile } from '../fixtures/profiles/synth';
@@ -122,6 +122,18 @@ describe('pprof decoder on synthetic profiles', () => {
     assert.deepEqual(sampleLocationIds(p, 0), [big, 7]);
   });
 
+  it('handles more locations than fit in 16 bits (multi-byte ids, wide stack arrays)', () => {
+    const n = 70_000;
+    const locations = Array.from({ length: n }, (_, i) => ({ id: i + 1, lines: [[1 + (i % 3), i + 1]] as [number, number][] }));
+    const p = decodeProfile(
+      encodeProfile({ ...base, locations, samples: [{ stack: [n, 200, 1], values: [1, 2] }, { stack: [65_537], values: [1, 3] }] }),
+    );
+    assert.ok(p.samples.stackLocs instanceof Uint32Array);
+    assert.deepEqual(sampleLocationIds(p, 0), [n, 200, 1]);
+    assert.deepEqual(sampleLocationIds(p, 1), [65_537]);
+    assert.equal(p.locations[p.samples.stackLocs[0]].lines[0].line, n);
+  });
+
   it('decodes labels only when asked, and never breaks on them', () => {
     const labelled: SynthProfile = {
       ...base,
@@ -147,5 +159,17 @@ describe('pprof decoder on synthetic profiles', () => {
       () => decodeProfile(gzipSync(encodeProfile(base)), { maxBytes: 64, source: 'big.pb.gz' }),
       (e: AnoleError) => e.code === 'BAD_PROFILE' && /big\.pb\.gz is too large/.test(e.message),
     );
+  });
+});
+
+describe('pprof container sniffing', () => {
+  it('calls text only what is valid UTF-8 without control bytes', () => {
+    const t = (s: string | number[]) => looksLikeText(typeof s === 'string' ? Buffer.from(s, 'utf8') : Uint8Array.from(s));
+    assert.equal(t('hello\tworld\r\n'), true);
+    assert.equal(t('<html><body>错误</body></html>'), true);
+    assert.equal(t([0x48, 0xff, 0xfe, 0xc7, 0xac]), false, 'high bytes that are not UTF-8');
+    assert.equal(t([0x0a, 0x04, 0x08, 0x01, 0x10, 0x02]), false, 'a protobuf');
+    const long = Buffer.from(`${'x'.repeat(4095)}é and more`, 'utf8');
+    assert.equal(looksLikeText(long), true, 'a character cut at the end of the window');
   });
 });

@@ -190,5 +190,19 @@ describe('ssh config resolution', () => {
       assert.equal(d.port, 2200);
       assert.equal(d.user, 'fromb');
     });
+
+    it('applies an Include inside a Host block only when that block matches, Host blocks included', async () => {
+      fs.writeFileSync(path.join(home, '.ssh', 'config'),
+        'Host sect\n  Include sect.inc\n  Port 2301\nHost work-*\n  Include work.inc\n  User fromwork\nHost *\n  User last\n');
+      fs.writeFileSync(path.join(home, '.ssh', 'sect.inc'), 'User fromsection\nPort 2300\n');
+      fs.writeFileSync(path.join(home, '.ssh', 'work.inc'), 'Port 2400\nHost work-a\n  HostName a.work.example.com\nHost *\n  IdentityFile ~/.ssh/work_key\n');
+      const opts = { homeDir: home, localUser: 'tester', env: {} };
+      const s = await resolveDestination('sect', opts);
+      assert.deepEqual([s.user, s.port], ['fromsection', 2300]);
+      const a = await resolveDestination('work-a', opts);
+      assert.deepEqual([a.hostName, a.port, a.user, a.identityFiles], ['a.work.example.com', 2400, 'fromwork', [`${home}/.ssh/work_key`]]);
+      const other = await resolveDestination('elsewhere', opts);
+      assert.deepEqual([other.port, other.user, other.identityFilesAreDefaults], [22, 'last', true]);
+    });
   });
 });

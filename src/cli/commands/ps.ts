@@ -26,7 +26,7 @@ export async function ps(args: string[]): Promise<number> {
     }
     console.log(table(
       ['PID', 'GO', 'PPROF', 'LISTEN', 'COMMAND'],
-      procs.map((p) => [p.pid, p.goVersion, p.pprof ?? '-', p.listen.join(',') || '-', printable(p.cmdline.join(' ') || p.exe)]),
+      procs.map((p) => [p.pid, p.goVersion, p.pprof ?? '-', p.listen.join(',') || '-', clip(printable(p.cmdline.join(' ') || p.exe), 120)]),
       [true],
     ));
     return 0;
@@ -38,4 +38,8 @@ export async function ps(args: string[]): Promise<number> {
 /** Command lines may hold control characters: show them escaped, never raw. */
 export function printable(s: string): string {
   return s.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+function clip(s: string, max: number): string {
+  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }

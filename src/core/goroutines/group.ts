@@ -66,8 +66,10 @@ export function isSystemFrame(frame: Pick<StackFrame, 'function' | 'file'>): boo
   const fn = frame.function;
   for (const prefix of SYSTEM_PACKAGE_PREFIXES) if (fn.startsWith(prefix)) return true;
   if (fn === 'panic') return true;
+  // A standard library function whose code is in the runtime's directory (GOROOT/src/runtime, or
+  // "runtime/" with -trimpath): time.Sleep, sync.runtime_Semacquire, ...
   const file = frame.file;
-  return file.startsWith('runtime/') || file.includes('/src/runtime/');
+  return (file.startsWith('runtime/') || file.includes('/src/runtime/')) && isStdlibFunction(fn);
 }
 
 /** True if the function is in the standard library ("net/http.(*conn).serve", "time.Sleep", "panic"). */

@@ -1,4 +1,5 @@
 // Turns dump input into text and tells apart debug=2, debug=1, binary pprof and non-dumps.
+import { isAscii } from 'node:buffer';
 import { AnoleError } from '../errors';
 
 /** What a goroutine dump input looks like. */
@@ -11,7 +12,9 @@ export function dumpText(input: string | Uint8Array): string {
   if (typeof input !== 'string') {
     const kind = binaryKind(input);
     if (kind) throw noGoroutines(kind);
-    input = Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString('utf8');
+    const buf = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+    // ASCII (nearly every dump) decodes the same either way, and latin1 skips UTF-8 validation.
+    input = buf.toString(isAscii(buf) ? 'latin1' : 'utf8');
   }
   return input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
 }
@@ -25,7 +28,7 @@ export function detectDumpFormat(input: string | Uint8Array): DumpFormat {
   }
   const head = input.slice(0, 1 << 16);
   if (head.trim() === '') return 'empty';
-  if (/^goroutine \d+ [^\n]*\[[^\n]*\]:\r?$/m.test(head)) return 'debug=2';
+  if (/^goroutine \d+ [^\n]*\[[^\n]*\]:[ \t]*\r?$/m.test(head)) return 'debug=2';
   if (/^goroutine profile: total \d+\r?$/m.test(head) || /^\d+ @( 0x[0-9a-f]+)+\r?$/m.test(head)) return 'debug=1';
   // eslint-disable-next-line no-control-regex
   if (/[\x00-\x08\x0e-\x1a\x1c-\x1f]/.test(head.slice(0, 512))) return 'binary';

@@ -1,26 +1,26 @@
 // Shapes of a parsed Go goroutine dump (debug=2 text or a panic/SIGQUIT traceback) and of its groups.
 
-/** One frame of a goroutine's stack, as the Go runtime prints it. */
+/** One frame of a goroutine's stack, as the Go runtime prints it. Shared between goroutines whose lines are equal. */
 export interface Frame {
   /** Function as printed: "main.(*T).m", "main.f[...]", "main.main.func1.2", "panic". */
-  function: string;
+  readonly function: string;
   /** Raw argument text between the parentheses: "0x1, {0x2, 0x3}", "..." when inlined, "" when none. */
-  args: string;
+  readonly args: string;
   /** Source file as printed (absolute, module-relative with -trimpath, or "" when the runtime gave none). */
-  file: string;
+  readonly file: string;
   /** 1-based source line; 0 when the runtime gave none or it could not be read. */
-  line: number;
+  readonly line: number;
   /** Offset of the PC in the function, e.g. "+0x1d"; null for inlined frames, which print none. */
-  pcOffset: string | null;
+  readonly pcOffset: string | null;
 }
 
-/** The `go` statement that started a goroutine ("created by X [in goroutine N]"). */
+/** The `go` statement that started a goroutine ("created by X [in goroutine N]"). Shared, frozen. */
 export interface CreatedBy {
-  function: string;
-  file: string;
-  line: number;
+  readonly function: string;
+  readonly file: string;
+  readonly line: number;
   /** The creating goroutine; Go ≥ 1.21 prints it, older Go does not. */
-  goroutineId?: number;
+  readonly goroutineId?: number;
 }
 
 /** One goroutine of a debug=2 dump. */

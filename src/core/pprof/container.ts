@@ -22,8 +22,19 @@ export function looksLikeText(bytes: Uint8Array): boolean {
     if (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0c && b !== 0x0d) return false;
     if (b === 0x7f) return false;
   }
-  return true;
+  // Text is valid UTF-8 (allowing a character cut at the end of the window).
+  let end = n;
+  if (n < bytes.length) while (end > n - 3 && end > 0 && (bytes[end - 1] & 0xc0) === 0x80) end--;
+  if (n < bytes.length && end > 0 && bytes[end - 1] >= 0xc0) end--;
+  try {
+    utf8.decode(bytes.subarray(0, end));
+    return true;
+  } catch {
+    return false;
+  }
 }
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 function firstLine(bytes: Uint8Array): string {
   const head = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, 400)).toString('utf8');

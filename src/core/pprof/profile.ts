@@ -58,13 +58,14 @@ export interface Label {
 
 /**
  * All samples in columnar form. The stack of sample `i` is
- * `stackLocs[stackStart[i] .. stackStart[i + 1])`: indexes into `Profile.locations`, leaf first.
+ * `stackLocs[stackStart[i] .. stackStart[i + 1])`: indexes into `Profile.locations`, leaf first
+ * (a Uint16Array when the profile has at most 65535 locations, else a Uint32Array).
  * Its values are `values[i * sampleTypes.length + t]`.
  */
 export interface SampleTable {
   count: number;
   stackStart: Uint32Array;
-  stackLocs: Uint32Array;
+  stackLocs: Uint32Array | Uint16Array;
   values: Float64Array;
   /** Per-sample labels, only when decoded with `{labels: true}`. */
   labels?: (Label[] | undefined)[];

@@ -24,8 +24,8 @@ export class SpanList {
   }
 }
 
-function grow(a: Uint32Array): Uint32Array {
-  const bigger = new Uint32Array(a.length * 2);
+function grow<T extends Uint32Array | Uint16Array>(a: T): T {
+  const bigger = new (a.constructor as new (n: number) => T)(a.length * 2);
   bigger.set(a);
   return bigger;
 }
@@ -53,7 +53,9 @@ export function decodeSamples(
   const values = new Float64Array(count * nt);
   // Every location id takes at least one byte, so their byte count bounds their number.
   const bound = locationIdBound;
-  let locs: Uint32Array = new Uint32Array(Math.max(16, bound <= EXACT_CAPACITY_LIMIT ? bound : bound >>> 2));
+  const cap = Math.max(16, bound <= EXACT_CAPACITY_LIMIT ? bound : bound >>> 2);
+  // Location indexes fit in 16 bits for most profiles: half the memory to write and to scan.
+  let locs: Uint32Array | Uint16Array = locations.length <= 0xffff ? new Uint16Array(cap) : new Uint32Array(cap);
   let n = 0;
   let badValueCounts = 0;
   let hasLabels = false;

@@ -25,7 +25,7 @@ export interface AuthSession {
   failure(serverMessage?: string): AnoleError;
 }
 
-/** Hooks so the caller can pause its timers while a person is being asked something. */
+/** Hooks so the caller can pause its timers while a person is asked something (or a key decrypted). */
 export interface AuthHooks {
   prompting?(active: boolean): void;
 }
@@ -89,12 +89,16 @@ export function createAuthSession(dest: ResolvedDestination, label: string, cb: 
           notes.push(`${name} is encrypted and no passphrase prompt is available`);
           return undefined;
         }
-        const passphrase = await ask(() => cb.passphrase!(file));
-        if (passphrase === undefined) {
+        // Asking and decrypting (bcrypt, slow on purpose) are local: both pause the caller's timers.
+        const result = await ask(async () => {
+          const passphrase = await cb.passphrase!(file);
+          return passphrase === undefined ? 'none' : decryptIdentity(id, passphrase);
+        });
+        if (result === 'none') {
           notes.push(`no passphrase given for ${name}`);
           return undefined;
         }
-        key = decryptIdentity(id, passphrase);
+        key = result;
         if (!key) {
           notes.push(`wrong passphrase for ${name}`);
           return undefined;
@@ -148,7 +152,7 @@ export function createAuthSession(dest: ResolvedDestination, label: string, cb: 
     get exhausted() { return exhausted; },
     note: (text) => { if (!notes.includes(text)) notes.push(text); },
     failure: (serverMessage) => {
-      if (agent && !agent.failure && agent.offered.length === 0) {
+      if (agent && !agent.failure && agent.offered.length === 0 && tried.includes('agent')) {
         tried.splice(tried.indexOf('agent'), 1);
         notes.push(dest.identitiesOnly ? 'the agent holds none of the IdentityFile keys' : 'the agent holds no keys');
       }

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { SSHConfig } from 'ssh-config';
 import { AnoleError } from '../errors';
-import { directiveValues, loadSshConfig } from './configFile';
+import { configForHost, directiveValues, loadSshConfig } from './configFile';
 import { parseDestination, parsePort, type ParsedDestination } from './destination';
 import { expandPath, expandTokens, type TokenValues } from './expand';
 
@@ -130,7 +130,7 @@ function resolveAgent(c: Computed, ctx: Ctx, tokens: TokenValues): string | unde
 
 function resolveOne(ctx: Ctx, spec: string, parsed: ParsedDestination, depth: number): ResolvedDestination {
   const host = parsed.host.toLowerCase();
-  const c: Computed = ctx.config.compute({ Host: host, User: parsed.user }, { ignoreCase: true, matchExec: false });
+  const c: Computed = configForHost(ctx.config, host).compute({ Host: host, User: parsed.user }, { ignoreCase: true, matchExec: false });
   const hostNameRaw = first(c, 'hostname');
   const hostName = hostNameRaw ? expandTokens(hostNameRaw, { h: host }, `HostName ${JSON.stringify(hostNameRaw)}`) : host;
   const user = parsed.user ?? first(c, 'user') ?? ctx.localUser;

@@ -1,7 +1,7 @@
 // Loads an OpenSSH client config file with the `ssh-config` parser and inlines its Include directives.
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { SSHConfig, type Line } from 'ssh-config';
+import { glob, SSHConfig, type Line, type Section } from 'ssh-config';
 import { AnoleError } from '../errors';
 import { expandTilde } from './expand';
 
@@ -96,12 +96,8 @@ async function inlineIncludes(lines: Line[], home: string, inSection: boolean, d
       if (!path.isAbsolute(pattern)) pattern = path.join(home, '.ssh', pattern);
       for (const file of await globPaths(pattern)) {
         const text = (await readConfigText(file, true)) ?? '';
-        const included = await inlineIncludes([...SSHConfig.parse(text)], home, inSection, depth + 1, file);
-        if (inSection && included.some(isSection)) {
-          throw new AnoleError('SSH_CONFIG', `ssh config: ${file} has Host/Match blocks and is included inside a Host/Match block of ${from}`,
-            'Anole does not support this nesting; include the file at the top level instead');
-        }
-        out.push(...included);
+        // Inside a Host/Match block the included lines (Host blocks too) stay nested; see configForHost.
+        out.push(...(await inlineIncludes([...SSHConfig.parse(text)], home, inSection, depth + 1, file)));
       }
     }
   }
@@ -110,7 +106,7 @@ async function inlineIncludes(lines: Line[], home: string, inSection: boolean, d
 
 /**
  * Reads and parses an ssh config file, inlining `Include` (globs, `~`, paths relative to
- * ~/.ssh as in OpenSSH). A missing file is an empty config unless `explicit` is set, then it
+ * ~/.ssh as in OpenSSH). Pass the result through configForHost before computing a host. A missing file is an empty config unless `explicit` is set, then it
  * is an SSH_CONFIG error. `Match exec` blocks are never evaluated (see resolveDestination).
  */
 export async function loadSshConfig(file: string, explicit: boolean, home: string): Promise<SSHConfig> {
@@ -118,4 +114,40 @@ export async function loadSshConfig(file: string, explicit: boolean, home: strin
   if (text === undefined) return new SSHConfig();
   const lines = await inlineIncludes([...SSHConfig.parse(text)], home, false, 0, file);
   return toConfig(lines);
+}
+
+function section(patterns: string, lines: Line[]): Section {
+  return { type: SSHConfig.DIRECTIVE, param: 'Host', separator: ' ', value: patterns, before: '', after: '\n', config: toConfig(lines) };
+}
+
+/**
+ * The config as seen for `host`. A Host block that pulled in Host blocks through Include is
+ * resolved here as OpenSSH does: when the block matches `host`, its own lines and the included
+ * blocks apply in place; otherwise none of it does. (The same inside a Match block is refused.)
+ */
+export function configForHost(config: SSHConfig, host: string): SSHConfig {
+  const out: Line[] = [];
+  for (const line of config) {
+    if (!isSection(line) || !('config' in line) || !line.config.some(isSection)) {
+      out.push(line);
+      continue;
+    }
+    if (!/^host$/i.test(line.param)) {
+      throw new AnoleError('SSH_CONFIG', 'ssh config: an Include inside a Match block brings in Host/Match blocks',
+        'Anole does not support this nesting; include the file at the top level instead');
+    }
+    if (!glob(directiveValues(line.value), host)) continue;
+    let pending: Line[] = [];
+    for (const sub of line.config) {
+      if (isSection(sub)) {
+        if (pending.length) out.push(section('*', pending));
+        pending = [];
+        out.push(sub);
+      } else {
+        pending.push(sub);
+      }
+    }
+    if (pending.length) out.push(section('*', pending));
+  }
+  return toConfig(out);
 }

@@ -23,9 +23,10 @@ export function openTcp(host: string, port: number): net.Socket {
 }
 
 /**
- * Runs the SSH handshake and authentication for `dest` over the stream `openSock` gives. ConnectTimeout bounds the
- * TCP connect plus key exchange, and then each authentication round trip (time spent waiting
- * for a person to type a passphrase does not count). Errors: SSH_CONNECT, TIMEOUT, SSH_AUTH,
+ * Runs the SSH handshake and authentication for `dest` over the stream `openSock` gives.
+ * ConnectTimeout bounds the TCP connect plus key exchange, then each authentication round trip
+ * (time spent waiting for a person to type a passphrase does not count; ssh2's readyTimeout
+ * would count it, so it is off). Errors: SSH_CONNECT, TIMEOUT, SSH_AUTH,
  * HOST_KEY_UNKNOWN/CHANGED/REVOKED, SSH_CONFIG.
  */
 export async function connectClient(dest: ResolvedDestination, openSock: () => Promise<Duplex> | Duplex, opts: ConnectOptions = {}): Promise<Client> {
@@ -95,7 +96,10 @@ export async function connectClient(dest: ResolvedDestination, openSock: () => P
       keepaliveInterval: dest.serverAliveIntervalMs,
       keepaliveCountMax: dest.serverAliveCountMax,
       hostVerifier: (key: Buffer, done: (ok: boolean) => void) => policy.verify(key, done),
-      authHandler: auth.handler,
+      authHandler: (left, partial, next) => {
+        arm(authTimeout); // one round trip at a time; paused while prompting
+        auth.handler(left, partial, next);
+      },
       algorithms: { serverHostKey: policy.algorithms as NonNullable<ConnectConfig['algorithms']>['serverHostKey'] },
     };
     try {

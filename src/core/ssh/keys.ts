@@ -76,13 +76,11 @@ export function decryptIdentity(id: IdentityFile, passphrase: string): ParsedKey
   return k instanceof Error || !k.isPrivateKey() ? undefined : k;
 }
 
+/** Agent identities arrive as parsed keys (OpenSSHAgent) or raw blobs/strings (other agents). */
 function asParsedKey(k: unknown): ParsedKey | undefined {
   if (k && typeof (k as ParsedKey).getPublicSSH === 'function') return k as ParsedKey;
-  const inner = (k as { pubKey?: unknown })?.pubKey;
-  if (inner === undefined) return undefined;
-  if (typeof inner === 'object' && inner !== null && 'pubKey' in inner) return asParsedKey((inner as { pubKey: unknown }).pubKey);
-  if (typeof inner === 'object' && inner !== null && !Buffer.isBuffer(inner)) return asParsedKey(inner);
-  const p = firstKey(utils.parseKey(inner as Buffer | string));
+  if (!Buffer.isBuffer(k) && typeof k !== 'string') return undefined;
+  const p = firstKey(utils.parseKey(k));
   return p instanceof Error ? undefined : p;
 }
 

@@ -17,6 +17,8 @@ export interface SshHostOptions extends ConnectOptions {
 }
 
 const CLOSE_GRACE_MS = 2_000;
+/** Concurrent exec channels per connection: sshd's MaxSessions defaults to 10 (SFTP counts too). */
+const MAX_EXEC_SESSIONS = 8;
 
 type Closable = { destroy(): unknown; resume?(): unknown };
 
@@ -33,6 +35,8 @@ export class SshHost implements RemoteHost {
   private readonly open = new Set<Closable>();
   private readonly running = new Set<RunningExec>();
   private readonly execContext: ExecContext;
+  private activeExecs = 0;
+  private readonly execQueue: (() => void)[] = [];
   private readonly closeListeners = new Set<(reason?: string) => void>();
   private sftpSession?: Promise<SFTPWrapper | undefined>;
   private closed = false;
@@ -103,9 +107,24 @@ export class SshHost implements RemoteHost {
   }
 
   /** Runs argv through the remote login shell, every argument quoted; binary-safe output. */
-  exec(argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
-    if (this.closing) return Promise.reject(this.lost());
-    return execOverSsh(this.execContext, argv, opts, this.running);
+  async exec(argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
+    this.ensureOpen();
+    // Queue beyond MAX_EXEC_SESSIONS instead of having sshd refuse the channel; timeoutMs starts when the command does.
+    if (this.activeExecs >= MAX_EXEC_SESSIONS) {
+      await new Promise<void>((resolve) => this.execQueue.push(resolve));
+    }
+    this.activeExecs++;
+    try {
+      this.ensureOpen();
+      return await execOverSsh(this.execContext, argv, opts, this.running);
+    } finally {
+      this.activeExecs--;
+      this.execQueue.shift()?.();
+    }
+  }
+
+  private ensureOpen(): void {
+    if (this.closed || this.closing) throw this.lost();
   }
 
   private getSftp(): Promise<SFTPWrapper | undefined> {
@@ -131,7 +150,7 @@ export class SshHost implements RemoteHost {
     if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) {
       throw new AnoleError('BAD_INPUT', `bad range ${offset}+${length} for ${path}`);
     }
-    if (this.closed) throw this.lost();
+    this.ensureOpen();
     const sftp = await this.getSftp();
     if (!sftp) return this.readRangeDd(path, offset, length);
     const call = <T>(fn: (cb: (err: Error | undefined | null, v: T) => void) => void): Promise<T> =>
@@ -174,7 +193,7 @@ export class SshHost implements RemoteHost {
 
   /** Opens a TCP stream to host:port as seen from the remote host (direct-tcpip), tracked until closed. */
   async forward(host: string, port: number): Promise<Duplex> {
-    if (this.closed) throw this.lost();
+    this.ensureOpen();
     const ch = await forwardOut(this.client, host, port, this.destination.connectTimeoutMs, this.label);
     return this.track(ch);
   }

@@ -1,0 +1,57 @@
+// `npm run bench`: every benchmark in one run, each printing Anole's figures next to a baseline
+// measured in the same run (go tool pprof, ...). Goals are reported, never asserted in unit tests.
+import { formatDebugBench, runDebugBench } from './debugBench';
+import { formatGoroutinesBench, runGoroutinesBench } from './goroutinesBench';
+import { formatPprofBench, runPprofBench } from './pprofBench';
+
+interface Bench {
+  name: string;
+  run(): Promise<{ text: string; ok: boolean }>;
+}
+
+const log = (line: string) => process.stderr.write(`  ${line}\n`);
+
+const BENCHES: Bench[] = [
+  {
+    name: 'pprof top vs go tool pprof -top (262k-stack heap profile)',
+    run: async () => {
+      const f = await runPprofBench({ log });
+      return { text: formatPprofBench(f), ok: f.meetsGoal && f.topAgrees };
+    },
+  },
+  {
+    name: 'goroutine dump: parse + group 100k goroutines (debug=2)',
+    run: async () => {
+      const f = await runGoroutinesBench({ log });
+      return { text: formatGoroutinesBench(f), ok: f.meetsGoal && f.totalsAgree };
+    },
+  },
+  {
+    name: 'debugger stall: dlv attach + all goroutines with stacks (10k goroutines)',
+    run: async () => {
+      const f = await runDebugBench({ log });
+      return { text: formatDebugBench(f), ok: f.meetsGoal };
+    },
+  },
+];
+
+async function main(): Promise<number> {
+  const only = process.argv.slice(2);
+  let failed = 0;
+  for (const b of BENCHES) {
+    if (only.length && !only.some((o) => b.name.includes(o))) continue;
+    console.log(`\n## ${b.name}`);
+    try {
+      const r = await b.run();
+      console.log(r.text);
+      if (!r.ok) failed++;
+    } catch (e) {
+      console.log(`FAILED: ${(e as Error).message}`);
+      failed++;
+    }
+  }
+  console.log(`\n(2-core machine; other load skews times: compare the ratios, and run twice before trusting a figure)`);
+  return failed ? 1 : 0;
+}
+
+main().then((code) => (process.exitCode = code));

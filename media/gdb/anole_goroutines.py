@@ -1,0 +1,512 @@
+# Anole's gdb commands for Go processes: every goroutine in one JSON blob, and one goroutine's
+# stack, variables and expressions, without needing the toolchain's runtime-gdb.py.
+#
+# Commands (each prints one line "ANOLE-JSON <json>"):
+#   anole-goroutines START COUNT DEPTH [FILE]
+#                                        goroutines of runtime.allgs[START:START+COUNT], each with
+#                                        its current, user and go-statement locations (frame-pointer
+#                                        walk of at most DEPTH frames over raw memory: fast); with
+#                                        FILE the JSON goes there and the line says where
+#   anole-stack GOID DEPTH               the goroutine's frames (gdb's DWARF unwinder)
+#   anole-vars GOID FRAME args|locals    a frame's variables
+#   anole-eval GOID FRAME EXPR           an expression in a frame, with its children
+# Layouts of runtime.g and friends are read from the binary's DWARF types, so Go 1.19 .. 1.26 work.
+import json
+import struct
+
+import gdb
+
+_STATUS = {0: 'idle', 1: 'runnable', 2: 'running', 3: 'syscall', 4: 'waiting', 5: 'moribund',
+           6: 'dead', 7: 'enqueue', 8: 'copystack', 9: 'preempted', 10: 'leaked', 11: 'dead'}
+_G_WAITING = 4
+_G_DEAD = (6, 11)  # _Gdead, _Gdeadextra (Go 1.26)
+# pc, sp, frame pointer and link register by gdb architecture (Go keeps frame pointers on both;
+# [fp] is the caller's fp, [fp+8] the return address). arm64 is untested so far.
+_REGS = {'i386:x86-64': ('rip', 'rsp', 'rbp', None), 'aarch64': ('pc', 'sp', 'x29', 'x30')}
+_G_SCAN = 0x1000
+_SYSTEM_PREFIXES = ('runtime.', 'runtime/', 'sync.', 'sync/', 'internal/')
+_MAX_CHILDREN = 100
+
+
+def _emit(obj):
+    gdb.write('ANOLE-JSON ' + json.dumps(obj, separators=(',', ':')) + '\n')
+
+
+def _lookup_type(name):
+    try:
+        return gdb.lookup_type(name)
+    except gdb.error:
+        return None
+
+
+def _offset(t, path):
+    """Byte offset of a dotted field path inside struct type t."""
+    off = 0
+    for part in path.split('.'):
+        t = t.strip_typedefs()
+        for f in t.fields():
+            if f.name == part:
+                off += f.bitpos // 8
+                t = f.type
+                break
+        else:
+            raise gdb.error('no field %s in %s' % (part, t))
+    return off
+
+
+class _Layout(object):
+    """Offsets into runtime.g read once from DWARF."""
+
+    def __init__(self):
+        g = _lookup_type('runtime.g')
+        if g is None:
+            raise gdb.error('runtime.g is not in the debug info (a Go binary built without DWARF?)')
+        self.g_size = g.sizeof
+        self.goid = _offset(g, 'goid')
+        self.status = _offset(g, 'atomicstatus')
+        self.waitreason = _offset(g, 'waitreason')
+        self.pc = _offset(g, 'sched.pc')
+        self.sp = _offset(g, 'sched.sp')
+        self.bp = _offset(g, 'sched.bp')
+        self.lr = _offset(g, 'sched.lr')
+        self.gopc = _offset(g, 'gopc')
+        self.m = _offset(g, 'm')
+        m = _lookup_type('runtime.m')
+        self.procid = _offset(m, 'procid') if m is not None else None
+        self.reasons = []
+        try:
+            arr = gdb.parse_and_eval("'runtime.waitReasonStrings'")
+            lo, hi = arr.type.strip_typedefs().range()
+            for i in range(lo, hi + 1):
+                self.reasons.append(_go_string(arr[i]))
+        except gdb.error:
+            self.reasons = []
+
+
+def _go_string(v):
+    n = int(v['len'])
+    if n <= 0:
+        return ''
+    ptr = int(v['str'])
+    return bytes(gdb.selected_inferior().read_memory(ptr, min(n, 4096))).decode('utf-8', 'replace')
+
+
+_layout = None
+_locations = {}
+
+
+def _get_layout():
+    global _layout
+    if _layout is None:
+        _layout = _Layout()
+    return _layout
+
+
+def _location(pc):
+    """(function, file, line, outer) of a pc, cached. `outer` lists the functions this code was
+    inlined into (innermost first) as (function, file); their call lines are not known here."""
+    loc = _locations.get(pc)
+    if loc is None:
+        fns = []
+        try:
+            b = gdb.block_for_pc(pc)
+            while b is not None:
+                if b.function is not None:
+                    sym = b.function
+                    fns.append((sym.name, sym.symtab.fullname() if sym.symtab is not None else ''))
+                b = b.superblock
+        except RuntimeError:
+            pass
+        fn = fns[0][0] if fns else (gdb.current_progspace().solib_name(pc) or '?')
+        sal = gdb.find_pc_line(pc)
+        f = sal.symtab.fullname() if sal.symtab is not None else ''
+        loc = (fn, f, sal.line or 0, fns[1:])
+        _locations[pc] = loc
+    return loc
+
+
+def _loc_json(pc):
+    fn, f, line, _ = _location(pc)
+    return {'function': fn, 'file': f, 'line': line, 'pc': pc}
+
+
+def _is_system(fn):
+    return fn.startswith(_SYSTEM_PREFIXES) or fn == '?'
+
+
+def _threads_by_lwp():
+    out = {}
+    for t in gdb.selected_inferior().threads():
+        out[t.ptid[1]] = t
+    return out
+
+
+def _regs():
+    """Register names (pc, sp, fp, lr) of the inferior's architecture."""
+    name = gdb.selected_inferior().architecture().name()
+    regs = _REGS.get(name)
+    if regs is None:
+        raise gdb.GdbError('anole: architecture %s is not supported' % name)
+    return regs
+
+
+def _thread_regs(thread):
+    """(pc, fp, thread num) of a stopped thread."""
+    prev = gdb.selected_thread()
+    try:
+        thread.switch()
+        f = gdb.newest_frame()
+        return int(f.pc()), int(f.read_register(_regs()[2])), thread.num
+    finally:
+        if prev is not None:
+            prev.switch()
+
+
+def _first_user_frame(mem, pc, bp, depth):
+    """The innermost frame outside the runtime, by a frame-pointer walk of at most depth frames.
+
+    Go on amd64 keeps frame pointers: [bp] is the caller's bp, [bp+8] the return address.
+    Return addresses point after the call, so the call's line is looked up at pc-1.
+    """
+    for i in range(depth):
+        fn, f, line, outer = _location(pc if i == 0 else pc - 1)
+        if not _is_system(fn):
+            return {'function': fn, 'file': f, 'line': line, 'pc': pc}
+        for ofn, ofile in outer:
+            # runtime code inlined into user code: the user function, line unknown (0)
+            if not _is_system(ofn):
+                return {'function': ofn, 'file': ofile, 'line': 0, 'pc': pc}
+        if fn == 'runtime.goexit' or not bp:
+            return None
+        try:
+            nbp, ret = struct.unpack('<QQ', bytes(mem(bp, 16)))
+        except gdb.MemoryError:
+            return None
+        if ret == 0 or nbp <= bp:
+            return None
+        pc, bp = ret, nbp
+    return None
+
+
+def _state(lay, status, reason):
+    status &= ~_G_SCAN
+    if status == _G_WAITING:
+        if 0 <= reason < len(lay.reasons) and lay.reasons[reason]:
+            return lay.reasons[reason]
+        return 'waiting'
+    return _STATUS.get(status, 'status %d' % status)
+
+
+def _allgs():
+    v = gdb.parse_and_eval("'runtime.allgs'")
+    return int(v['array']), int(v['len'])
+
+
+def _read_g(lay, mem, gp):
+    raw = bytes(mem(gp, lay.g_size))
+    u64 = lambda off: struct.unpack_from('<Q', raw, off)[0]
+    return {
+        'goid': u64(lay.goid),
+        'status': struct.unpack_from('<I', raw, lay.status)[0],
+        'reason': raw[lay.waitreason],
+        'pc': u64(lay.pc), 'sp': u64(lay.sp), 'bp': u64(lay.bp), 'lr': u64(lay.lr),
+        'gopc': u64(lay.gopc), 'm': u64(lay.m),
+    }
+
+
+def _running_thread(lay, mem, g, threads):
+    if not g['m'] or lay.procid is None:
+        return None
+    try:
+        lwp = struct.unpack('<Q', bytes(mem(g['m'] + lay.procid, 8)))[0]
+    except gdb.MemoryError:
+        return None
+    return threads.get(lwp)
+
+
+class _Goroutines(gdb.Command):
+    """anole-goroutines START COUNT DEPTH: one JSON page of goroutines."""
+
+    def __init__(self):
+        super(_Goroutines, self).__init__('anole-goroutines', gdb.COMMAND_DATA)
+
+    def invoke(self, arg, from_tty):
+        args = arg.split(None, 3)
+        start, count, depth = [int(x) for x in args[:3]]
+        out_file = args[3] if len(args) > 3 else None
+        lay = _get_layout()
+        inf = gdb.selected_inferior()
+        mem = inf.read_memory
+        array, n = _allgs()
+        threads = _threads_by_lwp()
+        out = []
+        end = min(n, start + count)
+        ptrs = struct.unpack('<%dQ' % (end - start), bytes(mem(array + 8 * start, 8 * (end - start)))) if end > start else ()
+        for gp in ptrs:
+            try:
+                g = _read_g(lay, mem, gp)
+            except gdb.MemoryError:
+                continue
+            if (g['status'] & ~_G_SCAN) in _G_DEAD:
+                continue
+            item = {'id': g['goid'], 'state': _state(lay, g['status'], g['reason'])}
+            pc, bp = g['pc'], g['bp']
+            if (g['status'] & ~_G_SCAN) == 2:
+                t = _running_thread(lay, mem, g, threads)
+                if t is not None:
+                    pc, bp, item['thread'] = _thread_regs(t)
+                    item['lwp'] = t.ptid[1]
+            if pc:
+                item['current'] = _loc_json(pc)
+                user = _first_user_frame(mem, pc, bp, depth)
+                if user is not None:
+                    item['user'] = user
+            if g['gopc']:
+                item['go'] = _loc_json(g['gopc'] - 1)
+            out.append(item)
+        page = {'goroutines': out, 'next': end if end < n else -1, 'total': n}
+        if out_file is None:
+            _emit(page)
+            return
+        # Big pages go through a file: MI would escape and stream megabytes slowly, and the
+        # target can run again while the file is read.
+        data = json.dumps(page, separators=(',', ':')).encode('utf-8')
+        with open(out_file, 'wb') as fh:
+            fh.write(data)
+        _emit({'file': out_file, 'bytes': len(data)})
+
+
+def _find_g(goid):
+    lay = _get_layout()
+    mem = gdb.selected_inferior().read_memory
+    array, n = _allgs()
+    ptrs = struct.unpack('<%dQ' % n, bytes(mem(array, 8 * n)))
+    for gp in ptrs:
+        raw = bytes(mem(gp + lay.goid, 8))
+        if struct.unpack('<Q', raw)[0] == goid:
+            g = _read_g(lay, mem, gp)
+            if (g['status'] & ~_G_SCAN) in _G_DEAD:
+                break
+            return lay, mem, g
+    raise gdb.GdbError('no goroutine %d' % goid)
+
+
+class _InGoroutine(object):
+    """Context in which gdb's newest frame is goroutine goid's innermost frame.
+
+    A running goroutine is its thread's. A parked one is shown by pointing a stopped thread's
+    rip/rsp/rbp at its saved context (as runtime-gdb.py's `goroutine` command does); they are
+    restored on exit, before this command returns: the target only resumes after that.
+    (gdb 13's `frame view` would not write registers, but its frames cannot be unwound.)
+    """
+
+    def __init__(self, goid):
+        lay, mem, g = _find_g(goid)
+        self.thread = None
+        self.saved = None
+        if (g['status'] & ~_G_SCAN) == 2:
+            self.thread = _running_thread(lay, mem, g, _threads_by_lwp())
+        self.g = g
+
+    def __enter__(self):
+        if self.thread is not None:
+            self.thread.switch()
+            return self
+        if not self.g['pc']:
+            raise gdb.GdbError('goroutine has no saved context')
+        self.names = [r for r in _regs() if r is not None]
+        gdb.selected_inferior().threads()[-1].switch()
+        f = gdb.newest_frame()
+        f.select()
+        self.saved = [int(f.read_register(r)) for r in self.names]
+        try:
+            self._set(self.names, [self.g['pc'], self.g['sp'], self.g['bp'], self.g['lr']][:len(self.names)])
+        except BaseException:
+            self._set(self.names, self.saved)
+            raise
+        return self
+
+    def newest(self):
+        return gdb.newest_frame()
+
+    @staticmethod
+    def _set(names, values):
+        gdb.newest_frame().select()
+        # the pc last: gdb re-reads the frame after each write
+        for name, value in reversed(list(zip(names, values))):
+            gdb.execute('set $%s = %d' % (name, value), to_string=True)
+
+    def __exit__(self, *exc):
+        if self.saved is not None:
+            self._set(self.names, self.saved)
+            self.saved = None
+        return False
+
+
+def _frames(first, depth):
+    out = []
+    f = first
+    while f is not None and len(out) < depth and f.pc():
+        out.append(f)
+        if f.name() == 'runtime.goexit':
+            break
+        try:
+            f = f.older()
+        except gdb.error:
+            break
+    return out
+
+
+class _Stack(gdb.Command):
+    """anole-stack GOID DEPTH: the goroutine's frames."""
+
+    def __init__(self):
+        super(_Stack, self).__init__('anole-stack', gdb.COMMAND_STACK)
+
+    def invoke(self, arg, from_tty):
+        goid, depth = [int(x) for x in arg.split()]
+        frames = []
+        with _InGoroutine(goid) as g:
+            for i, f in enumerate(_frames(g.newest(), depth)):
+                sal = f.find_sal()
+                fn = f.name() or _location(int(f.pc()))[0]
+                frames.append({'index': i, 'function': fn, 'pc': int(f.pc()),
+                               'file': sal.symtab.fullname() if sal.symtab is not None else '', 'line': sal.line or 0})
+        _emit({'frames': frames})
+
+
+def _render(v):
+    try:
+        s = v.format_string(max_elements=_MAX_CHILDREN, repeat_threshold=0)
+    except (gdb.error, gdb.MemoryError, TypeError) as e:
+        try:
+            s = str(v)
+        except (gdb.error, gdb.MemoryError):
+            s = '<unreadable: %s>' % e
+    return s if len(s) <= 4000 else s[:4000] + '...'
+
+
+def _type_name(v):
+    try:
+        return str(v.type)
+    except gdb.error:
+        return '?'
+
+
+def _has_children(v):
+    t = v.type.strip_typedefs()
+    return t.code in (gdb.TYPE_CODE_STRUCT, gdb.TYPE_CODE_ARRAY, gdb.TYPE_CODE_PTR, gdb.TYPE_CODE_UNION)
+
+
+def _in_register(v):
+    try:
+        return v.address is None and not v.is_optimized_out and v.type.strip_typedefs().code != gdb.TYPE_CODE_FUNC
+    except gdb.error:
+        return False
+
+
+def _var(name, v, expr, trust_registers=True):
+    if not trust_registers and _in_register(v):
+        # Go has no callee-saved registers: only the innermost frame of a running goroutine
+        # has its registers; elsewhere gdb would show another function's leftovers.
+        return {'name': name, 'type': _type_name(v), 'value': '<not available: held in a register>'}
+    item = {'name': name, 'type': _type_name(v), 'value': _render(v)}
+    try:
+        if _has_children(v) and not (v.type.strip_typedefs().code == gdb.TYPE_CODE_PTR and int(v) == 0):
+            item['ref'] = expr
+    except (gdb.error, gdb.MemoryError):
+        pass
+    return item
+
+
+def _children(v, expr):
+    t = v.type.strip_typedefs()
+    out = []
+    if t.code == gdb.TYPE_CODE_PTR:
+        if int(v) == 0:
+            return out
+        return [_var('*', v.dereference(), '(*(%s))' % expr)]
+    if t.code == gdb.TYPE_CODE_ARRAY:
+        lo, hi = t.range()
+        for i in range(lo, min(hi, lo + _MAX_CHILDREN - 1) + 1):
+            out.append(_var('[%d]' % i, v[i], '(%s)[%d]' % (expr, i)))
+        return out
+    if t.code in (gdb.TYPE_CODE_STRUCT, gdb.TYPE_CODE_UNION):
+        fields = [f.name for f in t.fields() if f.name]
+        # a Go slice: show its elements
+        if fields[:3] == ['array', 'len', 'cap'] and v['array'].type.strip_typedefs().code == gdb.TYPE_CODE_PTR:
+            n = min(int(v['len']), _MAX_CHILDREN)
+            for i in range(n):
+                out.append(_var('[%d]' % i, v['array'][i], '(%s).array[%d]' % (expr, i)))
+            return out
+        for name in fields:
+            out.append(_var(name, v[name], '(%s).%s' % (expr, name)))
+    return out
+
+
+def _select_frame(g, index):
+    f = g.newest()
+    for _ in range(index):
+        nf = f.older()
+        if nf is None:
+            raise gdb.GdbError('no frame %d' % index)
+        f = nf
+    f.select()
+    return f
+
+
+class _Vars(gdb.Command):
+    """anole-vars GOID FRAME args|locals: a frame's variables."""
+
+    def __init__(self):
+        super(_Vars, self).__init__('anole-vars', gdb.COMMAND_DATA)
+
+    def invoke(self, arg, from_tty):
+        goid, index, kind = arg.split()
+        out = []
+        with _InGoroutine(int(goid)) as g:
+            f = _select_frame(g, int(index))
+            trust = g.thread is not None and int(index) == 0
+            try:
+                block = f.block()
+            except RuntimeError:
+                block = None
+            seen = set()
+            while block is not None:
+                for sym in block:
+                    if not sym.is_variable and not sym.is_argument:
+                        continue
+                    if sym.is_argument != (kind == 'args') or sym.name in seen:
+                        continue
+                    seen.add(sym.name)
+                    try:
+                        out.append(_var(sym.name, sym.value(f), sym.name, trust))
+                    except (gdb.error, gdb.MemoryError) as e:
+                        out.append({'name': sym.name, 'type': str(sym.type), 'value': '<unreadable: %s>' % e})
+                if block.function is not None:
+                    break
+                block = block.superblock
+        _emit({'variables': out})
+
+
+class _Eval(gdb.Command):
+    """anole-eval GOID FRAME CHILDREN EXPR: an expression (CHILDREN=1: list its children)."""
+
+    def __init__(self):
+        super(_Eval, self).__init__('anole-eval', gdb.COMMAND_DATA)
+
+    def invoke(self, arg, from_tty):
+        goid, index, children, expr = arg.split(None, 3)
+        with _InGoroutine(int(goid)) as g:
+            _select_frame(g, int(index))
+            v = gdb.parse_and_eval(expr)
+            if children == '1':
+                _emit({'variables': _children(v, expr)})
+            else:
+                _emit({'variable': _var(expr, v, expr)})
+
+
+_Goroutines()
+_Stack()
+_Vars()
+_Eval()

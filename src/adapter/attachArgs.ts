@@ -1,0 +1,35 @@
+// The attach configuration of Anole's debug adapter (mirrored by package.json's debuggers[].configurationAttributes).
+import type { DebugProtocol } from '@vscode/debugprotocol';
+
+/** Maps a path prefix on this machine (`from`) to the one recorded in the remote binary (`to`), as vscode-go does. */
+export interface SubstitutePath {
+  from: string;
+  to: string;
+}
+
+/** Arguments of an `anole` attach request. */
+export interface AnoleAttachArguments extends DebugProtocol.AttachRequestArguments {
+  /** SSH destination: a Host alias or [user@]host[:port]. */
+  host: string;
+  /** ssh config file to read instead of ~/.ssh/config. */
+  sshConfigFile?: string;
+  /** PID of the Go process on the host. */
+  processId?: number | string;
+  /** Executable name of the Go process (used when processId is absent; must match exactly one process). */
+  processName?: string;
+  /** Debugger on the host; `auto` prefers dlv. Default `auto`. */
+  backend?: 'dlv' | 'gdb' | 'auto';
+  /** Source path mappings between this machine and the binary's recorded paths. */
+  substitutePath?: SubstitutePath[];
+  /** Log DAP and debugger traffic. */
+  trace?: boolean;
+}
+
+/** The keys of {@link AnoleAttachArguments}, for the manifest test. */
+export const ATTACH_ARGUMENT_KEYS = ['host', 'sshConfigFile', 'processId', 'processName', 'backend', 'substitutePath', 'trace'] as const;
+
+/** Remote path → local path, by the first matching mapping. */
+export function toLocalPath(remote: string, map: readonly SubstitutePath[] = []): string {
+  for (const m of map) if (m.to && remote.startsWith(m.to)) return m.from + remote.slice(m.to.length);
+  return remote;
+}

@@ -1,0 +1,290 @@
+// Anole's debug adapter: safe attach to a remote Go process over SSH, ALL goroutines as threads, always detach.
+import {
+  Handles, InitializedEvent, Logger, LoggingDebugSession, OutputEvent, Scope, Source, StackFrame, StoppedEvent, TerminatedEvent, Thread, logger,
+} from '@vscode/debugadapter';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import * as path from 'node:path';
+import type { BackendVariable, DebugBackend, GoroutineSummary, ScopeKind } from '../core/debug/backend';
+import { DlvBackend } from '../core/debug/dlv/dlvBackend';
+import { goroutineName, groupByStack, listAllGoroutines, orderForDisplay, type StoppedRunner } from '../core/debug/goroutineList';
+import { runPreflight, type PreflightFinding } from '../core/debug/preflight';
+import { resolveProcessId } from '../core/debug/target';
+import { AnoleError, isAnoleError } from '../core/errors';
+import type { RemoteHost } from '../core/remote/host';
+import { SshHost } from '../core/ssh/sshHost';
+import { toLocalPath, type AnoleAttachArguments, type SubstitutePath } from './attachArgs';
+
+type VarHandle =
+  | { kind: 'scope'; gid: number; frame: number; scope: ScopeKind }
+  | { kind: 'var'; gid: number; frame: number; v: BackendVariable };
+
+/** Longest pause between two stops of a running target (see AnoleDebugSession.stopped). */
+const MAX_BREATHER_MS = 250;
+
+/** Encodes (goroutine, frame) into one DAP frame id. */
+const FRAME_SPAN = 100_000;
+
+function errorText(e: unknown): string {
+  return isAnoleError(e) ? e.oneLine : (e as Error)?.message ?? String(e);
+}
+
+/** Renders blocking findings as one message with the fixes. */
+export function findingsMessage(pid: number, findings: readonly PreflightFinding[]): string {
+  const lines = findings.map((f) => `• ${f.message}${f.fix ? ` — fix: ${f.fix}` : ''}`);
+  return `Cannot attach to process ${pid}:\n${lines.join('\n')}`;
+}
+
+/** The DAP session. One per attach; owns the SSH connection and the backend. */
+export class AnoleDebugSession extends LoggingDebugSession {
+  private host?: RemoteHost;
+  private backend?: DebugBackend;
+  private substitutePath: SubstitutePath[] = [];
+  private readonly vars = new Handles<VarHandle>();
+  /** The user paused: the target stays stopped until `continue`. */
+  private userPaused = false;
+  private queue: Promise<unknown> = Promise.resolve();
+  private goroutines = new Map<number, GoroutineSummary>();
+  /** When the target was last resumed after a stop, and how long that stop was (ms). */
+  private resumedAt = 0;
+  private lastStopMs = 0;
+  /** Longest stop of a running target since the last reset, in milliseconds. */
+  private maxStallMs = 0;
+  /** {@link stopped} as a StoppedRunner for the goroutine listing. */
+  private readonly runner: StoppedRunner = (fn) => this.stopped(fn);
+
+  constructor() {
+    super();
+    this.setDebuggerLinesStartAt1(true);
+    this.setDebuggerColumnsStartAt1(true);
+  }
+
+  protected override initializeRequest(response: DebugProtocol.InitializeResponse): void {
+    response.body = {
+      ...response.body,
+      supportsConfigurationDoneRequest: true,
+      supportTerminateDebuggee: false,
+      supportsTerminateRequest: false,
+      supportsEvaluateForHovers: true,
+      supportsDelayedStackTraceLoading: true,
+    };
+    this.sendResponse(response);
+    this.sendEvent(new InitializedEvent());
+  }
+
+  /**
+   * Runs `fn` with the target stopped, one at a time; resumes afterwards unless the user paused.
+   * Stops of a running target are paced: after a stop of N ms it runs at least N ms (at most
+   * {@link MAX_BREATHER_MS}) before the next, so a long listing never becomes one long stop.
+   */
+  private stopped<T>(fn: (b: DebugBackend) => Promise<T>): Promise<T> {
+    const run = async () => {
+      const b = this.backend;
+      if (!b) throw new AnoleError('BAD_INPUT', 'not attached');
+      const wasRunning = (await b.state()).running;
+      if (wasRunning) {
+        const wait = this.resumedAt + Math.min(this.lastStopMs, MAX_BREATHER_MS) - Date.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      }
+      const t0 = Date.now();
+      if (wasRunning) await b.pause();
+      const t1 = Date.now();
+      try {
+        return await fn(b);
+      } finally {
+        if (wasRunning && !this.userPaused) {
+          const t2 = Date.now();
+          await b.resume();
+          this.resumedAt = Date.now();
+          this.lastStopMs = this.resumedAt - t0;
+          this.maxStallMs = Math.max(this.maxStallMs, this.lastStopMs);
+          logger.verbose(`target stopped for ${this.lastStopMs} ms (halt ${t1 - t0}, work ${t2 - t1}, resume ${this.resumedAt - t2})`);
+        }
+      }
+    };
+    const p = this.queue.then(run, run);
+    this.queue = p.catch(() => undefined);
+    return p;
+  }
+
+  private log(text: string, category: 'console' | 'stderr' | 'important' = 'console'): void {
+    this.sendEvent(new OutputEvent(text.endsWith('\n') ? text : text + '\n', category));
+  }
+
+  protected override async attachRequest(response: DebugProtocol.AttachResponse, args: AnoleAttachArguments): Promise<void> {
+    logger.setup(args.trace ? Logger.LogLevel.Verbose : Logger.LogLevel.Stop, false);
+    this.substitutePath = args.substitutePath ?? [];
+    try {
+      if (!args.host) throw new AnoleError('BAD_INPUT', 'the attach configuration needs "host"');
+      const choice = args.backend ?? 'auto';
+      const host = await SshHost.connect(args.host, { resolve: { configFile: args.sshConfigFile } });
+      this.host = host;
+      const pid = await resolveProcessId(host, args.processId, args.processName);
+      const { facts, findings } = await runPreflight(host, pid, choice);
+      for (const f of findings.filter((x) => x.severity !== 'error')) this.log(`${f.message}${f.fix ? ` (${f.fix})` : ''}`);
+      const errors = findings.filter((f) => f.severity === 'error');
+      if (errors.length) throw new AnoleError('REMOTE_COMMAND', findingsMessage(pid, errors));
+      if (choice === 'gdb' || !facts.dlv) throw new AnoleError('BAD_INPUT', 'the gdb backend is not available yet: install dlv on the host (sudo dnf install delve)');
+      const backend = new DlvBackend(host, { dlvPath: facts.dlv, trace: args.trace ? (l) => logger.verbose(`dlv ${l}`) : undefined });
+      this.backend = backend;
+      backend.onDidEnd((reason) => {
+        this.log(`debugger ended: ${reason}`, 'important');
+        this.sendEvent(new TerminatedEvent());
+      });
+      await backend.attach(pid);
+      await backend.resume(); // attaching stopped the process: let it run at once
+      this.log(`Attached to process ${pid} on ${host.label} with dlv; the process keeps running. Disconnecting detaches and never kills it.`);
+      this.sendResponse(response);
+    } catch (e) {
+      await this.cleanup();
+      this.sendErrorResponse(response, { id: 1001, format: errorText(e).replace(/[{}]/g, ''), showUser: true });
+    }
+  }
+
+  protected override configurationDoneRequest(response: DebugProtocol.ConfigurationDoneResponse): void {
+    this.sendResponse(response);
+  }
+
+  protected override async threadsRequest(response: DebugProtocol.ThreadsResponse): Promise<void> {
+    try {
+      const all = await listAllGoroutines(this.backend!, this.runner);
+      this.goroutines = new Map(all.map((g) => [g.id, g]));
+      response.body = { threads: orderForDisplay(all).map((g) => new Thread(g.id, goroutineName(g))) };
+      this.sendResponse(response);
+    } catch (e) {
+      this.fail(response, e);
+    }
+  }
+
+  protected override async stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): Promise<void> {
+    try {
+      const start = args.startFrame ?? 0;
+      const levels = args.levels && args.levels > 0 ? args.levels : 50;
+      const frames = await this.stopped((b) => b.stacktrace(args.threadId, start + levels));
+      const page = frames.slice(start, start + levels);
+      response.body = {
+        stackFrames: page.map((f) => {
+          const local = f.file ? toLocalPath(f.file, this.substitutePath) : '';
+          const src = local ? new Source(path.basename(local), local) : undefined;
+          return new StackFrame(args.threadId * FRAME_SPAN + f.index, f.function, src, f.line, 1);
+        }),
+        totalFrames: frames.length < start + levels ? frames.length : start + levels + 1,
+      };
+      this.sendResponse(response);
+    } catch (e) {
+      this.fail(response, e);
+    }
+  }
+
+  protected override scopesRequest(response: DebugProtocol.ScopesResponse, args: DebugProtocol.ScopesArguments): void {
+    const gid = Math.floor(args.frameId / FRAME_SPAN);
+    const frame = args.frameId % FRAME_SPAN;
+    response.body = {
+      scopes: [
+        new Scope('Arguments', this.vars.create({ kind: 'scope', gid, frame, scope: 'args' }), false),
+        new Scope('Locals', this.vars.create({ kind: 'scope', gid, frame, scope: 'locals' }), false),
+      ],
+    };
+    this.sendResponse(response);
+  }
+
+  private toDap(gid: number, frame: number, v: BackendVariable): DebugProtocol.Variable {
+    const expandable = (v.children && v.children.length > 0) || v.ref !== undefined;
+    return { name: v.name, value: v.value, type: v.type, variablesReference: expandable ? this.vars.create({ kind: 'var', gid, frame, v }) : 0 };
+  }
+
+  protected override async variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): Promise<void> {
+    try {
+      const h = this.vars.get(args.variablesReference);
+      if (!h) throw new AnoleError('BAD_INPUT', 'unknown variables reference');
+      let list: BackendVariable[];
+      if (h.kind === 'scope') list = await this.stopped((b) => b.variables(h.gid, h.frame, h.scope));
+      else if (h.v.children?.length) list = h.v.children;
+      else list = await this.stopped((b) => b.expand(h.gid, h.frame, h.v.ref!));
+      response.body = { variables: list.map((v) => this.toDap(h.gid, h.frame, v)) };
+      this.sendResponse(response);
+    } catch (e) {
+      this.fail(response, e);
+    }
+  }
+
+  protected override async evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): Promise<void> {
+    try {
+      if (args.frameId === undefined) throw new AnoleError('BAD_INPUT', 'select a stack frame to evaluate in');
+      const gid = Math.floor(args.frameId / FRAME_SPAN);
+      const frame = args.frameId % FRAME_SPAN;
+      const v = await this.stopped((b) => b.evaluate(gid, frame, args.expression));
+      const d = this.toDap(gid, frame, v);
+      response.body = { result: d.value, type: d.type, variablesReference: d.variablesReference };
+      this.sendResponse(response);
+    } catch (e) {
+      this.fail(response, e);
+    }
+  }
+
+  protected override async pauseRequest(response: DebugProtocol.PauseResponse): Promise<void> {
+    try {
+      this.userPaused = true;
+      await this.stopped((b) => b.pause());
+      this.sendResponse(response);
+      const first = [...this.goroutines.values()].find((g) => g.user) ?? [...this.goroutines.values()][0];
+      const ev = new StoppedEvent('pause', first?.id ?? 1) as DebugProtocol.StoppedEvent;
+      ev.body.allThreadsStopped = true;
+      this.sendEvent(ev);
+    } catch (e) {
+      this.fail(response, e);
+    }
+  }
+
+  protected override async continueRequest(response: DebugProtocol.ContinueResponse): Promise<void> {
+    try {
+      this.userPaused = false;
+      await this.queue; // let a request that holds the target stopped finish
+      await this.backend?.resume();
+      response.body = { allThreadsContinued: true };
+      this.sendResponse(response);
+    } catch (e) {
+      this.fail(response, e);
+    }
+  }
+
+  protected override async customRequest(command: string, response: DebugProtocol.Response, args: unknown): Promise<void> {
+    if (command !== 'anole/goroutineGroups') return super.customRequest(command, response, args);
+    try {
+      const b = this.backend;
+      if (!b) throw new AnoleError('BAD_INPUT', 'not attached');
+      const t0 = Date.now();
+      this.maxStallMs = 0;
+      const grouped = await groupByStack(b, { run: this.runner });
+      response.body = { ...grouped, elapsedMs: Date.now() - t0, longestStopMs: this.maxStallMs };
+      this.sendResponse(response);
+    } catch (e) {
+      this.fail(response, e);
+    }
+  }
+
+  protected override async disconnectRequest(response: DebugProtocol.DisconnectResponse): Promise<void> {
+    // terminateDebuggee is ignored on purpose: Anole never kills a process it attached to.
+    await this.cleanup();
+    this.sendResponse(response);
+  }
+
+  /** Detaches (never kills) and closes the tunnel and the SSH connection. */
+  private async cleanup(): Promise<void> {
+    // Let a request that holds the target stopped finish first (bounded: detach must happen).
+    await Promise.race([this.queue, new Promise((r) => setTimeout(r, 10_000).unref())]);
+    const b = this.backend;
+    this.backend = undefined;
+    try {
+      await b?.detach();
+    } catch (e) {
+      this.log(`detach: ${errorText(e)}`, 'stderr');
+    }
+    const h = this.host;
+    this.host = undefined;
+    await h?.close().catch(() => undefined);
+  }
+
+  private fail(response: DebugProtocol.Response, e: unknown): void {
+    this.sendErrorResponse(response, { id: 1002, format: errorText(e).replace(/[{}]/g, ''), showUser: false });
+  }
+}

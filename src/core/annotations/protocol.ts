@@ -1,0 +1,167 @@
+// The Anole language server's custom LSP requests and notifications, shared by server and clients.
+// Plain data only (no editor types): any LSP client can speak it.
+
+/** Kinds of profile the server annotates with; lock kinds get lock-hold / block-wait decorations. */
+export type AnnotationKind = 'cpu' | 'heap' | 'allocs' | 'mutex' | 'block' | 'goroutine' | 'threadcreate' | 'trace';
+
+/** `anole/loadProfile` params: a profile file on the machine the server runs on. */
+export interface LoadProfileParams {
+  /** Absolute path of a .pb.gz / .pprof file. */
+  path: string;
+  /** What it is (from the capture); guessed from its sample types when absent. */
+  kind?: AnnotationKind;
+  /** Sample type to annotate with (default: the profile's default). */
+  sampleType?: string;
+  /** Shown in CodeLens/hover, e.g. "api-1 pid 4242, 12:03". */
+  label?: string;
+  /** Replace the annotations of the same kind (default true). */
+  replace?: boolean;
+}
+
+/** `anole/loadProfile` result. */
+export interface LoadProfileResult {
+  id: string;
+  kind: AnnotationKind;
+  sampleType: { type: string; unit: string };
+  total: number;
+  /** Profile files mapped to workspace files, and those that could not be. */
+  mappedFiles: number;
+  unmappedFiles: string[];
+  warnings: string[];
+}
+
+/** One decorated line (0-based `line`, as LSP positions are). */
+export interface LineAnnotation {
+  line: number;
+  /** 0..1, relative to the hottest line of the same kind in the profile. */
+  weight: number;
+  /** Short after-text, e.g. "12.3% · 1.21s" or "held 4.2s · 86%". */
+  label: string;
+  /** Longer hover text (markdown). */
+  detail: string;
+  flat: number;
+  cum: number;
+}
+
+/** `anole/decorations` params and result: every annotation of one document. */
+export interface DecorationsParams {
+  uri: string;
+}
+export interface DecorationsResult {
+  uri: string;
+  /** CPU / alloc heat. */
+  hot: LineAnnotation[];
+  /** Mutex delay charged at the unlock site (lock-hold). */
+  lockHold: LineAnnotation[];
+  /** Block profile: where goroutines waited. */
+  blockWait: LineAnnotation[];
+}
+
+/** `anole/didChangeAnnotations` notification: re-request decorations (and CodeLens). */
+export interface DidChangeAnnotationsParams {
+  /** Documents whose annotations changed; absent means all. */
+  uris?: string[];
+}
+
+/** `anole/clear` params: drop one profile, one kind, or everything. */
+export interface ClearParams {
+  id?: string;
+  kind?: AnnotationKind;
+}
+
+/** A node of a flame graph (icicle): a function in a call path. */
+export interface FlameNode {
+  name: string;
+  file: string;
+  line: number;
+  /** Cumulative value of this call path. */
+  value: number;
+  /** Value where this node is the leaf. */
+  self: number;
+  /** Diff only: the base profile's value and self on this path (`value`/`self` are then new − base). */
+  base?: number;
+  baseSelf?: number;
+  children: FlameNode[];
+}
+
+/** `anole/flameGraph` params/result. */
+export interface FlameGraphParams {
+  id: string;
+  sampleType?: string;
+  /** Diff against this profile id (values are new − base; `base` carries the base values). */
+  baseId?: string;
+  /** Diff only: scale the base to the new profile's total (compare shapes, not volumes). */
+  normalize?: boolean;
+  /** Paths below this fraction of the total fold into an "(other)" node (default: init option, else 0.001). */
+  minFraction?: number;
+}
+export interface FlameGraphResult {
+  id: string;
+  sampleType: { type: string; unit: string };
+  total: number;
+  /** Diff only: the base profile's total. */
+  baseTotal?: number;
+  root: FlameNode;
+}
+
+/** `anole/top` params/result (rows as the CLI's `top --json`, plus the mapped local file). */
+export interface TopParams {
+  id: string;
+  by: 'function' | 'line';
+  sampleType?: string;
+  limit?: number;
+}
+export interface TopTableRow {
+  function: string;
+  file: string;
+  line: number | null;
+  flat: number;
+  cum: number;
+  flatPercent: number;
+  cumPercent: number;
+  /** The workspace file it maps to, if any (a file URI). */
+  localUri?: string;
+}
+export interface TopResultMessage {
+  id: string;
+  sampleType: { type: string; unit: string };
+  total: number;
+  rows: TopTableRow[];
+}
+
+/** Method names. */
+export const Methods = {
+  loadProfile: 'anole/loadProfile',
+  decorations: 'anole/decorations',
+  didChangeAnnotations: 'anole/didChangeAnnotations',
+  clear: 'anole/clear',
+  flameGraph: 'anole/flameGraph',
+  top: 'anole/top',
+} as const;
+
+/** Client-side commands the server's CodeLenses invoke. */
+export const Commands = {
+  /** Arguments: `[ShowFlameGraphArgs]`. */
+  showFlameGraph: 'anole.showFlameGraph',
+} as const;
+
+/** The argument of the `anole.showFlameGraph` lens command. */
+export interface ShowFlameGraphArgs {
+  profileId: string;
+  /** Fully qualified Go function name, e.g. "main.burnCPU". */
+  function: string;
+}
+
+/** Initialization options the client passes to the server. */
+export interface ServerInitOptions {
+  /** User path substitutions applied before automatic mapping: profile prefix → local prefix. */
+  pathMappings?: { from: string; to: string }[];
+  /** Lines below this share of the total are not decorated (percent, default 1). */
+  minPercent?: number;
+  /** CodeLens only on functions at or above this cum share (percent, default 2). */
+  lensMinPercent?: number;
+  /** Default flame-graph pruning fraction (default 0.001). */
+  flameMinFraction?: number;
+  /** Stop the workspace scan for Go files after this many (default 50000). */
+  maxScanFiles?: number;
+}

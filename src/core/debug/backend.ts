@@ -1,0 +1,97 @@
+// The contract every debugger backend (dlv over JSON-RPC, gdb over MI) fulfils for the adapter.
+
+/** A source position with the function it belongs to. */
+export interface SourceLocation {
+  function: string;
+  /** Absolute path as recorded in the binary's debug info ("" when unknown). */
+  file: string;
+  /** 1-based; 0 when unknown. */
+  line: number;
+  pc?: number;
+}
+
+/** One goroutine as a listing shows it. */
+export interface GoroutineSummary {
+  id: number;
+  /** Wait reason when waiting ("chan receive", "select"), else the status ("running", "runnable", "syscall"). */
+  state: string;
+  /** Where it is now (possibly inside the runtime). */
+  current: SourceLocation;
+  /** The innermost frame outside the runtime: where its own code is; undefined if it has none. */
+  user?: SourceLocation;
+  /** The `go` statement that started it. */
+  goStatement?: SourceLocation;
+  /** OS thread running it, if any. */
+  threadId?: number;
+}
+
+/** Which slice of the goroutine list to read. */
+export interface GoroutinePaging {
+  /** Opaque cursor from the previous page (0 for the first). */
+  start: number;
+  /** Most goroutines to return. */
+  count: number;
+}
+
+/** One page of goroutines; `next` is the cursor of the following page, or -1 when done. */
+export interface GoroutinePage {
+  goroutines: GoroutineSummary[];
+  next: number;
+}
+
+/** One stack frame of a goroutine, innermost first. */
+export interface BackendFrame extends SourceLocation {
+  /** Index to pass back to {@link DebugBackend.variables}. */
+  index: number;
+}
+
+/** Which variables of a frame. */
+export type ScopeKind = 'args' | 'locals';
+
+/** A variable (or a child of one) ready to show. */
+export interface BackendVariable {
+  name: string;
+  type: string;
+  /** One-line rendering: strings quoted, "[]int len: 3, cap: 4", "map[string]int len: 2". */
+  value: string;
+  /** Children already loaded (fields, elements, map entries); may be fewer than exist. */
+  children?: BackendVariable[];
+  /** Opaque handle for {@link DebugBackend.expand} when there are children to load; absent for leaves. */
+  ref?: string;
+}
+
+/** Whether the target runs. */
+export interface TargetState {
+  running: boolean;
+  /** The process is gone. */
+  exited: boolean;
+}
+
+/**
+ * A debugger attached to one Go process on a host. Implementations must never kill the target:
+ * detach() and every failure path leave it running. All goroutine ids are Go goroutine ids.
+ */
+export interface DebugBackend {
+  readonly kind: 'dlv' | 'gdb';
+  /** Attaches to `pid`; the target is stopped afterwards (call resume() to let it run). */
+  attach(pid: number): Promise<void>;
+  state(): Promise<TargetState>;
+  /** Reads one page of all goroutines (the target must be stopped). */
+  listGoroutines(paging: GoroutinePaging): Promise<GoroutinePage>;
+  /** Innermost `depth` frames of a goroutine (the target must be stopped). */
+  stacktrace(goroutineId: number, depth: number): Promise<BackendFrame[]>;
+  /** Arguments or locals of one frame (the target must be stopped). */
+  variables(goroutineId: number, frame: number, kind: ScopeKind): Promise<BackendVariable[]>;
+  /** Loads the children of a variable a previous call returned with a `ref`. */
+  expand(goroutineId: number, frame: number, ref: string): Promise<BackendVariable[]>;
+  /** Evaluates an expression in a frame. */
+  evaluate(goroutineId: number, frame: number, expression: string): Promise<BackendVariable>;
+  /** Stops every thread; resolves once stopped. */
+  pause(): Promise<void>;
+  /** Lets the target run; resolves once it runs (not when it stops again). */
+  resume(): Promise<void>;
+  /** Detaches leaving the target running, and releases everything on the host. Idempotent; never kills. */
+  detach(): Promise<void>;
+  /** Called once if the backend dies on its own (debugger exited, connection lost). */
+  onDidEnd(listener: (reason: string) => void): void;
+}

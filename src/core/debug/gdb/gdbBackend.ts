@@ -1,0 +1,292 @@
+// The gdb backend: gdb (MI) on the host under a watchdog, with our Python script for goroutines.
+import { AnoleError } from '../../errors';
+import { isSystemFrame } from '../../goroutines/group';
+import type { RemoteHost } from '../../remote/host';
+import { shellScript } from '../../shell';
+import type {
+  BackendFrame, BackendVariable, DebugBackend, GoroutinePage, GoroutinePaging, GoroutineSummary, ScopeKind, SourceLocation, TargetState,
+} from '../backend';
+import { runPreflight } from '../preflight';
+import type { RemoteProcess } from '../remoteProcess';
+import { readGdbScript, toolchainHint } from './goroot';
+import { MiCommandError, MiConnection, type MiRecord } from './mi';
+import { GDB_SCRIPT_NAME, prepareGdbDir, startGdbProcess, type GdbDir } from './watchdog';
+
+/** Options for {@link GdbBackend}. */
+export interface GdbBackendOptions {
+  /** gdb's path on the host (preflight finds it; default "gdb"). */
+  gdbPath?: string;
+  /** Receives every MI line, for the DAP log. */
+  trace?: (line: string) => void;
+  /** How long detach waits for gdb before closing the channel (default 10 s). */
+  detachTimeoutMs?: number;
+  /** How long attach may take (default 60 s). */
+  attachTimeoutMs?: number;
+  /** Text of our gdb script (default: media/gdb/anole_goroutines.py). */
+  script?: string;
+  /** Frames walked per goroutine to find its user frame in a listing (default 64). */
+  listingDepth?: number;
+  /** GOROOTs to look for runtime-gdb.py in (default: the binary's own, then the usual places). */
+  gorootCandidates?: string[];
+}
+
+/** A location as our script prints it. */
+interface ScriptLocation {
+  function: string;
+  file: string;
+  line: number;
+  pc?: number;
+}
+
+interface ScriptGoroutine {
+  id: number;
+  state: string;
+  current?: ScriptLocation;
+  user?: ScriptLocation;
+  go?: ScriptLocation;
+  lwp?: number;
+}
+
+interface ScriptVariable {
+  name: string;
+  type: string;
+  value: string;
+  ref?: string;
+}
+
+const MARK = 'ANOLE-JSON ';
+
+/** The JSON our script printed among a command's console output. */
+export function scriptJson<T>(consoleText: string): T {
+  const at = consoleText.lastIndexOf(MARK);
+  if (at < 0) throw new AnoleError('REMOTE_COMMAND', `gdb printed no result: ${consoleText.trim().slice(0, 300) || '(nothing)'}`);
+  const end = consoleText.indexOf('\n', at);
+  return JSON.parse(consoleText.slice(at + MARK.length, end < 0 ? undefined : end)) as T;
+}
+
+function loc(l: ScriptLocation | undefined): SourceLocation {
+  return { function: l?.function ?? '?', file: l?.file ?? '', line: l?.line ?? 0, pc: l?.pc };
+}
+
+/** Converts one goroutine of our script's listing. */
+export function toSummary(g: ScriptGoroutine): GoroutineSummary {
+  const user = g.user ? loc(g.user) : undefined;
+  return {
+    id: g.id,
+    state: g.state,
+    current: loc(g.current),
+    user: user && !isSystemFrame(user) ? user : undefined,
+    goStatement: g.go ? loc(g.go) : undefined,
+    threadId: g.lwp,
+  };
+}
+
+function toVariable(v: ScriptVariable): BackendVariable {
+  return { name: v.name, type: v.type, value: v.value, ...(v.ref ? { ref: v.ref } : {}) };
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let t: NodeJS.Timeout;
+  return Promise.race([p, new Promise<undefined>((r) => { t = setTimeout(() => r(undefined), ms); })]).finally(() => clearTimeout(t));
+}
+
+/**
+ * Checks the host with the shared preflight (ptrace policy, tracer, gdb installed, DWARF), then
+ * attaches gdb to `pid`. Blocking findings throw one AnoleError naming each problem and its fix.
+ */
+export async function attachGdb(host: RemoteHost, pid: number, opts: GdbBackendOptions = {}): Promise<GdbBackend> {
+  const { facts, findings } = await runPreflight(host, pid, 'gdb');
+  const errors = findings.filter((f) => f.severity === 'error');
+  if (errors.length) {
+    throw new AnoleError('REMOTE_COMMAND', `cannot attach gdb to process ${pid} on ${host.label}: ${errors.map((f) => f.message).join('; ')}`,
+      errors.map((f) => f.fix).filter(Boolean).join('; ') || undefined);
+  }
+  const backend = new GdbBackend(host, { ...opts, gdbPath: opts.gdbPath ?? facts.gdb });
+  await backend.attach(pid);
+  return backend;
+}
+
+/** gdb attached to one process. The process runs only between resume() and pause(). */
+export class GdbBackend implements DebugBackend {
+  readonly kind = 'gdb' as const;
+  private proc?: RemoteProcess;
+  private mi?: MiConnection;
+  private dir?: GdbDir;
+  private running = false;
+  private exited = false;
+  private ended = false;
+  private detaching?: Promise<void>;
+  private stderr = '';
+  private readonly endListeners: Array<(reason: string) => void> = [];
+  private readonly stopWaiters: Array<(r: MiRecord) => void> = [];
+
+  constructor(private readonly host: RemoteHost, private readonly opts: GdbBackendOptions = {}) {}
+
+  async attach(pid: number): Promise<void> {
+    const hint = await toolchainHint((o, l) => this.host.readRange(`/proc/${pid}/exe`, o, l), `/proc/${pid}/exe on ${this.host.label}`);
+    this.dir = await prepareGdbDir(this.host, this.opts.script ?? readGdbScript(), hint.release, this.opts.gorootCandidates ?? hint.gorootCandidates);
+    try {
+      this.proc = await startGdbProcess(this.host, this.opts.gdbPath ?? 'gdb', this.dir, pid);
+    } catch (e) {
+      await this.host.exec(['rm', '-rf', this.dir.dir]).catch(() => undefined);
+      throw e;
+    }
+    const proc = this.proc;
+    proc.stderr.on('data', (d: Buffer) => { this.stderr = (this.stderr + d.toString('utf8')).slice(-16_384); });
+    this.mi = new MiConnection({ write: (t) => proc.stdin.write(t), onData: (l) => proc.stdout.on('data', (d: Buffer) => l(d.toString('utf8'))) }, this.opts.trace);
+    this.mi.onAsync((r) => this.onAsync(r));
+    void proc.exited.then(({ code, signal }) => this.end(`gdb exited (${code ?? signal ?? 'unknown'})${this.stderr.trim() ? `: ${this.stderr.trim().split('\n').pop()}` : ''}`));
+    const limit = this.opts.attachTimeoutMs ?? 60_000;
+    const ok = await withTimeout(this.setUp(pid).then(() => true as const), limit).catch((e: Error) => e);
+    if (ok === undefined || ok instanceof Error) {
+      proc.endInput(); // the watchdog makes gdb detach
+      const exit = await withTimeout(proc.exited, 2_000);
+      if (exit?.code === 127) {
+        throw new AnoleError('NOT_FOUND', `gdb is not installed on ${this.host.label} (${this.opts.gdbPath ?? 'gdb'} not found)`, 'run: sudo dnf install gdb');
+      }
+      if (ok instanceof MiCommandError) throw new AnoleError('REMOTE_COMMAND', `gdb could not attach to process ${pid} on ${this.host.label}: ${ok.message}`);
+      if (ok instanceof Error) throw ok;
+      throw new AnoleError('TIMEOUT', `gdb did not attach to process ${pid} within ${limit} ms on ${this.host.label}`, this.stderr.trim() || undefined);
+    }
+  }
+
+  private async setUp(pid: number): Promise<void> {
+    const mi = this.mi!;
+    const dir = this.dir!;
+    for (const c of ['-gdb-set mi-async on', '-gdb-set non-stop off', '-gdb-set pagination off', '-gdb-set print thread-events off',
+      '-gdb-set confirm off', '-gdb-set width 0', '-gdb-set print elements 200']) {
+      await mi.send(c);
+    }
+    // The Go runtime signals itself all the time (SIGURG preempts goroutines): never stop on those.
+    await mi.console('handle SIGURG SIGPIPE SIGCHLD SIGWINCH SIGPROF SIGALRM nostop noprint pass');
+    await mi.console(`source ${dir.dir}/${GDB_SCRIPT_NAME}`);
+    const stopped = this.nextStop();
+    await mi.send(`-target-attach ${pid}`);
+    await stopped;
+    this.running = false;
+  }
+
+  private nextStop(): Promise<MiRecord> {
+    return new Promise((resolve) => this.stopWaiters.push(resolve));
+  }
+
+  private onAsync(r: Extract<MiRecord, { type: 'exec' | 'status' | 'notify' }>): void {
+    if (r.type !== 'exec') return;
+    if (r.cls === 'running') this.running = true;
+    if (r.cls === 'stopped') {
+      this.running = false;
+      const reason = typeof r.results.reason === 'string' ? r.results.reason : '';
+      if (reason.startsWith('exited')) {
+        this.exited = true;
+        this.end('the process exited');
+      }
+      for (const w of this.stopWaiters.splice(0)) w(r);
+    }
+  }
+
+  /** The private temp dir on the host holding our script (removed when gdb exits). */
+  get hostDir(): string | undefined {
+    return this.dir?.dir;
+  }
+
+  onDidEnd(listener: (reason: string) => void): void {
+    this.endListeners.push(listener);
+  }
+
+  private end(reason: string): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.running = false;
+    this.mi?.close(new AnoleError('REMOTE_COMMAND', `gdb is gone: ${reason}`));
+    this.proc?.endInput();
+    if (!this.detaching) for (const l of this.endListeners) l(reason);
+  }
+
+  async state(): Promise<TargetState> {
+    return { running: this.running && !this.ended, exited: this.exited || this.ended };
+  }
+
+  private async script<T>(command: string): Promise<T> {
+    if (!this.mi || this.ended) throw new AnoleError('REMOTE_COMMAND', 'gdb is not attached');
+    if (this.running) throw new AnoleError('BAD_INPUT', 'the target is running: pause it first');
+    try {
+      return scriptJson<T>(await this.mi.console(command));
+    } catch (e) {
+      if (e instanceof MiCommandError) throw new AnoleError('REMOTE_COMMAND', e.message);
+      throw e;
+    }
+  }
+
+  async listGoroutines(paging: GoroutinePaging): Promise<GoroutinePage> {
+    const file = `${this.dir?.dir ?? '/nonexistent'}/goroutines.json`;
+    const r = await this.script<{ file: string; bytes: number }>(
+      `anole-goroutines ${Math.max(0, Math.floor(paging.start))} ${Math.max(1, Math.floor(paging.count))} ${this.opts.listingDepth ?? 64} ${file}`);
+    const data = await this.host.readRange(r.file, 0, r.bytes);
+    if (data.length !== r.bytes) throw new AnoleError('REMOTE_COMMAND', `gdb's goroutine list on ${this.host.label} is truncated (${data.length} of ${r.bytes} bytes)`);
+    const page = JSON.parse(data.toString('utf8')) as { goroutines: ScriptGoroutine[]; next: number };
+    return { goroutines: page.goroutines.map(toSummary), next: page.next };
+  }
+
+  async stacktrace(goroutineId: number, depth: number): Promise<BackendFrame[]> {
+    const r = await this.script<{ frames: Array<ScriptLocation & { index: number }> }>(`anole-stack ${Math.floor(goroutineId)} ${Math.max(1, Math.floor(depth))}`);
+    return r.frames.map((f) => ({ ...loc(f), index: f.index }));
+  }
+
+  async variables(goroutineId: number, frame: number, kind: ScopeKind): Promise<BackendVariable[]> {
+    const r = await this.script<{ variables: ScriptVariable[] }>(`anole-vars ${Math.floor(goroutineId)} ${Math.floor(frame)} ${kind === 'args' ? 'args' : 'locals'}`);
+    return r.variables.map(toVariable);
+  }
+
+  async expand(goroutineId: number, frame: number, ref: string): Promise<BackendVariable[]> {
+    const r = await this.script<{ variables: ScriptVariable[] }>(`anole-eval ${Math.floor(goroutineId)} ${Math.floor(frame)} 1 ${oneLine(ref)}`);
+    return r.variables.map(toVariable);
+  }
+
+  async evaluate(goroutineId: number, frame: number, expression: string): Promise<BackendVariable> {
+    const r = await this.script<{ variable: ScriptVariable }>(`anole-eval ${Math.floor(goroutineId)} ${Math.floor(frame)} 0 ${oneLine(expression)}`);
+    return toVariable({ ...r.variable, name: expression });
+  }
+
+  async pause(): Promise<void> {
+    if (!this.running || !this.mi) return;
+    const stopped = this.nextStop();
+    await this.mi.send('-exec-interrupt');
+    await stopped;
+  }
+
+  async resume(): Promise<void> {
+    if (this.running || this.ended || !this.mi) return;
+    await this.mi.send('-exec-continue');
+    this.running = true;
+  }
+
+  /** Stops, detaches, and ends gdb's input (the watchdog then removes our files); never kills the target. */
+  detach(): Promise<void> {
+    this.detaching ??= (async () => {
+      const limit = this.opts.detachTimeoutMs ?? 10_000;
+      if (this.mi && !this.ended) {
+        try {
+          await withTimeout(this.pause(), limit);
+          await withTimeout(this.mi.send('-target-detach'), limit);
+        } catch {
+          // gdb will still detach: on EOF of its input the watchdog sends -target-detach, later SIGKILL
+        }
+      }
+      const proc = this.proc;
+      if (proc) {
+        proc.endInput();
+        if ((await withTimeout(proc.exited, limit + 6_000)) === undefined) proc.close();
+      } else if (this.dir) {
+        await this.host.exec(shellScript('rm -rf "$1"', [this.dir.dir])).catch(() => undefined);
+      }
+      this.end('detached');
+    })();
+    return this.detaching;
+  }
+}
+
+/** A console command argument must stay on one line. */
+function oneLine(s: string): string {
+  if (/[\r\n]/.test(s)) throw new AnoleError('BAD_INPUT', 'an expression must be on one line');
+  return s;
+}

@@ -1,0 +1,5 @@
+// Profile path → workspace file mapping: the workspace scan and the mapper.
+export type { GoModule, ScanOptions, WorkspaceScan } from './scan';
+export { parseModulePath, scanWorkspace } from './scan';
+export type { MappingReason, PathMapperOptions, PathMapping, PathSubstitution } from './mapper';
+export { PathMapper } from './mapper';

@@ -1,0 +1,101 @@
+// The one message union spoken between the profile webview and the extension, plus validation of
+// what the (untrusted) webview sends. Plain data only: loaded by the webview bundle and by mocha.
+import type { FlameGraphResult, FlameNode, TopTableRow } from '../annotations/protocol';
+
+/** A flame node as the webview sees it; in a diff `value`/`self` are new − base and `base` the base value. */
+export type ViewFlameNode = FlameNode;
+
+/** A flame graph as the webview receives it. */
+export interface ViewFlameGraph extends FlameGraphResult {
+  /** Set for a diff (value = new − base). */
+  baseId?: string;
+}
+
+/** How the top table groups rows. */
+export type TopBy = 'function' | 'line';
+
+/** The top table as the webview receives it. */
+export interface ViewTopTable {
+  by: TopBy;
+  total: number;
+  rows: TopTableRow[];
+}
+
+/** Which tab the view shows. */
+export type ProfileTab = 'flame' | 'top';
+
+/** Extension → webview. */
+export type HostToWebview =
+  | {
+      type: 'init';
+      title: string;
+      tab: ProfileTab;
+      diff: boolean;
+      /** Sample types the user may switch to (the current one first); empty hides the picker. */
+      sampleTypes: string[];
+    }
+  | { type: 'loading'; message: string }
+  | { type: 'data'; flame?: ViewFlameGraph; top?: ViewTopTable }
+  | { type: 'focus'; function: string }
+  | { type: 'showTab'; tab: ProfileTab }
+  | { type: 'error'; message: string };
+
+/** Webview → extension. */
+export type WebviewToHost =
+  | { type: 'ready' }
+  | { type: 'openSource'; file: string; line: number; function?: string; localUri?: string }
+  | { type: 'setSampleType'; sampleType: string }
+  | { type: 'setTopBy'; by: TopBy }
+  | { type: 'error'; message: string };
+
+/** Longest string field accepted from the webview. */
+export const MAX_FIELD_LENGTH = 4096;
+
+function isStr(v: unknown, allowEmpty = false): v is string {
+  return typeof v === 'string' && v.length <= MAX_FIELD_LENGTH && (allowEmpty || v.length > 0);
+}
+
+function optStr(v: unknown): v is string | undefined {
+  return v === undefined || isStr(v);
+}
+
+/**
+ * Checks a message from the webview: known discriminant, field types and bounds, no extra
+ * trust. Returns a fresh object holding only the known fields, or undefined when invalid.
+ */
+export function parseWebviewMessage(raw: unknown): WebviewToHost | undefined {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
+  const m = raw as Record<string, unknown>;
+  switch (m.type) {
+    case 'ready':
+      return { type: 'ready' };
+    case 'openSource': {
+      const { file, line } = m;
+      if (!isStr(file) || !optStr(m.function) || !optStr(m.localUri)) return undefined;
+      if (typeof line !== 'number' || !Number.isInteger(line) || line < 0 || line > 10_000_000) return undefined;
+      const out: WebviewToHost = { type: 'openSource', file, line };
+      if (m.function !== undefined) out.function = m.function as string;
+      if (m.localUri !== undefined) out.localUri = m.localUri as string;
+      return out;
+    }
+    case 'setSampleType':
+      return isStr(m.sampleType) && m.sampleType.length <= 200 ? { type: 'setSampleType', sampleType: m.sampleType } : undefined;
+    case 'setTopBy':
+      return m.by === 'function' || m.by === 'line' ? { type: 'setTopBy', by: m.by } : undefined;
+    case 'error':
+      return isStr(m.message, true) ? { type: 'error', message: m.message } : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** Sample types of the same family as `current` (pprof's usual sets), current first. */
+export function sampleTypeChoices(current: string): string[] {
+  const families = [
+    ['samples', 'cpu'],
+    ['inuse_space', 'inuse_objects', 'alloc_space', 'alloc_objects'],
+    ['contentions', 'delay'],
+  ];
+  const family = families.find((f) => f.includes(current));
+  return family ? [current, ...family.filter((t) => t !== current)] : [current];
+}

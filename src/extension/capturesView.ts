@@ -1,0 +1,71 @@
+// The Anole view's "Captures" list: profiles kept in storage; open (annotate), reveal, delete.
+import * as vscode from 'vscode';
+import type { CaptureMeta, CaptureStore } from './captureStore';
+import { Commands, Views } from './commands';
+import type { Profiler } from './profile';
+import { formatBytes, showError } from './ui';
+
+class CapturesTree implements vscode.TreeDataProvider<CaptureMeta> {
+  private readonly changed = new vscode.EventEmitter<undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+
+  constructor(private readonly store: CaptureStore) {}
+
+  refresh(): void {
+    this.changed.fire(undefined);
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+
+  getTreeItem(m: CaptureMeta): vscode.TreeItem {
+    const item = new vscode.TreeItem(`${m.kind} · ${m.host}${m.pid ? ` (${m.pid})` : ''}`, vscode.TreeItemCollapsibleState.None);
+    item.description = `${new Date(m.time).toLocaleString()} · ${formatBytes(m.size)}`;
+    item.tooltip = `${m.file}\n${m.url}`;
+    item.iconPath = new vscode.ThemeIcon('file-binary');
+    item.contextValue = 'anole.capture';
+    item.command = { command: Commands.capturesOpen, title: vscode.l10n.t('Open'), arguments: [m] };
+    return item;
+  }
+
+  getChildren(m?: CaptureMeta): CaptureMeta[] {
+    return m ? [] : this.store.list();
+  }
+}
+
+/** Registers the Captures list and its commands. */
+export function register(context: vscode.ExtensionContext, deps: { store: CaptureStore; profiler: Profiler; log: vscode.LogOutputChannel }): void {
+  const tree = new CapturesTree(deps.store);
+  const pick = async (m?: CaptureMeta): Promise<CaptureMeta | undefined> => {
+    if (m) return m;
+    const items = deps.store.list().map((c) => ({ label: `${c.kind} · ${c.host}`, description: new Date(c.time).toLocaleString(), c }));
+    return (await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Anole: Captures') }))?.c;
+  };
+  context.subscriptions.push(
+    tree,
+    deps.store.onDidChange(() => tree.refresh()),
+    vscode.window.createTreeView(Views.captures, { treeDataProvider: tree }),
+    vscode.commands.registerCommand(Commands.capturesRefresh, () => tree.refresh()),
+    vscode.commands.registerCommand(Commands.capturesOpen, async (m?: CaptureMeta) => {
+      const c = await pick(m);
+      if (!c) return;
+      try {
+        await deps.profiler.load(c);
+      } catch (e) {
+        showError(deps.log, vscode.l10n.t('Opening {0} failed', c.id), e);
+      }
+    }),
+    vscode.commands.registerCommand(Commands.capturesReveal, async (m?: CaptureMeta) => {
+      const c = await pick(m);
+      if (c) await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(c.file));
+    }),
+    vscode.commands.registerCommand(Commands.capturesDelete, async (m?: CaptureMeta) => {
+      const c = await pick(m);
+      if (!c) return;
+      const del = vscode.l10n.t('Delete');
+      const ok = await vscode.window.showWarningMessage(vscode.l10n.t('Delete the capture {0}?', c.id), { modal: true }, del);
+      if (ok === del) deps.store.delete(c.id);
+    }),
+  );
+}

@@ -1,0 +1,66 @@
+// Registers Anole's `anole` debugger: the adapter process, attach defaults and a remote process picker.
+import * as vscode from 'vscode';
+import type { AnoleAttachArguments } from '../adapter/attachArgs';
+import { Commands } from './commands';
+import type { Profiler } from './profile';
+import { settings } from './settings';
+
+export const DEBUG_TYPE = 'anole';
+
+interface DebugDeps {
+  log: vscode.LogOutputChannel;
+  profiler: Profiler;
+}
+
+type AttachConfig = vscode.DebugConfiguration & Partial<AnoleAttachArguments>;
+
+/**
+ * The debugger: `dist/adapter.js` runs as its own process (DAP over stdio); the configuration
+ * provider fills in the ssh config file and asks for a host and process when they are missing.
+ */
+export function register(context: vscode.ExtensionContext, deps: DebugDeps): void {
+  const adapter = context.asAbsolutePath('dist/adapter.js');
+  context.subscriptions.push(
+    vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, {
+      createDebugAdapterDescriptor: () => new vscode.DebugAdapterExecutable(process.execPath, [adapter]),
+    }),
+    vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, {
+      provideDebugConfigurations: () => [
+        { type: DEBUG_TYPE, request: 'attach', name: vscode.l10n.t('Anole: Attach to remote Go process'), host: '${command:anole.pickRemoteHost}', processId: '${command:anole.pickRemoteProcess}', backend: 'auto' },
+      ],
+      resolveDebugConfiguration: (_folder, config: AttachConfig) => resolveAttach(config, deps),
+    }),
+    vscode.commands.registerCommand(Commands.pickRemoteHost, async () => (await deps.profiler.pickTarget())?.host),
+    vscode.commands.registerCommand(Commands.pickRemoteProcess, async (config?: AttachConfig) => {
+      const host = typeof config?.host === 'string' && !config.host.startsWith('${') ? config.host : (await deps.profiler.pickTarget())?.host;
+      if (!host) return undefined;
+      const picked = await deps.profiler.pickProcess(host);
+      return picked?.pid !== undefined ? String(picked.pid) : undefined;
+    }),
+  );
+}
+
+/** Fills defaults; an empty launch.json (F5 with no configuration) asks for host and process. */
+async function resolveAttach(config: AttachConfig, deps: DebugDeps): Promise<vscode.DebugConfiguration | undefined> {
+  if (!config.type && !config.request && !config.name) {
+    const target = await deps.profiler.pickTarget();
+    if (!target) return undefined;
+    Object.assign(config, { type: DEBUG_TYPE, request: 'attach', name: target.label, host: target.host, processId: target.pid });
+  }
+  if (config.request !== 'attach') {
+    void vscode.window.showErrorMessage(vscode.l10n.t('Anole only attaches to running processes: use "request": "attach".'));
+    return undefined;
+  }
+  if (!config.host) {
+    void vscode.window.showErrorMessage(vscode.l10n.t('Set "host" (an ssh config alias or [user@]host[:port]) in the launch configuration.'));
+    return undefined;
+  }
+  if (config.processId === undefined && !config.processName) {
+    const picked = await deps.profiler.pickProcess(config.host);
+    if (picked?.pid === undefined) return undefined;
+    config.processId = picked.pid;
+  }
+  config.sshConfigFile ??= settings.sshConfigFile();
+  deps.log.info(`debug: attaching to ${config.host} pid ${config.processId ?? config.processName} (${config.backend ?? 'auto'})`);
+  return config;
+}

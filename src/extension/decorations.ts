@@ -1,0 +1,151 @@
+// Heat, lock-hold and block-wait decorations for visible Go editors, from `anole/decorations`.
+import * as vscode from 'vscode';
+import type { DecorationsResult, LineAnnotation } from '../core/annotations/protocol';
+import { Commands, ContextKeys } from './commands';
+import type { AnnotationServer } from './languageClient';
+import { HEAT_BUCKETS, heatBucket, labelledLines } from './heat';
+import { affects, settings, type AnnotationSettings } from './settings';
+import { showError } from './ui';
+
+const DEBOUNCE_MS = 150;
+
+/** Owns the decoration types and keeps visible Go editors in step with the server. */
+export class AnnotationDecorations implements vscode.Disposable {
+  private readonly heat: vscode.TextEditorDecorationType[];
+  private readonly lockHold: vscode.TextEditorDecorationType;
+  private readonly blockWait: vscode.TextEditorDecorationType;
+  private readonly subs: vscode.Disposable[] = [];
+  private timer?: NodeJS.Timeout;
+  private pending = new Set<string>();
+  private all = false;
+  private generation = 0;
+
+  constructor(private readonly server: () => AnnotationServer | undefined, private readonly log: vscode.LogOutputChannel) {
+    const after = { color: new vscode.ThemeColor('anole.annotationForeground'), margin: '0 0 0 2em', fontStyle: 'italic' };
+    this.heat = HEAT_BUCKETS.map((b, i) => vscode.window.createTextEditorDecorationType({
+      isWholeLine: true,
+      backgroundColor: new vscode.ThemeColor(b.color),
+      overviewRulerColor: i === 0 ? new vscode.ThemeColor('anole.hotLineOverviewRuler') : undefined,
+      overviewRulerLane: vscode.OverviewRulerLane.Right,
+      after,
+    }));
+    this.lockHold = vscode.window.createTextEditorDecorationType({
+      isWholeLine: true,
+      backgroundColor: new vscode.ThemeColor('anole.lockHoldBackground'),
+      borderColor: new vscode.ThemeColor('anole.lockHoldBorder'),
+      borderStyle: 'solid',
+      borderWidth: '0 0 0 3px',
+      overviewRulerColor: new vscode.ThemeColor('anole.lockHoldOverviewRuler'),
+      overviewRulerLane: vscode.OverviewRulerLane.Left,
+      after: { ...after, color: new vscode.ThemeColor('anole.lockHoldForeground') },
+    });
+    this.blockWait = vscode.window.createTextEditorDecorationType({
+      isWholeLine: true,
+      backgroundColor: new vscode.ThemeColor('anole.blockWaitBackground'),
+      borderColor: new vscode.ThemeColor('anole.blockWaitBorder'),
+      borderStyle: 'dashed',
+      borderWidth: '0 0 0 3px',
+      overviewRulerColor: new vscode.ThemeColor('anole.blockWaitOverviewRuler'),
+      overviewRulerLane: vscode.OverviewRulerLane.Center,
+      after: { ...after, color: new vscode.ThemeColor('anole.blockWaitForeground') },
+    });
+    this.subs.push(
+      vscode.window.onDidChangeVisibleTextEditors(() => this.schedule()),
+      vscode.workspace.onDidSaveTextDocument((d) => this.schedule([d.uri.toString()])),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (affects(e, 'annotations')) this.schedule();
+      }),
+    );
+  }
+
+  /** Listens to the server's change notifications (call once the client has started). */
+  attach(server: AnnotationServer): void {
+    this.subs.push(server.onDidChangeAnnotations((p) => this.schedule(p.uris)));
+    this.schedule();
+  }
+
+  /** Re-requests decorations for `uris` (default: every visible Go editor), debounced. */
+  schedule(uris?: string[]): void {
+    if (uris) for (const u of uris) this.pending.add(u);
+    else this.all = true;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.flush(), DEBOUNCE_MS);
+  }
+
+  /** Removes every decoration now. */
+  clearAll(): void {
+    this.generation++;
+    for (const ed of vscode.window.visibleTextEditors) this.apply(ed, undefined, settings.annotations());
+  }
+
+  private async flush(): Promise<void> {
+    const all = this.all;
+    const pending = this.pending;
+    this.all = false;
+    this.pending = new Set();
+    const gen = this.generation;
+    const cfg = settings.annotations();
+    const editors = vscode.window.visibleTextEditors.filter((ed) =>
+      ed.document.languageId === 'go' && ed.document.uri.scheme === 'file' && (all || pending.has(ed.document.uri.toString())));
+    const server = this.server();
+    const byUri = new Map<string, vscode.TextEditor[]>();
+    for (const ed of editors) byUri.set(ed.document.uri.toString(), [...(byUri.get(ed.document.uri.toString()) ?? []), ed]);
+    await Promise.all([...byUri].map(async ([uri, eds]) => {
+      let res: DecorationsResult | undefined;
+      if (server && cfg.enabled) {
+        try {
+          res = await server.decorations({ uri });
+        } catch (e) {
+          this.log.warn(`anole/decorations ${uri}: ${(e as Error).message}`);
+          return;
+        }
+      }
+      if (gen !== this.generation) return; // cleared meanwhile
+      for (const ed of eds) this.apply(ed, res, cfg);
+    }));
+  }
+
+  private apply(ed: vscode.TextEditor, res: DecorationsResult | undefined, cfg: AnnotationSettings): void {
+    const doc = ed.document;
+    const opts = (rows: LineAnnotation[], labelled: Set<number> | 'all'): vscode.DecorationOptions[] =>
+      rows.filter((r) => r.line >= 0 && r.line < doc.lineCount).map((r) => {
+        // No hoverMessage: the server's hover already explains the line.
+        const o: vscode.DecorationOptions = { range: doc.lineAt(r.line).range };
+        if (labelled === 'all' || labelled.has(r.line)) o.renderOptions = { after: { contentText: r.label } };
+        return o;
+      });
+    const hot = res?.hot ?? [];
+    const labels = labelledLines(hot, cfg.maxLabels);
+    this.heat.forEach((type, i) => ed.setDecorations(type, opts(hot.filter((r) => heatBucket(r.weight) === i), labels)));
+    ed.setDecorations(this.lockHold, cfg.showLockHold ? opts(res?.lockHold ?? [], 'all') : []);
+    ed.setDecorations(this.blockWait, cfg.showBlockWait ? opts(res?.blockWait ?? [], 'all') : []);
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    for (const s of this.subs) s.dispose();
+    for (const t of [...this.heat, this.lockHold, this.blockWait]) t.dispose();
+  }
+}
+
+/** Creates the decorations and the Clear Annotations command. */
+export function register(
+  context: vscode.ExtensionContext,
+  deps: { server: () => AnnotationServer | undefined; log: vscode.LogOutputChannel; onCleared?: () => void },
+): AnnotationDecorations {
+  const decorations = new AnnotationDecorations(deps.server, deps.log);
+  context.subscriptions.push(
+    decorations,
+    vscode.commands.registerCommand(Commands.clearAnnotations, async () => {
+      try {
+        await deps.server()?.clear({});
+        decorations.clearAll();
+        deps.onCleared?.();
+        await vscode.commands.executeCommand('setContext', ContextKeys.hasAnnotations, false);
+      } catch (e) {
+        showError(deps.log, vscode.l10n.t('Clear Annotations'), e);
+      }
+    }),
+  );
+  return decorations;
+}

@@ -1,0 +1,121 @@
+// Anole's VS Code entry point: creates the shared services and registers each feature.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import * as capturesView from './capturesView';
+import { CaptureStore } from './captureStore';
+import { Commands } from './commands';
+import { Connections } from './connections';
+import * as debug from './debug';
+import * as decorations from './decorations';
+import * as hostsView from './hostsView';
+import { startLanguageClient, type AnnotationServer } from './languageClient';
+import * as profile from './profile';
+import { affects, SettingKeys } from './settings';
+import { showError } from './ui';
+import { registerGoroutines, type GoroutineDumps } from './goroutines';
+import { WorkspacePathMapper } from './pathMapping';
+import { registerProfileViews } from './views/profileViews';
+
+/** What activate() hands to other features (and the lead's wiring of views / goroutines). */
+export interface AnoleApi {
+  log: vscode.LogOutputChannel;
+  /** The language server once started; undefined if it failed to start. */
+  server(): AnnotationServer | undefined;
+  /** Sends a request to the language server, waiting for it to start (for anole/flameGraph, anole/top). */
+  request<R>(method: string, params: unknown): Promise<R>;
+  store: CaptureStore;
+  connections: Connections;
+  /** Target picking, capture, loading (loadFile, listProfiles, pickEndpoint). */
+  profiler: profile.Profiler;
+  /** Opens goroutine dumps from other sources (the debugger adds gdb/dlv dumps). */
+  goroutines: GoroutineDumps;
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<AnoleApi> {
+  const started = Date.now();
+  const log = vscode.window.createOutputChannel('Anole', { log: true });
+  context.subscriptions.push(log, vscode.commands.registerCommand(Commands.showLog, () => log.show()));
+  let server: AnnotationServer | undefined;
+  const getServer = () => server;
+  const connections = new Connections(context.secrets, log);
+  const store = new CaptureStore(path.join(context.globalStorageUri.fsPath, 'captures'));
+  context.subscriptions.push(connections);
+  let profiler: profile.Profiler | undefined;
+  let goroutines: GoroutineDumps | undefined;
+  let serverReady: Promise<AnnotationServer> | undefined;
+  const whenServer = async () => serverReady?.catch(() => undefined);
+  try {
+    const deco = decorations.register(context, { server: getServer, log, onCleared: () => profiler?.forgetAll() });
+    profiler = profile.register(context, { context, log, connections, store, whenServer });
+    hostsView.register(context, { context, log, connections, store, whenServer, profiler });
+    capturesView.register(context, { store, profiler, log });
+    const p = profiler;
+    const request = async <R>(method: string, params: unknown): Promise<R> => {
+      const s = await whenServer();
+      if (!s) throw new Error(vscode.l10n.t('the language server is not running'));
+      return s.client.sendRequest<R>(method, params);
+    };
+    context.subscriptions.push(registerProfileViews(context, {
+      client: { sendRequest: request },
+      log,
+      loadProfile: (file) => p.loadFile(file),
+      listProfiles: () => [...p.listProfiles()],
+    }));
+    debug.register(context, { log, profiler: p });
+    const paths = new WorkspacePathMapper();
+    context.subscriptions.push(paths);
+    goroutines = registerGoroutines(context, {
+      log,
+      pickTarget: () => p.pickEndpoint(),
+      mapPath: (remotePath) => paths.toUri(remotePath),
+    });
+    log.info(`activated in ${Date.now() - started} ms`);
+    // The server starts in the background: commands work (and say so) before it is up.
+    serverReady = startLanguageClient(context, log);
+    serverReady.then(
+      (s) => {
+        server = s;
+        deco.attach(s);
+        context.subscriptions.push(watchServerSettings(s, profiler!, deco, log));
+        log.info(`language client ready ${Date.now() - started} ms after activation began`);
+      },
+      (e: unknown) => {
+        log.error(`the language server did not start: ${(e as Error).message ?? e}`);
+        void vscode.window.showErrorMessage(vscode.l10n.t('Anole: the language server did not start: {0}', (e as Error).message ?? String(e)));
+      },
+    );
+  } catch (e) {
+    log.error(`activation failed: ${(e as Error).stack ?? e}`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('Anole failed to start: {0}', (e as Error).message ?? String(e)));
+    throw e;
+  }
+  const ready = serverReady;
+  return {
+    log, server: getServer, store, connections, profiler: profiler!, goroutines: goroutines!,
+    request: async <R>(method: string, params: unknown) => (await ready).client.sendRequest<R>(method, params),
+  };
+}
+
+/**
+ * The server takes path mappings and thresholds as init options: when they change, restart it
+ * (debounced) and load the profiles again, so the change shows without a window reload.
+ */
+function watchServerSettings(s: AnnotationServer, profiler: profile.Profiler, deco: decorations.AnnotationDecorations,
+  log: vscode.LogOutputChannel): vscode.Disposable {
+  let timer: NodeJS.Timeout | undefined;
+  const sub = vscode.workspace.onDidChangeConfiguration((e) => {
+    if (!affects(e, SettingKeys.pathMappings, SettingKeys.annotationsMinPercent, SettingKeys.annotationsLensMinPercent)) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      void s.restart()
+        .then(() => profiler.reloadAll())
+        .then(() => deco.schedule())
+        .catch((err: unknown) => showError(log, vscode.l10n.t('Restarting the Anole language server failed'), err));
+    }, 500);
+  });
+  return { dispose: () => { clearTimeout(timer); sub.dispose(); } };
+}
+
+export function deactivate(): void {
+  // Everything is in context.subscriptions and disposed by VS Code.
+}

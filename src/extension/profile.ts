@@ -1,0 +1,344 @@
+// "Profile Remote Service" and "Profile Again": pick a target, process and kind, capture, annotate.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { AnnotationKind, LoadProfileParams } from '../core/annotations/protocol';
+import { capture } from '../core/capture/capture';
+import { effectiveSeconds, isTimed } from '../core/capture/kinds';
+import { listGoProcesses, type GoProcess } from '../core/discovery/processes';
+import { AnoleError } from '../core/errors';
+import type { RemoteHost } from '../core/remote/host';
+import { resolveEndpoint } from '../core/workflow/endpoint';
+import type { CaptureMeta, CaptureStore } from './captureStore';
+import { Commands, ContextKeys } from './commands';
+import type { Connections } from './connections';
+import type { AnnotationServer } from './languageClient';
+import { PROFILE_KINDS, settings, type ProfileKind, type TargetSetting } from './settings';
+import { listSshHosts } from './sshHosts';
+import { formatBytes, showError } from './ui';
+
+/** A resolved thing to profile: a host and how to reach its pprof endpoint. */
+export interface ProfileTarget {
+  host: string;
+  pid?: number;
+  url?: string;
+  /** For messages: target name or executable. */
+  label: string;
+}
+
+/** A profile Anole loaded into the server, with what it takes to load it again. */
+interface LoadedProfile {
+  id: string;
+  label: string;
+  params: LoadProfileParams;
+}
+
+const LAST_KIND = 'anole.lastKind';
+const LAST_TARGET = 'anole.lastTarget';
+
+export interface ProfilerDeps {
+  context: vscode.ExtensionContext;
+  log: vscode.LogOutputChannel;
+  connections: Connections;
+  store: CaptureStore;
+  /** The language server once it has started; undefined if it failed to start. */
+  whenServer(): Promise<AnnotationServer | undefined>;
+}
+
+const KIND_LABELS = (): Record<ProfileKind, string> => ({
+  cpu: vscode.l10n.t('CPU: where time is spent'),
+  heap: vscode.l10n.t('Heap: live memory'),
+  allocs: vscode.l10n.t('Allocs: memory allocated since start'),
+  mutex: vscode.l10n.t('Mutex: lock contention (held locks)'),
+  block: vscode.l10n.t('Block: where goroutines wait'),
+  goroutine: vscode.l10n.t('Goroutine: where goroutines are'),
+});
+
+/** Lists the Go processes of a host with a progress notification. */
+export async function discoverProcesses(deps: ProfilerDeps, host: string, token?: vscode.CancellationToken): Promise<GoProcess[]> {
+  const remote = await deps.connections.get(host);
+  const ac = new AbortController();
+  const sub = token?.onCancellationRequested(() => ac.abort());
+  try {
+    return await listGoProcesses(remote, { signal: ac.signal, onWarning: (m) => deps.log.warn(`${host}: ${m}`) });
+  } finally {
+    sub?.dispose();
+  }
+}
+
+/** One line describing a process in pickers and the tree. */
+export function describeProcess(p: GoProcess): { label: string; description: string; detail: string } {
+  return {
+    label: `${path.posix.basename(p.exe.replace(/ \(deleted\)$/, ''))} (${p.pid})`,
+    description: p.goVersion,
+    detail: p.pprof ?? vscode.l10n.t('no pprof endpoint found'),
+  };
+}
+
+/** The capture → annotate workflow, shared by the commands and the Anole view. */
+export class Profiler {
+  /** Profiles loaded into the server through Anole, newest first. */
+  private loaded: LoadedProfile[] = [];
+
+  constructor(private readonly deps: ProfilerDeps) {}
+
+  /** Profiles loaded into the server through Anole (for pickers of other features), newest first. */
+  listProfiles(): readonly { id: string; label: string }[] {
+    return this.loaded.map(({ id, label }) => ({ id, label }));
+  }
+
+  /** Loads every remembered profile again (after a server restart); ids change. */
+  async reloadAll(): Promise<void> {
+    const server = await this.deps.whenServer();
+    if (!server) return;
+    const old = [...this.loaded].reverse(); // oldest first, so replacement order is kept
+    this.loaded = [];
+    for (const p of old) {
+      try {
+        const res = await server.loadProfile(p.params);
+        this.remember(res.id, p.label, p.params);
+      } catch (e) {
+        this.deps.log.warn(`could not reload ${p.params.path}: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  /** Forgets the loaded profiles (after the server cleared them). */
+  forgetAll(): void {
+    this.loaded = [];
+  }
+
+  /** Loads any local profile file into the server; returns the server's profile id. */
+  async loadFile(file: string, label = path.basename(file)): Promise<{ id: string }> {
+    const server = await this.deps.whenServer();
+    if (!server) throw new AnoleError('BAD_INPUT', vscode.l10n.t('The Anole language server is not running.'));
+    const params: LoadProfileParams = { path: file, label };
+    const res = await server.loadProfile(params);
+    this.remember(res.id, `${label} (${res.kind})`, params);
+    return { id: res.id };
+  }
+
+  /**
+   * Asks for a target and process like Profile Remote Service, connects and resolves its pprof
+   * endpoint (for features that fetch something else from it, e.g. goroutine dumps).
+   */
+  async pickEndpoint(): Promise<{ host: RemoteHost; endpoint: string; label: string } | undefined> {
+    const target = await this.pickTarget();
+    if (!target) return undefined;
+    const host = await this.deps.connections.get(target.host);
+    const endpoint = await resolveEndpoint(host, { pid: target.pid, url: target.url });
+    return { host, endpoint, label: target.pid ? `${target.label} · pid ${target.pid}` : target.label };
+  }
+
+  private remember(id: string, label: string, params: LoadProfileParams): void {
+    this.loaded = [{ id, label, params }, ...this.loaded.filter((p) => p.id !== id)];
+  }
+
+  /** The full interactive flow: target, process, kind, then capture. */
+  async profileInteractive(preset?: { target?: ProfileTarget; kind?: ProfileKind }): Promise<void> {
+    const target = preset?.target ?? (await this.pickTarget());
+    if (!target) return;
+    const kind = preset?.kind ?? (await this.pickKind());
+    if (!kind) return;
+    await this.run(target, kind);
+  }
+
+  /** Re-runs the last target and kind without asking. */
+  async profileAgain(): Promise<void> {
+    const last = this.deps.context.workspaceState.get<{ target: ProfileTarget; kind: ProfileKind }>(LAST_TARGET);
+    if (!last) {
+      await this.profileInteractive();
+      return;
+    }
+    await this.run(last.target, last.kind);
+  }
+
+  private async pickKind(): Promise<ProfileKind | undefined> {
+    const fixed = settings.profileKind();
+    if (fixed !== 'ask') return fixed;
+    const last = this.deps.context.workspaceState.get<ProfileKind>(LAST_KIND, 'cpu');
+    const labels = KIND_LABELS();
+    const order = [last, ...PROFILE_KINDS.filter((k) => k !== last)];
+    const items = order.map((k) => ({
+      label: k,
+      description: k === last ? vscode.l10n.t('last used') : undefined,
+      detail: labels[k],
+      value: k,
+    }));
+    const pick = await vscode.window.showQuickPick(items, {
+      title: vscode.l10n.t('Anole: What to profile'),
+      placeHolder: vscode.l10n.t('Profile kind'),
+      matchOnDetail: true,
+    });
+    return pick?.value;
+  }
+
+  /** Configured targets first; otherwise ssh config hosts and "Enter host…"; then the process. */
+  async pickTarget(): Promise<ProfileTarget | undefined> {
+    const targets = settings.targets();
+    if (targets.length === 1) return this.targetFromSetting(targets[0]);
+    type Item = vscode.QuickPickItem & { target?: TargetSetting; host?: string; enter?: boolean };
+    const items: Item[] = targets.map((t) => ({
+      label: `$(target) ${t.name}`, description: t.host,
+      detail: t.pprofUrl ?? (t.pid ? `pid ${t.pid}` : t.processName), target: t,
+    }));
+    let hosts: string[] = [];
+    try {
+      hosts = await listSshHosts(settings.sshConfigFile());
+    } catch (e) {
+      this.deps.log.warn(`cannot read the ssh config: ${(e as Error).message}`);
+    }
+    if (items.length && hosts.length) items.push({ label: vscode.l10n.t('ssh hosts'), kind: vscode.QuickPickItemKind.Separator });
+    items.push(...hosts.map((h) => ({ label: `$(remote) ${h}`, host: h })));
+    items.push({ label: `$(edit) ${vscode.l10n.t('Enter host…')}`, enter: true });
+    const pick = await vscode.window.showQuickPick(items, {
+      title: vscode.l10n.t('Anole: Which host?'), placeHolder: vscode.l10n.t('A configured target or an ssh host'),
+    });
+    if (!pick) return undefined;
+    if (pick.target) return this.targetFromSetting(pick.target);
+    let host = pick.host;
+    if (pick.enter) {
+      host = (await vscode.window.showInputBox({
+        title: vscode.l10n.t('Anole: Host'), prompt: vscode.l10n.t('An ssh config alias or [user@]host[:port]'), ignoreFocusOut: true,
+        validateInput: (v) => (/^\S+$/.test(v.trim()) ? undefined : vscode.l10n.t('Enter one host')),
+      }))?.trim();
+    }
+    if (!host) return undefined;
+    return this.pickProcess(host);
+  }
+
+  private async targetFromSetting(t: TargetSetting): Promise<ProfileTarget | undefined> {
+    if (t.pprofUrl || t.pid) return { host: t.host, pid: t.pid, url: t.pprofUrl, label: t.name };
+    return this.pickProcess(t.host, t.processName, t.name);
+  }
+
+  /** Discovers the host's Go processes and lets the user pick one (automatic for a unique name match). */
+  async pickProcess(host: string, processName?: string, name?: string): Promise<ProfileTarget | undefined> {
+    const procs = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Anole: Listing Go processes on {0}…', host), cancellable: true },
+      (_p, token) => discoverProcesses(this.deps, host, token),
+    );
+    let candidates = procs;
+    if (processName) {
+      candidates = procs.filter((p) => p.exe === processName || path.posix.basename(p.exe.replace(/ \(deleted\)$/, '')) === processName);
+      if (candidates.length === 0) {
+        throw new AnoleError('NOT_FOUND', vscode.l10n.t('No Go process named {0} on {1}', processName, host));
+      }
+    }
+    if (candidates.length === 0) throw new AnoleError('NOT_FOUND', vscode.l10n.t('No Go processes you may inspect on {0}', host));
+    const toTarget = (p: GoProcess): ProfileTarget => ({ host, pid: p.pid, url: p.pprof ?? undefined, label: name ?? describeProcess(p).label });
+    if (candidates.length === 1 && processName) return toTarget(candidates[0]);
+    const pick = await vscode.window.showQuickPick(
+      candidates.map((p) => ({ ...describeProcess(p), p })),
+      { title: vscode.l10n.t('Anole: Which process on {0}?', host), matchOnDescription: true, matchOnDetail: true },
+    );
+    return pick && toTarget(pick.p);
+  }
+
+  /** Captures `kind` from `target` with progress and Cancel, stores it, and loads it into the server. */
+  async run(target: ProfileTarget, kind: ProfileKind): Promise<CaptureMeta | undefined> {
+    const { context, log, store } = this.deps;
+    await context.workspaceState.update(LAST_KIND, kind);
+    await context.workspaceState.update(LAST_TARGET, { target, kind });
+    await vscode.commands.executeCommand('setContext', ContextKeys.hasLastProfile, true);
+    const seconds = settings.profileSeconds();
+    const secs = effectiveSeconds({ kind, seconds });
+    try {
+      const meta = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Anole: Profiling {0} ({1})', target.label, kind), cancellable: true },
+        async (progress, token) => {
+          const ac = new AbortController();
+          const sub = token.onCancellationRequested(() => ac.abort());
+          let timer: NodeJS.Timeout | undefined;
+          let reserved: string | undefined;
+          let saved = false;
+          try {
+            progress.report({ message: vscode.l10n.t('connecting to {0}…', target.host) });
+            const remote = await this.deps.connections.get(target.host);
+            const url = await resolveEndpoint(remote, { pid: target.pid, url: target.url }, ac.signal);
+            const { id, file } = store.allocate(kind);
+            reserved = id;
+            if (isTimed(kind)) {
+              const end = Date.now() + secs * 1000;
+              const tick = () => {
+                const left = Math.max(0, Math.ceil((end - Date.now()) / 1000));
+                progress.report({ message: vscode.l10n.t('{0} s left', left) });
+              };
+              tick();
+              timer = setInterval(tick, 1000);
+            } else {
+              progress.report({ message: vscode.l10n.t('downloading…') });
+            }
+            log.info(`capturing ${kind} from ${target.host} ${url}${isTimed(kind) ? ` for ${secs} s` : ''}`);
+            const res = await capture(remote, { kind, seconds, url, outFile: file, signal: ac.signal });
+            clearInterval(timer);
+            if (token.isCancellationRequested) throw new AnoleError('CANCELLED', vscode.l10n.t('Profiling cancelled'));
+            const m: CaptureMeta = {
+              id, time: new Date().toISOString(), kind, host: target.host, pid: target.pid, url, size: res.bytes, file: res.file,
+              seconds: isTimed(kind) ? secs : undefined,
+            };
+            store.save(m);
+            saved = true;
+            log.info(`saved ${res.file} (${formatBytes(res.bytes)}, ${(res.elapsedMs / 1000).toFixed(1)} s)`);
+            progress.report({ message: vscode.l10n.t('annotating…') });
+            await this.load(m);
+            return m;
+          } catch (e) {
+            if (reserved && !saved) store.delete(reserved);
+            if (token.isCancellationRequested) throw new AnoleError('CANCELLED', vscode.l10n.t('Profiling cancelled'));
+            throw e;
+          } finally {
+            clearInterval(timer);
+            sub.dispose();
+          }
+        },
+      );
+      return meta;
+    } catch (e) {
+      showError(log, vscode.l10n.t('Profiling {0} failed', target.label), e);
+      return undefined;
+    }
+  }
+
+  /** Sends a stored capture to the language server so annotations appear. */
+  async load(m: CaptureMeta): Promise<void> {
+    const server = await this.deps.whenServer();
+    if (!server) {
+      void vscode.window.showWarningMessage(vscode.l10n.t('Saved {0}, but the Anole language server is not running: no annotations.', m.file));
+      return;
+    }
+    const time = new Date(m.time).toLocaleTimeString();
+    const label = `${m.host}${m.pid ? ` pid ${m.pid}` : ''}, ${time}`;
+    const params: LoadProfileParams = { path: m.file, kind: m.kind as AnnotationKind, label };
+    const res = await server.loadProfile(params);
+    this.remember(res.id, `${m.kind} · ${label}`, params);
+    this.deps.log.info(`loaded ${m.id}: ${res.sampleType.type}/${res.sampleType.unit}, ${res.mappedFiles} file(s) mapped, ${res.unmappedFiles.length} not`);
+    for (const w of res.warnings) this.deps.log.warn(w);
+    await vscode.commands.executeCommand('setContext', ContextKeys.hasAnnotations, true);
+    if (res.warnings.length) void vscode.window.showWarningMessage(res.warnings[0]);
+    else if (res.mappedFiles === 0) {
+      const mappings = vscode.l10n.t('Path Mappings');
+      void vscode.window.showWarningMessage(
+        vscode.l10n.t('The profile has no functions in this workspace\'s files ({0} unmapped).', res.unmappedFiles.length), mappings,
+      ).then((a) => a === mappings && vscode.commands.executeCommand('workbench.action.openSettings', 'anole.pathMappings'));
+    }
+  }
+}
+
+/** Registers the profiling commands. */
+export function register(context: vscode.ExtensionContext, deps: ProfilerDeps): Profiler {
+  const profiler = new Profiler(deps);
+  const guard = (what: string, fn: () => Promise<unknown>) => async () => {
+    try {
+      await fn();
+    } catch (e) {
+      showError(deps.log, what, e);
+    }
+  };
+  context.subscriptions.push(
+    vscode.commands.registerCommand(Commands.profileRemoteService,
+      guard(vscode.l10n.t('Profile Remote Service'), () => profiler.profileInteractive())),
+    vscode.commands.registerCommand(Commands.profileAgain, guard(vscode.l10n.t('Profile Again'), () => profiler.profileAgain())),
+  );
+  void vscode.commands.executeCommand('setContext', ContextKeys.hasLastProfile, context.workspaceState.get(LAST_TARGET) !== undefined);
+  return profiler;
+}

@@ -1,0 +1,56 @@
+// Anole's setting keys, profile kinds and the `anole.targets` shape with its validation (pure, no vscode).
+
+/** Kinds a user can profile from the UI (the pprof endpoint names them). */
+export const PROFILE_KINDS = ['cpu', 'heap', 'allocs', 'mutex', 'block', 'goroutine'] as const;
+export type ProfileKind = (typeof PROFILE_KINDS)[number];
+
+/** Setting keys, relative to the `anole` section. */
+export const SettingKeys = {
+  sshConfigFile: 'sshConfigFile',
+  targets: 'targets',
+  profileSeconds: 'profile.seconds',
+  profileKind: 'profile.kind',
+  annotationsEnabled: 'annotations.enabled',
+  annotationsMinPercent: 'annotations.minPercent',
+  annotationsLensMinPercent: 'annotations.lensMinPercent',
+  annotationsShowLockHold: 'annotations.showLockHold',
+  annotationsShowBlockWait: 'annotations.showBlockWait',
+  annotationsMaxLabels: 'annotations.maxLabels',
+  pathMappings: 'pathMappings',
+} as const;
+
+export const SECTION = 'anole';
+
+/** Full ids (`anole.…`) of every setting, for the manifest test and `affectsConfiguration`. */
+export const allSettingIds = (): string[] => Object.values(SettingKeys).map((k) => `${SECTION}.${k}`);
+
+/** A configured service to profile: an ssh destination and, optionally, which process on it. */
+export interface TargetSetting {
+  name: string;
+  /** ssh config alias or [user@]host[:port]. */
+  host: string;
+  pid?: number;
+  /** Matched against the executable's base name (or path) of the host's Go processes. */
+  processName?: string;
+  /** pprof endpoint as the remote host sees it, e.g. http://127.0.0.1:6060/debug/pprof/. */
+  pprofUrl?: string;
+}
+
+/** Drops malformed entries (a settings.json edited by hand) instead of failing later. */
+export function sanitizeTargets(raw: unknown): TargetSetting[] {
+  if (!Array.isArray(raw)) return [];
+  const out: TargetSetting[] = [];
+  for (const t of raw) {
+    if (!t || typeof t !== 'object') continue;
+    const r = t as Record<string, unknown>;
+    if (typeof r.host !== 'string' || !r.host.trim()) continue;
+    out.push({
+      name: typeof r.name === 'string' && r.name.trim() ? r.name : r.host,
+      host: r.host.trim(),
+      pid: typeof r.pid === 'number' && Number.isInteger(r.pid) && r.pid > 0 ? r.pid : undefined,
+      processName: typeof r.processName === 'string' && r.processName ? r.processName : undefined,
+      pprofUrl: typeof r.pprofUrl === 'string' && r.pprofUrl ? r.pprofUrl : undefined,
+    });
+  }
+  return out;
+}

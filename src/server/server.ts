@@ -1,0 +1,175 @@
+// Wires the Anole language server onto an LSP connection: lifecycle, standard features and the anole/* methods.
+import * as fs from 'node:fs';
+import {
+  CodeLensRefreshRequest,
+  Connection,
+  InitializeParams,
+  InitializeResult,
+  LSPErrorCodes,
+  ResponseError,
+  TextDocumentSyncKind,
+  TextDocuments,
+} from 'vscode-languageserver';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import {
+  ClearParams,
+  DecorationsParams,
+  DidChangeAnnotationsParams,
+  FlameGraphParams,
+  LoadProfileParams,
+  LoadProfileResult,
+  Methods,
+  ServerInitOptions,
+  TopParams,
+} from '../core/annotations';
+import { isAnoleError } from '../core/errors';
+import { codeLenses, decorations, flame, hover, topRows } from './features';
+import { ProfileEntry, ProfileStore, filesOf } from './store';
+import { pathToUri, uriToPath } from './uri';
+import { WorkspaceConfig, buildMapping } from './workspace';
+
+/** Turns any failure into a ResponseError whose message is the user-facing text. */
+function toResponseError(e: unknown): ResponseError<void> {
+  if (e instanceof ResponseError) return e;
+  const message = isAnoleError(e) ? e.oneLine : e instanceof Error ? e.message : String(e);
+  return new ResponseError(LSPErrorCodes.RequestFailed, message);
+}
+
+/** Runs a handler, logging and rethrowing failures as ResponseErrors (the server keeps running). */
+function guarded<P, R>(conn: Connection, name: string, fn: (p: P) => R | Promise<R>): (p: P) => Promise<R> {
+  return async (p: P) => {
+    try {
+      return await fn(p);
+    } catch (e) {
+      const err = toResponseError(e);
+      conn.console.warn(`${name} failed: ${err.message}`);
+      if (!isAnoleError(e) && e instanceof Error && e.stack) conn.console.log(e.stack);
+      throw err;
+    }
+  };
+}
+
+/** Registers every handler on the connection and starts listening. */
+export function startServer(conn: Connection): void {
+  const documents = new TextDocuments(TextDocument);
+  const cfg: WorkspaceConfig = { folders: [], substitutions: [] };
+  let opts: ServerInitOptions = {};
+  let codeLensRefresh = false;
+  let mapping = buildMapping(cfg);
+  let store = new ProfileStore(mapping.mapper, { minPercent: 1, lensMinPercent: 2 });
+
+  const text = (path: string): string | undefined => {
+    const open = documents.get(pathToUri(path));
+    if (open) return open.getText();
+    try {
+      return fs.readFileSync(path, 'utf8');
+    } catch {
+      return undefined;
+    }
+  };
+
+  const rescan = (): void => {
+    mapping = buildMapping(cfg);
+    conn.console.info(
+      `workspace: ${cfg.folders.length} folder(s), ${mapping.goFiles} Go file(s)${mapping.truncated ? ' (scan truncated)' : ''}, ` +
+        `modules: ${mapping.modules.join(', ') || 'none'}`,
+    );
+  };
+
+  const changed = (entries: ProfileEntry[], all = false): void => {
+    const uris = [...new Set(entries.flatMap(filesOf))].map(pathToUri);
+    const params: DidChangeAnnotationsParams = all ? {} : { uris };
+    void conn.sendNotification(Methods.didChangeAnnotations, params);
+    if (codeLensRefresh) conn.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
+  };
+
+  conn.onInitialize((params: InitializeParams): InitializeResult => {
+    opts = (params.initializationOptions ?? {}) as ServerInitOptions;
+    const folders = params.workspaceFolders?.map((f) => uriToPath(f.uri)) ?? [params.rootUri ? uriToPath(params.rootUri) : params.rootPath ?? undefined];
+    cfg.folders = folders.filter((f): f is string => !!f);
+    cfg.substitutions = (opts.pathMappings ?? []).filter((m) => m && typeof m.from === 'string' && typeof m.to === 'string');
+    cfg.maxScanFiles = opts.maxScanFiles;
+    codeLensRefresh = params.capabilities.workspace?.codeLens?.refreshSupport === true;
+    rescan();
+    store = new ProfileStore(mapping.mapper, { minPercent: opts.minPercent ?? 1, lensMinPercent: opts.lensMinPercent ?? 2 });
+    return {
+      capabilities: {
+        textDocumentSync: TextDocumentSyncKind.Incremental,
+        codeLensProvider: { resolveProvider: false },
+        hoverProvider: true,
+        workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
+      },
+      serverInfo: { name: 'anole-language-server', version: '0.1.0' },
+    };
+  });
+
+  conn.onInitialized(() => {
+    conn.workspace.onDidChangeWorkspaceFolders((ev) => {
+      const removed = new Set(ev.removed.map((f) => uriToPath(f.uri)));
+      cfg.folders = cfg.folders.filter((f) => !removed.has(f));
+      for (const f of ev.added) {
+        const p = uriToPath(f.uri);
+        if (p && !cfg.folders.includes(p)) cfg.folders.push(p);
+      }
+      rescan();
+      store.remap(mapping.mapper);
+      changed([], true);
+    });
+  });
+
+  conn.onRequest(
+    Methods.loadProfile,
+    guarded(conn, Methods.loadProfile, async (p: LoadProfileParams): Promise<LoadProfileResult> => {
+      if (!p || typeof p.path !== 'string' || p.path === '') throw new ResponseError(LSPErrorCodes.RequestFailed, 'loadProfile needs a profile file path');
+      const { entry, replaced } = await store.load(p);
+      const a = entry.annotations;
+      conn.console.info(
+        `loaded ${entry.id}: ${entry.kind} profile ${p.path} (${a.sampleType.type}), ${a.files.size} annotated file(s), ` +
+          `${a.unmappedFiles.length} unmapped`,
+      );
+      for (const w of a.warnings) conn.console.warn(`${entry.id}: ${w}`);
+      changed([entry, ...replaced]);
+      return {
+        id: entry.id,
+        kind: entry.kind,
+        sampleType: { type: a.sampleType.type, unit: a.sampleType.unit },
+        total: a.total,
+        mappedFiles: a.mappedFiles,
+        unmappedFiles: a.unmappedFiles,
+        warnings: [...entry.profile.warnings, ...a.warnings],
+      };
+    }),
+  );
+
+  conn.onRequest(
+    Methods.decorations,
+    guarded(conn, Methods.decorations, (p: DecorationsParams) => decorations(store, p.uri, uriToPath(p.uri))),
+  );
+
+  conn.onRequest(
+    Methods.clear,
+    guarded(conn, Methods.clear, (p: ClearParams | undefined) => {
+      const gone = store.clear(p ?? {});
+      if (gone.length > 0) changed(gone);
+      return { cleared: gone.map((e) => e.id) };
+    }),
+  );
+
+  conn.onRequest(
+    Methods.flameGraph,
+    guarded(conn, Methods.flameGraph, (p: FlameGraphParams) =>
+      flame(store.get(p.id), p, p.baseId ? store.get(p.baseId) : undefined, opts.flameMinFraction),
+    ),
+  );
+
+  conn.onRequest(
+    Methods.top,
+    guarded(conn, Methods.top, (p: TopParams) => topRows(store.get(p.id), p, (f) => mapping.mapper.map(f))),
+  );
+
+  conn.onCodeLens(guarded(conn, 'textDocument/codeLens', (p) => codeLenses(store, uriToPath(p.textDocument.uri), text)));
+  conn.onHover(guarded(conn, 'textDocument/hover', (p) => hover(store, uriToPath(p.textDocument.uri), p.position.line, text)));
+
+  documents.listen(conn);
+  conn.listen();
+}

@@ -1,0 +1,333 @@
+// Anole in a real VS Code (code-server + Chromium): the packaged .vsix profiles a Go service on a real
+// sshd and annotates the source: CPU CodeLens and heat on the hot line, then lock-hold on the Unlock line.
+// Run after `npm run build`: npx mocha --config .mocharc.json --timeout 300000 test/e2e/extension.test.ts
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { builtinModules } from 'node:module';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Page } from 'playwright-core';
+import { FIXTURE_DIR, markerLine } from '../host/goServices';
+import { startTestHost, type TestHost } from '../host/testHost';
+import { startCodeServer, type CodeServer } from './support/codeServer';
+import { artifactDir, repoRoot, requireE2ePaths } from './support/paths';
+import { openFile, openWorkbench, runCommand, screenshot, waitForText, type Workbench } from './support/workbench';
+
+const PROBLEMS = path.join(FIXTURE_DIR, 'hotsvc/problems.go');
+const MAX_VSIX_BYTES = 8 * 1024 * 1024;
+
+/** Packages the repository with the local vsce (dist/ must be built) and checks what ships. */
+function packageAnole(outDir: string): string {
+  for (const f of ['dist/extension.js', 'dist/server.js']) {
+    if (!fs.existsSync(path.join(repoRoot, f))) throw new Error(`${f} is missing: run \`npm run build\` first`);
+  }
+  // The bundles need nothing from node_modules at run time but vscode and ssh2's optional addons.
+  const builtin = new Set(builtinModules);
+  for (const f of ['dist/extension.js', 'dist/server.js']) {
+    const code = fs.readFileSync(path.join(repoRoot, f), 'utf8');
+    const external = [...new Set([...code.matchAll(/\brequire\("([^"]+)"\)/g)].map((m) => m[1]))]
+      .filter((m) => !builtin.has(m.replace(/^node:/, '')) && m !== 'vscode' && m !== 'cpu-features' && !m.endsWith('.node'));
+    assert.deepEqual(external, [], `${f} requires modules that are not bundled`);
+  }
+  const out = path.join(outDir, 'anole.vsix');
+  execFileSync(path.join(repoRoot, 'node_modules/.bin/vsce'),
+    ['package', '--no-dependencies', '--allow-missing-repository', '--out', out],
+    { cwd: repoRoot, stdio: 'pipe', timeout: 120_000 });
+  const size = fs.statSync(out).size;
+  assert.ok(size < MAX_VSIX_BYTES, `the .vsix is ${size} bytes (limit ${MAX_VSIX_BYTES})`);
+  const entries = execFileSync('unzip', ['-Z1', out], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  const bad = entries.filter((e) => /^extension\/(src|test|node_modules|media\/src)\//.test(e) || e.endsWith('.map'));
+  assert.deepEqual(bad, [], 'the .vsix ships sources, tests or maps');
+  for (const need of ['extension/dist/extension.js', 'extension/dist/server.js', 'extension/package.nls.zh-cn.json', 'extension/l10n/bundle.l10n.zh-cn.json']) {
+    assert.ok(entries.includes(need), `${need} is not in the .vsix`);
+  }
+  return out;
+}
+
+/** After-texts (CSS ::after content) rendered on the editor line with 1-based number `line`. */
+function lineAfterTexts({ line }: { line: number }): string[] | null {
+  type El = { textContent: string | null; style: { top: string }; querySelectorAll(s: string): ArrayLike<El>; parentElement: El | null };
+  const g = globalThis as unknown as {
+    document: { querySelectorAll(sel: string): ArrayLike<El> };
+    getComputedStyle(el: El, pseudo: string): { content: string };
+  };
+  const editor = g.document.querySelectorAll('.editor-instance .monaco-editor')[0] as unknown as El | undefined;
+  if (!editor) return null;
+  let top: string | undefined;
+  const numbers = editor.querySelectorAll('.margin-view-overlays .line-numbers');
+  for (let i = 0; i < numbers.length; i++) {
+    if (numbers[i].textContent?.trim() === String(line)) top = numbers[i].parentElement?.style.top;
+  }
+  if (top === undefined) return null;
+  const lines = editor.querySelectorAll('.view-lines .view-line');
+  for (let i = 0; i < lines.length; i++) {
+    if (lines[i].style.top !== top) continue;
+    const out: string[] = [];
+    const spans = lines[i].querySelectorAll('span');
+    for (let j = 0; j < spans.length; j++) {
+      const c = g.getComputedStyle(spans[j], '::after').content;
+      if (c && c !== 'none' && c !== 'normal') out.push(c.replace(/^"(.*)"$/s, '$1').replace(/\\(.)/g, '$1'));
+    }
+    return out;
+  }
+  return null;
+}
+
+/** Waits until line `line` of the active editor shows an after-text matching `re`; returns it. */
+async function waitForLineDecoration(page: Page, line: number, re: RegExp, timeout = 60_000): Promise<string> {
+  const deadline = Date.now() + timeout;
+  let last: string[] | null = null;
+  while (Date.now() < deadline) {
+    last = await page.evaluate(lineAfterTexts, { line });
+    const hit = last?.find((t) => re.test(t));
+    if (hit) return hit;
+    await page.waitForTimeout(250); // polling the rendered DOM; bounded by the deadline
+  }
+  throw new Error(`line ${line}: no decoration matching ${re} (saw ${JSON.stringify(last)})`);
+}
+
+/** Go to line `line` (Ctrl+G) so it is rendered. */
+async function goToLine(page: Page, line: number): Promise<void> {
+  await page.locator('.editor-instance .monaco-editor textarea').first().focus();
+  await page.keyboard.press('Control+G');
+  const widget = page.locator('.quick-input-widget');
+  await widget.waitFor({ state: 'visible' });
+  await widget.locator('input.input').fill(`:${line}`);
+  await page.keyboard.press('Enter');
+  await widget.waitFor({ state: 'hidden' });
+}
+
+/**
+ * Runs a palette command whose own quick pick follows at once (so, unlike runCommand, it does
+ * not wait for the palette to close).
+ */
+async function runPickingCommand(page: Page, title: string): Promise<void> {
+  await page.locator('.monaco-workbench').focus();
+  await page.keyboard.press('F1');
+  const widget = page.locator('.quick-input-widget');
+  await widget.waitFor({ state: 'visible' });
+  await widget.locator('input.input').fill(`>${title}`);
+  const row = widget.locator('.monaco-list-row').filter({
+    has: page.locator('.quick-input-list-label .label-name', { hasText: new RegExp(`^${title}$`) }),
+  }).first();
+  await row.waitFor({ state: 'visible' });
+  await row.click();
+}
+
+/** Runs Profile Remote Service and answers the kind picker with `kind`. */
+async function profile(page: Page, kind: string): Promise<void> {
+  await runPickingCommand(page, 'Anole: Profile Remote Service');
+  const widget = page.locator('.quick-input-widget');
+  await widget.locator('.quick-input-title', { hasText: 'Anole: What to profile' }).waitFor({ state: 'visible', timeout: 30_000 });
+  await widget.locator('input.input').fill(kind);
+  const row = widget.locator('.monaco-list-row').filter({
+    has: page.locator('.quick-input-list-label .label-name', { hasText: new RegExp(`^${kind}$`) }),
+  }).first();
+  await row.waitFor({ state: 'visible' });
+  await row.click();
+  await widget.waitFor({ state: 'hidden' });
+}
+
+/** The extension's own log file (LogOutputChannel "Anole") under code-server's logs folder. */
+function findLog(dir: string, name: string): string | undefined {
+  if (!fs.existsSync(dir)) return undefined;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile() && e.name === name) return path.join(e.parentPath, e.name);
+  }
+  return undefined;
+}
+
+describe('e2e: Anole extension profiles a remote Go service', function () {
+  this.timeout(300_000);
+  let tmp: string;
+  let host: TestHost | undefined;
+  let server: CodeServer | undefined;
+  let wb: Workbench | undefined;
+  const hotLine = markerLine(PROBLEMS, 'hot');
+  const unlockLine = markerLine(PROBLEMS, 'unlock');
+
+  before(async function () {
+    requireE2ePaths();
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'anole-e2e-ext-'));
+    const workspace = path.join(tmp, 'workspace');
+    fs.cpSync(FIXTURE_DIR, workspace, { recursive: true });
+    const [h, vsix] = await Promise.all([
+      startTestHost({ toolchains: ['current'], serviceArgs: ['-cpu-duty', '60'] }),
+      Promise.resolve().then(() => packageAnole(tmp)),
+    ]);
+    host = h;
+    const svc = host.services[0].service;
+    assert.ok(svc.pprofUrl, 'the fixture service has no pprof URL');
+    server = await startCodeServer({
+      workspace,
+      vsixPaths: [vsix],
+      settings: {
+        'anole.sshConfigFile': host.sshd.configFile,
+        'anole.targets': [{ name: 'test', host: host.sshd.alias, pprofUrl: svc.pprofUrl }],
+        'anole.profile.seconds': 2,
+      },
+    });
+    wb = await openWorkbench(server);
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state !== 'failed') return;
+    if (wb) {
+      const shot = await screenshot(wb.page, `extension-${this.currentTest.title}-failed`).catch(() => undefined);
+      if (shot) console.error(`screenshot: ${shot}`);
+      if (wb.consoleErrors.length) console.error(`browser console errors:\n${wb.consoleErrors.slice(-20).join('\n')}`);
+    }
+    if (server) {
+      for (const name of ['Anole.log', 'Anole Language Server.log']) {
+        const log = findLog(server.logsDir, name);
+        if (log) console.error(`--- ${name}:\n${fs.readFileSync(log, 'utf8').slice(-5000)}`);
+      }
+      const exthost = findLog(server.logsDir, 'remoteexthost.log');
+      if (exthost) console.error(`--- remoteexthost.log:\n${fs.readFileSync(exthost, 'utf8').slice(-5000)}`);
+      console.error(`code-server output (tail):\n${server.logs().slice(-3000)}`);
+    }
+  });
+
+  after(async function () {
+    if (server) {
+      const log = findLog(server.logsDir, 'Anole.log');
+      if (log) {
+        fs.mkdirSync(artifactDir, { recursive: true });
+        fs.copyFileSync(log, path.join(artifactDir, 'extension-Anole.log'));
+      }
+    }
+    await wb?.close();
+    await server?.stop();
+    await host?.stop();
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('profiles CPU from the palette: CodeLens on main.burnCPU and heat on the hot line', async function () {
+    const page = wb!.page;
+    await openFile(page, 'hotsvc/problems.go');
+    await profile(page, 'cpu');
+    await waitForText(page, /^CPU \d+(\.\d+)?% flat/, 90_000, '.editor-instance .monaco-editor .codelens-decoration');
+    // The lens sits over `func burnCPU`.
+    const lens = (await page.locator('.editor-instance .codelens-decoration').allTextContents()).join(' | ');
+    assert.match(lens, /CPU \d+(\.\d+)?% flat/);
+    await goToLine(page, hotLine);
+    const heat = await waitForLineDecoration(page, hotLine, /\d+(\.\d+)?%/);
+    console.log(`      hot line ${hotLine}: "${heat}"; lens: "${lens}"`);
+    const shot = await screenshot(page, 'extension-cpu');
+    assert.ok(fs.statSync(shot).size > 10_000);
+  });
+
+  it('profiles mutex: lock-hold decoration "held …" on the Unlock line', async function () {
+    const page = wb!.page;
+    await profile(page, 'mutex');
+    await goToLine(page, unlockLine);
+    const held = await waitForLineDecoration(page, unlockLine, /^held /, 90_000);
+    console.log(`      unlock line ${unlockLine}: "${held}"`);
+    await screenshot(page, 'extension-mutex');
+    const log = findLog(server!.logsDir, 'Anole.log');
+    const activated = log && /activated in (\d+) ms/.exec(fs.readFileSync(log, 'utf8'));
+    if (activated) console.log(`      activate() took ${activated[1]} ms`);
+  });
+
+  it('the Anole view lists the target, its live Go process and the captures; Profile Again adds one', async function () {
+    const page = wb!.page;
+    await runCommand(page, 'View: Show Anole');
+    const sidebar = '.part.sidebar';
+    await waitForText(page, /^mutex · anole-test/, 30_000, sidebar);
+    await waitForText(page, /^cpu · anole-test/, 30_000, sidebar);
+    await page.locator(sidebar).getByText(/^test$/).first().click();
+    const pid = host!.services[0].service.pid;
+    await waitForText(page, new RegExp(`\\(${pid}\\)$`), 60_000, sidebar);
+    // Profile Again re-runs the last target and kind (mutex) without asking: a second mutex capture.
+    await runCommand(page, 'Anole: Profile Again');
+    await page.locator(sidebar).getByText(/^mutex · anole-test/).nth(1).waitFor({ state: 'visible', timeout: 60_000 });
+    await screenshot(page, 'extension-view');
+  });
+
+  it('asks before trusting an unknown host key and for a key passphrase (kept out of the log)', async function () {
+    const page = wb!.page;
+    const sshd = host!.sshd;
+    const svc = host!.services[0].service;
+    // A second alias for the same sshd: empty known_hosts and the passphrase-protected key.
+    const knownHosts = path.join(tmp, 'fresh_known_hosts');
+    fs.writeFileSync(knownHosts, '');
+    const base = fs.readFileSync(sshd.configFile, 'utf8');
+    const block = /Host anole-test\n((?:  .*\n?)+)/.exec(base)![1]
+      // `localhost`, so the pool does not reuse the live connection to user@127.0.0.1:port.
+      .replace(/HostName .*/, 'HostName localhost')
+      .replace(/IdentityFile .*/, `IdentityFile ${sshd.encryptedClientKey}`)
+      .replace(/UserKnownHostsFile .*/, `UserKnownHostsFile ${knownHosts}`);
+    const config = path.join(tmp, 'ssh_config_fresh');
+    fs.writeFileSync(config, `${base}\nHost anole-fresh\n${block}\n`);
+    // Workspace settings (the workspace folder is watched; the user settings file is not, in code-server).
+    fs.mkdirSync(path.join(server!.workspace, '.vscode'), { recursive: true });
+    fs.writeFileSync(path.join(server!.workspace, '.vscode', 'settings.json'), JSON.stringify({
+      'anole.sshConfigFile': config,
+      'anole.targets': [
+        { name: 'test', host: sshd.alias, pprofUrl: svc.pprofUrl },
+        { name: 'fresh', host: 'anole-fresh', pprofUrl: svc.pprofUrl },
+      ],
+    }, null, 2));
+    await runCommand(page, 'View: Show Anole');
+    await waitForText(page, /^fresh$/, 30_000, '.part.sidebar'); // the settings change reached the extension
+
+    await runPickingCommand(page, 'Anole: Profile Remote Service');
+    const widget = page.locator('.quick-input-widget');
+    await widget.locator('.quick-input-title', { hasText: 'Anole: Which host?' }).waitFor({ state: 'visible', timeout: 30_000 });
+    await widget.locator('input.input').fill('fresh');
+    await widget.locator('.monaco-list-row', { hasText: 'fresh' }).first().click();
+    await widget.locator('.quick-input-title', { hasText: 'Anole: What to profile' }).waitFor({ state: 'visible', timeout: 30_000 });
+    await widget.locator('input.input').fill('heap');
+    await widget.locator('.monaco-list-row', { hasText: /^heap/ }).first().click();
+
+    const fingerprint = execFileSync('ssh-keygen', ['-lf', sshd.hostKeys.ed25519], { encoding: 'utf8' }).split(' ')[1];
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ state: 'visible', timeout: 30_000 });
+    const text = await dialog.innerText();
+    assert.ok(text.includes(fingerprint), `the dialog does not show ${fingerprint}:\n${text}`);
+    assert.match(text, /ssh-ed25519/);
+    assert.equal(fs.readFileSync(knownHosts, 'utf8'), '', 'known_hosts written before the user agreed');
+    await screenshot(page, 'extension-hostkey');
+    await dialog.locator('.monaco-button', { hasText: 'Trust and connect' }).click();
+
+    await widget.locator('input[type="password"]').waitFor({ state: 'visible', timeout: 30_000 });
+    await widget.locator('input[type="password"]').fill(sshd.passphrase);
+    await page.keyboard.press('Enter');
+    await page.locator('.part.sidebar').getByText(/^heap · anole-fresh/).first().waitFor({ state: 'visible', timeout: 60_000 });
+    assert.match(fs.readFileSync(knownHosts, 'utf8'), new RegExp(`^\\[localhost\\]:${sshd.port} ssh-ed25519 `));
+    const log = findLog(server!.logsDir, 'Anole.log');
+    assert.ok(log && !fs.readFileSync(log, 'utf8').includes(sshd.passphrase), 'the passphrase reached the log');
+  });
+  it('a changed threshold restarts the server and reloads the profiles with it', async function () {
+    const page = wb!.page;
+    await goToLine(page, hotLine);
+    await waitForLineDecoration(page, hotLine, /%/);
+    const file = path.join(server!.workspace, '.vscode', 'settings.json');
+    const ws = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+    // Only lines holding ≥ 99% of their profile stay: the unlock line (all the mutex delay), not the hot line.
+    fs.writeFileSync(file, JSON.stringify({ ...ws, 'anole.annotations.minPercent': 99 }, null, 2));
+    const deadline = Date.now() + 30_000;
+    while (JSON.stringify(await page.evaluate(lineAfterTexts, { line: hotLine })) !== '[]') {
+      if (Date.now() > deadline) throw new Error(`line ${hotLine} is still decorated after minPercent 99`);
+      await page.waitForTimeout(250); // polling the rendered DOM; bounded by the deadline
+    }
+    await goToLine(page, unlockLine);
+    await waitForLineDecoration(page, unlockLine, /^held /, 30_000); // reloaded after the restart
+    const log = findLog(server!.logsDir, 'Anole.log');
+    assert.match(fs.readFileSync(log!, 'utf8'), /language server restarted/);
+    fs.writeFileSync(file, JSON.stringify(ws, null, 2));
+    await goToLine(page, hotLine);
+    await waitForLineDecoration(page, hotLine, /%/, 30_000);
+  });
+
+  it('Clear Annotations removes the decorations and the CodeLens', async function () {
+    const page = wb!.page;
+    await goToLine(page, unlockLine);
+    await waitForLineDecoration(page, unlockLine, /^held /);
+    await runCommand(page, 'Anole: Clear Annotations');
+    await page.waitForFunction(() => (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } })
+      .document.querySelectorAll('.editor-instance .codelens-decoration').length === 0, undefined, { timeout: 30_000 });
+    assert.deepEqual(await page.evaluate(lineAfterTexts, { line: unlockLine }), []);
+  });
+});
