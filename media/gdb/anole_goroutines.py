@@ -291,6 +291,21 @@ def _find_g(goid):
     raise gdb.GdbError('no goroutine %d' % goid)
 
 
+def _borrowable_thread():
+    """A stopped thread that is not inside a system call (orig_rax == -1), whose registers can be
+    pointed at a parked goroutine and put back. A thread stopped inside a syscall is never used:
+    rewriting its pc cancels the kernel's restart of that syscall, and the runtime then crashes."""
+    for t in reversed(gdb.selected_inferior().threads()):
+        t.switch()
+        try:
+            if int(gdb.newest_frame().read_register('orig_rax')) == -1:
+                return t
+        except (ValueError, gdb.error):
+            return t  # no orig_rax on this architecture: no syscall-restart register to protect
+    raise gdb.GdbError('every thread of the process is inside a system call; Anole will not borrow one '
+                       'to unwind a parked goroutine (use the dlv backend for its full stack)')
+
+
 class _InGoroutine(object):
     """Context in which gdb's newest frame is goroutine goid's innermost frame.
 
@@ -304,7 +319,8 @@ class _InGoroutine(object):
         lay, mem, g = _find_g(goid)
         self.thread = None
         self.saved = None
-        if (g['status'] & ~_G_SCAN) == 2:
+        # running (2) or in a system call (3): its own thread holds its stack; never rewrite that thread
+        if (g['status'] & ~_G_SCAN) in (2, 3):
             self.thread = _running_thread(lay, mem, g, _threads_by_lwp())
         self.g = g
 
@@ -315,14 +331,25 @@ class _InGoroutine(object):
         if not self.g['pc']:
             raise gdb.GdbError('goroutine has no saved context')
         self.names = [r for r in _regs() if r is not None]
-        gdb.selected_inferior().threads()[-1].switch()
+        self.borrowed = _borrowable_thread()
+        self.borrowed.switch()
         f = gdb.newest_frame()
         f.select()
         self.saved = [int(f.read_register(r)) for r in self.names]
+        # Writing $pc makes gdb set orig_rax to -1 so the kernel does not restart an interrupted
+        # system call; the thread we borrowed may be inside one (futex, epoll_wait), and losing its
+        # restart makes it return -ERESTARTSYS into the Go runtime, which then crashes. Save it.
+        self.orig = None
+        try:
+            self.orig = int(f.read_register('orig_rax'))
+        except (ValueError, gdb.error):
+            self.orig = None
         try:
             self._set(self.names, [self.g['pc'], self.g['sp'], self.g['bp'], self.g['lr']][:len(self.names)])
         except BaseException:
             self._set(self.names, self.saved)
+            if self.orig is not None:
+                gdb.execute('set $orig_rax = %d' % self.orig, to_string=True)
             raise
         return self
 
@@ -338,7 +365,11 @@ class _InGoroutine(object):
 
     def __exit__(self, *exc):
         if self.saved is not None:
+            # restore the thread we borrowed, whatever thread the body selected since
+            self.borrowed.switch()
             self._set(self.names, self.saved)
+            if self.orig is not None:
+                gdb.execute('set $orig_rax = %d' % self.orig, to_string=True)
             self.saved = None
         return False
 

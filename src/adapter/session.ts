@@ -6,6 +6,7 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import * as path from 'node:path';
 import type { BackendVariable, DebugBackend, GoroutineSummary, ScopeKind } from '../core/debug/backend';
 import { DlvBackend } from '../core/debug/dlv/dlvBackend';
+import { GdbBackend } from '../core/debug/gdb/gdbBackend';
 import { goroutineName, groupByStack, listAllGoroutines, orderForDisplay, type StoppedRunner } from '../core/debug/goroutineList';
 import { runPreflight, type PreflightFinding } from '../core/debug/preflight';
 import { resolveProcessId } from '../core/debug/target';
@@ -123,8 +124,11 @@ export class AnoleDebugSession extends LoggingDebugSession {
       for (const f of findings.filter((x) => x.severity !== 'error')) this.log(`${f.message}${f.fix ? ` (${f.fix})` : ''}`);
       const errors = findings.filter((f) => f.severity === 'error');
       if (errors.length) throw new AnoleError('REMOTE_COMMAND', findingsMessage(pid, errors));
-      if (choice === 'gdb' || !facts.dlv) throw new AnoleError('BAD_INPUT', 'the gdb backend is not available yet: install dlv on the host (sudo dnf install delve)');
-      const backend = new DlvBackend(host, { dlvPath: facts.dlv, trace: args.trace ? (l) => logger.verbose(`dlv ${l}`) : undefined });
+      const useGdb = choice === 'gdb' || (choice === 'auto' && !facts.dlv);
+      const trace = args.trace ? (kind: string) => (l: string) => logger.verbose(`${kind} ${l}`) : undefined;
+      const backend: DebugBackend = useGdb
+        ? new GdbBackend(host, { gdbPath: facts.gdb, trace: trace?.('gdb') })
+        : new DlvBackend(host, { dlvPath: facts.dlv ?? 'dlv', trace: trace?.('dlv') });
       this.backend = backend;
       backend.onDidEnd((reason) => {
         this.log(`debugger ended: ${reason}`, 'important');
@@ -132,7 +136,7 @@ export class AnoleDebugSession extends LoggingDebugSession {
       });
       await backend.attach(pid);
       await backend.resume(); // attaching stopped the process: let it run at once
-      this.log(`Attached to process ${pid} on ${host.label} with dlv; the process keeps running. Disconnecting detaches and never kills it.`);
+      this.log(`Attached to process ${pid} on ${host.label} with ${backend.kind}; the process keeps running. Disconnecting detaches and never kills it.`);
       this.sendResponse(response);
     } catch (e) {
       await this.cleanup();

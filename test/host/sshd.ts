@@ -168,8 +168,10 @@ export async function startSshd(opts: StartSshdOptions = {}): Promise<TestSshd> 
       const c = child;
       const exited = new Promise<void>((resolve) => c.once('exit', () => resolve()));
       // sshd leaves per-connection children running when the listener is stopped: end them first.
+      const tree = treePids(c.pid!);
       killTree(c.pid!, 'SIGKILL');
       await exited;
+      await waitGone(tree, 5_000);
     }
     if (child) running.delete(child);
     fs.rmSync(dir, { recursive: true, force: true });
@@ -274,6 +276,26 @@ export async function startSshd(opts: StartSshdOptions = {}): Promise<TestSshd> 
 function killTree(pid: number, signal: NodeJS.Signals): void {
   for (const c of childPids(pid)) killTree(c, signal);
   try { process.kill(pid, signal); } catch { /* already gone */ }
+}
+
+/** `pid` and all its live descendants. */
+function treePids(pid: number): number[] {
+  return [pid, ...childPids(pid).flatMap(treePids)];
+}
+
+function isLive(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** Resolves once none of `pids` is a live process (SIGKILLed processes take a moment to go), or after `ms`. */
+async function waitGone(pids: number[], ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (pids.some(isLive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
 }
 
 /** Live (non-zombie) direct children of `pid`, read from /proc (Linux). */

@@ -1,76 +1,16 @@
-// The debug adapter (dist/adapter.js) driven by DebugClient against a real sshd, dlv and hotsvc with 10,000 goroutines.
+// The debug adapter (dist/adapter.js) driven by DebugClient against a real sshd, dlv or gdb, and hotsvc with 10,000 goroutines.
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { DebugClient } from '@vscode/debugadapter-testsupport';
+import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { AnoleAttachArguments } from '../../src/adapter/attachArgs';
 import { binaryOf, buildFixtures, markerLines, startService, type RunningService, type ToolchainId } from '../host/goServices';
 import { startSshd, type TestSshd } from '../host/sshd';
+import { adapterProcess, eventually, healthy, isLive, tracedClient, tracerPid } from '../support/dap';
 
-const ADAPTER = path.resolve(__dirname, '../../dist/adapter.js');
 const GOROUTINES = 10_000;
 
-/** A DebugClient that records the DAP traffic, dumped when a test fails. */
-function tracedClient(trace: string[]): DebugClient {
-  if (!fs.existsSync(ADAPTER)) throw new Error(`${ADAPTER} is missing: run \`npm run build\` first`);
-  const dc = new DebugClient(process.execPath, ADAPTER, 'anole', { stdio: ['pipe', 'pipe', 'pipe'] }, true);
-  const cut = (s: string) => (s.length > 600 ? `${s.slice(0, 600)}… (${s.length} chars)` : s);
-  const raw = dc as unknown as { dispatch(body: string): void; send(command: string, args?: unknown): Promise<unknown> };
-  const dispatch = raw.dispatch.bind(dc);
-  raw.dispatch = (body: string) => {
-    trace.push(`${new Date().toISOString()} ← ${cut(body)}`);
-    dispatch(body);
-  };
-  const send = raw.send.bind(dc);
-  raw.send = (command: string, args?: unknown) => {
-    trace.push(`${new Date().toISOString()} → ${command} ${cut(JSON.stringify(args ?? {}))}`);
-    return send(command, args);
-  };
-  return dc;
-}
-
-function adapterProcess(dc: DebugClient): ChildProcess {
-  return (dc as unknown as { _adapterProcess: ChildProcess })._adapterProcess;
-}
-
-async function healthy(svc: RunningService): Promise<boolean> {
-  try {
-    const r = await fetch(`http://${svc.addr}/healthz`, { signal: AbortSignal.timeout(1000) });
-    return r.status === 200;
-  } catch {
-    return false;
-  }
-}
-
-/** Polls `check` until it holds or the deadline passes. */
-async function eventually(what: string, check: () => boolean | Promise<boolean>, deadlineMs = 10_000): Promise<number> {
-  const t0 = Date.now();
-  while (Date.now() - t0 < deadlineMs) {
-    if (await check()) return Date.now() - t0;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${what} did not happen within ${deadlineMs} ms`);
-}
-
-function tracerPid(pid: number): number {
-  const m = /^TracerPid:\s*(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) : -1;
-}
-
-/** PIDs of dlv processes attached to `pid` (the sshd runs on this machine). */
-function dlvFor(pid: number): number[] {
-  try {
-    return execFileSync('pgrep', ['-f', `dlv attach ${pid} `], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
-
-for (const toolchain of ['current', 'go1.19'] as ToolchainId[]) {
-  describe(`debug adapter with dlv (${toolchain} hotsvc, ${GOROUTINES} goroutines)`, function () {
+for (const backend of ['dlv', 'gdb'] as const) for (const toolchain of ['current', 'go1.19'] as ToolchainId[]) {
+  describe(`debug adapter with ${backend} (${toolchain} hotsvc, ${GOROUTINES} goroutines)`, function () {
     this.timeout(180_000);
     let sshd: TestSshd;
     let svc: RunningService;
@@ -79,7 +19,7 @@ for (const toolchain of ['current', 'go1.19'] as ToolchainId[]) {
     const leak = markerLines().leak;
 
     const attachArgs = (extra: Partial<AnoleAttachArguments> = {}): AnoleAttachArguments => ({
-      host: sshd.alias, sshConfigFile: sshd.configFile, processId: svc.pid, backend: 'dlv', ...extra,
+      host: sshd.alias, sshConfigFile: sshd.configFile, processId: svc.pid, backend, ...extra,
     });
     const client = async () => {
       const dc = tracedClient(trace);
@@ -102,13 +42,15 @@ for (const toolchain of ['current', 'go1.19'] as ToolchainId[]) {
     afterEach(async function () {
       if (this.currentTest?.state === 'failed') {
         console.log(`--- DAP trace of "${this.currentTest.title}" ---\n${trace.join('\n')}\n--- end of DAP trace ---`);
+        console.log(`--- service stderr ---\n${svc?.stderr().slice(-3000)}\n--- end of service stderr ---`);
       }
       const live = clients.splice(0).filter((dc) => { const p = adapterProcess(dc); return p && p.exitCode === null && p.signalCode === null; });
       await Promise.all(live.map((dc) => dc.stop().catch(() => undefined)));
     });
 
     after(async () => {
-      for (const p of svc ? dlvFor(svc.pid) : []) process.kill(p, 'SIGKILL');
+      const tracer = svc ? tracerPid(svc.pid) : 0;
+      if (tracer > 0) process.kill(tracer, 'SIGKILL');
       await svc?.stop();
       await sshd?.stop();
     });
@@ -116,7 +58,8 @@ for (const toolchain of ['current', 'go1.19'] as ToolchainId[]) {
     it('lists every goroutine, reaches the leak line, reads variables, and detaches on disconnect', async () => {
       const dc = await client();
       await dc.attachRequest(attachArgs() as DebugProtocol.AttachRequestArguments);
-      assert.ok(tracerPid(svc.pid) > 0, 'dlv is attached');
+      const tracer = tracerPid(svc.pid);
+      assert.ok(tracer > 0, `${backend} is attached`);
       assert.ok(await healthy(svc), 'the service runs right after attach');
 
       const { body } = await dc.threadsRequest();
@@ -134,16 +77,25 @@ for (const toolchain of ['current', 'go1.19'] as ToolchainId[]) {
       const args = await dc.variablesRequest({ variablesReference: scopes.body.scopes.find((s) => s.name === 'Arguments')!.variablesReference });
       const ch = args.body.variables.find((v) => v.name === 'ch');
       assert.ok(ch, 'the argument ch is listed');
-      assert.equal(ch.type, '<-chan int');
+      if (backend === 'dlv') assert.equal(ch.type, '<-chan int');
       await dc.variablesRequest({ variablesReference: scopes.body.scopes.find((s) => s.name === 'Locals')!.variablesReference });
 
-      // Package state seen from that frame: a channel, a slice of strings expanded element by element.
+      // Package state seen from that frame: a channel whose fields expand.
       const leakCh = await dc.evaluateRequest({ expression: 'main.leakCh', frameId: frame.id, context: 'watch' });
-      assert.match(leakCh.body.result, /chan int/);
-      const argv = await dc.evaluateRequest({ expression: 'os.Args', frameId: frame.id, context: 'watch' });
-      assert.match(argv.body.result, /^\[\]string len: \d+/);
-      const elems = await dc.variablesRequest({ variablesReference: argv.body.variablesReference });
-      assert.ok(elems.body.variables.some((v) => v.value === `"${GOROUTINES}"`), JSON.stringify(elems.body.variables));
+      assert.ok(leakCh.body.result.length > 0);
+      if (backend === 'dlv') {
+        assert.match(leakCh.body.result, /chan int/);
+        // A slice of strings expanded element by element.
+        const argv = await dc.evaluateRequest({ expression: 'os.Args', frameId: frame.id, context: 'watch' });
+        assert.match(argv.body.result, /^\[\]string len: \d+/);
+        const elems = await dc.variablesRequest({ variablesReference: argv.body.variablesReference });
+        assert.ok(elems.body.variables.some((v) => v.value === `"${GOROUTINES}"`), JSON.stringify(elems.body.variables));
+      } else {
+        assert.ok(leakCh.body.variablesReference > 0, 'the channel expands');
+        const fields = await dc.variablesRequest({ variablesReference: leakCh.body.variablesReference });
+        // gdb shows the dereferenced hchan: its element size is that of an int.
+        assert.ok(fields.body.variables.some((v) => /\belemsize = 8\b/.test(v.value) || (v.name === 'elemsize' && v.value === '8')), JSON.stringify(fields.body.variables));
+      }
 
       const groups = await dc.customRequest('anole/goroutineGroups');
       const g = (groups.body as { total: number; groups: Array<{ count: number; frames: Array<{ function: string; line: number }> }> });
@@ -155,14 +107,14 @@ for (const toolchain of ['current', 'go1.19'] as ToolchainId[]) {
       await dc.disconnectRequest({ terminateDebuggee: true }); // must be ignored: detach, never kill
       assert.equal(tracerPid(svc.pid), 0, 'no tracer after disconnect');
       assert.ok(await healthy(svc), 'the service answers after disconnect');
-      await eventually('dlv exit', () => dlvFor(svc.pid).length === 0);
+      await eventually(`${backend} exit`, () => !isLive(tracer));
     });
 
     it('refuses a second attach with the reason and a fix', async () => {
       const first = await client();
       await first.attachRequest(attachArgs() as DebugProtocol.AttachRequestArguments);
       const second = await client();
-      await assert.rejects(second.attachRequest(attachArgs() as DebugProtocol.AttachRequestArguments), /already being traced by dlv/);
+      await assert.rejects(second.attachRequest(attachArgs() as DebugProtocol.AttachRequestArguments), new RegExp(`already being traced by ${backend}`));
       await first.disconnectRequest({});
       assert.ok(await healthy(svc));
     });
@@ -170,6 +122,7 @@ for (const toolchain of ['current', 'go1.19'] as ToolchainId[]) {
     it('leaves the service running when the adapter is killed while attached and paused', async () => {
       const dc = await client();
       await dc.attachRequest(attachArgs() as DebugProtocol.AttachRequestArguments);
+      const tracer = tracerPid(svc.pid);
       const { body } = await dc.threadsRequest();
       assert.ok(body.threads.length >= GOROUTINES);
       const stoppedEvent = dc.waitForEvent('stopped');
@@ -180,9 +133,9 @@ for (const toolchain of ['current', 'go1.19'] as ToolchainId[]) {
       adapterProcess(dc).kill('SIGKILL');
       await exited;
       const answeredAfter = await eventually('the service answering /healthz', () => healthy(svc));
-      const dlvGoneAfter = await eventually('dlv exiting', () => dlvFor(svc.pid).length === 0);
+      const dlvGoneAfter = await eventually(`${backend} exiting`, () => !isLive(tracer));
       await eventually('the tracer detaching', () => tracerPid(svc.pid) === 0);
-      console.log(`      after the adapter was killed: service answered in ${answeredAfter} ms, dlv gone in ${dlvGoneAfter} ms`);
+      console.log(`      after the adapter was killed: service answered in ${answeredAfter} ms, ${backend} gone in ${dlvGoneAfter} ms`);
     });
   });
 }
