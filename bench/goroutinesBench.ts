@@ -1,10 +1,10 @@
 // Benchmark: parse + group a debug=2 dump of 100,000 goroutines (goal ≤ 1 s), next to `go tool pprof -top`.
 // Run: npx tsx bench/goroutinesBench.ts   (ANOLE_BENCH_GOROUTINES=20000 for a quick run)
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { groupGoroutines, parseGoroutineDump } from '../src/core/goroutines';
+import { median, run, timed } from './util';
 
 /** Parse + group of the whole dump must take at most this long (median of the warm runs). */
 export const GOAL_MS = 1000;
@@ -37,22 +37,7 @@ export interface GoroutinesBenchFigures {
   totalsAgree: boolean;
 }
 
-function run(cmd: string, args: string[], cwd?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      cmd,
-      args,
-      { cwd, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, GOTOOLCHAIN: 'local', GOFLAGS: '-buildvcs=false' } },
-      (err, stdout, stderr) => (err ? reject(new Error(`${cmd} ${args.join(' ')}: ${stderr || err.message}`)) : resolve(stdout)),
-    );
-  });
-}
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 function countLines(text: string): number {
   let n = 0;
@@ -60,11 +45,6 @@ function countLines(text: string): number {
   return n;
 }
 
-async function timed<T>(fn: () => Promise<T> | T): Promise<[number, T]> {
-  const t0 = performance.now();
-  const v = await fn();
-  return [performance.now() - t0, v];
-}
 
 /** Builds the generator, writes a dump of `goroutines` goroutines, times Anole and pprof, returns the figures. */
 export async function runGoroutinesBench(

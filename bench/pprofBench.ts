@@ -1,12 +1,12 @@
 // Benchmark: Anole's decode+top vs `go tool pprof -top` (and pprof-format's decoder) on a 2^18-stack heap profile.
 // Run: npx tsx bench/pprofBench.ts   (ANOLE_BENCH_DEPTH=14 for a quick run)
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Profile as PfProfile } from 'pprof-format';
 import { decodeProfile, top } from '../src/core/pprof';
+import { median, run, timed } from './util';
 
 /** Anole's time must be at most this fraction of go tool pprof's. */
 export const GOAL_RATIO = 0.05;
@@ -38,28 +38,8 @@ export interface PprofBenchFigures {
   topAgrees: boolean;
 }
 
-function run(cmd: string, args: string[], cwd?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      cmd,
-      args,
-      { cwd, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, GOTOOLCHAIN: 'local', GOFLAGS: '-buildvcs=false' } },
-      (err, stdout, stderr) => (err ? reject(new Error(`${cmd} ${args.join(' ')}: ${stderr || err.message}`)) : resolve(stdout)),
-    );
-  });
-}
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
-async function timed<T>(fn: () => Promise<T> | T): Promise<[number, T]> {
-  const t0 = performance.now();
-  const v = await fn();
-  return [performance.now() - t0, v];
-}
 
 /** Parses the first rows of `go tool pprof -top -unit=B` into [name, flat]. */
 function pprofRows(text: string, n: number): [string, number][] {

@@ -4,7 +4,7 @@ import * as fs from 'node:fs/promises';
 import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { AnoleError } from '../../src/core/errors';
-import type { ExecOptions, ExecResult, RemoteHost } from '../../src/core/remote/host';
+import type { ExecOptions, ExecResult, RemoteHost, RemoteProcess } from '../../src/core/remote/host';
 import { buildCommand } from '../../src/core/shell';
 
 /** How often each operation was used (tests assert on round trips). */
@@ -24,6 +24,27 @@ export class LocalHost implements RemoteHost {
   private readonly children = new Set<ChildProcess>();
   private readonly sockets = new Set<net.Socket>();
   private closed = false;
+
+  /** Starts argv as `sh -c "<quoted argv>"` with its streams open; killed (its process group) by close(). */
+  async spawn(argv: readonly string[]): Promise<RemoteProcess> {
+    this.assertOpen();
+    const child = spawn('sh', ['-c', buildCommand(argv)], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    this.children.add(child);
+    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+      child.once('close', (code, signal) => {
+        this.children.delete(child);
+        resolve({ code, signal });
+      }));
+    child.stdin.on('error', () => undefined);
+    return {
+      stdin: child.stdin,
+      stdout: child.stdout,
+      stderr: child.stderr,
+      exited,
+      endInput: () => child.stdin.end(),
+      close: () => killGroup(child),
+    };
+  }
 
   /** Runs argv as `sh -c "<quoted argv>"`; resolves with the exit status (non-zero does not reject). */
   exec(argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {

@@ -50,4 +50,11 @@ describe('pprof frame filter', () => {
     assert.ok(!isStdlibPackage('github.com/acme/svc'));
     assert.ok(!isStdlibPackage(''));
   });
+
+  it('treats a module whose path has no dot ("module myservice") as user code', () => {
+    assert.ok(!isStdlibPackage('myservice/db'));
+    assert.ok(!isInternalFrame('myservice/internal/db.(*Pool).Get'));
+    assert.ok(!isSystemFrame('myservice/internal/db.(*Pool).Get'));
+    assert.ok(isSystemFrame('crypto/internal/fips140.Run'));
+  });
 });

@@ -1,5 +1,7 @@
 // The Anole language server's custom LSP requests and notifications, shared by server and clients.
 // Plain data only (no editor types): any LSP client can speak it.
+import type { FlameTreeNode } from '../pprof/flame';
+import type { TopRow } from '../pprof/top';
 
 /** Kinds of profile the server annotates with; lock kinds get lock-hold / block-wait decorations. */
 export type AnnotationKind = 'cpu' | 'heap' | 'allocs' | 'mutex' | 'block' | 'goroutine' | 'threadcreate' | 'trace';
@@ -69,20 +71,8 @@ export interface ClearParams {
   kind?: AnnotationKind;
 }
 
-/** A node of a flame graph (icicle): a function in a call path. */
-export interface FlameNode {
-  name: string;
-  file: string;
-  line: number;
-  /** Cumulative value of this call path. */
-  value: number;
-  /** Value where this node is the leaf. */
-  self: number;
-  /** Diff only: the base profile's value and self on this path (`value`/`self` are then new − base). */
-  base?: number;
-  baseSelf?: number;
-  children: FlameNode[];
-}
+/** A node of a flame graph (icicle): a function in a call path (the core's call-tree node, sent as is). */
+export type FlameNode = FlameTreeNode;
 
 /** `anole/flameGraph` params/result. */
 export interface FlameGraphParams {
@@ -111,14 +101,8 @@ export interface TopParams {
   sampleType?: string;
   limit?: number;
 }
-export interface TopTableRow {
-  function: string;
-  file: string;
-  line: number | null;
-  flat: number;
-  cum: number;
-  flatPercent: number;
-  cumPercent: number;
+/** A row as the CLI's `top --json` prints it, plus the workspace file it maps to. */
+export interface TopTableRow extends TopRow {
   /** The workspace file it maps to, if any (a file URI). */
   localUri?: string;
 }

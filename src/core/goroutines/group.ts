@@ -1,4 +1,5 @@
 // Groups goroutines with the same state and stack, and finds the frame where a group waits.
+import { isStdlibFunction, isSystemFrame as isSystemFunction } from '../goFrames';
 import type { Goroutine, GoroutineGroup, GroupedGoroutines, StackFrame } from './types';
 
 /** Options for {@link groupGoroutines}. */
@@ -45,41 +46,17 @@ export function groupGoroutines(goroutines: readonly Goroutine[], options: Group
   return { total: goroutines.length, groups: accs.map((a) => a.toGroup()) };
 }
 
-/** Package prefixes of functions that are the machinery of waiting rather than the code that waits. */
-export const SYSTEM_PACKAGE_PREFIXES: readonly string[] = ['runtime.', 'runtime/', 'sync.', 'sync/', 'internal/'];
-
-/** First elements of the standard library's package paths (Go 1.26); "vendor" holds its vendored code. */
-const STDLIB_ROOTS = new Set(
-  (
-    'archive bufio builtin bytes cmp compress container context crypto database debug embed encoding ' +
-    'errors expvar flag fmt go hash html image index internal io iter log maps math mime net os path ' +
-    'plugin reflect regexp runtime slices sort strconv strings structs sync syscall testing text time ' +
-    'unicode unique unsafe vendor weak'
-  ).split(' '),
-);
-
 /**
  * True if the frame belongs to the runtime, sync or internal packages, or is implemented in the
  * runtime under another name (time.Sleep lives in runtime/time.go; a panic prints as "panic").
  */
 export function isSystemFrame(frame: Pick<StackFrame, 'function' | 'file'>): boolean {
   const fn = frame.function;
-  for (const prefix of SYSTEM_PACKAGE_PREFIXES) if (fn.startsWith(prefix)) return true;
-  if (fn === 'panic') return true;
+  if (fn === 'panic' || isSystemFunction(fn)) return true;
   // A standard library function whose code is in the runtime's directory (GOROOT/src/runtime, or
   // "runtime/" with -trimpath): time.Sleep, sync.runtime_Semacquire, ...
   const file = frame.file;
   return (file.startsWith('runtime/') || file.includes('/src/runtime/')) && isStdlibFunction(fn);
-}
-
-/** True if the function is in the standard library ("net/http.(*conn).serve", "time.Sleep", "panic"). */
-export function isStdlibFunction(fn: string): boolean {
-  if (fn === 'panic') return true;
-  // The first path element ends at the first '/' ("go.uber.org/zap.New") or, for a top-level
-  // package, at the first '.' ("time.Sleep"). Standard library elements hold no dot.
-  const slash = fn.indexOf('/');
-  const end = slash >= 0 ? slash : fn.indexOf('.');
-  return end > 0 && STDLIB_ROOTS.has(fn.slice(0, end));
 }
 
 /** Options for {@link innermostUserFrame}. */

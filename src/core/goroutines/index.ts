@@ -1,6 +1,7 @@
 // Goroutine dumps: parse debug=2 text (or panic/SIGQUIT tracebacks), read debug=1, group by stack.
 import { parseDebug1Dump } from './debug1';
 import { groupGoroutines, type GroupOptions } from './group';
+export { isStdlibFunction } from '../goFrames';
 import { parseGoroutineDump, type ParseOptions } from './parse';
 import { detectDumpFormat } from './sniff';
 import type { GroupedGoroutines } from './types';
@@ -10,9 +11,7 @@ export { parseGoroutineDump, type ParseOptions } from './parse';
 export {
   groupGoroutines,
   innermostUserFrame,
-  isStdlibFunction,
   isSystemFrame,
-  SYSTEM_PACKAGE_PREFIXES,
   type GroupOptions,
   type UserFrameOptions,
 } from './group';

@@ -1,4 +1,5 @@
 // Maps file paths recorded in a profile to workspace files (pure: works on given file lists, no editor types).
+import { STDLIB_ROOTS } from '../goFrames';
 import { GoModule } from './scan';
 
 /** A user substitution: a recorded path starting with `from` is rewritten to start with `to`. */
@@ -40,14 +41,6 @@ export interface PathMapperOptions {
   exists?: (path: string) => boolean;
 }
 
-/** Top-level directories of the Go standard library (GOROOT/src), for recognizing stdlib paths. */
-const STD_TOP = new Set(
-  (
-    'archive bufio builtin bytes cmp cmd compress container context crypto database debug embed encoding errors expvar ' +
-    'flag fmt go hash html image index internal io iter log maps math mime net os path plugin reflect regexp runtime ' +
-    'slices sort strconv strings structs sync syscall testing text time unicode unique unsafe vendor weak'
-  ).split(' '),
-);
 
 function norm(p: string): string {
   return p.replace(/\\/g, '/');
@@ -65,7 +58,7 @@ function isAbsolute(p: string): boolean {
 
 /** True if a relative (trimpath) path looks like a standard-library file: "runtime/proc.go", "net/http/server.go". */
 function isStdlibRelative(segs: string[]): boolean {
-  return segs.length >= 2 && !segs[0].includes('.') && STD_TOP.has(segs[0]);
+  return segs.length >= 2 && !segs[0].includes('.') && STDLIB_ROOTS.has(segs[0]);
 }
 
 /**

@@ -18,4 +18,4 @@ export type { LockSiteOptions, LockSiteReport, LockSiteRow, ProfileKind } from '
 export { emptyProfileReason, lockSites } from './locks';
 export type { DiffOptions, DiffResult, DiffRow } from './diff';
 export { diff } from './diff';
-export { goPackageOf, isInternalFrame, isRuntimeFrame, isStdlibPackage, isSyncFrame, isSystemFrame } from './frameFilter';
+export { goPackageOf, isInternalFrame, isRuntimeFrame, isStdlibPackage, isSyncFrame, isSystemFrame } from '../goFrames';

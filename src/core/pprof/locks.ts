@@ -1,7 +1,7 @@
 // Lock sites of mutex and block profiles: where in user code delay is charged, and empty-profile reasons.
 import { AnoleError } from '../errors';
 import { frameIndex } from './frames';
-import { isSystemFrame } from './frameFilter';
+import { isSystemFrame } from '../goFrames';
 import { percent } from './analyze';
 import { Profile, sampleTotal } from './profile';
 import { SampleTypeChoice, selectSampleType } from './sampleType';

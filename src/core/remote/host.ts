@@ -1,5 +1,5 @@
 // The one interface for "a host I can run things on"; ssh2 implements it for real hosts.
-import type { Duplex } from 'node:stream';
+import type { Duplex, Readable, Writable } from 'node:stream';
 
 /** Result of a finished remote command. stdout/stderr are raw bytes (binary-safe). */
 export interface ExecResult {
@@ -19,6 +19,19 @@ export interface ExecOptions {
   maxBuffer?: number;
 }
 
+/** A long-running remote command with live streams (stdin stays open: a watchdog's lifeline). */
+export interface RemoteProcess {
+  stdin: Writable;
+  stdout: Readable;
+  stderr: Readable;
+  /** Resolves when the command exited and its channel closed. */
+  readonly exited: Promise<{ code: number | null; signal: string | null }>;
+  /** Ends stdin (EOF): the polite way to stop a command that reads it. */
+  endInput(): void;
+  /** Closes the channel outright. */
+  close(): void;
+}
+
 /** A host Anole can work on. Every command is argv, quoted by the implementation. */
 export interface RemoteHost {
   /** A label for logs and errors, e.g. "user@host:22". Never contains secrets. */
@@ -27,6 +40,11 @@ export interface RemoteHost {
   exec(argv: readonly string[], opts?: ExecOptions): Promise<ExecResult>;
   /** Reads `length` bytes at `offset` of a remote file (fewer at end of file). */
   readRange(path: string, offset: number, length: number): Promise<Buffer>;
+  /**
+   * Starts argv (quoted like exec) with its streams left open, for commands that live as long as
+   * a session (a debugger under a watchdog that reads stdin). Closed with the host.
+   */
+  spawn(argv: readonly string[]): Promise<RemoteProcess>;
   /** Opens a TCP stream to host:port as seen from the remote host (an SSH direct-tcpip tunnel). */
   forward(host: string, port: number): Promise<Duplex>;
   /** Closes the connection and everything opened through it. */

@@ -2,11 +2,12 @@
 import type { Duplex } from 'node:stream';
 import type { Client, SFTPWrapper } from 'ssh2';
 import { AnoleError } from '../errors';
-import type { ExecOptions, ExecResult, RemoteHost } from '../remote/host';
+import type { ExecOptions, ExecResult, RemoteHost, RemoteProcess } from '../remote/host';
 import { destinationLabel, resolveDestination, type ResolveOptions, type ResolvedDestination } from './config';
 import { connectChain, forwardOut, type ConnectOptions } from './connect';
 import { execOverSsh, type ExecContext, type RunningExec } from './sshExec';
 import { connectionLostError } from './sshErrors';
+import { spawnOnClient } from './sshSpawn';
 
 /** Options for SshHost.connect. */
 export interface SshHostOptions extends ConnectOptions {
@@ -104,6 +105,12 @@ export class SshHost implements RemoteHost {
     this.open.add(ch);
     ch.once('close', () => this.open.delete(ch));
     return ch;
+  }
+
+  /** Starts argv with its streams open (stdin stays open until endInput()); closed by close(). */
+  async spawn(argv: readonly string[]): Promise<RemoteProcess> {
+    this.ensureOpen();
+    return spawnOnClient(this.client, argv, this.label, (ch) => this.track(ch));
   }
 
   /** Runs argv through the remote login shell, every argument quoted; binary-safe output. */

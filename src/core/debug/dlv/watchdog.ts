@@ -1,8 +1,8 @@
 // Starts `dlv attach --headless` on the host under a watchdog that makes dlv detach when our SSH channel goes away.
 import { AnoleError } from '../../errors';
-import type { RemoteHost } from '../../remote/host';
+import type { RemoteHost, RemoteProcess } from '../../remote/host';
 import { shellScript } from '../../shell';
-import { spawnRemote, type RemoteProcess } from '../remoteProcess';
+
 
 /**
  * $1 dlv, $2 PID, $3 grace seconds. dlv runs in the background; a watcher reads our stdin (the
@@ -54,7 +54,7 @@ export interface DlvServer {
 
 /** Starts dlv under the watchdog and waits for its listening line (rejects with dlv's error otherwise). */
 export async function startDlvServer(host: RemoteHost, dlvPath: string, pid: number, timeoutMs = 30_000): Promise<DlvServer> {
-  const proc = await spawnRemote(host, shellScript(DLV_WATCHDOG_SCRIPT, [dlvPath, String(pid), String(DLV_GRACE_SECONDS)]));
+  const proc = await host.spawn(shellScript(DLV_WATCHDOG_SCRIPT, [dlvPath, String(pid), String(DLV_GRACE_SECONDS)]));
   let out = '';
   let err = '';
   proc.stderr.on('data', (d: Buffer) => { err = (err + d.toString('utf8')).slice(-16_384); });

@@ -7,7 +7,7 @@ import type {
   BackendFrame, BackendVariable, DebugBackend, GoroutinePage, GoroutinePaging, GoroutineSummary, ScopeKind, SourceLocation, TargetState,
 } from '../backend';
 import { runPreflight } from '../preflight';
-import type { RemoteProcess } from '../remoteProcess';
+import type { RemoteProcess } from '../../remote/host';
 import { readGdbScript, toolchainHint } from './goroot';
 import { MiCommandError, MiConnection, type MiRecord } from './mi';
 import { GDB_SCRIPT_NAME, prepareGdbDir, startGdbProcess, type GdbDir } from './watchdog';

@@ -1,8 +1,8 @@
 // Starts gdb (MI) on the host under a watchdog that makes it detach when our SSH channel goes away.
 import { AnoleError } from '../../errors';
-import type { RemoteHost } from '../../remote/host';
+import type { RemoteHost, RemoteProcess } from '../../remote/host';
 import { shellScript } from '../../shell';
-import { spawnRemote, type RemoteProcess } from '../remoteProcess';
+
 
 /** The name of our gdb script inside the private temp dir. */
 export const GDB_SCRIPT_NAME = 'anole_goroutines.py';
@@ -122,5 +122,5 @@ export function gdbArgs(dir: GdbDir): string[] {
 
 /** Starts gdb under the watchdog; MI goes to its stdin, comes from its stdout. */
 export function startGdbProcess(host: RemoteHost, gdbPath: string, dir: GdbDir, pid: number): Promise<RemoteProcess> {
-  return spawnRemote(host, shellScript(GDB_WATCHDOG_SCRIPT, [gdbPath, dir.dir, String(pid), String(GDB_GRACE_SECONDS), ...gdbArgs(dir)]));
+  return host.spawn(shellScript(GDB_WATCHDOG_SCRIPT, [gdbPath, dir.dir, String(pid), String(GDB_GRACE_SECONDS), ...gdbArgs(dir)]));
 }

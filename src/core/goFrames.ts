@@ -1,4 +1,5 @@
-// Classifies Go frames by package (runtime, sync, internal, standard library) from symbol names.
+// Classifies Go functions by package (runtime, sync, internal, standard library) from symbol names;
+// shared by profile analysis, goroutine dumps and path mapping.
 
 /**
  * The package path of a Go symbol name, '' if there is none: "sync.(*Mutex).Unlock" → "sync",
@@ -21,11 +22,28 @@ function isUnder(pkg: string, root: string): boolean {
   return pkg === root || pkg.startsWith(`${root}/`);
 }
 
-/** True for a standard-library package: its first path element has no dot ("net/http", not "github.com/x"). */
+/**
+ * First elements of the standard library's package paths (Go 1.26; "vendor" holds its vendored
+ * code). A list, not "no dot in the first element": a module may be named "myservice".
+ */
+export const STDLIB_ROOTS: ReadonlySet<string> = new Set(
+  (
+    'archive bufio builtin bytes cmp compress container context crypto database debug embed encoding ' +
+    'errors expvar flag fmt go hash html image index internal io iter log maps math mime net os path ' +
+    'plugin reflect regexp runtime slices sort strconv strings structs sync syscall testing text time ' +
+    'unicode unique unsafe vendor weak'
+  ).split(' '),
+);
+
+/** True for a standard-library package ("net/http", "crypto/internal/x"; not "main", "github.com/x", "myservice/db"). */
 export function isStdlibPackage(pkg: string): boolean {
   if (pkg === '' || pkg === 'main') return false;
-  const first = pkg.split('/', 1)[0];
-  return !first.includes('.');
+  return STDLIB_ROOTS.has(pkg.split('/', 1)[0]);
+}
+
+/** True if the function is in the standard library ("net/http.(*conn).serve", "time.Sleep", "panic"). */
+export function isStdlibFunction(funcName: string): boolean {
+  return funcName === 'panic' || isStdlibPackage(goPackageOf(funcName));
 }
 
 /** True for frames of the Go runtime: "runtime" and its sub-packages ("runtime/internal/atomic"). */
