@@ -39,16 +39,22 @@ export async function openTunnel(host: RemoteHost, url: URL): Promise<Duplex> {
  * first bytes of the body in the message (Go's pprof handlers explain themselves there).
  */
 export async function tunnelGet(host: RemoteHost, url: URL, sink: Writable, opts: TunnelGetOptions): Promise<TunnelResponse> {
-  const stream = await openTunnel(host, url);
+  const cancelled = () => new AnoleError('CANCELLED', `capture from ${url.href} was cancelled`);
+  if (opts.signal?.aborted) throw cancelled();
+  // Listen before opening the tunnel: an abort while it opens must not be missed.
   const ac = new AbortController();
-  const onAbort = () => ac.abort(opts.signal?.reason);
+  const onAbort = () => ac.abort(cancelled());
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   const timer = setTimeout(() => ac.abort(new AnoleError('TIMEOUT', `no complete answer from ${url.href} within ${Math.round(opts.timeoutMs / 1000)} s`)), opts.timeoutMs);
+  let stream: Duplex | undefined;
   try {
+    stream = await openTunnel(host, url);
+    if (ac.signal.aborted) throw ac.signal.reason;
+    const tunnel = stream;
     const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
       const req = http.get(
         url,
-        { createConnection: () => stream as unknown as import('node:net').Socket, agent: false, signal: ac.signal, headers: { 'user-agent': 'anole' } },
+        { createConnection: () => tunnel as unknown as import('node:net').Socket, agent: false, signal: ac.signal, headers: { 'user-agent': 'anole' } },
         resolve,
       );
       req.on('error', reject);
@@ -65,15 +71,14 @@ export async function tunnelGet(host: RemoteHost, url: URL, sink: Writable, opts
   } catch (e) {
     if (ac.signal.aborted) {
       const reason = ac.signal.reason;
-      if (reason instanceof AnoleError) throw reason;
-      throw new AnoleError('CANCELLED', `capture from ${url.href} was cancelled`);
+      throw reason instanceof AnoleError ? reason : cancelled();
     }
     if (e instanceof AnoleError) throw e;
     throw new AnoleError('PPROF', `request to ${url.href} failed: ${(e as Error).message}`);
   } finally {
     clearTimeout(timer);
     opts.signal?.removeEventListener('abort', onAbort);
-    stream.destroy();
+    stream?.destroy();
   }
 }
 
