@@ -22,14 +22,14 @@ export interface DebugStep {
 /** What the benchmark measured, per Go toolchain. */
 export interface DebugBenchFigures {
   goroutines: number;
-  runs: Array<{ toolchain: string; goVersion: string; threads: number; groups: number; steps: DebugStep[] }>;
+  runs: Array<{ backend: string; toolchain: string; goVersion: string; threads: number; groups: number; steps: DebugStep[] }>;
   /** Longest stall of any listing (threads, groups) over all runs; compare with the baseline step. */
   worstListingStallMs: number;
   meetsGoal: boolean;
 }
 
 /** Attaches to hotsvc -goroutines N (both Go versions) through dist/adapter.js and measures each step's stall. */
-export async function runDebugBench(opts: { goroutines?: number; toolchains?: ToolchainId[]; log?: (line: string) => void } = {}): Promise<DebugBenchFigures> {
+export async function runDebugBench(opts: { goroutines?: number; toolchains?: ToolchainId[]; backends?: Array<'dlv' | 'gdb'>; log?: (line: string) => void } = {}): Promise<DebugBenchFigures> {
   const n = opts.goroutines ?? 10_000;
   const log = opts.log ?? (() => undefined);
   if (!fs.existsSync(ADAPTER)) throw new Error(`${ADAPTER} is missing: run \`npm run build\` first`);
@@ -37,7 +37,7 @@ export async function runDebugBench(opts: { goroutines?: number; toolchains?: To
   const [sshd, builds] = await Promise.all([startSshd(), buildFixtures({ goVersions: toolchains, names: ['hotsvc'] })]);
   const figures: DebugBenchFigures = { goroutines: n, runs: [], worstListingStallMs: 0, meetsGoal: false };
   try {
-    for (const build of builds) {
+    for (const backend of opts.backends ?? (['dlv', 'gdb'] as const)) for (const build of builds) {
       const svc = await startService(binaryOf(build, 'hotsvc'), ['-goroutines', String(n)]);
       const dc = new DebugClient(process.execPath, ADAPTER, 'anole');
       try {
@@ -52,15 +52,15 @@ export async function runDebugBench(opts: { goroutines?: number; toolchains?: To
           const v = await fn();
           const wallMs = performance.now() - t0;
           steps.push({ step, wallMs, maxGapMs: await heartbeat(false) });
-          log(`${build.toolchain.tag} ${step}: ${wallMs.toFixed(0)} ms, longest stall ${steps[steps.length - 1].maxGapMs.toFixed(0)} ms`);
+          log(`${backend} ${build.toolchain.tag} ${step}: ${wallMs.toFixed(0)} ms, longest stall ${steps[steps.length - 1].maxGapMs.toFixed(0)} ms`);
           return v;
         };
         // The same service without a debugger: the stall the machine itself causes (load, GC).
         await measure('baseline: no debugger, 2 s', () => new Promise((r) => setTimeout(r, 2_000)));
         await dc.start();
         await dc.initializeRequest({ adapterID: 'anole', pathFormat: 'path', linesStartAt1: true, columnsStartAt1: true });
-        const args: AnoleAttachArguments = { host: sshd.alias, sshConfigFile: sshd.configFile, processId: svc.pid, backend: 'dlv' };
-        await measure('attach (preflight, dlv attach, resume)', () => dc.attachRequest(args as DebugProtocol.AttachRequestArguments));
+        const args: AnoleAttachArguments = { host: sshd.alias, sshConfigFile: sshd.configFile, processId: svc.pid, backend };
+        await measure(`attach (preflight, ${backend} attach, resume)`, () => dc.attachRequest(args as DebugProtocol.AttachRequestArguments));
         const threads = await measure(`threads: all goroutines`, () => dc.threadsRequest());
         const groups = await measure('goroutine groups: all goroutines with stacks', () => dc.customRequest('anole/goroutineGroups'));
         // The idle worker listed last: dlv would otherwise scan the whole goroutine table to find it.
@@ -71,9 +71,9 @@ export async function runDebugBench(opts: { goroutines?: number; toolchains?: To
           await dc.variablesRequest({ variablesReference: scopes.body.scopes[1].variablesReference });
         });
         await measure('disconnect (detach)', () => dc.disconnectRequest({}));
-        log(`${build.toolchain.tag} the adapter's longest stop while grouping: ${(groups.body as { longestStopMs: number }).longestStopMs} ms`);
+        log(`${backend} ${build.toolchain.tag} the adapter's longest stop while grouping: ${(groups.body as { longestStopMs: number }).longestStopMs} ms`);
         figures.runs.push({
-          toolchain: build.toolchain.tag, goVersion: svc.goVersion, threads: threads.body.threads.length,
+          backend, toolchain: build.toolchain.tag, goVersion: svc.goVersion, threads: threads.body.threads.length,
           groups: (groups.body as { groups: unknown[] }).groups.length, steps,
         });
         figures.worstListingStallMs = Math.max(figures.worstListingStallMs, ...steps.filter((s) => !/baseline|attach|disconnect/.test(s.step)).map((s) => s.maxGapMs));
@@ -93,7 +93,7 @@ export async function runDebugBench(opts: { goroutines?: number; toolchains?: To
 export function formatDebugBench(f: DebugBenchFigures): string {
   const lines: string[] = [];
   for (const r of f.runs) {
-    lines.push(`${r.toolchain} (${r.goVersion}), ${f.goroutines} extra goroutines: ${r.threads} threads, ${r.groups} stack groups`);
+    lines.push(`${r.backend}, ${r.toolchain} (${r.goVersion}), ${f.goroutines} extra goroutines: ${r.threads} threads, ${r.groups} stack groups`);
     const w = Math.max(...r.steps.map((s) => s.step.length));
     for (const s of r.steps) lines.push(`  ${s.step.padEnd(w)}  ${s.wallMs.toFixed(0).padStart(6)} ms wall, longest stall ${s.maxGapMs.toFixed(0).padStart(5)} ms`);
   }

@@ -27,7 +27,7 @@ const BENCHES: Bench[] = [
     },
   },
   {
-    name: 'debugger stall: dlv attach + all goroutines with stacks (10k goroutines)',
+    name: 'debugger stall: dlv and gdb attach + all goroutines with stacks (10k goroutines)',
     run: async () => {
       const f = await runDebugBench({ log });
       return { text: formatDebugBench(f), ok: f.meetsGoal };
