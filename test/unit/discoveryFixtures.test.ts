@@ -59,11 +59,13 @@ describe('fixtures: hotsvc and the harness', function () {
       assert.equal(s.pprofUrl, `http://${s.addr}/debug/pprof/`);
       const at = (marker: string): string => `problems.go:${markerLine(src, marker)}`;
 
-      const g = await get(`${s.pprofUrl}goroutine?debug=1`);
-      const count = (fn: string, marker: string): number => {
-        const block = g.split('\n\n').find((blk) => blk.includes(fn) && blk.includes(at(marker)));
+      const countIn = (dump: string, fn: string, marker: string): number => {
+        const block = dump.split('\n\n').find((blk) => blk.includes(fn) && blk.includes(at(marker)));
         return block ? Number(/^(\d+) @/m.exec(block)?.[1]) : 0;
       };
+      // The goroutines start before LISTEN but may not have reached their blocking line yet.
+      const g = await until(`${s.pprofUrl}goroutine?debug=1`, (d) => countIn(d, 'main.leakyWorker', 'leak') === 7 && countIn(d, 'main.idleWorker', 'idle') === 30);
+      const count = (fn: string, marker: string): number => countIn(g, fn, marker);
       assert.equal(count('main.leakyWorker', 'leak'), 7);
       assert.equal(count('main.idleWorker', 'idle'), 30);
       assert.equal(count('main.stuckSender', 'chansend'), 1);
