@@ -7,6 +7,7 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { AnoleAttachArguments } from '../src/adapter/attachArgs';
 import { binaryOf, buildFixtures, startService, type ToolchainId } from '../test/host/goServices';
 import { startSshd } from '../test/host/sshd';
+import { runAsScript } from './util';
 
 /** The longest stall of the service during the listing with stacks must be at most this. */
 export const GOAL_STALL_MS = 1_000;
@@ -101,14 +102,4 @@ export function formatDebugBench(f: DebugBenchFigures): string {
   return lines.join('\n');
 }
 
-if (require.main === module) {
-  runDebugBench({ log: (l) => console.error(l) })
-    .then((f) => {
-      console.log(formatDebugBench(f));
-      if (!f.meetsGoal) process.exitCode = 1;
-    })
-    .catch((e: Error) => {
-      console.error(`debug bench failed: ${e.message}`);
-      process.exitCode = 1;
-    });
-}
+if (require.main === module) runAsScript('debug', runDebugBench, formatDebugBench, (f) => f.meetsGoal);

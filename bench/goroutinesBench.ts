@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { groupGoroutines, parseGoroutineDump } from '../src/core/goroutines';
-import { median, run, timed } from './util';
+import { formatRows, median, run, runAsScript, timed } from './util';
 
 /** Parse + group of the whole dump must take at most this long (median of the warm runs). */
 export const GOAL_MS = 1000;
@@ -144,18 +144,7 @@ export function formatGoroutinesBench(f: GoroutinesBenchFigures): string {
     ['go tool pprof -top (proto)', `${ms(f.pprofMedianMs)} median of ${f.pprofRunsMs.length} (first run ${ms(f.pprofFirstMs)})`],
     ['goroutine totals agree with pprof', f.totalsAgree ? 'yes' : 'NO'],
   ];
-  const w = Math.max(...rows.map(([k]) => k.length));
-  return rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n');
+  return formatRows(rows);
 }
 
-if (require.main === module) {
-  runGoroutinesBench({ log: (l) => console.error(l) })
-    .then((f) => {
-      console.log(formatGoroutinesBench(f));
-      if (!f.meetsGoal || !f.totalsAgree) process.exitCode = 1;
-    })
-    .catch((e: Error) => {
-      console.error(`goroutines bench failed: ${e.message}`);
-      process.exitCode = 1;
-    });
-}
+if (require.main === module) runAsScript('goroutines', runGoroutinesBench, formatGoroutinesBench, (f) => f.meetsGoal && f.totalsAgree);

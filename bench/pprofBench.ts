@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Profile as PfProfile } from 'pprof-format';
 import { decodeProfile, top } from '../src/core/pprof';
-import { median, run, timed } from './util';
+import { formatRows, median, run, runAsScript, timed } from './util';
 
 /** Anole's time must be at most this fraction of go tool pprof's. */
 export const GOAL_RATIO = 0.05;
@@ -142,18 +142,7 @@ export function formatPprofBench(f: PprofBenchFigures): string {
     ['decode raw: pprof-format', `${ms(f.pprofFormatDecodeMs)} = ${f.pprofFormatDecodeMBps.toFixed(1)} MB/s`],
     ['top rows agree with pprof', f.topAgrees ? 'yes' : 'NO'],
   ];
-  const w = Math.max(...rows.map(([k]) => k.length));
-  return rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n');
+  return formatRows(rows);
 }
 
-if (require.main === module) {
-  runPprofBench({ log: (l) => console.error(l) })
-    .then((f) => {
-      console.log(formatPprofBench(f));
-      if (!f.meetsGoal || !f.topAgrees) process.exitCode = 1;
-    })
-    .catch((e: Error) => {
-      console.error(`pprof bench failed: ${e.message}`);
-      process.exitCode = 1;
-    });
-}
+if (require.main === module) runAsScript('pprof', runPprofBench, formatPprofBench, (f) => f.meetsGoal && f.topAgrees);

@@ -26,3 +26,22 @@ export async function timed<T>(fn: () => Promise<T> | T): Promise<[number, T]> {
   const v = await fn();
   return [performance.now() - t0, v];
 }
+
+/** Two aligned columns: label, then value. */
+export function formatRows(rows: [string, string][]): string {
+  const w = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n');
+}
+
+/** Runs one benchmark as a script: prints its figures, exits 1 when a goal is missed or it fails. */
+export function runAsScript<F>(name: string, run: (o: { log: (l: string) => void }) => Promise<F>, format: (f: F) => string, ok: (f: F) => boolean): void {
+  run({ log: (l) => console.error(l) })
+    .then((f) => {
+      console.log(format(f));
+      if (!ok(f)) process.exitCode = 1;
+    })
+    .catch((e: Error) => {
+      console.error(`${name} bench failed: ${e.message}`);
+      process.exitCode = 1;
+    });
+}
