@@ -1,5 +1,6 @@
 // `npm run bench`: every benchmark in one run, each printing Anole's figures next to a baseline
 // measured in the same run (go tool pprof, ...). Goals are reported, never asserted in unit tests.
+import { formatAnnotationsBench, runAnnotationsBench } from './annotationsBench';
 import { formatDebugBench, runDebugBench } from './debugBench';
 import { formatGoroutinesBench, runGoroutinesBench } from './goroutinesBench';
 import { formatPprofBench, runPprofBench } from './pprofBench';
@@ -24,6 +25,13 @@ const BENCHES: Bench[] = [
     run: async () => {
       const f = await runGoroutinesBench({ log });
       return { text: formatGoroutinesBench(f), ok: f.meetsGoal && f.totalsAgree };
+    },
+  },
+  {
+    name: 'annotations: Profile Remote Service to decorations over the loopback sshd, minus capture seconds',
+    run: async () => {
+      const f = await runAnnotationsBench({ log });
+      return { text: formatAnnotationsBench(f), ok: f.meetsGoal };
     },
   },
   {
