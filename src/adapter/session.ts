@@ -5,10 +5,8 @@ import {
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import * as path from 'node:path';
 import type { BackendVariable, DebugBackend, GoroutineSummary, ScopeKind } from '../core/debug/backend';
-import { DlvBackend } from '../core/debug/dlv/dlvBackend';
-import { GdbBackend } from '../core/debug/gdb/gdbBackend';
+import { attachBackend } from '../core/debug/attach';
 import { goroutineName, groupByStack, listAllGoroutines, orderForDisplay, type StoppedRunner } from '../core/debug/goroutineList';
-import { runPreflight, type PreflightFinding } from '../core/debug/preflight';
 import { resolveProcessId } from '../core/debug/target';
 import { AnoleError, isAnoleError } from '../core/errors';
 import type { RemoteHost } from '../core/remote/host';
@@ -29,11 +27,8 @@ function errorText(e: unknown): string {
   return isAnoleError(e) ? e.oneLine : (e as Error)?.message ?? String(e);
 }
 
-/** Renders blocking findings as one message with the fixes. */
-export function findingsMessage(pid: number, findings: readonly PreflightFinding[]): string {
-  const lines = findings.map((f) => `• ${f.message}${f.fix ? ` — fix: ${f.fix}` : ''}`);
-  return `Cannot attach to process ${pid}:\n${lines.join('\n')}`;
-}
+/** Renders blocking findings as one message with the fixes (kept here for existing importers). */
+export { findingsMessage } from '../core/debug/attach';
 
 /** The DAP session. One per attach; owns the SSH connection and the backend. */
 export class AnoleDebugSession extends LoggingDebugSession {
@@ -120,21 +115,16 @@ export class AnoleDebugSession extends LoggingDebugSession {
       const host = await SshHost.connect(args.host, { resolve: { configFile: args.sshConfigFile } });
       this.host = host;
       const pid = await resolveProcessId(host, args.processId, args.processName);
-      const { facts, findings } = await runPreflight(host, pid, choice);
-      for (const f of findings.filter((x) => x.severity !== 'error')) this.log(`${f.message}${f.fix ? ` (${f.fix})` : ''}`);
-      const errors = findings.filter((f) => f.severity === 'error');
-      if (errors.length) throw new AnoleError('REMOTE_COMMAND', findingsMessage(pid, errors));
-      const useGdb = choice === 'gdb' || (choice === 'auto' && !facts.dlv);
       const trace = args.trace ? (kind: string) => (l: string) => logger.verbose(`${kind} ${l}`) : undefined;
-      const backend: DebugBackend = useGdb
-        ? new GdbBackend(host, { gdbPath: facts.gdb, trace: trace?.('gdb') })
-        : new DlvBackend(host, { dlvPath: facts.dlv ?? 'dlv', trace: trace?.('dlv') });
-      this.backend = backend;
-      backend.onDidEnd((reason) => {
-        this.log(`debugger ended: ${reason}`, 'important');
-        this.sendEvent(new TerminatedEvent());
+      const { backend, findings } = await attachBackend(host, pid, choice, {
+        trace,
+        onDidEnd: (reason) => {
+          this.log(`debugger ended: ${reason}`, 'important');
+          this.sendEvent(new TerminatedEvent());
+        },
       });
-      await backend.attach(pid);
+      this.backend = backend;
+      for (const f of findings) this.log(`${f.message}${f.fix ? ` (${f.fix})` : ''}`);
       await backend.resume(); // attaching stopped the process: let it run at once
       this.log(`Attached to process ${pid} on ${host.label} with ${backend.kind}; the process keeps running. Disconnecting detaches and never kills it.`);
       this.sendResponse(response);

@@ -1,5 +1,6 @@
 // `anole goroutines`: a goroutine dump (file, or live from a host) grouped by identical stacks.
 import * as fs from 'node:fs';
+import { dumpGoroutinesViaDebugger } from '../../core/debug/dump';
 import { AnoleError } from '../../core/errors';
 import { analyzeGoroutineDump, type GoroutineReport } from '../../core/goroutines';
 import { fetchCapture, resolveEndpoint } from '../../core/workflow/endpoint';
@@ -8,19 +9,29 @@ import { CliHosts } from '../connect';
 
 export const GOROUTINES_USAGE = `anole goroutines DUMPFILE [--limit N] [--json]
 anole goroutines HOST (--pid N | --url URL) [--limit N] [--json]
+anole goroutines HOST --pid N --via dlv|gdb|auto [--limit N] [--json]
   Groups goroutines with identical stacks: count, state, longest wait, stack. The dump is a
   debug=2 text dump (or a panic/SIGQUIT traceback) in a file, or fetched live from the service's
-  pprof endpoint through an SSH tunnel.`;
+  pprof endpoint through an SSH tunnel. With --via, it is taken through a debugger attached to
+  the process instead (for a service whose pprof endpoint does not answer): the process is
+  paused while its goroutines are read (the pause is printed on stderr), then detached.`;
+
+const VIA = ['dlv', 'gdb', 'auto'] as const;
 
 export async function goroutines(args: string[]): Promise<number> {
   const { values, positionals: pos } = parse('goroutines', args, {
-    pid: { type: 'string' }, url: { type: 'string' }, limit: { type: 'string' },
+    pid: { type: 'string' }, url: { type: 'string' }, limit: { type: 'string' }, via: { type: 'string' },
   });
   if (values.help) return usage(GOROUTINES_USAGE);
   const [source] = positionals('goroutines', pos, ['DUMPFILE or HOST']);
   const pid = intOption('pid', values.pid);
   const limit = intOption('limit', values.limit);
-  let text: Buffer;
+  const via = values.via as (typeof VIA)[number] | undefined;
+  if (via !== undefined && !VIA.includes(via)) throw new AnoleError('BAD_INPUT', `--via must be one of ${VIA.join(', ')}, not "${via}"`);
+  if (via !== undefined && (pid === undefined || values.url !== undefined)) {
+    throw new AnoleError('BAD_INPUT', '--via needs HOST and --pid N (a debugger attaches to a process, not a URL)');
+  }
+  let text: Buffer | string;
   if (pid === undefined && values.url === undefined) {
     if (!fs.existsSync(source)) {
       throw new AnoleError('NOT_FOUND', `no such file: ${source}`, 'to read a live process, give HOST with --pid N or --url URL');
@@ -31,8 +42,14 @@ export async function goroutines(args: string[]): Promise<number> {
     try {
       const signal = interruptSignal();
       const host = await hosts.get(source);
-      const endpoint = await resolveEndpoint(host, { pid, url: values.url }, signal);
-      text = await fetchCapture(host, endpoint, { kind: 'goroutine', text: true }, { signal });
+      if (via !== undefined) {
+        const dump = await dumpGoroutinesViaDebugger(host, pid!, { backend: via, signal });
+        warn(`paused the process for ${dump.pauseMs} ms (longest stop) via ${dump.backend}`);
+        text = dump.text;
+      } else {
+        const endpoint = await resolveEndpoint(host, { pid, url: values.url }, signal);
+        text = await fetchCapture(host, endpoint, { kind: 'goroutine', text: true }, { signal });
+      }
     } finally {
       await hosts.close();
     }

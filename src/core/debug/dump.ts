@@ -1,0 +1,126 @@
+// A goroutine dump of a live process taken through a debugger (dlv or gdb), in Go's debug=2 text format.
+import { AnoleError } from '../errors';
+import type { RemoteHost } from '../remote/host';
+import { attachBackend } from './attach';
+import type { DebugBackend, GoroutineSummary, SourceLocation } from './backend';
+import { listAllGoroutines } from './goroutineList';
+import type { BackendChoice } from './preflight';
+
+/** One goroutine ready to render: its listing and its stack, innermost frame first. */
+export interface DumpGoroutine {
+  id: number;
+  state: string;
+  frames: Array<Pick<SourceLocation, 'function' | 'file' | 'line'>>;
+  goStatement?: Pick<SourceLocation, 'function' | 'file' | 'line'>;
+}
+
+/** Options for {@link dumpGoroutinesViaDebugger}. */
+export interface DebuggerDumpOptions {
+  backend: BackendChoice;
+  /** Frames read per goroutine (default 100). */
+  depth?: number;
+  /** Stops reading (the debugger is still detached). */
+  signal?: AbortSignal;
+  /** Makes a sink for the backend's protocol lines. */
+  trace?: (kind: 'dlv' | 'gdb') => (line: string) => void;
+}
+
+/** A dump taken through a debugger, with what it cost the target. */
+export interface DebuggerDump {
+  /** debug=2 text, as `/debug/pprof/goroutine?debug=2` prints it. */
+  text: string;
+  goroutines: DumpGoroutine[];
+  /**
+   * Longest continuous stop of the target, in ms: an upper bound measured around the debugger
+   * calls (from the start of attach to the end of the first resume, and from pause to the end
+   * of detach, during which every goroutine is read).
+   */
+  pauseMs: number;
+  /** The two stops {@link pauseMs} is the longer of (same upper bounds): attach, and reading everything. */
+  stopsMs: { attach: number; read: number };
+  /** Wall time of the whole dump, attach and detach included. */
+  totalMs: number;
+  backend: 'dlv' | 'gdb';
+}
+
+/**
+ * Renders goroutines as Go's debug=2 dump: "goroutine N [state]:", then per frame "fn(...)" and
+ * "\tfile:line +0x0" (the debugger gives no PC offset or arguments), "created by" when the `go`
+ * statement is known, and a blank line between goroutines.
+ */
+export function renderDebug2(goroutines: readonly DumpGoroutine[]): string {
+  const out: string[] = [];
+  for (const g of goroutines) {
+    const lines = [`goroutine ${g.id} [${g.state || 'unknown'}]:`];
+    for (const f of g.frames) lines.push(`${f.function}(...)`, `\t${f.file || '?'}:${f.line} +0x0`);
+    if (g.goStatement) lines.push(`created by ${g.goStatement.function}`, `\t${g.goStatement.file || '?'}:${g.goStatement.line} +0x0`);
+    out.push(lines.join('\n'));
+  }
+  return out.length ? out.join('\n\n') + '\n' : '';
+}
+
+function toDumpGoroutine(g: GoroutineSummary, frames: DumpGoroutine['frames'] | undefined): DumpGoroutine {
+  const loc = (l: SourceLocation) => ({ function: l.function, file: l.file, line: l.line });
+  return {
+    id: g.id,
+    state: g.state,
+    frames: frames?.length ? frames : [loc(g.current)],
+    goStatement: g.goStatement ? loc(g.goStatement) : undefined,
+  };
+}
+
+/** Every goroutine with its stack, read while the target is stopped (the caller stopped it). */
+async function readAll(backend: DebugBackend, depth: number, signal?: AbortSignal): Promise<DumpGoroutine[]> {
+  const stacks = new Map<number, DumpGoroutine['frames']>();
+  const all = await listAllGoroutines(backend, undefined, undefined, async (b, page) => {
+    for (const g of page) {
+      signal?.throwIfAborted();
+      try {
+        stacks.set(g.id, (await b.stacktrace(g.id, depth)).map((f) => ({ function: f.function, file: f.file, line: f.line })));
+      } catch {
+        // shown with its current frame only
+      }
+    }
+  });
+  return all.sort((a, b) => a.id - b.id).map((g) => toDumpGoroutine(g, stacks.get(g.id)));
+}
+
+/**
+ * Attaches dlv or gdb to `pid` on `host`, reads every goroutine's stack and renders a debug=2
+ * dump, for when the pprof endpoint does not answer. The attach stop is ended at once; the
+ * goroutines are then read in one stop that lasts until detach (one stop is cheaper than many at
+ * the counts a hung service has). Always detaches, never kills the target.
+ */
+export async function dumpGoroutinesViaDebugger(host: RemoteHost, pid: number, opts: DebuggerDumpOptions): Promise<DebuggerDump> {
+  const t0 = Date.now();
+  opts.signal?.throwIfAborted();
+  let attaching = t0;
+  const { backend } = await attachBackend(host, pid, opts.backend, { trace: opts.trace, onAttaching: () => { attaching = Date.now(); } });
+  let attachStop = 0;
+  let workStop = 0;
+  let goroutines: DumpGoroutine[];
+  try {
+    await backend.resume();
+    attachStop = Date.now() - attaching; // upper bound: the stop began somewhere inside attach
+    opts.signal?.throwIfAborted();
+    const t1 = Date.now();
+    await backend.pause();
+    try {
+      goroutines = await readAll(backend, opts.depth ?? 100, opts.signal);
+    } finally {
+      await backend.detach().finally(() => { workStop = Date.now() - t1; });
+    }
+  } catch (e) {
+    await backend.detach().catch(() => undefined);
+    if (opts.signal?.aborted) throw new AnoleError('CANCELLED', 'goroutine dump interrupted; the debugger detached');
+    throw e;
+  }
+  return {
+    text: renderDebug2(goroutines),
+    goroutines,
+    pauseMs: Math.max(attachStop, workStop),
+    stopsMs: { attach: attachStop, read: workStop },
+    totalMs: Date.now() - t0,
+    backend: backend.kind,
+  };
+}
