@@ -13,6 +13,7 @@ import { startTestHost, type TestHost } from '../host/testHost';
 import { startCodeServer, type CodeServer } from './support/codeServer';
 import { artifactDir, repoRoot, requireE2ePaths } from './support/paths';
 import { openFile, openWorkbench, runCommand, screenshot, waitForText, type Workbench } from './support/workbench';
+import { profileFrame } from './support/webviewFrames';
 
 const PROBLEMS = path.join(FIXTURE_DIR, 'hotsvc/problems.go');
 const MAX_VSIX_BYTES = 8 * 1024 * 1024;
@@ -216,6 +217,21 @@ describe('e2e: Anole extension profiles a remote Go service', function () {
     console.log(`      hot line ${hotLine}: "${heat}"; lens: "${lens}"`);
     const shot = await screenshot(page, 'extension-cpu');
     assert.ok(fs.statSync(shot).size > 10_000);
+  });
+
+  it('the CodeLens opens the flame graph of the capture, drawn from the language server', async function () {
+    const page = wb!.page;
+    await openFile(page, 'hotsvc/problems.go');
+    const lens = page.locator('.editor-instance .codelens-decoration a', { hasText: /^CPU \d/ }).first();
+    await lens.waitFor({ timeout: 60_000 });
+    await lens.click();
+    const frame = await profileFrame(page);
+    await frame.locator('.flame-frames li[data-name="main.burnCPU"]').waitFor({ state: 'attached', timeout: 60_000 });
+    assert.equal(await frame.locator('.error:not([hidden])').count(), 0, 'the view shows no error');
+    await screenshot(page, 'extension-flame');
+    // Leave the workbench as the other tests expect it: the panel closed, problems.go active.
+    await runCommand(page, 'View: Close All Editor Groups');
+    await openFile(page, 'hotsvc/problems.go');
   });
 
   it('profiles mutex: lock-hold decoration "held …" on the Unlock line', async function () {

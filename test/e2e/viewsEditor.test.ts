@@ -7,7 +7,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
-import type { Frame, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { profileFrame } from './support/webviewFrames';
 import { startCodeServer, type CodeServer } from './support/codeServer';
 import { requireE2ePaths } from './support/paths';
 import { openWorkbench, runCommand, screenshot, waitForText, type Workbench } from './support/workbench';
@@ -80,19 +81,6 @@ const MANIFEST = {
 };
 
 const MAIN_GO = 'package main\n\nfunc burnCPU() {\n\tspin()\n}\n\nfunc spin() {\n\tfor {\n\t}\n}\n\nfunc main() { burnCPU() }\n';
-
-/** The webview content frame whose page title is `title` (webviews are nested iframes). */
-async function profileFrame(page: Page, title: string, timeoutMs = 60_000): Promise<Frame> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    for (const f of page.frames()) {
-      const has = await f.locator('.flame-frames').count().catch(() => 0);
-      if (has > 0 && (await f.title().catch(() => '')) === title) return f;
-    }
-    if (Date.now() > deadline) throw new Error(`no profile webview titled ${title}; frames: ${page.frames().map((f) => f.url()).join(', ')}`);
-    await page.waitForEvent('framenavigated', { timeout: 1_000 }).catch(() => undefined);
-  }
-}
 
 describe('e2e profile views in code-server', function () {
   this.timeout(300_000);
