@@ -121,12 +121,20 @@ export class Profiler {
    * Asks for a target and process like Profile Remote Service, connects and resolves its pprof
    * endpoint (for features that fetch something else from it, e.g. goroutine dumps).
    */
-  async pickEndpoint(): Promise<{ host: RemoteHost; endpoint: string; label: string } | undefined> {
+  async pickEndpoint(): Promise<{ host: RemoteHost; endpoint?: string; pid?: number; label: string } | undefined> {
     const target = await this.pickTarget();
     if (!target) return undefined;
     const host = await this.deps.connections.get(target.host);
-    const endpoint = await resolveEndpoint(host, { pid: target.pid, url: target.url });
-    return { host, endpoint, label: target.pid ? `${target.label} · pid ${target.pid}` : target.label };
+    const label = target.pid ? `${target.label} · pid ${target.pid}` : target.label;
+    try {
+      const endpoint = await resolveEndpoint(host, { pid: target.pid, url: target.url });
+      return { host, endpoint, pid: target.pid, label };
+    } catch (e) {
+      // A hung service may not answer pprof: with its pid, a debugger can still take the dump.
+      if (target.pid === undefined) throw e;
+      this.deps.log.warn(`no pprof endpoint for ${label}: ${(e as Error).message}`);
+      return { host, pid: target.pid, label };
+    }
   }
 
   private remember(id: string, label: string, params: LoadProfileParams): void {

@@ -7,6 +7,7 @@ import Module from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { LocalHost } from '../support/localHost';
+import { binaryOf, buildFixtures, startService } from '../host/goServices';
 
 /** The parts of the `vscode` API the goroutine feature's providers use, enough to run them here. */
 class FakeUri {
@@ -93,6 +94,10 @@ const fakeVscode = {
       const token = { onCancellationRequested: (f: () => void) => ((ui.cancel = f), disposable()) };
       return task({ report: () => undefined }, token);
     },
+    async showQuickPick(items: Array<{ value: string }>) {
+      ui.picks.push(items.map((i) => i.value));
+      return items.find((i) => i.value === ui.pick);
+    },
     async showTextDocument(d: { uri: FakeUri; languageId: string; getText(): string }) {
       ui.shown.push(d);
       return { document: d };
@@ -115,6 +120,8 @@ const ui = {
   shown: [] as Array<{ uri: FakeUri; languageId: string; getText(): string }>,
   errors: [] as string[],
   cancel: undefined as (() => void) | undefined,
+  picks: [] as string[][],
+  pick: undefined as string | undefined,
 };
 
 function disposable(f: () => void = () => undefined) {
@@ -360,6 +367,30 @@ describe('goroutine documents in the editor', () => {
       await ui.commands.get(feature.GoroutineCommands.showRawGoroutines)!(shown.uri);
       assert.equal(ui.shown[1].uri.query, 'view=raw');
       assert.equal(ui.shown[1].getText(), dumpBytes.toString('utf8'));
+    });
+
+    it('anole.dumpGoroutines takes the dump through dlv when the service has no pprof answer', async function () {
+      this.timeout(120_000);
+      const [build] = await buildFixtures({ goVersions: ['current'], names: ['hotsvc'] });
+      const svc = await startService(binaryOf(build, 'hotsvc'), ['-cpu-duty', '20']);
+      try {
+        register(async () => ({ host, pid: svc.pid, label: `local · pid ${svc.pid}` }));
+        ui.pick = 'dlv';
+        ui.picks.length = 0;
+        await ui.commands.get(feature.GoroutineCommands.dumpGoroutines)!();
+        assert.deepEqual(ui.errors, []);
+        assert.deepEqual(ui.picks, [['dlv', 'gdb']], 'without an endpoint only the debuggers are offered');
+        assert.equal(ui.shown.length, 1);
+        const text = ui.shown[0].getText();
+        assert.match(text, /# source: local · pid \d+ · via dlv/);
+        assert.match(text, /# 50 goroutines · chan receive/);
+        assert.match(text, /main\.leakyWorker/);
+        const status = fs.readFileSync(`/proc/${svc.pid}/status`, 'utf8');
+        assert.match(status, /^TracerPid:\s+0$/m, 'dlv detached');
+      } finally {
+        ui.pick = undefined;
+        await svc.stop();
+      }
     });
 
     it('anole.dumpGoroutines stops quietly when cancelled, and when the extension is disposed', async () => {

@@ -6,6 +6,7 @@ import { fetchCapture } from '../../core/workflow/endpoint';
 import { formatBytes, showError } from '../ui';
 import { DUMP_SCHEME, GoroutineDumpStore, type DumpInput, type DumpView } from './dumpStore';
 import { GoroutineLinkProvider, GoroutineOutlineProvider, type PathMapper } from './links';
+import { dumpGoroutinesViaDebugger } from '../../core/debug/dump';
 
 export { DUMP_SCHEME, type DumpInput, type DumpView } from './dumpStore';
 
@@ -20,10 +21,14 @@ export const GoroutineCommands = {
   openGoroutineDump: 'anole.openGoroutineDump',
 } as const;
 
-/** A service to dump: a connected host and its pprof index URL ("http://127.0.0.1:6060/debug/pprof/"). */
+/**
+ * A service to dump: a connected host, its pprof index URL ("http://127.0.0.1:6060/debug/pprof/")
+ * when it answers, and its pid when known (then gdb/dlv can take the dump of a hung service).
+ */
 export interface GoroutineTarget {
   host: RemoteHost;
-  endpoint: string;
+  endpoint?: string;
+  pid?: number;
   /** For titles and the report header: "build-7 · pid 4242". */
   label: string;
 }
@@ -94,9 +99,20 @@ export function registerGoroutines(context: vscode.ExtensionContext, deps: Gorou
     }
     if (!target) return;
     const t = target;
+    const source = await pickSource(t);
+    if (!source) return;
     const capturedAt = new Date();
     const ac = new AbortController();
     inflight.add(ac);
+    if (source !== 'pprof') {
+      try {
+        await dumpViaDebugger(t, source, capturedAt, ac);
+      } finally {
+        inflight.delete(ac);
+      }
+      return;
+    }
+    const endpoint = t.endpoint!;
     try {
       const { body, ms } = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Anole: Dumping goroutines of {0}', t.label), cancellable: true },
@@ -105,15 +121,15 @@ export function registerGoroutines(context: vscode.ExtensionContext, deps: Gorou
           try {
             progress.report({ message: vscode.l10n.t('fetching goroutine?debug=2…') });
             const t0 = performance.now();
-            const body = await fetchCapture(t.host, t.endpoint, { kind: 'goroutine', text: true }, { signal: ac.signal, maxBytes: MAX_DUMP_BYTES });
+            const body = await fetchCapture(t.host, endpoint, { kind: 'goroutine', text: true }, { signal: ac.signal, maxBytes: MAX_DUMP_BYTES });
             return { body, ms: performance.now() - t0 };
           } finally {
             sub.dispose();
           }
         },
       );
-      log.info(`goroutine dump of ${t.label} (${t.endpoint}): ${formatBytes(body.length)} in ${Math.round(ms)} ms`);
-      await api.openDump({ text: body, label: t.label, source: `${t.label} · ${t.endpoint}`, capturedAt, pauseMs: ms });
+      log.info(`goroutine dump of ${t.label} (${endpoint}): ${formatBytes(body.length)} in ${Math.round(ms)} ms`);
+      await api.openDump({ text: body, label: t.label, source: `${t.label} · ${endpoint}`, capturedAt, pauseMs: ms });
     } catch (e) {
       if (ac.signal.aborted) {
         log.info(`goroutine dump of ${t.label} cancelled`);
@@ -122,6 +138,46 @@ export function registerGoroutines(context: vscode.ExtensionContext, deps: Gorou
       showError(log, vscode.l10n.t('Dumping the goroutines of {0} failed', t.label), e);
     } finally {
       inflight.delete(ac);
+    }
+  };
+
+  /** Where the dump comes from: the pprof endpoint (no pause), or dlv/gdb attached for one stop. */
+  const pickSource = async (t: GoroutineTarget): Promise<'pprof' | 'dlv' | 'gdb' | undefined> => {
+    if (t.pid === undefined) return t.endpoint ? 'pprof' : undefined;
+    type Item = vscode.QuickPickItem & { value: 'pprof' | 'dlv' | 'gdb' };
+    const items: Item[] = [];
+    if (t.endpoint) items.push({ label: vscode.l10n.t('pprof endpoint'), description: t.endpoint, detail: vscode.l10n.t('No pause: the service writes its own dump.'), value: 'pprof' });
+    items.push(
+      { label: 'dlv', detail: vscode.l10n.t('Attaches Delve for one short stop, then detaches: works when the service no longer answers.'), value: 'dlv' },
+      { label: 'gdb', detail: vscode.l10n.t('Attaches gdb for one short stop, then detaches: works when the service no longer answers.'), value: 'gdb' },
+    );
+    if (items.length === 1) return items[0].value;
+    const pick = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Anole: Dump goroutines of {0} from…', t.label) });
+    return pick?.value;
+  };
+
+  const dumpViaDebugger = async (t: GoroutineTarget, backend: 'dlv' | 'gdb', capturedAt: Date, ac: AbortController): Promise<void> => {
+    try {
+      const dump = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Anole: Dumping goroutines of {0}', t.label), cancellable: true },
+        async (progress, token) => {
+          const sub = token.onCancellationRequested(() => ac.abort());
+          try {
+            progress.report({ message: vscode.l10n.t('attaching {0}…', backend) });
+            return await dumpGoroutinesViaDebugger(t.host, t.pid!, { backend, signal: ac.signal });
+          } finally {
+            sub.dispose();
+          }
+        },
+      );
+      log.info(`goroutine dump of ${t.label} via ${backend}: ${dump.goroutines.length} goroutines, paused at most ${dump.pauseMs} ms`);
+      await api.openDump({ text: dump.text, label: t.label, source: `${t.label} · via ${backend}`, capturedAt, pauseMs: dump.pauseMs });
+    } catch (e) {
+      if (ac.signal.aborted) {
+        log.info(`goroutine dump of ${t.label} cancelled (the debugger detached)`);
+        return;
+      }
+      showError(log, vscode.l10n.t('Dumping the goroutines of {0} failed', t.label), e);
     }
   };
 
