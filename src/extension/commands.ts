@@ -21,6 +21,7 @@ export const Commands = {
   showRawGoroutines: 'anole.showRawGoroutines',
   pickRemoteHost: 'anole.pickRemoteHost',
   pickRemoteProcess: 'anole.pickRemoteProcess',
+  refreshGoroutineGroups: 'anole.debug.refreshGoroutineGroups',
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];
@@ -30,6 +31,7 @@ export const Views = {
   container: 'anole',
   hosts: 'anole.hosts',
   captures: 'anole.captures',
+  goroutineGroups: 'anole.debug.goroutineGroups',
 } as const;
 
 /** Context keys set with `setContext` (used in `enablement` / `when` clauses). */

@@ -7,6 +7,7 @@ import { Commands } from './commands';
 import { Connections } from './connections';
 import * as debug from './debug';
 import * as decorations from './decorations';
+import * as goroutineGroupsView from './goroutineGroupsView';
 import * as hostsView from './hostsView';
 import { startLanguageClient, type AnnotationServer } from './languageClient';
 import * as profile from './profile';
@@ -64,6 +65,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<AnoleA
     debug.register(context, { log, profiler: p });
     const paths = new WorkspacePathMapper();
     context.subscriptions.push(paths);
+    goroutineGroupsView.register(context, { paths, log });
     goroutines = registerGoroutines(context, {
       log,
       pickTarget: () => p.pickEndpoint(),

@@ -346,4 +346,40 @@ describe('e2e: Anole extension profiles a remote Go service', function () {
       .document.querySelectorAll('.editor-instance .codelens-decoration').length === 0, undefined, { timeout: 30_000 });
     assert.deepEqual(await page.evaluate(lineAfterTexts, { line: unlockLine }), []);
   });
+
+  it('attaches the anole debugger (dlv) from launch.json: goroutine groups shown, detached on stop', async function () {
+    const page = wb!.page;
+    const svc = host!.services[0].service;
+    fs.mkdirSync(path.join(server!.workspace, '.vscode'), { recursive: true });
+    fs.writeFileSync(path.join(server!.workspace, '.vscode', 'launch.json'), JSON.stringify({
+      version: '0.2.0',
+      configurations: [{
+        type: 'anole', request: 'attach', name: 'Attach hotsvc', host: host!.sshd.alias,
+        sshConfigFile: host!.sshd.configFile, processId: svc.pid, backend: 'dlv',
+      }],
+    }, null, 2));
+    await runCommand(page, 'View: Show Run and Debug');
+    // The ▶ of the Run and Debug view starts the selected configuration ("Attach hotsvc").
+    const start = page.locator('[aria-label^="Start Debugging"]').first();
+    await start.waitFor({ timeout: 30_000 });
+    await start.click();
+    // Expand the Goroutine Groups view (collapsed under Breakpoints), then it lists the 50 leaked
+    // goroutines as one group, at the line where they wait.
+    const header = page.locator('.pane-header').filter({ hasText: 'Goroutine Groups' }).first();
+    await header.waitFor({ timeout: 30_000 });
+    if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+    await waitForText(page, /^50 × chan receive$/, 90_000);
+    await waitForText(page, /main\.leakyWorker · problems\.go:\d+/, 30_000);
+    await screenshot(page, 'extension-debug');
+    const tracer = () => Number(/^TracerPid:\s*(\d+)/m.exec(fs.readFileSync(`/proc/${svc.pid}/status`, 'utf8'))?.[1] ?? -1);
+    assert.ok(tracer() > 0, 'dlv is attached');
+    await runCommand(page, 'Debug: Disconnect');
+    const deadline = Date.now() + 30_000;
+    while (tracer() !== 0) {
+      if (Date.now() > deadline) throw new Error('the debugger did not detach after Debug: Stop');
+      await page.waitForTimeout(200); // polling /proc; bounded by the deadline
+    }
+    const health = await fetch(`http://${svc.addr}/healthz`);
+    assert.equal(health.status, 200, 'the service answers after the debug session');
+  });
 });

@@ -1,0 +1,97 @@
+// The "Goroutine Groups" view of an Anole debug session: every goroutine grouped by identical stack.
+import * as vscode from 'vscode';
+import type { GoroutineGroup, GroupedGoroutines, StackFrame } from '../core/goroutines';
+import { Commands, Views } from './commands';
+import { describeGroup } from './goroutineGroupsModel';
+import { DEBUG_TYPE } from './debug';
+import type { WorkspacePathMapper } from './pathMapping';
+
+type Node = { kind: 'group'; group: GoroutineGroup } | { kind: 'frame'; frame: StackFrame } | { kind: 'note'; text: string };
+
+/**
+ * Asks the active `anole` session for `anole/goroutineGroups` after attach and each stop (seen
+ * through a debug adapter tracker) or on refresh, and shows groups → frames; a frame opens its
+ * source through the workspace path mapping.
+ */
+class GoroutineGroupsProvider implements vscode.TreeDataProvider<Node> {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private nodes: Node[] = [];
+
+  constructor(private readonly paths: WorkspacePathMapper, private readonly log: vscode.LogOutputChannel) {}
+
+  async refresh(session = vscode.debug.activeDebugSession): Promise<void> {
+    if (!session || session.type !== DEBUG_TYPE) {
+      this.nodes = [];
+    } else {
+      try {
+        const res = (await session.customRequest('anole/goroutineGroups')) as GroupedGoroutines & { longestStopMs?: number };
+        this.nodes = res.groups.map((group) => ({ kind: 'group', group }));
+        this.log.info(`goroutine groups: ${res.total} goroutines in ${res.groups.length} groups (longest stop ${res.longestStopMs ?? '?'} ms)`);
+      } catch (e) {
+        this.nodes = [{ kind: 'note', text: vscode.l10n.t('Could not read the goroutines: {0}', (e as Error).message ?? String(e)) }];
+      }
+    }
+    this.changed.fire();
+  }
+
+  clear(): void {
+    this.nodes = [];
+    this.changed.fire();
+  }
+
+  getChildren(node?: Node): Node[] {
+    if (!node) return this.nodes;
+    return node.kind === 'group' ? node.group.frames.map((frame) => ({ kind: 'frame', frame })) : [];
+  }
+
+  getTreeItem(node: Node): vscode.TreeItem {
+    if (node.kind === 'note') return new vscode.TreeItem(node.text);
+    if (node.kind === 'group') {
+      const { label, description } = describeGroup(node.group);
+      const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Collapsed);
+      item.description = description;
+      item.tooltip = node.group.ids.length ? vscode.l10n.t('goroutines {0}', node.group.ids.slice(0, 20).join(', ')) : undefined;
+      return item;
+    }
+    const f = node.frame;
+    const item = new vscode.TreeItem(f.function);
+    item.description = `${f.file}:${f.line}`;
+    const uri = this.paths.toUri(f.file);
+    if (uri && f.line > 0) {
+      const line = f.line - 1;
+      item.command = { title: 'open', command: 'vscode.open', arguments: [uri, { selection: new vscode.Range(line, 0, line, 0) }] };
+    }
+    return item;
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}
+
+/** Registers the view, its refresh command and the tracker that refreshes it after attach and stops. */
+export function register(context: vscode.ExtensionContext, deps: { paths: WorkspacePathMapper; log: vscode.LogOutputChannel }): void {
+  const provider = new GoroutineGroupsProvider(deps.paths, deps.log);
+  let timer: NodeJS.Timeout | undefined;
+  const soon = (session: vscode.DebugSession) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => void provider.refresh(session), 300);
+  };
+  context.subscriptions.push(
+    provider,
+    { dispose: () => clearTimeout(timer) },
+    vscode.window.registerTreeDataProvider(Views.goroutineGroups, provider),
+    vscode.commands.registerCommand(Commands.refreshGoroutineGroups, () => provider.refresh()),
+    vscode.debug.onDidTerminateDebugSession((s) => s.type === DEBUG_TYPE && provider.clear()),
+    vscode.debug.registerDebugAdapterTrackerFactory(DEBUG_TYPE, {
+      createDebugAdapterTracker: (session) => ({
+        onDidSendMessage: (m: { type?: string; command?: string; event?: string; success?: boolean }) => {
+          if ((m.type === 'response' && m.command === 'attach' && m.success) || (m.type === 'event' && (m.event === 'stopped' || m.event === 'continued'))) {
+            soon(session);
+          }
+        },
+      }),
+    }),
+  );
+}
