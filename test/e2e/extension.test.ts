@@ -12,7 +12,7 @@ import { FIXTURE_DIR, markerLine } from '../host/goServices';
 import { startTestHost, type TestHost } from '../host/testHost';
 import { startCodeServer, type CodeServer } from './support/codeServer';
 import { artifactDir, repoRoot, requireE2ePaths } from './support/paths';
-import { openFile, openWorkbench, runCommand, screenshot, waitForText, type Workbench } from './support/workbench';
+import { openFile, openWorkbench, runCommand, screenshot, waitForText, type Workbench, reportFailure } from './support/workbench';
 import { profileFrame } from './support/webviewFrames';
 
 const PROBLEMS = path.join(FIXTURE_DIR, 'hotsvc/problems.go');
@@ -174,11 +174,7 @@ describe('e2e: Anole extension profiles a remote Go service', function () {
 
   afterEach(async function () {
     if (this.currentTest?.state !== 'failed') return;
-    if (wb) {
-      const shot = await screenshot(wb.page, `extension-${this.currentTest.title}-failed`).catch(() => undefined);
-      if (shot) console.error(`screenshot: ${shot}`);
-      if (wb.consoleErrors.length) console.error(`browser console errors:\n${wb.consoleErrors.slice(-20).join('\n')}`);
-    }
+    await reportFailure(wb, undefined, `extension-${this.currentTest.title}-failed`);
     if (server) {
       for (const name of ['Anole.log', 'Anole Language Server.log']) {
         const log = findLog(server.logsDir, name);

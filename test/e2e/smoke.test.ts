@@ -8,10 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { requireE2ePaths } from './support/paths';
 import { startCodeServer, type CodeServer, type CodeServerOptions } from './support/codeServer';
-import {
-  hasDecorationText, openFile, openWorkbench, readNotifications, runCommand, screenshot,
-  waitForDecorationText, waitForText, type Workbench,
-} from './support/workbench';
+import { hasDecorationText, openFile, openWorkbench, readNotifications, runCommand, screenshot, waitForDecorationText, waitForText, type Workbench, reportFailure } from './support/workbench';
 import { packageVsix } from './support/vsix';
 
 const HELLO_EXT = path.join(__dirname, 'fixtures', 'hello-ext');
@@ -44,12 +41,7 @@ for (const mode of ['vsix', 'folder'] as const) {
 
     afterEach(async function () {
       if (this.currentTest?.state !== 'failed') return;
-      if (wb) {
-        const shot = await screenshot(wb.page, `smoke-${mode}-failed`).catch(() => undefined);
-        if (shot) console.error(`screenshot: ${shot}`);
-        if (wb.consoleErrors.length) console.error(`browser console errors:\n${wb.consoleErrors.slice(-20).join('\n')}`);
-      }
-      if (server) console.error(`code-server output (tail):\n${server.logs().slice(-5000)}`);
+      await reportFailure(wb, server, `smoke-${mode}-failed`);
     });
 
     after(async function () {

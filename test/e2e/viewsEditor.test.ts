@@ -11,7 +11,7 @@ import type { Page } from 'playwright-core';
 import { profileFrame } from './support/webviewFrames';
 import { startCodeServer, type CodeServer } from './support/codeServer';
 import { requireE2ePaths } from './support/paths';
-import { openWorkbench, runCommand, screenshot, waitForText, type Workbench } from './support/workbench';
+import { openWorkbench, runCommand, screenshot, waitForText, type Workbench, reportFailure } from './support/workbench';
 
 const root = path.resolve(__dirname, '../..');
 
@@ -116,12 +116,7 @@ describe('e2e profile views in code-server', function () {
 
   afterEach(async function () {
     if (this.currentTest?.state !== 'failed') return;
-    if (wb) {
-      const shot = await screenshot(wb.page, 'views-editor-failed').catch(() => undefined);
-      if (shot) console.error(`screenshot: ${shot}`);
-      if (wb.consoleErrors.length) console.error(`browser console errors:\n${wb.consoleErrors.slice(-20).join('\n')}`);
-    }
-    if (server) console.error(`code-server output (tail):\n${server.logs().slice(-5000)}`);
+    await reportFailure(wb, server, 'views-editor-failed');
   });
 
   after(async function () {

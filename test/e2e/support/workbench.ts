@@ -177,3 +177,16 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+/**
+ * What a failed e2e test prints: a screenshot named `name`, the browser console errors and the
+ * tail of code-server's output. Never throws (it runs in afterEach of a failure).
+ */
+export async function reportFailure(wb: Workbench | undefined, server: CodeServer | undefined, name: string): Promise<void> {
+  if (wb) {
+    const shot = await screenshot(wb.page, name).catch(() => undefined);
+    if (shot) console.error(`screenshot: ${shot}`);
+    if (wb.consoleErrors.length) console.error(`browser console errors:\n${wb.consoleErrors.slice(-20).join('\n')}`);
+  }
+  if (server) console.error(`code-server output (tail):\n${server.logs().slice(-5000)}`);
+}

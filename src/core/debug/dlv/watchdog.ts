@@ -2,6 +2,7 @@
 import { AnoleError } from '../../errors';
 import type { RemoteHost, RemoteProcess } from '../../remote/host';
 import { shellScript } from '../../shell';
+import { KILL_AFTER_GRACE } from '../watchdogShell';
 
 
 /**
@@ -21,12 +22,7 @@ child=$!
 {
   while read -r _; do :; done
   kill -TERM "$child" 2>/dev/null || exit 0
-  n=0
-  while kill -0 "$child" 2>/dev/null; do
-    n=$((n + 1))
-    if [ "$n" -gt $((grace * 10)) ]; then kill -KILL "$child" 2>/dev/null; break; fi
-    sleep 0.1
-  done
+  ${KILL_AFTER_GRACE}
 } <&3 >/dev/null 2>&1 &
 watcher=$!
 exec 3<&-

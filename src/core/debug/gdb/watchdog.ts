@@ -2,6 +2,7 @@
 import { AnoleError } from '../../errors';
 import type { RemoteHost, RemoteProcess } from '../../remote/host';
 import { shellScript } from '../../shell';
+import { KILL_AFTER_GRACE } from '../watchdogShell';
 
 
 /** The name of our gdb script inside the private temp dir. */
@@ -60,12 +61,7 @@ exec 4>"$fifo"
   while IFS= read -r line; do printf '%s\\n' "$line" >&4 || break; done
   printf '%s\\n' '-target-detach' '-gdb-exit' >&4
   exec 4>&-
-  n=0
-  while kill -0 "$child" 2>/dev/null; do
-    n=$((n + 1))
-    if [ "$n" -gt $((grace * 10)) ]; then kill -KILL "$child" 2>/dev/null; break; fi
-    sleep 0.1
-  done
+  ${KILL_AFTER_GRACE}
 } <&3 >/dev/null 2>&1 &
 watcher=$!
 exec 3<&- 4>&-
