@@ -4,6 +4,7 @@ import { formatAnnotationsBench, runAnnotationsBench } from './annotationsBench'
 import { formatDebugBench, runDebugBench } from './debugBench';
 import { formatGoroutinesBench, runGoroutinesBench } from './goroutinesBench';
 import { formatPprofBench, runPprofBench } from './pprofBench';
+import { formatVscodeBench, runVscodeBench } from './vscodeBench';
 
 interface Bench {
   name: string;
@@ -39,6 +40,13 @@ const BENCHES: Bench[] = [
     run: async () => {
       const f = await runDebugBench({ log });
       return { text: formatDebugBench(f), ok: f.meetsGoal };
+    },
+  },
+  {
+    name: 'VS Code (code-server): activation time, extension host and server memory with a 50 MB profile open',
+    run: async () => {
+      const f = await runVscodeBench({ log });
+      return { text: formatVscodeBench(f), ok: f.activationOk && f.rssOk };
     },
   },
 ];

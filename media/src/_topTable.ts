@@ -63,7 +63,6 @@ export class TopTable {
     const { byFunction, byLine, note, thead, tbody } = this.els;
     byFunction.classList.toggle('active', data?.by !== 'line');
     byLine.classList.toggle('active', data?.by === 'line');
-    byLine.disabled = diff; // diffs are derived from the flame tree, by function only
     thead.replaceChildren(this.header());
     if (!data) { tbody.replaceChildren(); note.textContent = ''; return; }
     const key = this.sortKey;
@@ -81,7 +80,7 @@ export class TopTable {
   private header(): HTMLTableRowElement {
     const tr = el('tr');
     for (const c of COLUMNS) {
-      const th = el('th', c.numeric ? 'num' : undefined, c.label);
+      const th = el('th', c.numeric ? 'num' : undefined, this.diff && c.numeric ? `Δ ${c.label}` : c.label);
       th.tabIndex = 0;
       if (this.sortKey === c.key) th.setAttribute('aria-sort', this.sortDesc ? 'descending' : 'ascending');
       const sort = (): void => {

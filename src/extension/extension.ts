@@ -78,7 +78,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<AnoleA
       (s) => {
         server = s;
         deco.attach(s);
-        context.subscriptions.push(watchServerSettings(s, profiler!, deco, log));
+        context.subscriptions.push(watchServerSettings(s, log));
         log.info(`language client ready ${Date.now() - started} ms after activation began`);
       },
       (e: unknown) => {
@@ -99,20 +99,18 @@ export async function activate(context: vscode.ExtensionContext): Promise<AnoleA
 }
 
 /**
- * The server takes path mappings and thresholds as init options: when they change, restart it
- * (debounced) and load the profiles again, so the change shows without a window reload.
+ * When path mappings or thresholds change, send them to the server (debounced): it annotates its
+ * profiles again, keeping their ids (open flame graphs stay valid), and announces the change, so
+ * decorations and CodeLens refresh without a window reload.
  */
-function watchServerSettings(s: AnnotationServer, profiler: profile.Profiler, deco: decorations.AnnotationDecorations,
-  log: vscode.LogOutputChannel): vscode.Disposable {
+function watchServerSettings(s: AnnotationServer, log: vscode.LogOutputChannel): vscode.Disposable {
   let timer: NodeJS.Timeout | undefined;
   const sub = vscode.workspace.onDidChangeConfiguration((e) => {
     if (!affects(e, SettingKeys.pathMappings, SettingKeys.annotationsMinPercent, SettingKeys.annotationsLensMinPercent)) return;
     clearTimeout(timer);
     timer = setTimeout(() => {
-      void s.restart()
-        .then(() => profiler.reloadAll())
-        .then(() => deco.schedule())
-        .catch((err: unknown) => showError(log, vscode.l10n.t('Restarting the Anole language server failed'), err));
+      void s.reconfigure()
+        .catch((err: unknown) => showError(log, vscode.l10n.t('Sending the changed settings to the Anole language server failed'), err));
     }, 500);
   });
   return { dispose: () => { clearTimeout(timer); sub.dispose(); } };

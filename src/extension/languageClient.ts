@@ -1,10 +1,12 @@
 // Starts the Anole language server (dist/server.js over node IPC) and wraps its custom requests.
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import {
-  Methods, type ClearParams, type DecorationsParams, type DecorationsResult, type DidChangeAnnotationsParams,
-  type LoadProfileParams, type LoadProfileResult, type ServerInitOptions,
+  DidChangeConfigurationNotification, LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions,
+} from 'vscode-languageclient/node';
+import {
+  Methods, SettingsSection, type ClearParams, type DecorationsParams, type DecorationsResult, type DidChangeAnnotationsParams,
+  type DidChangeSettingsParams, type LoadProfileParams, type LoadProfileResult, type ServerInitOptions,
 } from '../core/annotations/protocol';
 import { settings } from './settings';
 
@@ -15,8 +17,11 @@ export interface AnnotationServer {
   clear(params: ClearParams): Promise<void>;
   /** Fires on `anole/didChangeAnnotations`. */
   readonly onDidChangeAnnotations: vscode.Event<DidChangeAnnotationsParams>;
-  /** Restarts the server with the current settings as init options (its profiles are dropped). */
-  restart(): Promise<void>;
+  /**
+   * Sends the current settings (`workspace/didChangeConfiguration`, the init options' shape): the
+   * server applies them live, keeps its profiles and ids, and announces the changed annotations.
+   */
+  reconfigure(): Promise<void>;
   /** The underlying client (for requests other features add: flame graph, top). */
   readonly client: LanguageClient;
 }
@@ -27,8 +32,8 @@ function initOptions(): ServerInitOptions {
 }
 
 /**
- * Creates and starts the client. Go files on disk only; settings under `anole` are synchronised
- * (workspace/didChangeConfiguration), and the init options carry the annotation thresholds.
+ * Creates and starts the client. Go files on disk only; the init options carry the path mappings
+ * and annotation thresholds, and `reconfigure()` sends them again when they change.
  */
 export async function startLanguageClient(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): Promise<AnnotationServer> {
   const module = context.asAbsolutePath('dist/server.js');
@@ -41,8 +46,7 @@ export async function startLanguageClient(context: vscode.ExtensionContext, log:
   context.subscriptions.push(traceChannel);
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ language: 'go', scheme: 'file' }],
-    synchronize: { configurationSection: 'anole' },
-    // A function: evaluated at every (re)start, so a restart picks up changed settings.
+    // A function: evaluated at every start (the client restarts a crashed server), so it sees the current settings.
     initializationOptions: () => initOptions(),
     outputChannel: traceChannel,
   };
@@ -63,10 +67,10 @@ export async function startLanguageClient(context: vscode.ExtensionContext, log:
     clear: async (p) => {
       await client.sendRequest(Methods.clear, p);
     },
-    restart: async () => {
-      await client.stop();
-      await client.start();
-      log.info('language server restarted with the current settings');
+    reconfigure: async () => {
+      const params: DidChangeSettingsParams = { settings: { [SettingsSection]: initOptions() } };
+      await client.sendNotification(DidChangeConfigurationNotification.type, params);
+      log.info('language server reconfigured with the current settings (loaded profiles kept)');
     },
   };
 }

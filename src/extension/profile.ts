@@ -86,22 +86,6 @@ export class Profiler {
     return this.loaded.map(({ id, label }) => ({ id, label }));
   }
 
-  /** Loads every remembered profile again (after a server restart); ids change. */
-  async reloadAll(): Promise<void> {
-    const server = await this.deps.whenServer();
-    if (!server) return;
-    const old = [...this.loaded].reverse(); // oldest first, so replacement order is kept
-    this.loaded = [];
-    for (const p of old) {
-      try {
-        const res = await server.loadProfile(p.params);
-        this.remember(res.id, p.label, p.params);
-      } catch (e) {
-        this.deps.log.warn(`could not reload ${p.params.path}: ${(e as Error).message}`);
-      }
-    }
-  }
-
   /** Forgets the loaded profiles (after the server cleared them). */
   forgetAll(): void {
     this.loaded = [];

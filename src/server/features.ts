@@ -13,7 +13,7 @@ import {
   TopResultMessage,
   functionMarkdown,
 } from '../core/annotations';
-import { top } from '../core/pprof';
+import { diff, top } from '../core/pprof';
 import { diffFlameGraph, flameGraph } from '../core/pprof/flame';
 import { findFuncLine } from './funcLine';
 import { ProfileEntry, ProfileStore } from './store';
@@ -100,17 +100,38 @@ function enclosing(e: ProfileEntry, file: string, line: number, text: TextSource
   return best;
 }
 
-/** `anole/top`: the CLI's top rows plus the workspace file each maps to. */
-export function topRows(entry: ProfileEntry, p: TopParams, map: (file: string) => string | null): TopResultMessage {
-  const r = top(entry.profile, { by: p.by ?? 'function', sampleType: p.sampleType ?? entry.sampleType, limit: p.limit ?? 50 });
+/**
+ * `anole/top`: the CLI's top rows plus the workspace file each maps to; with a `base`, the CLI's
+ * diff rows (flat/cum are new − base, percentages of the new total).
+ */
+export function topRows(entry: ProfileEntry, p: TopParams, map: (file: string) => string | null, base?: ProfileEntry): TopResultMessage {
+  const opts = { by: p.by ?? 'function', sampleType: p.sampleType ?? entry.sampleType, limit: p.limit ?? 50 };
+  const withUri = <R extends { file: string }>(row: R): R & { localUri?: string } => {
+    const local = row.file ? map(row.file) : null;
+    return local ? { ...row, localUri: pathToUri(local) } : { ...row };
+  };
+  if (base) {
+    const d = diff(base.profile, entry.profile, { ...opts, normalize: p.normalize });
+    const t = Math.abs(d.nextTotal);
+    return {
+      id: entry.id,
+      sampleType: { type: d.sampleType.type, unit: d.sampleType.unit },
+      total: d.nextTotal,
+      baseTotal: d.baseTotal,
+      rows: d.rows.map((r) => withUri({
+        function: r.function, file: r.file, line: r.line,
+        flat: r.deltaFlat, cum: r.deltaCum,
+        flatPercent: t > 0 ? (100 * r.deltaFlat) / t : 0, cumPercent: t > 0 ? (100 * r.deltaCum) / t : 0,
+        baseFlat: r.baseFlat, baseCum: r.baseCum,
+      })),
+    };
+  }
+  const r = top(entry.profile, opts);
   return {
     id: entry.id,
     sampleType: { type: r.sampleType.type, unit: r.sampleType.unit },
     total: r.total,
-    rows: r.rows.map((row) => {
-      const local = row.file ? map(row.file) : null;
-      return local ? { ...row, localUri: pathToUri(local) } : { ...row };
-    }),
+    rows: r.rows.map(withUri),
   };
 }
 

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import {
   CodeLensRefreshRequest,
   Connection,
+  DidChangeConfigurationParams,
   InitializeParams,
   InitializeResult,
   LSPErrorCodes,
@@ -14,16 +15,18 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import {
   ClearParams,
   DecorationsParams,
+  DidChangeSettingsParams,
   DidChangeAnnotationsParams,
   FlameGraphParams,
   LoadProfileParams,
   LoadProfileResult,
   Methods,
-  ServerInitOptions,
+  SettingsSection,
   TopParams,
 } from '../core/annotations';
 import { isAnoleError } from '../core/errors';
 import { codeLenses, decorations, flame, hover, topRows } from './features';
+import { ServerSettings, readSettings, settingsDiff, thresholds } from './settings';
 import { ProfileEntry, ProfileStore, filesOf } from './store';
 import { pathToUri, uriToPath } from './uri';
 import { WorkspaceConfig, buildMapping } from './workspace';
@@ -53,10 +56,10 @@ function guarded<P, R>(conn: Connection, name: string, fn: (p: P) => R | Promise
 export function startServer(conn: Connection): void {
   const documents = new TextDocuments(TextDocument);
   const cfg: WorkspaceConfig = { folders: [], substitutions: [] };
-  let opts: ServerInitOptions = {};
+  let opts: ServerSettings = readSettings(undefined);
   let codeLensRefresh = false;
   let mapping = buildMapping(cfg);
-  let store = new ProfileStore(mapping.mapper, { minPercent: 1, lensMinPercent: 2 });
+  let store = new ProfileStore(mapping.mapper, thresholds(opts));
 
   const text = (path: string): string | undefined => {
     const open = documents.get(pathToUri(path));
@@ -84,14 +87,14 @@ export function startServer(conn: Connection): void {
   };
 
   conn.onInitialize((params: InitializeParams): InitializeResult => {
-    opts = (params.initializationOptions ?? {}) as ServerInitOptions;
+    opts = readSettings(params.initializationOptions);
     const folders = params.workspaceFolders?.map((f) => uriToPath(f.uri)) ?? [params.rootUri ? uriToPath(params.rootUri) : params.rootPath ?? undefined];
     cfg.folders = folders.filter((f): f is string => !!f);
-    cfg.substitutions = (opts.pathMappings ?? []).filter((m) => m && typeof m.from === 'string' && typeof m.to === 'string');
+    cfg.substitutions = opts.pathMappings;
     cfg.maxScanFiles = opts.maxScanFiles;
     codeLensRefresh = params.capabilities.workspace?.codeLens?.refreshSupport === true;
     rescan();
-    store = new ProfileStore(mapping.mapper, { minPercent: opts.minPercent ?? 1, lensMinPercent: opts.lensMinPercent ?? 2 });
+    store = new ProfileStore(mapping.mapper, thresholds(opts));
     return {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -115,6 +118,27 @@ export function startServer(conn: Connection): void {
       store.remap(mapping.mapper);
       changed([], true);
     });
+  });
+
+  // Settings change live (see DidChangeSettingsParams): loaded profiles and their ids stay.
+  conn.onDidChangeConfiguration((p: DidChangeConfigurationParams) => {
+    const raw = (p as DidChangeSettingsParams | undefined)?.settings?.[SettingsSection];
+    if (raw === null || typeof raw !== 'object') return;
+    const next = readSettings(raw);
+    const what = settingsDiff(opts, next);
+    opts = next; // the flame-graph default applies from the next request
+    if (!what.mapping && !what.thresholds) return;
+    if (what.mapping) {
+      cfg.substitutions = next.pathMappings;
+      cfg.maxScanFiles = next.maxScanFiles;
+      rescan();
+    }
+    store.remap(mapping.mapper, thresholds(next));
+    conn.console.info(
+      `settings changed (${[what.mapping && 'path mappings', what.thresholds && `thresholds ${next.minPercent}%/${next.lensMinPercent}%`]
+        .filter(Boolean).join(', ')}): ${store.all().length} loaded profile(s) annotated again`,
+    );
+    changed([], true);
   });
 
   conn.onRequest(
@@ -164,7 +188,9 @@ export function startServer(conn: Connection): void {
 
   conn.onRequest(
     Methods.top,
-    guarded(conn, Methods.top, (p: TopParams) => topRows(store.get(p.id), p, (f) => mapping.mapper.map(f))),
+    guarded(conn, Methods.top, (p: TopParams) =>
+      topRows(store.get(p.id), p, (f) => mapping.mapper.map(f), p.baseId ? store.get(p.baseId) : undefined),
+    ),
   );
 
   conn.onCodeLens(guarded(conn, 'textDocument/codeLens', (p) => codeLenses(store, uriToPath(p.textDocument.uri), text)));

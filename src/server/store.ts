@@ -37,7 +37,7 @@ export class ProfileStore {
 
   constructor(
     private mapper: PathResolver,
-    private readonly settings: AnnotationSettings,
+    private settings: AnnotationSettings,
   ) {}
 
   /** Every entry, oldest first. */
@@ -87,11 +87,15 @@ export class ProfileStore {
     return gone;
   }
 
-  /** Uses a new mapper (workspace folders changed) and rebuilds every entry's annotations. */
-  remap(mapper: PathResolver): void {
+  /**
+   * Uses a new mapper (workspace folders or path mappings changed) and, if given, new thresholds,
+   * and rebuilds every entry's annotations; entries and their ids stay.
+   */
+  remap(mapper: PathResolver, settings: AnnotationSettings = this.settings): void {
     this.mapper = mapper;
+    this.settings = settings;
     for (const e of this.entries.values()) {
-      e.annotations = buildAnnotations(e.profile, { kind: e.kind, mapper, sampleType: e.sampleType, ...this.settings });
+      e.annotations = buildAnnotations(e.profile, { kind: e.kind, mapper, sampleType: e.sampleType, ...settings });
     }
   }
 }

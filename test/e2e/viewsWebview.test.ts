@@ -227,6 +227,16 @@ describe('e2e profile webview page (chromium, real CSP)', function () {
     assert.ok(r1 > g1, `grown frame is not red: ${r1},${g1}`);
     assert.ok(g2 > r2, `shrunk frame is not green: ${r2},${g2}`);
     await screenshot(page, 'views-diff');
+    // The diff's top table groups by line too: the toggle stays enabled and asks the host for it.
+    await page.click('.tab:has-text("Top")');
+    await page.click('.by:has-text("By line")');
+    await page.waitForFunction(() => (globalThis as unknown as PageGlobals).__posted.filter((m) => m.type === 'setTopBy').length === 2);
+    await post({ type: 'data', top: { by: 'line', total: 7e8, rows: [
+      { function: 'main.burnCPU', file: '/build/hotsvc/main.go', line: 31, flat: 3e8, cum: 3e8, flatPercent: 300 / 7, cumPercent: 300 / 7, baseFlat: 1e8, baseCum: 1e8 },
+    ] } });
+    await page.locator('.top-table tbody tr td.loc:has-text("/build/hotsvc/main.go:31")').waitFor();
+    assert.deepEqual([await page.locator('.by.active').innerText(), await page.locator('.top-table th').first().innerText()], ['By line', 'Δ Flat']);
+    await page.click('.tab:has-text("Flame graph")');
     assert.equal(errors.length, 0, errors.join('\n'));
   });
 });

@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import {
   CodeLens,
   CodeLensRequest,
+  DidChangeConfigurationNotification,
   DidChangeWorkspaceFoldersNotification,
   ExitNotification,
   Hover,
@@ -25,6 +26,7 @@ import {
 import {
   DecorationsResult,
   DidChangeAnnotationsParams,
+  DidChangeSettingsParams,
   FlameGraphResult,
   FlameNode,
   LoadProfileResult,
@@ -230,6 +232,10 @@ describe('language server over stdio (dist/server.js)', function () {
     assert.equal(t.rows[0].function, 'main.burnCPU');
     assert.equal(t.rows[0].localUri, PROBLEMS_URI);
     assert.ok(t.rows.length <= 5);
+    const d: TopResultMessage = await srv.conn.sendRequest(Methods.top, { id: cpu.id, by: 'line', baseId: cpu.id });
+    assert.ok(d.rows.length > 0 && d.rows.every((r) => r.flat === 0 && r.cum === 0 && r.line !== null), 'a profile against itself changes nothing');
+    assert.equal(d.baseTotal, d.total);
+    assert.equal(d.rows.find((r) => r.function === t.rows[0].function && r.line === t.rows[0].line)?.baseFlat, t.rows[0].flat);
   });
 
   it('clears annotations', async () => {
@@ -319,5 +325,86 @@ describe('language server: user path mappings', function () {
       if (srv.child.exitCode === null) srv.child.kill('SIGKILL');
       srv.conn.dispose();
     }
+  });
+});
+
+describe('language server: settings changed live (workspace/didChangeConfiguration)', function () {
+  this.timeout(60000);
+  let srv: Server;
+
+  before(async () => {
+    ensureBundle();
+    srv = startServer();
+    const init: ServerInitOptions = { minPercent: 1, lensMinPercent: 2 };
+    await srv.conn.sendRequest(InitializeRequest.type, {
+      processId: process.pid,
+      rootUri: null,
+      workspaceFolders: [],
+      capabilities: { workspace: { codeLens: { refreshSupport: true } } },
+      initializationOptions: init,
+    });
+    await srv.conn.sendNotification(InitializedNotification.type, {});
+  });
+  afterEach(function () {
+    if (this.currentTest?.state === 'failed') console.error(`server log:\n${srv.log.join('\n')}`);
+  });
+  after(() => {
+    if (srv.child.exitCode === null) srv.child.kill('SIGKILL');
+    srv.conn.dispose();
+  });
+
+  const configure = (anole: ServerInitOptions | undefined): Promise<void> =>
+    srv.conn.sendNotification(DidChangeConfigurationNotification.type, { settings: anole ? { anole } : null } satisfies DidChangeSettingsParams);
+  const burnValue = (g: FlameGraphResult): number => {
+    const find = (n: FlameNode): FlameNode | undefined => (n.name === 'main.burnCPU' ? n : n.children.map(find).find(Boolean));
+    return find(g.root)?.value ?? 0;
+  };
+
+  it('maps files through changed path mappings, and a profile id loaded before still answers', async () => {
+    const cpu: LoadProfileResult = await srv.conn.sendRequest(Methods.loadProfile, { path: path.join(PROFILES, 'cpu.pb.gz'), kind: 'cpu' });
+    assert.equal(cpu.mappedFiles, 0, 'nothing maps without a folder or a mapping');
+    const flameBefore: FlameGraphResult = await srv.conn.sendRequest(Methods.flameGraph, { id: cpu.id });
+    assert.ok(burnValue(flameBefore) > 0);
+
+    const changed = srv.nextChange();
+    const refreshes = srv.refreshes;
+    await configure({ pathMappings: [{ from: 'anole.test/fixtures/', to: `${FIXTURE_DIR}/` }], minPercent: 1, lensMinPercent: 2 });
+    assert.deepEqual(await changed, {}, 'every document is announced');
+    const d: DecorationsResult = await srv.conn.sendRequest(Methods.decorations, { uri: PROBLEMS_URI });
+    assert.ok(d.hot.some((a) => a.line === markerLine(PROBLEMS, 'hot') - 1), JSON.stringify(d.hot));
+    const lenses: CodeLens[] = (await srv.conn.sendRequest(CodeLensRequest.type, { textDocument: { uri: PROBLEMS_URI } })) ?? [];
+    assert.ok(lenses.some((l) => l.range.start.line === funcLine('burnCPU') - 1), JSON.stringify(lenses));
+    assert.ok(srv.refreshes > refreshes, 'asked the client to refresh CodeLenses');
+
+    const flameAfter: FlameGraphResult = await srv.conn.sendRequest(Methods.flameGraph, { id: cpu.id });
+    assert.equal(flameAfter.id, cpu.id);
+    assert.equal(flameAfter.total, cpu.total);
+    assert.equal(burnValue(flameAfter), burnValue(flameBefore));
+    const top: TopResultMessage = await srv.conn.sendRequest(Methods.top, { id: cpu.id, by: 'line', limit: 1 });
+    assert.equal(top.rows[0].localUri, PROBLEMS_URI, 'top rows map through the new mapping too');
+  });
+
+  it('drops the lines below a raised threshold, and brings them back when lowered', async () => {
+    const before: DecorationsResult = await srv.conn.sendRequest(Methods.decorations, { uri: PROBLEMS_URI });
+    const mapping = [{ from: 'anole.test/fixtures/', to: `${FIXTURE_DIR}/` }];
+    // The hottest CPU line holds less than 99 % of the profile: no line stays decorated.
+    let changed = srv.nextChange();
+    await configure({ pathMappings: mapping, minPercent: 99, lensMinPercent: 99.5 });
+    await changed;
+    const high: DecorationsResult = await srv.conn.sendRequest(Methods.decorations, { uri: PROBLEMS_URI });
+    assert.ok(before.hot.length > 0);
+    assert.deepEqual(high.hot, []);
+
+    // Settings without an "anole" object change nothing (the notification is handled before the request).
+    await configure(undefined);
+    const still: DecorationsResult = await srv.conn.sendRequest(Methods.decorations, { uri: PROBLEMS_URI });
+    assert.deepEqual(still.hot, []);
+
+    changed = srv.nextChange();
+    await configure({ pathMappings: mapping }); // a full snapshot: left-out thresholds take their defaults (1 %, 2 %)
+    await changed;
+    const back: DecorationsResult = await srv.conn.sendRequest(Methods.decorations, { uri: PROBLEMS_URI });
+    assert.deepEqual(back.hot, before.hot);
+    assert.match(srv.log.join('\n'), /settings changed \(thresholds 99%\/99\.5%\): 1 loaded profile\(s\) annotated again/);
   });
 });

@@ -3,11 +3,12 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { codeLenses, decorations, hover } from '../../src/server/features';
+import { codeLenses, decorations, hover, topRows } from '../../src/server/features';
 import { declaredName, findFuncLine } from '../../src/server/funcLine';
+import { readSettings, settingsDiff } from '../../src/server/settings';
 import { ProfileStore } from '../../src/server/store';
 import { buildMapping } from '../../src/server/workspace';
-import { FIXTURES, GO_VERSIONS, fixture, markLine } from '../fixtures/profiles/fixtures';
+import { FIXTURES, GO_VERSIONS, fixture, goToolPprofTop, markLine } from '../fixtures/profiles/fixtures';
 
 const GEN_DIR = path.join(FIXTURES, 'gen');
 const GEN = path.join(GEN_DIR, 'main.go');
@@ -18,6 +19,19 @@ function funcDecl(name: string): number {
 }
 
 describe('annotations: server features', () => {
+  it('reads settings from any client: defaults for what is missing or malformed, and what changed', () => {
+    const defaults = readSettings(null);
+    assert.deepEqual(defaults, { pathMappings: [], minPercent: 1, lensMinPercent: 2, flameMinFraction: undefined, maxScanFiles: undefined });
+    const s = readSettings({
+      minPercent: 150, lensMinPercent: 0.5, flameMinFraction: 0.01, maxScanFiles: 'many',
+      pathMappings: [{ from: '/build/', to: '/src/', extra: 1 }, { from: 1, to: '/x' }, null],
+    });
+    assert.deepEqual(s, { pathMappings: [{ from: '/build/', to: '/src/' }], minPercent: 1, lensMinPercent: 0.5, flameMinFraction: 0.01, maxScanFiles: undefined });
+    assert.deepEqual(settingsDiff(defaults, s), { mapping: true, thresholds: true });
+    assert.deepEqual(settingsDiff(s, readSettings({ ...s, flameMinFraction: 0.1 })), { mapping: false, thresholds: false });
+    assert.deepEqual(settingsDiff(s, readSettings({ ...s, minPercent: 5 })), { mapping: false, thresholds: true });
+  });
+
   it('finds the declared name and func line of Go symbols', () => {
     assert.equal(declaredName('main.hotLoop'), 'hotLoop');
     assert.equal(declaredName('main.(*heartbeat).run'), 'run');
@@ -29,6 +43,38 @@ describe('annotations: server features', () => {
     assert.equal(findFuncLine(src, 'main.other', 1), 7);
     assert.equal(findFuncLine(src, 'main.missing', 4), 0);
   });
+
+  for (const by of ['line', 'function'] as const) {
+    it(`Compare Profiles top table by ${by}: the changes go tool pprof -diff_base reports (Go 1.19 → 1.26 CPU)`, async function () {
+      this.timeout(60_000);
+      const { mapper } = buildMapping({ folders: [GEN_DIR], substitutions: [] });
+      const store = new ProfileStore(mapper, { minPercent: 1, lensMinPercent: 2 });
+      const { entry: base } = await store.load({ path: fixture('go1.19', 'cpu'), replace: false });
+      const { entry: next } = await store.load({ path: fixture('go1.26', 'cpu'), replace: false });
+      const res = topRows(next, { id: next.id, by, baseId: base.id, limit: 100_000 }, (f) => mapper.map(f), base);
+      const theirs = await goToolPprofTop(fixture('go1.26', 'cpu'), res.sampleType.unit,
+        ['-nodecount=40', `-diff_base=${fixture('go1.19', 'cpu')}`, ...(by === 'line' ? ['-lines'] : [])]);
+      const key = (r: { function: string; file?: string; line?: number | null }) => (by === 'line' ? `${r.function} ${r.file}:${r.line}` : r.function);
+      const ours = new Map(res.rows.map((r) => [key(r), r]));
+      const baseRows = new Map(topRows(base, { id: base.id, by, limit: 100_000 }, () => null).rows.map((r) => [key(r), r]));
+      const shown = theirs.rows.filter((r) => r.flat !== 0 || r.cum !== 0);
+      assert.ok(shown.length >= 5 && shown.some((r) => r.flat < 0) && shown.some((r) => r.flat > 0), theirs.text);
+      for (const r of shown) {
+        const m = ours.get(key(r));
+        assert.ok(m, `go tool pprof row "${r.name}" is missing`);
+        assert.deepEqual([m.flat, m.cum], [r.flat, r.cum], `flat and cum change of ${r.name}`);
+        assert.equal(m.baseFlat, baseRows.get(key(r))?.flat ?? 0, `base flat of ${r.name}`);
+        assert.equal(m.flatPercent, (100 * m.flat) / res.total);
+      }
+      // Ranked by the size of the flat change; every flat change adds up to the change of the total.
+      assert.ok(res.rows.every((r, i) => i === 0 || Math.abs(res.rows[i - 1].flat) >= Math.abs(r.flat)));
+      assert.equal(res.rows.reduce((sum, r) => sum + r.flat, 0), res.total - res.baseTotal!);
+      const hot = res.rows.find((r) => r.function === 'main.hotLoop' && (by === 'function' || r.line === markLine('hot')));
+      assert.ok(hot, JSON.stringify(res.rows.slice(0, 5)));
+      assert.equal(hot.localUri, pathToFileURL(GEN).href);
+      assert.equal(by === 'line', res.rows.every((r) => r.line !== null));
+    });
+  }
 
   for (const v of GO_VERSIONS) {
     it(`${v}: lenses sit on the func line (searched when the profile has no start line)`, async () => {

@@ -1,7 +1,7 @@
 // The flame graph's pure geometry and queries: culling, zoom, hit-testing, search share, diff shades.
 import * as assert from 'node:assert/strict';
 import {
-  ancestors, diffShade, findHeaviest, hitTest, indexFlame, layoutFlame, nameHash, searchFlame, topFromFlame,
+  ancestors, diffShade, findHeaviest, hitTest, indexFlame, layoutFlame, nameHash, searchFlame,
 } from '../../src/core/webview/flameLayout';
 import { formatPercent, formatValue } from '../../src/core/webview/format';
 import type { ViewFlameNode } from '../../src/core/webview/messages';
@@ -103,16 +103,6 @@ describe('flame layout', () => {
     assert.equal(searchFlame(idx, '  ').count, 0);
     assert.equal(findHeaviest(idx, 'hot'), 2);
     assert.equal(findHeaviest(idx, 'absent'), -1);
-  });
-
-  it('derives a by-function top table, counting recursion once', () => {
-    const rec = n('root', 10, [n('f', 10, [n('f', 6, [n('g', 6)])])]);
-    const rows = topFromFlame(indexFlame(rec), 10);
-    assert.deepEqual(rows.map((r) => [r.function, r.flat, r.cum, r.flatPercent, r.cumPercent]),
-      [['g', 6, 6, 60, 60], ['f', 4, 10, 40, 100]]);
-    const t = topFromFlame(indexFlame(tree()), 100);
-    assert.deepEqual(t.map((r) => [r.function, r.flat, r.cum]),
-      [['leaf', 60, 60], ['hot', 30, 90], ['main', 10, 100], ['cold', 0, 30]]);
   });
 
   it('hashes names stably into 0..1', () => {

@@ -48,9 +48,14 @@ func right(i, depth int) {
 func main() {
 	out := flag.String("out", "heap.pb.gz", "where to write the heap profile")
 	depth := flag.Int("depth", 18, "recursion depth: 2^depth distinct stacks")
+	count := flag.Int("count", 0, "allocations (distinct stacks) to make, at most 2^depth (default 2^depth)")
 	flag.Parse()
-	keep = make([][]byte, 0, 1<<*depth)
-	for i := 0; i < 1<<*depth; i++ {
+	n := 1 << *depth
+	if *count > 0 && *count < n {
+		n = *count
+	}
+	keep = make([][]byte, 0, n)
+	for i := 0; i < n; i++ {
 		left(i, *depth)
 	}
 	runtime.GC()

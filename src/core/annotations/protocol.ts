@@ -100,16 +100,29 @@ export interface TopParams {
   by: 'function' | 'line';
   sampleType?: string;
   limit?: number;
+  /**
+   * Diff against this profile id, like the CLI's `diff`: `flat`/`cum` are new − base, the
+   * percentages are of the new profile's total, rows are ranked by the size of the flat change.
+   */
+  baseId?: string;
+  /** Diff only: scale the base to the new profile's total (compare shapes, not volumes). */
+  normalize?: boolean;
 }
 /** A row as the CLI's `top --json` prints it, plus the workspace file it maps to. */
 export interface TopTableRow extends TopRow {
   /** The workspace file it maps to, if any (a file URI). */
   localUri?: string;
+  /** Diff only: the base profile's flat and cum (after normalization); `flat`/`cum` are the changes. */
+  baseFlat?: number;
+  baseCum?: number;
 }
 export interface TopResultMessage {
   id: string;
   sampleType: { type: string; unit: string };
+  /** The (new) profile's total. */
   total: number;
+  /** Diff only: the base profile's total (after normalization). */
+  baseTotal?: number;
   rows: TopTableRow[];
 }
 
@@ -136,7 +149,10 @@ export interface ShowFlameGraphArgs {
   function: string;
 }
 
-/** Initialization options the client passes to the server. */
+/**
+ * The server's settings: the initialization options the client passes in `initialize`, and again
+ * in `workspace/didChangeConfiguration` (see `DidChangeSettingsParams`) whenever they change.
+ */
 export interface ServerInitOptions {
   /** User path substitutions applied before automatic mapping: profile prefix → local prefix. */
   pathMappings?: { from: string; to: string }[];
@@ -148,4 +164,22 @@ export interface ServerInitOptions {
   flameMinFraction?: number;
   /** Stop the workspace scan for Go files after this many (default 50000). */
   maxScanFiles?: number;
+}
+
+/** The settings section the server reads from `workspace/didChangeConfiguration`. */
+export const SettingsSection = 'anole';
+
+/**
+ * Params of the standard `workspace/didChangeConfiguration` notification as the server reads
+ * them: `settings.anole` carries the same fields as `ServerInitOptions`, as a full snapshot (a
+ * field left out takes its default, as at initialization). The server applies it live, without a
+ * restart: loaded profiles and their ids stay (open flame graphs keep working), their annotations
+ * are rebuilt with the new path mappings and thresholds, and it sends `anole/didChangeAnnotations`
+ * (all documents) plus `workspace/codeLens/refresh`. Params without an `anole` object (e.g. the
+ * `{ settings: null }` of pull-model clients) change nothing.
+ *
+ * Any LSP client can send it, e.g. `{"settings": {"anole": {"minPercent": 5, "pathMappings": [...]}}}`.
+ */
+export interface DidChangeSettingsParams {
+  settings: { [SettingsSection]?: ServerInitOptions } | null;
 }

@@ -1,6 +1,5 @@
 // Pure flame-graph (icicle) geometry and queries: index a tree once, then lay out only the nodes
 // that are visible at the current zoom and at least `minWidth` px wide. No DOM, no `vscode`.
-import type { TopTableRow } from '../annotations/protocol';
 import type { ViewFlameNode } from './messages';
 
 /** A flattened tree: node ids are pre-order positions; id 0 is the root. */
@@ -159,47 +158,6 @@ export function findHeaviest(idx: FlameIndex, name: string): number {
     if (idx.nodes[i].name === name && (best < 0 || idx.weight[i] > idx.weight[best])) best = i;
   }
   return best;
-}
-
-/**
- * A by-function top table derived from the tree (used for diffs, which `anole/top` does not do):
- * flat = Σ self, cum = Σ value over nodes without a same-named ancestor (recursion counted once).
- */
-export function topFromFlame(idx: FlameIndex, total: number): TopTableRow[] {
-  const rows = new Map<string, TopTableRow>();
-  const onPath = new Map<string, number>();
-  // Walk with an explicit stack to know which names are on the current path.
-  const stack: { id: number; exit: boolean }[] = [];
-  for (const k of idx.children[0] ?? []) stack.push({ id: k, exit: false });
-  stack.reverse();
-  while (stack.length > 0) {
-    const { id, exit } = stack.pop()!;
-    const n = idx.nodes[id];
-    if (exit) {
-      const c = onPath.get(n.name)!;
-      if (c <= 1) onPath.delete(n.name); else onPath.set(n.name, c - 1);
-      continue;
-    }
-    let row = rows.get(n.name);
-    if (!row) {
-      row = { function: n.name, file: n.file, line: null, flat: 0, cum: 0, flatPercent: 0, cumPercent: 0 };
-      rows.set(n.name, row);
-    }
-    row.flat += n.self;
-    if (!onPath.has(n.name)) row.cum += n.value;
-    onPath.set(n.name, (onPath.get(n.name) ?? 0) + 1);
-    stack.push({ id, exit: true });
-    const kids = idx.children[id];
-    for (let i = kids.length - 1; i >= 0; i--) stack.push({ id: kids[i], exit: false });
-  }
-  const t = Math.abs(total);
-  const out = [...rows.values()];
-  for (const r of out) {
-    r.flatPercent = t > 0 ? (100 * r.flat) / t : 0;
-    r.cumPercent = t > 0 ? (100 * r.cum) / t : 0;
-  }
-  return out.sort((a, b) => Math.abs(b.flat) - Math.abs(a.flat) || Math.abs(b.cum) - Math.abs(a.cum)
-    || (a.function < b.function ? -1 : a.function > b.function ? 1 : 0));
 }
 
 /** Diff colouring: which way a node moved and how strongly (0..1, relative to its width weight). */

@@ -3,7 +3,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Methods, type FlameGraphParams, type TopParams, type TopResultMessage } from '../../core/annotations/protocol';
-import { indexFlame, topFromFlame } from '../../core/webview/flameLayout';
 import { sampleTypeChoices, type ProfileTab, type TopBy, type ViewFlameGraph, type WebviewToHost } from '../../core/webview/messages';
 import { bestSuffixMatch, isInside } from '../../core/webview/sourcePaths';
 import { errorText, type TypedWebview } from './webviewHelper';
@@ -32,7 +31,7 @@ export class ProfileSession implements vscode.Disposable {
   private readonly mapped = new Set<string>();
   private readonly mappedByPath = new Map<string, string>();
   private generation = 0;
-  private cache: { key: string; flame: ViewFlameGraph; topRes: TopResultMessage | undefined } | undefined;
+  private cache: { key: string; flame: ViewFlameGraph; topRes: TopResultMessage } | undefined;
   private readonly subs: vscode.Disposable[] = [];
 
   constructor(
@@ -89,10 +88,9 @@ export class ProfileSession implements vscode.Disposable {
       if (!fetched) {
         const flameParams: FlameGraphParams = { id: t.id, sampleType: this.sampleType, baseId: t.baseId };
         const flameP = this.deps.client.sendRequest<ViewFlameGraph>(Methods.flameGraph, flameParams);
-        const topP = diff
-          ? undefined
-          : this.deps.client.sendRequest<TopResultMessage>(Methods.top,
-            { id: t.id, by: this.by, sampleType: this.sampleType, limit: 5000 } satisfies TopParams);
+        // A diff's table is the CLI's diff (new − base per function or line), not derived from the pruned tree.
+        const topP = this.deps.client.sendRequest<TopResultMessage>(Methods.top,
+          { id: t.id, by: this.by, sampleType: this.sampleType, limit: 5000, baseId: t.baseId } satisfies TopParams);
         const [f, tr] = await Promise.all([flameP, topP]);
         fetched = { key, flame: f, topRes: tr };
       }
@@ -101,7 +99,7 @@ export class ProfileSession implements vscode.Disposable {
       this.cache = fetched;
       const { flame, topRes } = fetched;
       const flameOut: ViewFlameGraph = diff ? { ...flame, baseId: t.baseId } : flame;
-      const rows = topRes?.rows ?? topFromFlame(indexFlame(flame.root), flame.total);
+      const rows = topRes.rows;
       for (const r of rows) {
         if (r.localUri && r.localUri.startsWith('file:')) {
           this.mapped.add(r.localUri);
@@ -120,7 +118,7 @@ export class ProfileSession implements vscode.Disposable {
       await view.post({
         type: 'data',
         flame: flameOut,
-        top: { by: diff ? 'function' : this.by, total: topRes?.total ?? flame.total, rows },
+        top: { by: this.by, total: topRes.total, rows },
       });
       if (initial && this.focus) {
         void view.post({ type: 'focus', function: this.focus });

@@ -32,6 +32,8 @@ export interface CodeServer {
   /** Base URL, e.g. http://127.0.0.1:41234 (no trailing slash). */
   url: string;
   port: number;
+  /** Process id of code-server itself; the extension host and the rest are its descendants. */
+  pid: number;
   workspace: string;
   userDataDir: string;
   extensionsDir: string;
@@ -195,6 +197,7 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
     return {
       url,
       port: Number(new URL(url).port),
+      pid: child.pid!,
       workspace: opts.workspace,
       userDataDir,
       extensionsDir,
@@ -250,4 +253,16 @@ async function waitForHealthz(url: string, child: ChildProcess, logs: () => stri
     await new Promise((r) => setTimeout(r, 100)); // poll interval, bounded by the deadline
   }
   throw new Error(`code-server /healthz not ready within ${timeoutMs} ms (last: ${last}):\n${logs()}`);
+}
+
+/**
+ * The text of every log file named `name` under code-server's logs dir (e.g. 'Anole.log', the
+ * file behind a LogOutputChannel), concatenated; '' while there is none.
+ */
+export function readLogs(server: Pick<CodeServer, 'logsDir'>, name: string): string {
+  if (!fs.existsSync(server.logsDir)) return '';
+  return (fs.readdirSync(server.logsDir, { recursive: true, encoding: 'utf8' }) as string[])
+    .filter((f) => path.basename(f) === name)
+    .map((f) => fs.readFileSync(path.join(server.logsDir, f), 'utf8'))
+    .join('\n');
 }

@@ -1,5 +1,5 @@
-// Packages an unpacked extension folder into a .vsix with vsce, fetched by `npx --yes` (not a dependency).
-import { execFile } from 'node:child_process';
+// Packages extensions into .vsix files: a fixture folder with vsce fetched by `npx --yes`, or Anole itself.
+import { execFile, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -33,4 +33,21 @@ export async function packageVsix(extensionDir: string, outDir: string): Promise
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * The Anole .vsix for tests and benches: anole.vsix (`npm run package`) when it is newer than the
+ * dist/ bundles, else dist/ packaged now into `outDir` by the repository's own vsce.
+ */
+export function anoleVsix(repoRoot: string, outDir: string): string {
+  const bundles = ['dist/extension.js', 'dist/server.js', 'dist/webview/profile.js'].map((f) => path.join(repoRoot, f));
+  for (const b of bundles) if (!fs.existsSync(b)) throw new Error(`${b} is missing: run \`npm run build\` first`);
+  const newest = Math.max(...bundles.map((b) => fs.statSync(b).mtimeMs));
+  const packaged = path.join(repoRoot, 'anole.vsix');
+  if (fs.existsSync(packaged) && fs.statSync(packaged).mtimeMs >= newest) return packaged;
+  fs.mkdirSync(outDir, { recursive: true });
+  const out = path.join(outDir, 'anole.vsix');
+  execFileSync(path.join(repoRoot, 'node_modules/.bin/vsce'), ['package', '--no-dependencies', '--allow-missing-repository', '--out', out],
+    { cwd: repoRoot, stdio: 'pipe', timeout: 120_000 });
+  return out;
 }
