@@ -7,9 +7,13 @@
 #                                        its current, user and go-statement locations (frame-pointer
 #                                        walk of at most DEPTH frames over raw memory: fast); with
 #                                        FILE the JSON goes there and the line says where
-#   anole-stack GOID DEPTH               the goroutine's frames (gdb's DWARF unwinder)
+#   anole-stack GOID DEPTH               the goroutine's frames (gdb's DWARF unwinder; a frame-pointer
+#                                        walk when no thread can be borrowed, or in a core)
 #   anole-vars GOID FRAME args|locals    a frame's variables
 #   anole-eval GOID FRAME EXPR           an expression in a frame, with its children
+#   anole-core-mode                      the inferior is a core dump: parked goroutines' stacks come
+#                                        from a frame-pointer walk (a core's registers cannot be
+#                                        pointed at them), their variables are not available
 # Layouts of runtime.g and friends are read from the binary's DWARF types, so Go 1.19 .. 1.26 work.
 import json
 import struct
@@ -26,6 +30,8 @@ _REGS = {'i386:x86-64': ('rip', 'rsp', 'rbp', None), 'aarch64': ('pc', 'sp', 'x2
 _G_SCAN = 0x1000
 _SYSTEM_PREFIXES = ('runtime.', 'runtime/', 'sync.', 'sync/', 'internal/')
 _MAX_CHILDREN = 100
+# Set by anole-core-mode: the inferior is a core file, whose registers gdb will not rewrite.
+_CORE = False
 
 
 def _emit(obj):
@@ -188,6 +194,24 @@ def _first_user_frame(mem, pc, bp, depth):
     return None
 
 
+def _fp_frames(mem, pc, bp, depth):
+    """Frames by a frame-pointer walk (as _first_user_frame walks): a core's parked goroutines."""
+    out = []
+    for i in range(depth):
+        fn, f, line, _ = _location(pc if i == 0 else pc - 1)
+        out.append({'index': i, 'function': fn, 'file': f, 'line': line, 'pc': pc})
+        if fn == 'runtime.goexit' or not bp:
+            break
+        try:
+            nbp, ret = struct.unpack('<QQ', bytes(mem(bp, 16)))
+        except gdb.MemoryError:
+            break
+        if ret == 0 or nbp <= bp:
+            break
+        pc, bp = ret, nbp
+    return out
+
+
 def _state(lay, status, reason):
     status &= ~_G_SCAN
     if status == _G_WAITING:
@@ -291,10 +315,10 @@ def _find_g(goid):
     raise gdb.GdbError('no goroutine %d' % goid)
 
 
-def _borrowable_thread():
+def _find_borrowable():
     """A stopped thread that is not inside a system call (orig_rax == -1), whose registers can be
-    pointed at a parked goroutine and put back. A thread stopped inside a syscall is never used:
-    rewriting its pc cancels the kernel's restart of that syscall, and the runtime then crashes."""
+    pointed at a parked goroutine and put back, or None. A thread stopped inside a syscall is never
+    used: rewriting its pc cancels the kernel's restart of that syscall, and the runtime then crashes."""
     for t in reversed(gdb.selected_inferior().threads()):
         t.switch()
         try:
@@ -302,8 +326,15 @@ def _borrowable_thread():
                 return t
         except (ValueError, gdb.error):
             return t  # no orig_rax on this architecture: no syscall-restart register to protect
+    return None
+
+
+def _borrowable_thread():
+    t = _find_borrowable()
+    if t is not None:
+        return t
     raise gdb.GdbError('every thread of the process is inside a system call; Anole will not borrow one '
-                       'to unwind a parked goroutine (use the dlv backend for its full stack)')
+                       'to read a parked goroutine\'s variables (its stack is shown; use the dlv backend for them)')
 
 
 class _InGoroutine(object):
@@ -330,6 +361,10 @@ class _InGoroutine(object):
             return self
         if not self.g['pc']:
             raise gdb.GdbError('goroutine has no saved context')
+        if _CORE:
+            # a core's registers cannot be pointed at it: no frames (globals still evaluate)
+            self.core_parked = True
+            return self
         self.names = [r for r in _regs() if r is not None]
         self.borrowed = _borrowable_thread()
         self.borrowed.switch()
@@ -354,6 +389,9 @@ class _InGoroutine(object):
         return self
 
     def newest(self):
+        if getattr(self, 'core_parked', False):
+            raise gdb.GdbError('gdb cannot show the frames of a parked goroutine in a core dump: its variables are not '
+                               'available (open the core with the dlv backend for them; global variables still evaluate)')
         return gdb.newest_frame()
 
     @staticmethod
@@ -396,6 +434,13 @@ class _Stack(gdb.Command):
 
     def invoke(self, arg, from_tty):
         goid, depth = [int(x) for x in arg.split()]
+        lay, mem, g = _find_g(goid)
+        on_thread = (g['status'] & ~_G_SCAN) in (2, 3) and _running_thread(lay, mem, g, _threads_by_lwp()) is not None
+        # A parked goroutine in a core, or when every thread is inside a system call (none can be
+        # borrowed safely): its stack by a frame-pointer walk (no variables for those frames).
+        if not on_thread and (_CORE or _find_borrowable() is None):
+            _emit({'frames': _fp_frames(mem, g['pc'], g['bp'], depth) if g['pc'] else []})
+            return
         frames = []
         with _InGoroutine(goid) as g:
             for i, f in enumerate(_frames(g.newest(), depth)):
@@ -529,7 +574,8 @@ class _Eval(gdb.Command):
     def invoke(self, arg, from_tty):
         goid, index, children, expr = arg.split(None, 3)
         with _InGoroutine(int(goid)) as g:
-            _select_frame(g, int(index))
+            if not getattr(g, 'core_parked', False):
+                _select_frame(g, int(index))
             v = gdb.parse_and_eval(expr)
             if children == '1':
                 _emit({'variables': _children(v, expr)})
@@ -537,7 +583,20 @@ class _Eval(gdb.Command):
                 _emit({'variable': _var(expr, v, expr)})
 
 
+class _CoreMode(gdb.Command):
+    """anole-core-mode: the inferior is a core dump."""
+
+    def __init__(self):
+        super(_CoreMode, self).__init__('anole-core-mode', gdb.COMMAND_DATA)
+
+    def invoke(self, arg, from_tty):
+        global _CORE
+        _CORE = True
+        _emit({'core': True})
+
+
 _Goroutines()
+_CoreMode()
 _Stack()
 _Vars()
 _Eval()

@@ -9,8 +9,8 @@ export interface SubstitutePath {
 
 /** Arguments of an `anole` attach request. */
 export interface AnoleAttachArguments extends DebugProtocol.AttachRequestArguments {
-  /** SSH destination: a Host alias or [user@]host[:port]. */
-  host: string;
+  /** SSH destination: a Host alias or [user@]host[:port]. Optional with coreFilePath (then this machine). */
+  host?: string;
   /** ssh config file to read instead of ~/.ssh/config. */
   sshConfigFile?: string;
   /** PID of the Go process on the host. */
@@ -23,10 +23,14 @@ export interface AnoleAttachArguments extends DebugProtocol.AttachRequestArgumen
   substitutePath?: SubstitutePath[];
   /** Log DAP and debugger traffic. */
   trace?: boolean;
+  /** A core dump to open instead of attaching to a process (on `host`, else on this machine); needs `program`. */
+  coreFilePath?: string;
+  /** The executable that wrote the core dump. */
+  program?: string;
 }
 
 /** The keys of {@link AnoleAttachArguments}, for the manifest test. */
-export const ATTACH_ARGUMENT_KEYS = ['host', 'sshConfigFile', 'processId', 'processName', 'backend', 'substitutePath', 'trace'] as const;
+export const ATTACH_ARGUMENT_KEYS = ['host', 'sshConfigFile', 'processId', 'processName', 'backend', 'substitutePath', 'trace', 'coreFilePath', 'program'] as const;
 
 /** Remote path → local path, by the first matching mapping. */
 export function toLocalPath(remote: string, map: readonly SubstitutePath[] = []): string {

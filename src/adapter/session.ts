@@ -5,11 +5,12 @@ import {
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import * as path from 'node:path';
 import type { BackendVariable, DebugBackend, GoroutineSummary, ScopeKind } from '../core/debug/backend';
-import { attachBackend } from '../core/debug/attach';
+import { attachBackend, openCoreBackend } from '../core/debug/attach';
 import { goroutineName, groupByStack, listAllGoroutines, orderForDisplay, type StoppedRunner } from '../core/debug/goroutineList';
 import { resolveProcessId } from '../core/debug/target';
 import { AnoleError, isAnoleError } from '../core/errors';
 import type { RemoteHost } from '../core/remote/host';
+import { LocalHost } from '../core/remote/localHost';
 import { SshHost } from '../core/ssh/sshHost';
 import { toLocalPath, type AnoleAttachArguments, type SubstitutePath } from './attachArgs';
 
@@ -38,6 +39,8 @@ export class AnoleDebugSession extends LoggingDebugSession {
   private readonly vars = new Handles<VarHandle>();
   /** The user paused: the target stays stopped until `continue`. */
   private userPaused = false;
+  /** A core dump is open: nothing ever runs. */
+  private core = false;
   private queue: Promise<unknown> = Promise.resolve();
   private goroutines = new Map<number, GoroutineSummary>();
   /** When the target was last resumed after a stop, and how long that stop was (ms). */
@@ -110,6 +113,12 @@ export class AnoleDebugSession extends LoggingDebugSession {
     logger.setup(args.trace ? Logger.LogLevel.Verbose : Logger.LogLevel.Stop, false);
     this.substitutePath = args.substitutePath ?? [];
     try {
+      if (args.coreFilePath) {
+        await this.openCore(args);
+        this.sendResponse(response);
+        await this.stopOnCore();
+        return;
+      }
       if (!args.host) throw new AnoleError('BAD_INPUT', 'the attach configuration needs "host"');
       const choice = args.backend ?? 'auto';
       const host = await SshHost.connect(args.host, { resolve: { configFile: args.sshConfigFile } });
@@ -131,6 +140,37 @@ export class AnoleDebugSession extends LoggingDebugSession {
     } catch (e) {
       await this.cleanup();
       this.sendErrorResponse(response, { id: 1001, format: errorText(e).replace(/[{}]/g, ''), showUser: true });
+    }
+  }
+
+  /** Opens `coreFilePath` with `program` on `host`, or on this machine without one. */
+  private async openCore(args: AnoleAttachArguments): Promise<void> {
+    if (!args.program) throw new AnoleError('BAD_INPUT', 'a core dump needs "program": the executable that wrote it');
+    const host = args.host ? await SshHost.connect(args.host, { resolve: { configFile: args.sshConfigFile } }) : new LocalHost();
+    this.host = host;
+    const trace = args.trace ? (kind: string) => (l: string) => logger.verbose(`${kind} ${l}`) : undefined;
+    this.backend = await openCoreBackend(host, { core: args.coreFilePath!, executable: args.program }, args.backend ?? 'auto', {
+      trace,
+      onDidEnd: (reason) => {
+        this.log(`debugger ended: ${reason}`, 'important');
+        this.sendEvent(new TerminatedEvent());
+      },
+    });
+    this.core = true;
+    this.log(`Opened the core dump ${args.coreFilePath} on ${host.label} with ${this.backend.kind}: every goroutine as it was when the dump was written. Nothing runs.`);
+  }
+
+  /** A core dump is stopped for good: say so, on its first user goroutine. */
+  private async stopOnCore(): Promise<void> {
+    try {
+      const all = await listAllGoroutines(this.backend!, this.runner);
+      this.goroutines = new Map(all.map((g) => [g.id, g]));
+      const first = orderForDisplay(all)[0];
+      const ev = new StoppedEvent('core dump', first?.id ?? 1) as DebugProtocol.StoppedEvent;
+      ev.body.allThreadsStopped = true;
+      this.sendEvent(ev);
+    } catch (e) {
+      this.log(`cannot list the goroutines of the core dump: ${errorText(e)}`, 'stderr');
     }
   }
 
@@ -219,6 +259,7 @@ export class AnoleDebugSession extends LoggingDebugSession {
     try {
       this.userPaused = true;
       await this.stopped((b) => b.pause());
+      this.vars.reset(); // a new stop: VS Code asks for scopes again
       this.sendResponse(response);
       const first = [...this.goroutines.values()].find((g) => g.user) ?? [...this.goroutines.values()][0];
       const ev = new StoppedEvent('pause', first?.id ?? 1) as DebugProtocol.StoppedEvent;
@@ -231,7 +272,9 @@ export class AnoleDebugSession extends LoggingDebugSession {
 
   protected override async continueRequest(response: DebugProtocol.ContinueResponse): Promise<void> {
     try {
+      if (this.core) throw new AnoleError('BAD_INPUT', 'this is a core dump: it cannot run');
       this.userPaused = false;
+      this.vars.reset(); // variables of the last stop are stale once the target runs
       await this.queue; // let a request that holds the target stopped finish
       await this.backend?.resume();
       response.body = { allThreadsContinued: true };

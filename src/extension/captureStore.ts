@@ -15,12 +15,24 @@ export interface CaptureMeta {
   url: string;
   /** Bytes of the profile file. */
   size: number;
-  /** Absolute path of the profile file. */
+  /** Absolute path of the profile file (for a core dump: the core). */
   file: string;
   seconds?: number;
+  /** A core dump's executable (kind `core`). */
+  executable?: string;
+  /** How long the process was paused for this capture, in ms (upper bound). */
+  pauseMs?: number;
+  /** What wrote it (a core dump: `gcore` or `dlv`). */
+  tool?: string;
 }
 
-/** A folder of captures: `<id>.pb.gz` plus `<id>.json`. No vscode here, so it is unit-testable. */
+/** The kind of a core dump capture. */
+export const CORE_KIND = 'core';
+
+/**
+ * A folder of captures: `<id>.pb.gz` (a core dump: `<id>.core` and `<id>.exe`) plus `<id>.json`.
+ * No vscode here, so it is unit-testable.
+ */
 export class CaptureStore {
   private readonly listeners = new Set<() => void>();
 
@@ -30,12 +42,12 @@ export class CaptureStore {
    * A fresh id and the file to capture into, reserved by creating it empty (the folder is created
    * too). Call delete(id) if the capture fails.
    */
-  allocate(kind: string, now = new Date()): { id: string; file: string } {
+  allocate(kind: string, now = new Date(), ext = '.pb.gz'): { id: string; file: string } {
     fs.mkdirSync(this.dir, { recursive: true });
     const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
     for (let n = 1; ; n++) {
       const id = n === 1 ? `${stamp}-${kind}` : `${stamp}-${kind}-${n}`;
-      const file = path.join(this.dir, `${id}.pb.gz`);
+      const file = path.join(this.dir, `${id}${ext}`);
       try {
         fs.closeSync(fs.openSync(file, 'wx'));
         return { id, file };
@@ -76,8 +88,12 @@ export class CaptureStore {
     return this.list().find((m) => m.id === id);
   }
 
-  /** Removes a capture's profile and metadata. */
+  /** Removes a capture's files (profile, or core and executable) and metadata. */
   delete(id: string): void {
+    const meta = this.get(id);
+    for (const f of [meta?.file, meta?.executable]) {
+      if (f && path.dirname(f) === this.dir) fs.rmSync(f, { force: true });
+    }
     fs.rmSync(path.join(this.dir, `${id}.pb.gz`), { force: true });
     fs.rmSync(path.join(this.dir, `${id}.json`), { force: true });
     this.fire();

@@ -1,6 +1,6 @@
 // The Anole view's "Captures" list: profiles kept in storage; open (annotate), reveal, delete.
 import * as vscode from 'vscode';
-import type { CaptureMeta, CaptureStore } from './captureStore';
+import { CORE_KIND, type CaptureMeta, type CaptureStore } from './captureStore';
 import { Commands, Views } from './commands';
 import type { Profiler } from './profile';
 import { formatBytes, showError } from './ui';
@@ -22,9 +22,11 @@ class CapturesTree implements vscode.TreeDataProvider<CaptureMeta> {
   getTreeItem(m: CaptureMeta): vscode.TreeItem {
     const item = new vscode.TreeItem(`${m.kind} · ${m.host}${m.pid ? ` (${m.pid})` : ''}`, vscode.TreeItemCollapsibleState.None);
     item.description = `${new Date(m.time).toLocaleString()} · ${formatBytes(m.size)}`;
-    item.tooltip = `${m.file}\n${m.url}`;
-    item.iconPath = new vscode.ThemeIcon('file-binary');
-    item.contextValue = 'anole.capture';
+    item.tooltip = m.kind === CORE_KIND
+      ? `${m.file}\n${m.executable ?? ''}\n${vscode.l10n.t('paused {0} ms by {1}', m.pauseMs ?? '?', m.tool ?? '?')}`
+      : `${m.file}\n${m.url}`;
+    item.iconPath = new vscode.ThemeIcon(m.kind === CORE_KIND ? 'debug-alt' : 'file-binary');
+    item.contextValue = m.kind === CORE_KIND ? 'anole.capture.core' : 'anole.capture';
     item.command = { command: Commands.capturesOpen, title: vscode.l10n.t('Open'), arguments: [m] };
     return item;
   }
@@ -50,6 +52,10 @@ export function register(context: vscode.ExtensionContext, deps: { store: Captur
     vscode.commands.registerCommand(Commands.capturesOpen, async (m?: CaptureMeta) => {
       const c = await pick(m);
       if (!c) return;
+      if (c.kind === CORE_KIND) {
+        await vscode.commands.executeCommand(Commands.openCoreDump, c);
+        return;
+      }
       try {
         await deps.profiler.load(c);
       } catch (e) {

@@ -22,6 +22,8 @@ export const Commands = {
   pickRemoteHost: 'anole.pickRemoteHost',
   pickRemoteProcess: 'anole.pickRemoteProcess',
   refreshGoroutineGroups: 'anole.debug.refreshGoroutineGroups',
+  captureCoreDump: 'anole.captureCoreDump',
+  openCoreDump: 'anole.openCoreDump',
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];

@@ -47,6 +47,15 @@ async function resolveAttach(config: AttachConfig, deps: DebugDeps): Promise<vsc
     if (!target) return undefined;
     Object.assign(config, { type: DEBUG_TYPE, request: 'attach', name: target.label, host: target.host, processId: target.pid });
   }
+  if (config.coreFilePath) {
+    if (!config.program) {
+      void vscode.window.showErrorMessage(vscode.l10n.t('Set "program" (the executable that wrote the core dump) in the launch configuration.'));
+      return undefined;
+    }
+    config.sshConfigFile ??= settings.sshConfigFile();
+    deps.log.info(`debug: opening the core dump ${config.coreFilePath} on ${config.host ?? 'this machine'} (${config.backend ?? 'auto'})`);
+    return config;
+  }
   if (config.request !== 'attach') {
     void vscode.window.showErrorMessage(vscode.l10n.t('Anole only attaches to running processes: use "request": "attach".'));
     return undefined;

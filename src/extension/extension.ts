@@ -2,6 +2,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import * as capturesView from './capturesView';
+import * as coreDumps from './coreDumps';
 import { CaptureStore } from './captureStore';
 import { Commands } from './commands';
 import { Connections } from './connections';
@@ -63,6 +64,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<AnoleA
       listProfiles: () => [...p.listProfiles()],
     }));
     debug.register(context, { log, profiler: p });
+    coreDumps.register(context, { log, connections, store, profiler: p });
     const paths = new WorkspacePathMapper();
     context.subscriptions.push(paths);
     goroutineGroupsView.register(context, { paths, log });

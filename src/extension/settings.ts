@@ -1,6 +1,6 @@
 // Typed reads of Anole's settings: the only place that knows their keys and defaults.
 import * as vscode from 'vscode';
-import { PROFILE_KINDS, SECTION, SettingKeys, sanitizeTargets, type ProfileKind, type TargetSetting } from './settingsSchema';
+import { CORE_DUMP_TOOLS, PROFILE_KINDS, SECTION, SettingKeys, sanitizeTargets, type CoreDumpTool, type ProfileKind, type TargetSetting } from './settingsSchema';
 
 export { PROFILE_KINDS, SECTION, SettingKeys, allSettingIds } from './settingsSchema';
 export type { ProfileKind, TargetSetting } from './settingsSchema';
@@ -46,6 +46,14 @@ export const settings = {
   profileKind(): ProfileKind | 'ask' {
     const v = cfg().get<string>(SettingKeys.profileKind, 'ask');
     return (PROFILE_KINDS as readonly string[]).includes(v) ? (v as ProfileKind) : 'ask';
+  },
+  coreDumpTool(): CoreDumpTool {
+    const v = cfg().get<string>(SettingKeys.coreDumpTool, 'auto');
+    return (CORE_DUMP_TOOLS as readonly string[]).includes(v) ? (v as CoreDumpTool) : 'auto';
+  },
+  /** Folder on the host for core dumps; undefined for $TMPDIR or /tmp. */
+  coreDumpRemoteDirectory(): string | undefined {
+    return cfg().get<string>(SettingKeys.coreDumpRemoteDirectory, '').trim() || undefined;
   },
   annotations(): AnnotationSettings {
     const c = cfg();

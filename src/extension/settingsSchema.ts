@@ -17,7 +17,13 @@ export const SettingKeys = {
   annotationsShowBlockWait: 'annotations.showBlockWait',
   annotationsMaxLabels: 'annotations.maxLabels',
   pathMappings: 'pathMappings',
+  coreDumpTool: 'coreDump.tool',
+  coreDumpRemoteDirectory: 'coreDump.remoteDirectory',
 } as const;
+
+/** What writes a core dump on the host. */
+export const CORE_DUMP_TOOLS = ['auto', 'dlv', 'gcore'] as const;
+export type CoreDumpTool = (typeof CORE_DUMP_TOOLS)[number];
 
 export const SECTION = 'anole';
 

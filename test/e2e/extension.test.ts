@@ -378,4 +378,55 @@ describe('e2e: Anole extension profiles a remote Go service', function () {
     const health = await fetch(`http://${svc.addr}/healthz`);
     assert.equal(health.status, 200, 'the service answers after the debug session');
   });
+  it('captures a core dump from the palette (pause shown) and opens it offline with gdb: goroutine groups from the core', async function () {
+    const page = wb!.page;
+    const sshd = host!.sshd;
+    const svc = host!.services[0].service;
+    await openFile(page, 'hotsvc/problems.go'); // a Go file: Anole is active
+    fs.mkdirSync(path.join(server!.workspace, '.vscode'), { recursive: true });
+    fs.writeFileSync(path.join(server!.workspace, '.vscode', 'settings.json'), JSON.stringify({
+      'anole.sshConfigFile': sshd.configFile,
+      'anole.targets': [{ name: 'core-target', host: sshd.alias, pid: svc.pid }],
+      'anole.coreDump.tool': 'dlv',
+    }, null, 2));
+    await runCommand(page, 'View: Show Anole');
+    await waitForText(page, /^core-target$/, 30_000, '.part.sidebar');
+
+    await runCommand(page, 'Anole: Capture Core Dump');
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ state: 'visible', timeout: 30_000 });
+    assert.match(await dialog.innerText(), new RegExp(`Capture a core dump of core-target \\(PID ${svc.pid}\\)`));
+    await dialog.getByRole('button', { name: 'Capture Core Dump' }).click();
+    await waitForText(page, /^Core dump of core-target: [\d.]+ MiB; the process was paused \d+ ms\.$/, 120_000);
+    const tracer = () => Number(/^TracerPid:\s*(\d+)/m.exec(fs.readFileSync(`/proc/${svc.pid}/status`, 'utf8'))?.[1] ?? -1);
+    assert.equal(tracer(), 0, 'dlv detached after writing the core');
+    assert.equal((await fetch(`http://${svc.addr}/healthz`)).status, 200, 'the service answers after the core dump');
+    await waitForText(page, /^core · anole-test \(\d+\)$/, 30_000, '.part.sidebar'); // listed under Captures
+
+    await runPickingCommand(page, 'Anole: Open Core Dump');
+    const widget = page.locator('.quick-input-widget');
+    await widget.locator('.quick-input-title', { hasText: 'Anole: Open Core Dump' }).waitFor({ state: 'visible', timeout: 30_000 });
+    await widget.locator('.monaco-list-row').first().click();
+    await widget.locator('.quick-input-title', { hasText: 'Anole: Open the core dump with…' }).waitFor({ state: 'visible', timeout: 30_000 });
+    await widget.locator('.monaco-list-row', { hasText: /^gdb/ }).first().click();
+    await runCommand(page, 'View: Show Run and Debug');
+    const header = page.locator('.pane-header').filter({ hasText: 'Goroutine Groups' }).first();
+    await header.waitFor({ timeout: 30_000 });
+    if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+    await waitForText(page, /^50 × chan receive$/, 90_000);
+    await waitForText(page, /main\.leakyWorker · problems\.go:\d+/, 30_000);
+    await waitForText(page, /Paused on core dump/i, 30_000); // the Call Stack's state of the session
+    await screenshot(page, 'extension-core-gdb');
+    assert.equal(tracer(), 0, 'opening the core never touches the process');
+    const gdbs = () => fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => {
+      try { return fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('anole-gdb.'); } catch { return false; }
+    });
+    assert.ok(gdbs().length > 0, 'gdb runs on the core (under its watchdog)');
+    await runCommand(page, 'Debug: Disconnect');
+    const deadline = Date.now() + 30_000;
+    while (gdbs().length > 0) {
+      if (Date.now() > deadline) throw new Error('gdb is still running after Debug: Disconnect');
+      await page.waitForTimeout(200); // polling /proc; bounded by the deadline
+    }
+  });
 });

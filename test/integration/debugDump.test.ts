@@ -3,15 +3,10 @@ import assert from 'node:assert/strict';
 import { binaryOf, buildFixtures, markerLines, startService, type RunningService, type ToolchainId } from '../host/goServices';
 import { startSshd, type TestSshd } from '../host/sshd';
 import { runCli } from '../support/cli';
-import { eventually, healthy, tracerPid } from '../support/dap';
+import { eventually, healthy, heartbeatGap, tracerPid } from '../support/dap';
 
 interface Goroutines { total: number; groups: Array<{ count: number; state: string; waitMinutes: number | null; frames: Array<{ function: string; file: string; line: number }> }> }
 
-/** Longest stall of the service since the last reset, in ms; resets the window. */
-async function heartbeat(svc: RunningService): Promise<number> {
-  const r = await fetch(`http://${svc.addr}/heartbeat?reset=1`, { signal: AbortSignal.timeout(5000) });
-  return ((await r.json()) as { maxGapMs: number }).maxGapMs;
-}
 
 describe('goroutine dump through a debugger (anole goroutines --via)', function () {
   this.timeout(180_000);
@@ -38,13 +33,13 @@ describe('goroutine dump through a debugger (anole goroutines --via)', function 
   for (const backend of ['dlv', 'gdb'] as const) for (const tc of TOOLCHAINS) {
     it(`${backend}, ${tc} Go: groups the 50 leaked goroutines at the leak line, reports the pause, detaches`, async () => {
       const svc = services.get(tc)!;
-      await heartbeat(svc);
+      await heartbeatGap(svc);
       const r = await runCli(['goroutines', sshd.alias, '--pid', String(svc.pid), '--via', backend, '--json', '--ssh-config', sshd.configFile]);
       assert.equal(r.code, 0, `exit ${r.code}: ${r.stderr}`);
       const m = new RegExp(`^anole: paused the process for (\\d+) ms \\(longest stop\\) via ${backend}$`, 'm').exec(r.stderr);
       assert.ok(m, `no pause line on stderr: ${r.stderr}`);
       const pauseMs = Number(m[1]);
-      const stall = await heartbeat(svc);
+      const stall = await heartbeatGap(svc);
       console.log(`      ${backend} ${tc}: reported pause ${pauseMs} ms; service's longest heartbeat gap ${stall} ms`);
       assert.ok(stall <= pauseMs + 1000, `the service stalled ${stall} ms, far more than the ${pauseMs} ms reported`);
 

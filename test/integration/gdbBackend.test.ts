@@ -8,39 +8,10 @@ import { GdbBackend, attachGdb } from '../../src/core/debug/gdb/gdbBackend';
 import { SshHost } from '../../src/core/ssh/sshHost';
 import { binaryOf, buildFixtures, markerLines, startService, type RunningService, type ToolchainId } from '../host/goServices';
 import { startSshd, type TestSshd } from '../host/sshd';
+import { eventually, healthy, heartbeatGap, tracerPid } from '../support/dap';
 
 const GOROUTINES = 10_000;
 const REPO = path.resolve(__dirname, '../..');
-
-async function healthy(svc: RunningService): Promise<boolean> {
-  try {
-    const r = await fetch(`http://${svc.addr}/healthz`, { signal: AbortSignal.timeout(1000) });
-    return r.status === 200;
-  } catch {
-    return false;
-  }
-}
-
-/** Longest stall of the service since the last reset, in ms; resets the window. */
-async function heartbeat(svc: RunningService): Promise<number> {
-  const r = await fetch(`http://${svc.addr}/heartbeat?reset=1`, { signal: AbortSignal.timeout(5000) });
-  return ((await r.json()) as { maxGapMs: number }).maxGapMs;
-}
-
-/** Polls `check` until it holds or the deadline passes; returns how long it took. */
-async function eventually(what: string, check: () => boolean | Promise<boolean>, deadlineMs = 10_000): Promise<number> {
-  const t0 = Date.now();
-  while (Date.now() - t0 < deadlineMs) {
-    if (await check()) return Date.now() - t0;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${what} did not happen within ${deadlineMs} ms`);
-}
-
-function tracerPid(pid: number): number {
-  const m = /^TracerPid:\s*(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) : -1;
-}
 
 /** PIDs of gdb processes started for `pid` by our watchdog (the sshd runs on this machine). */
 function gdbProcesses(): number[] {
@@ -103,7 +74,7 @@ for (const toolchain of ['current', 'go1.19'] as ToolchainId[]) {
       await eventually('the service answers while gdb is attached', () => healthy(svc));
 
       // One full listing in 1,000-goroutine pages, each page in its own short stop.
-      await heartbeat(svc);
+      await heartbeatGap(svc);
       const t1 = Date.now();
       const all = await listAllGoroutines(gdb, async (fn) => {
         await gdb.pause();
@@ -114,7 +85,7 @@ for (const toolchain of ['current', 'go1.19'] as ToolchainId[]) {
         }
       });
       const listMs = Date.now() - t1;
-      const pagedStall = await heartbeat(svc);
+      const pagedStall = await heartbeatGap(svc);
 
       // The same listing in one stop: the longest pause a single listing causes.
       await gdb.pause();
@@ -122,7 +93,7 @@ for (const toolchain of ['current', 'go1.19'] as ToolchainId[]) {
       const oneShot = await gdb.listGoroutines({ start: 0, count: 1_000_000 });
       const oneShotMs = Date.now() - t2;
       await gdb.resume();
-      const oneShotStall = await heartbeat(svc);
+      const oneShotStall = await heartbeatGap(svc);
       console.log(`      ${svc.goVersion}: attach ${attachMs} ms; ${all.length} goroutines paged in ${listMs} ms (longest stall ${pagedStall.toFixed(0)} ms); `
         + `one page of ${oneShot.goroutines.length} in ${oneShotMs} ms (stall ${oneShotStall.toFixed(0)} ms)`);
 
@@ -180,6 +151,33 @@ for (const toolchain of ['current', 'go1.19'] as ToolchainId[]) {
       const dir = gdb.hostDir!;
       await eventually('our temp dir is gone', () => !fs.existsSync(dir));
       assert.equal((await gdb.state()).exited, true);
+    });
+
+    it('gives a parked goroutine\'s full stack when every thread of an idle service is inside a system call', async () => {
+      // Idle: no CPU loop, no lock contention, a slow heartbeat: its threads all wait in futex/epoll_wait.
+      const idle = await startService(svc.binary, ['-cpu=false', '-lock=false', '-heartbeat', '1h', '-leak', '5']);
+      const host = await connect();
+      const gdb = new GdbBackend(host);
+      try {
+        await gdb.attach(idle.pid);
+        const page = await gdb.listGoroutines({ start: 0, count: 10_000 });
+        const leaked = page.goroutines.find((g) => g.user?.function === 'main.leakyWorker');
+        assert.ok(leaked, 'a leaked goroutine is listed');
+        const frames = await gdb.stacktrace(leaked.id, 50);
+        assert.ok(frames.some((f) => f.function === 'main.leakyWorker' && f.file === leak.file && f.line === leak.line),
+          `the stack reaches the leak line: ${frames.map((f) => `${f.function}:${f.line}`).join(' ← ')}`);
+        // Its variables need a borrowed thread: either read, or refused with the reason (never a crash).
+        await gdb.variables(leaked.id, frames.findIndex((f) => f.function === 'main.leakyWorker'), 'args').then(
+          (vars) => assert.ok(vars.some((v) => v.name === 'ch')),
+          (e: Error) => assert.match(e.message, /inside a system call.*use the dlv backend/),
+        );
+        await gdb.detach();
+        assert.equal(tracerPid(idle.pid), 0);
+        assert.ok(await healthy(idle), 'the idle service answers after detach');
+      } finally {
+        await gdb.detach().catch(() => undefined);
+        await idle.stop();
+      }
     });
 
     it('works without the toolchain\'s runtime-gdb.py, after the shared preflight', async () => {

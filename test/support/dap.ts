@@ -41,6 +41,12 @@ export async function healthy(svc: RunningService): Promise<boolean> {
   }
 }
 
+/** Longest stall of the fixture service since the last reset, in ms (its heartbeat goroutine); resets the window. */
+export async function heartbeatGap(svc: RunningService): Promise<number> {
+  const r = await fetch(`http://${svc.addr}/heartbeat?reset=1`, { signal: AbortSignal.timeout(5000) });
+  return ((await r.json()) as { maxGapMs: number }).maxGapMs;
+}
+
 /** Polls `check` until it holds or the deadline passes; resolves to the time it took. */
 export async function eventually(what: string, check: () => boolean | Promise<boolean>, deadlineMs = 10_000): Promise<number> {
   const t0 = Date.now();

@@ -10,7 +10,7 @@ import { DLV_WATCHDOG_SCRIPT, parseListeningLine } from '../../src/core/debug/dl
 function fakeDlv(dir: string, ignoreInt: boolean): string {
   const file = path.join(dir, ignoreInt ? 'stubborn-dlv' : 'dlv');
   fs.writeFileSync(file, `#!/bin/sh
-echo "$@" > "${dir}/argv"
+printf '%s\\n' "$@" > "${dir}/argv"
 trap 'echo TERM >> "${dir}/signals"; ${ignoreInt ? ':' : 'exit 0'}' TERM
 echo "API server listening at: 127.0.0.1:4242"
 while :; do sleep 0.05; done
@@ -18,8 +18,8 @@ while :; do sleep 0.05; done
   return file;
 }
 
-function runWatchdog(dlv: string, grace: number) {
-  const child = spawn('sh', ['-c', DLV_WATCHDOG_SCRIPT, 'anole', dlv, '1234', String(grace)], { stdio: ['pipe', 'pipe', 'pipe'] });
+function runWatchdog(dlv: string, grace: number, command = ['attach', '1234']) {
+  const child = spawn('sh', ['-c', DLV_WATCHDOG_SCRIPT, 'anole', dlv, String(grace), ...command], { stdio: ['pipe', 'pipe', 'pipe'] });
   const line = new Promise<number | undefined>((resolve) => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -40,11 +40,20 @@ describe('dlv watchdog script', function () {
   it('passes the attach flags, and sends SIGTERM when its input ends', async () => {
     const w = runWatchdog(fakeDlv(dir, false), 5);
     assert.equal(await w.line, 4242);
-    assert.equal(fs.readFileSync(path.join(dir, 'argv'), 'utf8').trim(),
-      'attach 1234 --headless --listen=127.0.0.1:0 --accept-multiclient=false --api-version=2');
+    assert.deepEqual(fs.readFileSync(path.join(dir, 'argv'), 'utf8').trim().split('\n'),
+      ['attach', '1234', '--headless', '--listen=127.0.0.1:0', '--accept-multiclient=false', '--api-version=2']);
     w.child.stdin.end();
     assert.equal(await w.exited, 0);
     assert.equal(fs.readFileSync(path.join(dir, 'signals'), 'utf8'), 'TERM\n');
+  });
+
+  it('opens a core dump with paths passed as single arguments', async () => {
+    const w = runWatchdog(fakeDlv(dir, false), 5, ['core', '/srv/my app/bin', "/tmp/core dump's.1"]);
+    assert.equal(await w.line, 4242);
+    assert.deepEqual(fs.readFileSync(path.join(dir, 'argv'), 'utf8').trim().split('\n'),
+      ['core', '/srv/my app/bin', "/tmp/core dump's.1", '--headless', '--listen=127.0.0.1:0', '--accept-multiclient=false', '--api-version=2']);
+    w.child.stdin.end();
+    assert.equal(await w.exited, 0);
   });
 
   it('kills a dlv that ignores SIGTERM after the grace period', async () => {

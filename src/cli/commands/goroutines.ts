@@ -1,6 +1,8 @@
 // `anole goroutines`: a goroutine dump (file, or live from a host) grouped by identical stacks.
 import * as fs from 'node:fs';
-import { dumpGoroutinesViaDebugger } from '../../core/debug/dump';
+import * as path from 'node:path';
+import { dumpGoroutinesFromCore, dumpGoroutinesViaDebugger } from '../../core/debug/dump';
+import { LocalHost } from '../../core/remote/localHost';
 import { AnoleError } from '../../core/errors';
 import { analyzeGoroutineDump, type GoroutineReport } from '../../core/goroutines';
 import { fetchCapture, resolveEndpoint } from '../../core/workflow/endpoint';
@@ -10,19 +12,23 @@ import { CliHosts } from '../connect';
 export const GOROUTINES_USAGE = `anole goroutines DUMPFILE [--limit N] [--json]
 anole goroutines HOST (--pid N | --url URL) [--limit N] [--json]
 anole goroutines HOST --pid N --via dlv|gdb|auto [--limit N] [--json]
+anole goroutines --core FILE --exe FILE [--via dlv|gdb|auto] [--limit N] [--json]
   Groups goroutines with identical stacks: count, state, longest wait, stack. The dump is a
   debug=2 text dump (or a panic/SIGQUIT traceback) in a file, or fetched live from the service's
   pprof endpoint through an SSH tunnel. With --via, it is taken through a debugger attached to
   the process instead (for a service whose pprof endpoint does not answer): the process is
-  paused while its goroutines are read (the pause is printed on stderr), then detached.`;
+  paused while its goroutines are read (the pause is printed on stderr), then detached. With
+  --core, the goroutines are read from a core dump (anole core) with this machine's dlv or gdb.`;
 
 const VIA = ['dlv', 'gdb', 'auto'] as const;
 
 export async function goroutines(args: string[]): Promise<number> {
   const { values, positionals: pos } = parse('goroutines', args, {
     pid: { type: 'string' }, url: { type: 'string' }, limit: { type: 'string' }, via: { type: 'string' },
+    core: { type: 'string' }, exe: { type: 'string' },
   });
   if (values.help) return usage(GOROUTINES_USAGE);
+  if (values.core !== undefined) return fromCore(values.core, values.exe, values.via, pos, intOption('limit', values.limit), !!values.json);
   const [source] = positionals('goroutines', pos, ['DUMPFILE or HOST']);
   const pid = intOption('pid', values.pid);
   const limit = intOption('limit', values.limit);
@@ -54,10 +60,31 @@ export async function goroutines(args: string[]): Promise<number> {
       await hosts.close();
     }
   }
+  return report(text, limit, !!values.json);
+}
+
+/** `--core FILE --exe FILE`: the goroutines of a core dump, read with this machine's debugger. */
+async function fromCore(coreFile: string, exe: string | undefined, via: string | undefined, pos: string[], limit: number | undefined, json: boolean): Promise<number> {
+  positionals('goroutines', pos, []);
+  if (!exe) throw new AnoleError('BAD_INPUT', '--core needs --exe FILE, the executable that wrote the core', 'anole core saves it as FILE.exe');
+  const backend = (via ?? 'auto') as (typeof VIA)[number];
+  if (!VIA.includes(backend)) throw new AnoleError('BAD_INPUT', `--via must be one of ${VIA.join(', ')}, not "${via}"`);
+  for (const f of [coreFile, exe]) if (!fs.existsSync(f)) throw new AnoleError('NOT_FOUND', `no such file: ${f}`);
+  const host = new LocalHost();
+  try {
+    const dump = await dumpGoroutinesFromCore(host, { core: path.resolve(coreFile), executable: path.resolve(exe) }, { backend, signal: interruptSignal() });
+    warn(`read ${dump.goroutines.length} goroutines from the core with ${dump.backend} in ${dump.totalMs} ms`);
+    return report(dump.text, limit, json);
+  } finally {
+    await host.close();
+  }
+}
+
+function report(text: Buffer | string, limit: number | undefined, json: boolean): number {
   const report = analyzeGoroutineDump(text);
   for (const w of report.warnings) warn(w);
   const groups = limit ? report.groups.slice(0, limit) : report.groups;
-  if (values.json) {
+  if (json) {
     printJson({
       total: report.total,
       groups: groups.map((g) => ({ count: g.count, state: g.state, waitMinutes: g.waitMinutes, frames: g.frames.map((f) => ({ function: f.function, file: f.file, line: f.line })) })),

@@ -1,10 +1,11 @@
 // Picks a debugger for a process (dlv or gdb, after preflight) and attaches it: shared by the adapter and the CLI.
 import { AnoleError } from '../errors';
 import type { RemoteHost } from '../remote/host';
-import type { DebugBackend } from './backend';
+import type { CoreTarget, DebugBackend } from './backend';
 import { DlvBackend } from './dlv/dlvBackend';
 import { GdbBackend } from './gdb/gdbBackend';
-import { runPreflight, type BackendChoice, type PreflightFinding } from './preflight';
+import { FIND_DEBUGGERS_SH, parsePreflightFacts, runPreflight, type BackendChoice, type PreflightFinding } from './preflight';
+import { shellScript } from '../shell';
 
 /** Options for {@link attachBackend}. */
 export interface AttachBackendOptions {
@@ -50,4 +51,40 @@ export async function attachBackend(
     throw e;
   }
   return { backend, findings: findings.filter((f) => f.severity !== 'error') };
+}
+
+/**
+ * Opens a core dump (and the executable that wrote it; both paths on `host`, which may be this
+ * machine) with dlv or gdb (`auto`: dlv when installed, else gdb). No process is involved, so no
+ * ptrace checks: only that the debugger exists and both files are readable.
+ */
+export async function openCoreBackend(
+  host: RemoteHost,
+  target: CoreTarget,
+  choice: BackendChoice,
+  opts: Pick<AttachBackendOptions, 'trace' | 'onDidEnd'> = {},
+): Promise<DebugBackend> {
+  const script = `${FIND_DEBUGGERS_SH}for f in "$1" "$2"; do [ -r "$f" ] || printf 'unreadable=%s\\n' "$f"; done`;
+  const r = await host.exec(shellScript(script, [target.core, target.executable]), { timeoutMs: 15_000 });
+  const out = r.stdout.toString('utf8');
+  const facts = parsePreflightFacts(out);
+  const unreadable = out.split('\n').filter((l) => l.startsWith('unreadable=')).map((l) => l.slice('unreadable='.length));
+  if (unreadable.length) throw new AnoleError('NOT_FOUND', `cannot read ${unreadable.join(' and ')} on ${host.label}`);
+  const useGdb = choice === 'gdb' || (choice === 'auto' && !facts.dlv);
+  if (useGdb && !facts.gdb) {
+    throw new AnoleError('NOT_FOUND', `${choice === 'auto' ? 'neither dlv nor gdb' : 'gdb'} is installed on ${host.label}`,
+      'install delve (go install github.com/go-delve/delve/cmd/dlv@latest) or gdb');
+  }
+  if (!useGdb && !facts.dlv) throw new AnoleError('NOT_FOUND', `dlv is not installed on ${host.label}`, 'go install github.com/go-delve/delve/cmd/dlv@latest');
+  const backend: DebugBackend = useGdb
+    ? new GdbBackend(host, { gdbPath: facts.gdb, trace: opts.trace?.('gdb') })
+    : new DlvBackend(host, { dlvPath: facts.dlv!, trace: opts.trace?.('dlv') });
+  if (opts.onDidEnd) backend.onDidEnd(opts.onDidEnd);
+  try {
+    await backend.openCore(target);
+  } catch (e) {
+    await backend.detach().catch(() => undefined);
+    throw e;
+  }
+  return backend;
 }

@@ -65,6 +65,14 @@ export interface TargetState {
   running: boolean;
   /** The process is gone. */
   exited: boolean;
+  /** The target is a core dump: it never runs. */
+  core?: boolean;
+}
+
+/** A core dump and the executable that wrote it, as paths on the backend's host. */
+export interface CoreTarget {
+  core: string;
+  executable: string;
 }
 
 /**
@@ -75,6 +83,11 @@ export interface DebugBackend {
   readonly kind: 'dlv' | 'gdb';
   /** Attaches to `pid`; the target is stopped afterwards (call resume() to let it run). */
   attach(pid: number): Promise<void>;
+  /**
+   * Opens a core dump instead of attaching (no process is touched). The target is then stopped
+   * for good: pause() and resume() do nothing, detach() closes the debugger.
+   */
+  openCore(target: CoreTarget): Promise<void>;
   state(): Promise<TargetState>;
   /** Reads one page of all goroutines (the target must be stopped). */
   listGoroutines(paging: GoroutinePaging): Promise<GoroutinePage>;

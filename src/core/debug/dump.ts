@@ -1,8 +1,8 @@
 // A goroutine dump of a live process taken through a debugger (dlv or gdb), in Go's debug=2 text format.
 import { AnoleError } from '../errors';
 import type { RemoteHost } from '../remote/host';
-import { attachBackend } from './attach';
-import type { DebugBackend, GoroutineSummary, SourceLocation } from './backend';
+import { attachBackend, openCoreBackend } from './attach';
+import type { CoreTarget, DebugBackend, GoroutineSummary, SourceLocation } from './backend';
 import { listAllGoroutines } from './goroutineList';
 import type { BackendChoice } from './preflight';
 
@@ -123,4 +123,27 @@ export async function dumpGoroutinesViaDebugger(host: RemoteHost, pid: number, o
     totalMs: Date.now() - t0,
     backend: backend.kind,
   };
+}
+
+/** A dump read from a core file: nothing was stopped. */
+export interface CoreGoroutineDump {
+  text: string;
+  goroutines: DumpGoroutine[];
+  totalMs: number;
+  backend: 'dlv' | 'gdb';
+}
+
+/** Opens a core dump (paths on `host`, which may be this machine) with dlv or gdb and renders every goroutine as a debug=2 dump. */
+export async function dumpGoroutinesFromCore(host: RemoteHost, target: CoreTarget, opts: DebuggerDumpOptions): Promise<CoreGoroutineDump> {
+  const t0 = Date.now();
+  const backend = await openCoreBackend(host, target, opts.backend, { trace: opts.trace });
+  try {
+    const goroutines = await readAll(backend, opts.depth ?? 100, opts.signal);
+    return { text: renderDebug2(goroutines), goroutines, totalMs: Date.now() - t0, backend: backend.kind };
+  } catch (e) {
+    if (opts.signal?.aborted) throw new AnoleError('CANCELLED', 'goroutine dump interrupted');
+    throw e;
+  } finally {
+    await backend.detach().catch(() => undefined);
+  }
 }

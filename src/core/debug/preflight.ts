@@ -33,9 +33,16 @@ export interface PreflightFacts {
 export type BackendChoice = 'dlv' | 'gdb' | 'auto';
 
 /**
- * Gathers the facts in one round trip; $1 is the PID. Prints key=value lines. dlv is also looked
+ * Shell lines printing `dlv=` and `gdb=` (absolute paths, empty when missing). dlv is also looked
  * for where `go install` puts it, since a login shell's PATH rarely holds ~/go/bin.
  */
+export const FIND_DEBUGGERS_SH = `d=$(command -v dlv 2>/dev/null)
+if [ -z "$d" ]; then for p in "$HOME/go/bin/dlv" /usr/local/bin/dlv /usr/bin/dlv; do if [ -x "$p" ]; then d="$p"; break; fi; done; fi
+printf 'dlv=%s\\n' "$d"
+printf 'gdb=%s\\n' "$(command -v gdb 2>/dev/null)"
+`;
+
+/** Gathers the facts in one round trip; $1 is the PID. Prints key=value lines. */
 export const PREFLIGHT_SCRIPT = `pid="$1"
 printf 'ptrace_scope=%s\\n' "$(cat /proc/sys/kernel/yama/ptrace_scope 2>/dev/null)"
 if command -v getsebool >/dev/null 2>&1; then printf 'deny_ptrace=%s\\n' "$(getsebool deny_ptrace 2>/dev/null)"; fi
@@ -46,11 +53,7 @@ if [ -r "/proc/$pid/status" ]; then
   printf 'target_uid=%s\\n' "$(sed -n 's/^Uid:[[:space:]]*\\([0-9]*\\).*/\\1/p' "/proc/$pid/status")"
   if [ -n "$t" ] && [ "$t" != 0 ]; then printf 'tracer_name=%s\\n' "$(cat "/proc/$t/comm" 2>/dev/null)"; fi
 fi
-d=$(command -v dlv 2>/dev/null)
-if [ -z "$d" ]; then for p in "$HOME/go/bin/dlv" /usr/local/bin/dlv /usr/bin/dlv; do if [ -x "$p" ]; then d="$p"; break; fi; done; fi
-printf 'dlv=%s\\n' "$d"
-printf 'gdb=%s\\n' "$(command -v gdb 2>/dev/null)"
-`;
+${FIND_DEBUGGERS_SH}`;
 
 function int(v: string | undefined): number | undefined {
   if (v === undefined || !/^\d+$/.test(v.trim())) return undefined;

@@ -87,3 +87,14 @@ export const G_STATUS: Record<number, string> = {
   8: 'copystack', 9: 'preempted',
 };
 export const G_WAITING = 4;
+
+/** api.DumpState: progress of a `dump` (DumpStart / DumpWait). */
+export interface DlvDumpState {
+  Dumping: boolean;
+  AllDone: boolean;
+  ThreadsDone: number;
+  ThreadsTotal: number;
+  MemDone: number;
+  MemTotal: number;
+  Err: string;
+}

@@ -3,9 +3,9 @@ import { AnoleError } from '../../errors';
 import { isSystemFrame } from '../../goroutines/group';
 import type { RemoteHost } from '../../remote/host';
 import type {
-  BackendFrame, BackendVariable, DebugBackend, GoroutinePage, GoroutinePaging, GoroutineSummary, ScopeKind, SourceLocation, TargetState,
+  BackendFrame, BackendVariable, CoreTarget, DebugBackend, GoroutinePage, GoroutinePaging, GoroutineSummary, ScopeKind, SourceLocation, TargetState,
 } from '../backend';
-import { G_STATUS, G_WAITING, type DlvGoroutine, type DlvLocation, type DlvStackframe, type DlvState, type DlvVariable } from './api';
+import { G_STATUS, G_WAITING, type DlvDumpState, type DlvGoroutine, type DlvLocation, type DlvStackframe, type DlvState, type DlvVariable } from './api';
 import { DlvRpc } from './rpc';
 import { EXPAND_LOAD, SHALLOW_LOAD, childrenOf, convertVariable } from './variables';
 import { startDlvServer, type DlvServer } from './watchdog';
@@ -40,6 +40,8 @@ export class DlvBackend implements DebugBackend {
   /** Loaded with the first listing (not at attach, which should stop the target as briefly as possible). */
   private waitReasons?: string[];
   private ended = false;
+  /** A core dump is open: nothing runs. */
+  private core = false;
   /** The page (cursor and size) each goroutine was last listed in, and the pages read in this stop. */
   private readonly pageOf = new Map<number, GoroutinePaging>();
   private readonly warmPages = new Set<number>();
@@ -48,8 +50,17 @@ export class DlvBackend implements DebugBackend {
 
   constructor(private readonly host: RemoteHost, private readonly opts: DlvBackendOptions) {}
 
-  async attach(pid: number): Promise<void> {
-    this.server = await startDlvServer(this.host, this.opts.dlvPath, pid);
+  attach(pid: number): Promise<void> {
+    return this.start(pid);
+  }
+
+  async openCore(target: CoreTarget): Promise<void> {
+    this.core = true;
+    await this.start(target);
+  }
+
+  private async start(target: number | CoreTarget): Promise<void> {
+    this.server = await startDlvServer(this.host, this.opts.dlvPath, target);
     try {
       const stream = await this.host.forward('127.0.0.1', this.server.port);
       this.rpc = new DlvRpc(stream, this.opts.trace);
@@ -93,8 +104,8 @@ export class DlvBackend implements DebugBackend {
   }
 
   async state(): Promise<TargetState> {
-    if (this.ended) return { running: false, exited: true };
-    return { running: this.running, exited: false };
+    if (this.ended) return { running: false, exited: true, core: this.core };
+    return { running: this.running, exited: false, core: this.core };
   }
 
   private stateOf(g: DlvGoroutine): string {
@@ -163,6 +174,21 @@ export class DlvBackend implements DebugBackend {
     return convertVariable(r.Variable, expression);
   }
 
+  /**
+   * Writes a core dump of the stopped target to `destination` on the host (dlv's `dump`), polling
+   * progress every `pollMs`. Rejects with dlv's error; the target stays stopped throughout.
+   */
+  async dumpCore(destination: string, onProgress?: (memDone: number, memTotal: number) => void, pollMs = 200): Promise<void> {
+    if (this.running) throw new AnoleError('BAD_INPUT', 'the target is running: pause it first');
+    let st = (await this.call<{ State: DlvDumpState }>('DumpStart', { Destination: destination })).State;
+    while (!st.AllDone && !st.Err) {
+      onProgress?.(st.MemDone, st.MemTotal);
+      st = (await this.call<{ State: DlvDumpState }>('DumpWait', { Wait: pollMs })).State;
+    }
+    if (st.Err) throw new AnoleError('REMOTE_COMMAND', `dlv could not write the core dump on ${this.host.label}: ${st.Err}`);
+    onProgress?.(st.MemTotal, st.MemTotal);
+  }
+
   async pause(): Promise<void> {
     if (!this.running) return;
     // Halt only while a continue is outstanding: a halt of a stopped target would cancel the next continue.
@@ -174,7 +200,7 @@ export class DlvBackend implements DebugBackend {
   }
 
   async resume(): Promise<void> {
-    if (this.running || this.ended) return;
+    if (this.running || this.ended || this.core) return;
     this.running = true;
     this.warmPages.clear(); // dlv drops its goroutine cache when the target runs
     const continuing = this.call<{ State: DlvState }>('Command', { name: 'continue' }).then(
@@ -199,6 +225,7 @@ export class DlvBackend implements DebugBackend {
       if (this.rpc?.isOpen) {
         try {
           await withTimeout(this.pause(), limit);
+          // Kill is ignored for a core dump; for a process it must be false
           await withTimeout(this.call('Detach', { Kill: false }), limit);
         } catch {
           // dlv will still detach: on EOF of its stdin the watchdog sends SIGTERM, later SIGKILL

@@ -2,11 +2,12 @@
 import { AnoleError } from '../../errors';
 import type { RemoteHost, RemoteProcess } from '../../remote/host';
 import { shellScript } from '../../shell';
+import type { CoreTarget } from '../backend';
 import { KILL_AFTER_GRACE } from '../watchdogShell';
 
 
 /**
- * $1 dlv, $2 PID, $3 grace seconds. dlv runs in the background; a watcher reads our stdin (the
+ * $1 dlv, $2 grace seconds, $3... dlv's command (`attach PID` or `core EXE CORE`). dlv runs in the background; a watcher reads our stdin (the
  * SSH channel) and, at EOF — we ended it, the adapter died or the connection dropped — sends
  * dlv SIGTERM, on which headless dlv logs "detaching", detaches from an attached process
  * (without killing it) and exits 0; after the grace period SIGKILL, on which the kernel detaches
@@ -15,9 +16,9 @@ import { KILL_AFTER_GRACE } from '../watchdogShell';
  * because sh gives background jobs /dev/null for stdin.
  * dlv's server has no authentication: it listens on the host's loopback only, for one client.
  */
-export const DLV_WATCHDOG_SCRIPT = `dlv="$1"; pid="$2"; grace="$3"
+export const DLV_WATCHDOG_SCRIPT = `dlv="$1"; grace="$2"; shift 2
 exec 3<&0
-"$dlv" attach "$pid" --headless --listen=127.0.0.1:0 --accept-multiclient=false --api-version=2 </dev/null &
+"$dlv" "$@" --headless --listen=127.0.0.1:0 --accept-multiclient=false --api-version=2 </dev/null &
 child=$!
 {
   while read -r _; do :; done
@@ -48,9 +49,14 @@ export interface DlvServer {
   stderr(): string;
 }
 
-/** Starts dlv under the watchdog and waits for its listening line (rejects with dlv's error otherwise). */
-export async function startDlvServer(host: RemoteHost, dlvPath: string, pid: number, timeoutMs = 30_000): Promise<DlvServer> {
-  const proc = await host.spawn(shellScript(DLV_WATCHDOG_SCRIPT, [dlvPath, String(pid), String(DLV_GRACE_SECONDS)]));
+/**
+ * Starts dlv under the watchdog, attached to a PID or opening a core dump, and waits for its
+ * listening line (rejects with dlv's error otherwise).
+ */
+export async function startDlvServer(host: RemoteHost, dlvPath: string, target: number | CoreTarget, timeoutMs = 30_000): Promise<DlvServer> {
+  const command = typeof target === 'number' ? ['attach', String(target)] : ['core', target.executable, target.core, '--check-go-version=false'];
+  const what = typeof target === 'number' ? `attach to process ${target}` : `open the core dump ${target.core}`;
+  const proc = await host.spawn(shellScript(DLV_WATCHDOG_SCRIPT, [dlvPath, String(DLV_GRACE_SECONDS), ...command]));
   let out = '';
   let err = '';
   proc.stderr.on('data', (d: Buffer) => { err = (err + d.toString('utf8')).slice(-16_384); });
@@ -70,7 +76,7 @@ export async function startDlvServer(host: RemoteHost, dlvPath: string, pid: num
     void proc.exited.then(({ code }) => {
       clearTimeout(timer);
       const why = (err.trim().split('\n').filter(Boolean).pop() ?? `exited with ${code}`).replace(/^Error:\s*/, '');
-      reject(new AnoleError('REMOTE_COMMAND', `dlv could not attach to process ${pid} on ${host.label}: ${why}`));
+      reject(new AnoleError('REMOTE_COMMAND', `dlv could not ${what} on ${host.label}: ${why}`));
     });
   });
   return { process: proc, port, stderr: () => err };

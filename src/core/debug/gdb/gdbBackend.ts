@@ -4,7 +4,7 @@ import { isSystemFrame } from '../../goroutines/group';
 import type { RemoteHost } from '../../remote/host';
 import { shellScript } from '../../shell';
 import type {
-  BackendFrame, BackendVariable, DebugBackend, GoroutinePage, GoroutinePaging, GoroutineSummary, ScopeKind, SourceLocation, TargetState,
+  BackendFrame, BackendVariable, CoreTarget, DebugBackend, GoroutinePage, GoroutinePaging, GoroutineSummary, ScopeKind, SourceLocation, TargetState,
 } from '../backend';
 import { runPreflight } from '../preflight';
 import type { RemoteProcess } from '../../remote/host';
@@ -115,6 +115,8 @@ export class GdbBackend implements DebugBackend {
   private running = false;
   private exited = false;
   private ended = false;
+  /** A core dump is open: nothing runs. */
+  private core = false;
   private detaching?: Promise<void>;
   private stderr = '';
   private readonly endListeners: Array<(reason: string) => void> = [];
@@ -122,8 +124,18 @@ export class GdbBackend implements DebugBackend {
 
   constructor(private readonly host: RemoteHost, private readonly opts: GdbBackendOptions = {}) {}
 
-  async attach(pid: number): Promise<void> {
-    const hint = await toolchainHint((o, l) => this.host.readRange(`/proc/${pid}/exe`, o, l), `/proc/${pid}/exe on ${this.host.label}`);
+  attach(pid: number): Promise<void> {
+    return this.start(`/proc/${pid}/exe`, pid, `process ${pid}`, () => this.setUp(pid));
+  }
+
+  async openCore(target: CoreTarget): Promise<void> {
+    this.core = true;
+    await this.start(target.executable, undefined, `the core dump ${target.core}`, () => this.setUpCore(target));
+  }
+
+  /** Starts gdb under the watchdog for `executable` (a live `pid`, or none for a core) and runs `setUp`. */
+  private async start(executable: string, pid: number | undefined, what: string, setUp: () => Promise<void>): Promise<void> {
+    const hint = await toolchainHint((o, l) => this.host.readRange(executable, o, l), `${executable} on ${this.host.label}`);
     this.dir = await prepareGdbDir(this.host, this.opts.script ?? readGdbScript(), hint.release, this.opts.gorootCandidates ?? hint.gorootCandidates);
     try {
       this.proc = await startGdbProcess(this.host, this.opts.gdbPath ?? 'gdb', this.dir, pid);
@@ -137,20 +149,22 @@ export class GdbBackend implements DebugBackend {
     this.mi.onAsync((r) => this.onAsync(r));
     void proc.exited.then(({ code, signal }) => this.end(`gdb exited (${code ?? signal ?? 'unknown'})${this.stderr.trim() ? `: ${this.stderr.trim().split('\n').pop()}` : ''}`));
     const limit = this.opts.attachTimeoutMs ?? 60_000;
-    const ok = await withTimeout(this.setUp(pid).then(() => true as const), limit).catch((e: Error) => e);
+    const ok = await withTimeout(setUp().then(() => true as const), limit).catch((e: Error) => e);
     if (ok === undefined || ok instanceof Error) {
       proc.endInput(); // the watchdog makes gdb detach
       const exit = await withTimeout(proc.exited, 2_000);
       if (exit?.code === 127) {
         throw new AnoleError('NOT_FOUND', `gdb is not installed on ${this.host.label} (${this.opts.gdbPath ?? 'gdb'} not found)`, 'run: sudo dnf install gdb');
       }
-      if (ok instanceof MiCommandError) throw new AnoleError('REMOTE_COMMAND', `gdb could not attach to process ${pid} on ${this.host.label}: ${ok.message}`);
+      const verb = pid === undefined ? 'open' : 'attach to';
+      if (ok instanceof MiCommandError) throw new AnoleError('REMOTE_COMMAND', `gdb could not ${verb} ${what} on ${this.host.label}: ${ok.message}`);
       if (ok instanceof Error) throw ok;
-      throw new AnoleError('TIMEOUT', `gdb did not attach to process ${pid} within ${limit} ms on ${this.host.label}`, this.stderr.trim() || undefined);
+      throw new AnoleError('TIMEOUT', `gdb did not ${verb} ${what} within ${limit} ms on ${this.host.label}`, this.stderr.trim() || undefined);
     }
   }
 
-  private async setUp(pid: number): Promise<void> {
+  /** MI settings and our script, before attaching or opening a core. */
+  private async configure(): Promise<void> {
     const mi = this.mi!;
     const dir = this.dir!;
     for (const c of ['-gdb-set mi-async on', '-gdb-set non-stop off', '-gdb-set pagination off', '-gdb-set print thread-events off',
@@ -160,9 +174,28 @@ export class GdbBackend implements DebugBackend {
     // The Go runtime signals itself all the time (SIGURG preempts goroutines): never stop on those.
     await mi.console('handle SIGURG SIGPIPE SIGCHLD SIGWINCH SIGPROF SIGALRM nostop noprint pass');
     await mi.console(`source ${dir.dir}/${GDB_SCRIPT_NAME}`);
+  }
+
+  private async setUp(pid: number): Promise<void> {
+    const mi = this.mi!;
+    await this.configure();
     const stopped = this.nextStop();
     await mi.send(`-target-attach ${pid}`);
     await stopped;
+    this.running = false;
+  }
+
+  private async setUpCore(target: CoreTarget): Promise<void> {
+    const mi = this.mi!;
+    await this.configure();
+    // gdb's `core` takes the rest of the line as the file name, quotes included: link both files
+    // into our private dir under plain names instead of quoting.
+    const dir = this.dir!.dir;
+    const ln = await this.host.exec(shellScript('ln -s -- "$1" "$3/exe" && ln -s -- "$2" "$3/core"', [target.executable, target.core, dir]), { timeoutMs: 15_000 });
+    if (ln.code !== 0) throw new AnoleError('REMOTE_COMMAND', `cannot link the core dump into ${dir} on ${this.host.label}: ${ln.stderr.toString('utf8').trim()}`);
+    await mi.send(`-file-exec-and-symbols ${miQuote(`${dir}/exe`)}`);
+    await mi.send(`-target-select core ${dir}/core`);
+    await this.script<{ core: boolean }>('anole-core-mode');
     this.running = false;
   }
 
@@ -203,7 +236,7 @@ export class GdbBackend implements DebugBackend {
   }
 
   async state(): Promise<TargetState> {
-    return { running: this.running && !this.ended, exited: this.exited || this.ended };
+    return { running: this.running && !this.ended, exited: this.exited || this.ended, core: this.core };
   }
 
   private async script<T>(command: string): Promise<T> {
@@ -248,14 +281,14 @@ export class GdbBackend implements DebugBackend {
   }
 
   async pause(): Promise<void> {
-    if (!this.running || !this.mi) return;
+    if (!this.running || !this.mi || this.core) return;
     const stopped = this.nextStop();
     await this.mi.send('-exec-interrupt');
     await stopped;
   }
 
   async resume(): Promise<void> {
-    if (this.running || this.ended || !this.mi) return;
+    if (this.running || this.ended || !this.mi || this.core) return;
     await this.mi.send('-exec-continue');
     this.running = true;
   }
@@ -267,7 +300,7 @@ export class GdbBackend implements DebugBackend {
       if (this.mi && !this.ended) {
         try {
           await withTimeout(this.pause(), limit);
-          await withTimeout(this.mi.send('-target-detach'), limit);
+          if (!this.core) await withTimeout(this.mi.send('-target-detach'), limit);
         } catch {
           // gdb will still detach: on EOF of its input the watchdog sends -target-detach, later SIGKILL
         }
@@ -283,6 +316,12 @@ export class GdbBackend implements DebugBackend {
     })();
     return this.detaching;
   }
+}
+
+/** An MI c-string argument (a path with spaces or quotes stays one argument). */
+export function miQuote(s: string): string {
+  if (/[\r\n]/.test(s)) throw new AnoleError('BAD_INPUT', 'a path must be on one line');
+  return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
 /** A console command argument must stay on one line. */

@@ -38,7 +38,7 @@ done
 `;
 
 /**
- * $1 gdb, $2 our temp dir, $3 target PID, $4 grace seconds, $5... gdb's arguments. gdb reads MI
+ * $1 gdb, $2 our temp dir, $3 target PID ("" for a core dump), $4 grace seconds, $5... gdb's arguments. gdb reads MI
  * from a FIFO in the temp dir; a watcher copies our stdin (the SSH channel) into it line by
  * line. At EOF of our stdin — we ended it, the adapter died or the connection dropped — the
  * watcher writes `-target-detach` and `-gdb-exit`, so gdb detaches after the command in flight
@@ -67,7 +67,7 @@ watcher=$!
 exec 3<&- 4>&-
 wait "$child"; status=$?
 kill "$watcher" 2>/dev/null
-kill -CONT "$pid" 2>/dev/null
+[ -z "$pid" ] || kill -CONT "$pid" 2>/dev/null
 rm -rf "$dir"
 exit "$status"
 `;
@@ -116,7 +116,7 @@ export function gdbArgs(dir: GdbDir): string[] {
   return args;
 }
 
-/** Starts gdb under the watchdog; MI goes to its stdin, comes from its stdout. */
-export function startGdbProcess(host: RemoteHost, gdbPath: string, dir: GdbDir, pid: number): Promise<RemoteProcess> {
-  return host.spawn(shellScript(GDB_WATCHDOG_SCRIPT, [gdbPath, dir.dir, String(pid), String(GDB_GRACE_SECONDS), ...gdbArgs(dir)]));
+/** Starts gdb under the watchdog (for a live `pid`, or a core dump when undefined); MI goes to its stdin, comes from its stdout. */
+export function startGdbProcess(host: RemoteHost, gdbPath: string, dir: GdbDir, pid: number | undefined): Promise<RemoteProcess> {
+  return host.spawn(shellScript(GDB_WATCHDOG_SCRIPT, [gdbPath, dir.dir, pid === undefined ? '' : String(pid), String(GDB_GRACE_SECONDS), ...gdbArgs(dir)]));
 }

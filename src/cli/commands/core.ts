@@ -1,0 +1,53 @@
+// `anole core`: a core dump of a live Go process (gcore or dlv on the host), fetched with its executable.
+import * as path from 'node:path';
+import { captureCoreDump, type CoreTool } from '../../core/debug/coreDump';
+import { AnoleError } from '../../core/errors';
+import { bytes as formatBytes } from '../format';
+import { intOption, interruptSignal, parse, positionals, printJson, usage, warn } from '../args';
+import { CliHosts } from '../connect';
+
+export const CORE_USAGE = `anole core HOST --pid N [--tool gcore|dlv|auto] [-o FILE] [--remote-dir DIR] [--json]
+  Writes a core dump of the process on the host (gdb's gcore, or dlv's dump; auto: dlv when the
+  host has it, as it writes only readable memory and pauses less), fetches it gzip-compressed
+  with the process's executable (FILE and FILE.exe; default core.PID in this folder), and
+  removes it from the host. The process is paused only while the core is written (printed on
+  stderr) and never killed. Read it offline: anole goroutines --core FILE --exe FILE.exe`;
+
+const TOOLS = ['gcore', 'dlv', 'auto'] as const;
+
+export async function core(args: string[]): Promise<number> {
+  const { values, positionals: pos } = parse('core', args, {
+    pid: { type: 'string' }, tool: { type: 'string' }, output: { type: 'string', short: 'o' }, 'remote-dir': { type: 'string' },
+  });
+  if (values.help) return usage(CORE_USAGE);
+  const [destination] = positionals('core', pos, ['HOST']);
+  const pid = intOption('pid', values.pid);
+  if (pid === undefined) throw new AnoleError('BAD_INPUT', 'core: --pid N is required', 'list Go processes with: anole ps HOST');
+  const tool = (values.tool ?? 'auto') as CoreTool;
+  if (!TOOLS.includes(tool)) throw new AnoleError('BAD_INPUT', `--tool must be one of ${TOOLS.join(', ')}, not "${values.tool}"`);
+  const coreFile = path.resolve(values.output ?? `core.${pid}`);
+  const hosts = new CliHosts({ sshConfig: values['ssh-config'], trustHostKey: values['trust-host-key'], verbose: values.verbose });
+  try {
+    const host = await hosts.get(destination);
+    let last = '';
+    const r = await captureCoreDump(host, pid, {
+      tool, coreFile, executableFile: `${coreFile}.exe`, remoteDir: values['remote-dir'], signal: interruptSignal(),
+      onProgress: (phase) => {
+        if (values.verbose && phase !== last) warn(`${phase}…`);
+        last = phase;
+      },
+    });
+    for (const f of r.findings) warn(`${f.message}${f.fix ? ` (${f.fix})` : ''}`);
+    warn(`paused process ${pid} for ${r.pauseMs} ms while ${r.tool} wrote the core`);
+    if (values.json) {
+      printJson(r);
+      return 0;
+    }
+    console.log(`core dump of process ${pid} on ${host.label} (${r.tool}): ${r.core} (${formatBytes(r.coreBytes)}; ${formatBytes(r.transferBytes)} transferred)`);
+    console.log(`executable: ${r.executable} (${formatBytes(r.executableBytes)})`);
+    console.log(`read it: anole goroutines --core ${r.core} --exe ${r.executable}`);
+    return 0;
+  } finally {
+    await hosts.close();
+  }
+}
