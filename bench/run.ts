@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark in one run, each printing Anole's figures next to a baseline
 // measured in the same run (go tool pprof, ...). Goals are reported, never asserted in unit tests.
 import { formatAnnotationsBench, runAnnotationsBench } from './annotationsBench';
+import { formatCoreBench, runCoreBench } from './coreBench';
 import { formatDebugBench, runDebugBench } from './debugBench';
 import { formatGoroutinesBench, runGoroutinesBench } from './goroutinesBench';
 import { formatPprofBench, runPprofBench } from './pprofBench';
@@ -40,6 +41,13 @@ const BENCHES: Bench[] = [
     run: async () => {
       const f = await runDebugBench({ log });
       return { text: formatDebugBench(f), ok: f.meetsGoal };
+    },
+  },
+  {
+    name: 'core dumps: dlv dump and gcore of 10k goroutines, pause reported vs real stall, offline read',
+    run: async () => {
+      const f = await runCoreBench({ log });
+      return { text: formatCoreBench(f), ok: f.reportsHonest };
     },
   },
   {

@@ -9,6 +9,7 @@
 #                                        FILE the JSON goes there and the line says where
 #   anole-stack GOID DEPTH               the goroutine's frames (gdb's DWARF unwinder; a frame-pointer
 #                                        walk when no thread can be borrowed, or in a core)
+#   anole-stacks DEPTH FILE GOID...      many goroutines' frames in one command, as JSON in FILE
 #   anole-vars GOID FRAME args|locals    a frame's variables
 #   anole-eval GOID FRAME EXPR           an expression in a frame, with its children
 #   anole-core-mode                      the inferior is a core dump: parked goroutines' stacks come
@@ -300,17 +301,38 @@ class _Goroutines(gdb.Command):
         _emit({'file': out_file, 'bytes': len(data)})
 
 
+# goid -> g pointer of a core dump (it never changes: built once, so reading every stack is linear).
+_core_index = None
+
+
+def _g_pointer(lay, mem, goid):
+    global _core_index
+    if _CORE and _core_index is not None:
+        return _core_index.get(goid)
+    array, n = _allgs()
+    ptrs = struct.unpack('<%dQ' % n, bytes(mem(array, 8 * n)))
+    if _CORE:
+        if _core_index is None:
+            _core_index = {}
+            for gp in ptrs:
+                try:
+                    _core_index.setdefault(struct.unpack('<Q', bytes(mem(gp + lay.goid, 8)))[0], gp)
+                except gdb.MemoryError:
+                    pass
+        return _core_index.get(goid)
+    for gp in ptrs:
+        if struct.unpack('<Q', bytes(mem(gp + lay.goid, 8)))[0] == goid:
+            return gp
+    return None
+
+
 def _find_g(goid):
     lay = _get_layout()
     mem = gdb.selected_inferior().read_memory
-    array, n = _allgs()
-    ptrs = struct.unpack('<%dQ' % n, bytes(mem(array, 8 * n)))
-    for gp in ptrs:
-        raw = bytes(mem(gp + lay.goid, 8))
-        if struct.unpack('<Q', raw)[0] == goid:
-            g = _read_g(lay, mem, gp)
-            if (g['status'] & ~_G_SCAN) in _G_DEAD:
-                break
+    gp = _g_pointer(lay, mem, goid)
+    if gp is not None:
+        g = _read_g(lay, mem, gp)
+        if (g['status'] & ~_G_SCAN) not in _G_DEAD:
             return lay, mem, g
     raise gdb.GdbError('no goroutine %d' % goid)
 
@@ -337,22 +359,71 @@ def _borrowable_thread():
                        'to read a parked goroutine\'s variables (its stack is shown; use the dlv backend for them)')
 
 
+def _assign(names, values, orig=None):
+    """Sets registers of the selected thread in ONE gdb command (each command costs ~0.1 ms): the pc
+    last, since gdb re-reads the frame after each write, and orig_rax after the pc (writing the pc
+    sets it to -1)."""
+    gdb.newest_frame().select()
+    sets = ['$%s = %d' % (n, v) for n, v in reversed(list(zip(names, values)))]
+    if orig is not None:
+        sets.append('$orig_rax = %d' % orig)
+    gdb.execute('set ' + ', '.join(sets), to_string=True)
+
+
+class _Borrow(object):
+    """A stopped thread lent to parked goroutines: point() aims its pc/sp/fp at one goroutine's saved
+    context (as runtime-gdb.py's `goroutine` command does); restore() puts back its registers and
+    orig_rax, before the command returns: the target only resumes after that."""
+
+    def __init__(self, thread):
+        self.thread = thread
+        self.saved = None
+        self.names = [r for r in _regs() if r is not None]
+        self.orig = None
+
+    def point(self, g):
+        self.thread.switch()
+        if self.saved is None:
+            f = gdb.newest_frame()
+            f.select()
+            self.saved = [int(f.read_register(r)) for r in self.names]
+            # Writing $pc makes gdb set orig_rax to -1 so the kernel does not restart an interrupted
+            # system call; the thread we borrowed may be inside one (futex, epoll_wait), and losing its
+            # restart makes it return -ERESTARTSYS into the Go runtime, which then crashes. Save it.
+            try:
+                self.orig = int(f.read_register('orig_rax'))
+            except (ValueError, gdb.error):
+                self.orig = None
+        try:
+            _assign(self.names, [g['pc'], g['sp'], g['bp'], g['lr']][:len(self.names)])
+        except BaseException:
+            self.restore()
+            raise
+
+    def restore(self):
+        if self.saved is None:
+            return
+        # whatever thread the caller selected since
+        self.thread.switch()
+        _assign(self.names, self.saved, self.orig)
+        self.saved = None
+
+
 class _InGoroutine(object):
     """Context in which gdb's newest frame is goroutine goid's innermost frame.
 
-    A running goroutine is its thread's. A parked one is shown by pointing a stopped thread's
-    rip/rsp/rbp at its saved context (as runtime-gdb.py's `goroutine` command does); they are
-    restored on exit, before this command returns: the target only resumes after that.
-    (gdb 13's `frame view` would not write registers, but its frames cannot be unwound.)
+    A running goroutine is its thread's. A parked one is shown on a borrowed thread (_Borrow),
+    restored on exit. (gdb 13's `frame view` would not write registers, but its frames cannot be
+    unwound.)
     """
 
-    def __init__(self, goid):
-        lay, mem, g = _find_g(goid)
+    def __init__(self, goid, found=None, threads=None):
+        lay, mem, g = found if found is not None else _find_g(goid)
         self.thread = None
-        self.saved = None
+        self.borrow = None
         # running (2) or in a system call (3): its own thread holds its stack; never rewrite that thread
         if (g['status'] & ~_G_SCAN) in (2, 3):
-            self.thread = _running_thread(lay, mem, g, _threads_by_lwp())
+            self.thread = _running_thread(lay, mem, g, threads if threads is not None else _threads_by_lwp())
         self.g = g
 
     def __enter__(self):
@@ -365,27 +436,8 @@ class _InGoroutine(object):
             # a core's registers cannot be pointed at it: no frames (globals still evaluate)
             self.core_parked = True
             return self
-        self.names = [r for r in _regs() if r is not None]
-        self.borrowed = _borrowable_thread()
-        self.borrowed.switch()
-        f = gdb.newest_frame()
-        f.select()
-        self.saved = [int(f.read_register(r)) for r in self.names]
-        # Writing $pc makes gdb set orig_rax to -1 so the kernel does not restart an interrupted
-        # system call; the thread we borrowed may be inside one (futex, epoll_wait), and losing its
-        # restart makes it return -ERESTARTSYS into the Go runtime, which then crashes. Save it.
-        self.orig = None
-        try:
-            self.orig = int(f.read_register('orig_rax'))
-        except (ValueError, gdb.error):
-            self.orig = None
-        try:
-            self._set(self.names, [self.g['pc'], self.g['sp'], self.g['bp'], self.g['lr']][:len(self.names)])
-        except BaseException:
-            self._set(self.names, self.saved)
-            if self.orig is not None:
-                gdb.execute('set $orig_rax = %d' % self.orig, to_string=True)
-            raise
+        self.borrow = _Borrow(_borrowable_thread())
+        self.borrow.point(self.g)
         return self
 
     def newest(self):
@@ -394,21 +446,10 @@ class _InGoroutine(object):
                                'available (open the core with the dlv backend for them; global variables still evaluate)')
         return gdb.newest_frame()
 
-    @staticmethod
-    def _set(names, values):
-        gdb.newest_frame().select()
-        # the pc last: gdb re-reads the frame after each write
-        for name, value in reversed(list(zip(names, values))):
-            gdb.execute('set $%s = %d' % (name, value), to_string=True)
-
     def __exit__(self, *exc):
-        if self.saved is not None:
-            # restore the thread we borrowed, whatever thread the body selected since
-            self.borrowed.switch()
-            self._set(self.names, self.saved)
-            if self.orig is not None:
-                gdb.execute('set $orig_rax = %d' % self.orig, to_string=True)
-            self.saved = None
+        if self.borrow is not None:
+            self.borrow.restore()
+            self.borrow = None
         return False
 
 
@@ -426,6 +467,42 @@ def _frames(first, depth):
     return out
 
 
+def _frame_list(first, depth):
+    frames = []
+    for i, f in enumerate(_frames(first, depth)):
+        sal = f.find_sal()
+        fn = f.name() or _location(int(f.pc()))[0]
+        frames.append({'index': i, 'function': fn, 'pc': int(f.pc()),
+                       'file': sal.symtab.fullname() if sal.symtab is not None else '', 'line': sal.line or 0})
+    return frames
+
+
+def _stack_of(goid, depth, found=None, threads=None, borrow=None):
+    """Frames of one goroutine. A caller reading many stacks in one stop passes `found`, `threads`
+    and `borrow` (a _Borrow it restores afterwards, or False when no thread is safe to borrow)."""
+    lay, mem, g = found if found is not None else _find_g(goid)
+    if threads is None:
+        threads = _threads_by_lwp()
+    thread = _running_thread(lay, mem, g, threads) if (g['status'] & ~_G_SCAN) in (2, 3) else None
+    if thread is not None:
+        thread.switch()
+        return _frame_list(gdb.newest_frame(), depth)
+    if borrow is None and not _CORE:
+        t = _find_borrowable()
+        borrow = _Borrow(t) if t is not None else False
+        if borrow:
+            try:
+                return _stack_of(goid, depth, (lay, mem, g), threads, borrow)
+            finally:
+                borrow.restore()
+    # A parked goroutine in a core, or when every thread is inside a system call (none can be
+    # borrowed safely): its stack by a frame-pointer walk (no variables for those frames).
+    if _CORE or not borrow or not g['pc']:
+        return _fp_frames(mem, g['pc'], g['bp'], depth) if g['pc'] else []
+    borrow.point(g)
+    return _frame_list(gdb.newest_frame(), depth)
+
+
 class _Stack(gdb.Command):
     """anole-stack GOID DEPTH: the goroutine's frames."""
 
@@ -434,21 +511,49 @@ class _Stack(gdb.Command):
 
     def invoke(self, arg, from_tty):
         goid, depth = [int(x) for x in arg.split()]
-        lay, mem, g = _find_g(goid)
-        on_thread = (g['status'] & ~_G_SCAN) in (2, 3) and _running_thread(lay, mem, g, _threads_by_lwp()) is not None
-        # A parked goroutine in a core, or when every thread is inside a system call (none can be
-        # borrowed safely): its stack by a frame-pointer walk (no variables for those frames).
-        if not on_thread and (_CORE or _find_borrowable() is None):
-            _emit({'frames': _fp_frames(mem, g['pc'], g['bp'], depth) if g['pc'] else []})
-            return
-        frames = []
-        with _InGoroutine(goid) as g:
-            for i, f in enumerate(_frames(g.newest(), depth)):
-                sal = f.find_sal()
-                fn = f.name() or _location(int(f.pc()))[0]
-                frames.append({'index': i, 'function': fn, 'pc': int(f.pc()),
-                               'file': sal.symtab.fullname() if sal.symtab is not None else '', 'line': sal.line or 0})
-        _emit({'frames': frames})
+        _emit({'frames': _stack_of(goid, depth)})
+
+
+class _Stacks(gdb.Command):
+    """anole-stacks DEPTH FILE GOID...: the frames of many goroutines in one command, as JSON in FILE
+    ({"stacks": {goid: frames}, "errors": {goid: message}}); the line printed says where."""
+
+    def __init__(self):
+        super(_Stacks, self).__init__('anole-stacks', gdb.COMMAND_STACK)
+
+    def invoke(self, arg, from_tty):
+        args = arg.split()
+        depth, out_file, goids = int(args[0]), args[1], [int(x) for x in args[2:]]
+        lay = _get_layout()
+        mem = gdb.selected_inferior().read_memory
+        array, n = _allgs()
+        index = {}
+        for gp in struct.unpack('<%dQ' % n, bytes(mem(array, 8 * n))):
+            try:
+                index.setdefault(struct.unpack('<Q', bytes(mem(gp + lay.goid, 8)))[0], gp)
+            except gdb.MemoryError:
+                pass
+        threads = _threads_by_lwp()
+        t = None if _CORE else _find_borrowable()
+        borrow = _Borrow(t) if t is not None else False
+        stacks, errors = {}, {}
+        try:
+            for goid in goids:
+                try:
+                    gp = index.get(goid)
+                    g = _read_g(lay, mem, gp) if gp is not None else None
+                    if g is None or (g['status'] & ~_G_SCAN) in _G_DEAD:
+                        raise gdb.GdbError('no goroutine %d' % goid)
+                    stacks[str(goid)] = _stack_of(goid, depth, (lay, mem, g), threads, borrow)
+                except (gdb.error, gdb.MemoryError) as e:
+                    errors[str(goid)] = str(e)
+        finally:
+            if borrow:
+                borrow.restore()
+        data = json.dumps({'stacks': stacks, 'errors': errors}, separators=(',', ':')).encode('utf-8')
+        with open(out_file, 'wb') as fh:
+            fh.write(data)
+        _emit({'file': out_file, 'bytes': len(data)})
 
 
 def _render(v):
@@ -598,5 +703,6 @@ class _CoreMode(gdb.Command):
 _Goroutines()
 _CoreMode()
 _Stack()
+_Stacks()
 _Vars()
 _Eval()

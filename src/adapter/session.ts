@@ -12,7 +12,7 @@ import { AnoleError, isAnoleError } from '../core/errors';
 import type { RemoteHost } from '../core/remote/host';
 import { LocalHost } from '../core/remote/localHost';
 import { SshHost } from '../core/ssh/sshHost';
-import { toLocalPath, type AnoleAttachArguments, type SubstitutePath } from './attachArgs';
+import { sourceResolver, type AnoleAttachArguments } from './attachArgs';
 
 type VarHandle =
   | { kind: 'scope'; gid: number; frame: number; scope: ScopeKind }
@@ -35,7 +35,7 @@ export { findingsMessage } from '../core/debug/attach';
 export class AnoleDebugSession extends LoggingDebugSession {
   private host?: RemoteHost;
   private backend?: DebugBackend;
-  private substitutePath: SubstitutePath[] = [];
+  private toLocal: (remote: string) => string = (remote) => remote;
   private readonly vars = new Handles<VarHandle>();
   /** The user paused: the target stays stopped until `continue`. */
   private userPaused = false;
@@ -111,7 +111,7 @@ export class AnoleDebugSession extends LoggingDebugSession {
 
   protected override async attachRequest(response: DebugProtocol.AttachResponse, args: AnoleAttachArguments): Promise<void> {
     logger.setup(args.trace ? Logger.LogLevel.Verbose : Logger.LogLevel.Stop, false);
-    this.substitutePath = args.substitutePath ?? [];
+    this.toLocal = sourceResolver(args);
     try {
       if (args.coreFilePath) {
         await this.openCore(args);
@@ -197,7 +197,7 @@ export class AnoleDebugSession extends LoggingDebugSession {
       const page = frames.slice(start, start + levels);
       response.body = {
         stackFrames: page.map((f) => {
-          const local = f.file ? toLocalPath(f.file, this.substitutePath) : '';
+          const local = f.file ? this.toLocal(f.file) : '';
           const src = local ? new Source(path.basename(local), local) : undefined;
           return new StackFrame(args.threadId * FRAME_SPAN + f.index, f.function, src, f.line, 1);
         }),

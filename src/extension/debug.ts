@@ -28,7 +28,7 @@ export function register(context: vscode.ExtensionContext, deps: DebugDeps): voi
       provideDebugConfigurations: () => [
         { type: DEBUG_TYPE, request: 'attach', name: vscode.l10n.t('Anole: Attach to remote Go process'), host: '${command:anole.pickRemoteHost}', processId: '${command:anole.pickRemoteProcess}', backend: 'auto' },
       ],
-      resolveDebugConfiguration: (_folder, config: AttachConfig) => resolveAttach(config, deps),
+      resolveDebugConfiguration: (folder, config: AttachConfig) => resolveAttach(folder, config, deps),
     }),
     vscode.commands.registerCommand(Commands.pickRemoteHost, async () => (await deps.profiler.pickTarget())?.host),
     vscode.commands.registerCommand(Commands.pickRemoteProcess, async (config?: AttachConfig) => {
@@ -41,7 +41,10 @@ export function register(context: vscode.ExtensionContext, deps: DebugDeps): voi
 }
 
 /** Fills defaults; an empty launch.json (F5 with no configuration) asks for host and process. */
-async function resolveAttach(config: AttachConfig, deps: DebugDeps): Promise<vscode.DebugConfiguration | undefined> {
+async function resolveAttach(folder: vscode.WorkspaceFolder | undefined, config: AttachConfig, deps: DebugDeps): Promise<vscode.DebugConfiguration | undefined> {
+  // Stack frames map to workspace files through its go.mod files unless substitutePath says otherwise.
+  const root = folder ?? vscode.workspace.workspaceFolders?.[0];
+  if (!config.cwd && root?.uri.scheme === 'file') config.cwd = root.uri.fsPath;
   if (!config.type && !config.request && !config.name) {
     const target = await deps.profiler.pickTarget();
     if (!target) return undefined;

@@ -343,7 +343,7 @@ describe('e2e: Anole extension profiles a remote Go service', function () {
     assert.deepEqual(await page.evaluate(lineAfterTexts, { line: unlockLine }), []);
   });
 
-  it('attaches the anole debugger (dlv) from launch.json: goroutine groups shown, detached on stop', async function () {
+  for (const backend of ['dlv', 'gdb'] as const) it(`attaches the anole debugger (${backend}) from launch.json: goroutine groups shown, detached on stop`, async function () {
     const page = wb!.page;
     const svc = host!.services[0].service;
     fs.mkdirSync(path.join(server!.workspace, '.vscode'), { recursive: true });
@@ -351,7 +351,7 @@ describe('e2e: Anole extension profiles a remote Go service', function () {
       version: '0.2.0',
       configurations: [{
         type: 'anole', request: 'attach', name: 'Attach hotsvc', host: host!.sshd.alias,
-        sshConfigFile: host!.sshd.configFile, processId: svc.pid, backend: 'dlv',
+        sshConfigFile: host!.sshd.configFile, processId: svc.pid, backend,
       }],
     }, null, 2));
     await runCommand(page, 'View: Show Run and Debug');
@@ -366,9 +366,9 @@ describe('e2e: Anole extension profiles a remote Go service', function () {
     if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
     await waitForText(page, /^50 × chan receive$/, 90_000);
     await waitForText(page, /main\.leakyWorker · problems\.go:\d+/, 30_000);
-    await screenshot(page, 'extension-debug');
+    await screenshot(page, backend === 'dlv' ? 'extension-debug' : 'extension-debug-gdb');
     const tracer = () => Number(/^TracerPid:\s*(\d+)/m.exec(fs.readFileSync(`/proc/${svc.pid}/status`, 'utf8'))?.[1] ?? -1);
-    assert.ok(tracer() > 0, 'dlv is attached');
+    assert.ok(tracer() > 0, `${backend} is attached`);
     await runCommand(page, 'Debug: Disconnect');
     const deadline = Date.now() + 30_000;
     while (tracer() !== 0) {

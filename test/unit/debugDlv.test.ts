@@ -1,6 +1,9 @@
 // dlv helpers: the listening line, variable rendering (strings, slices, maps, pointers), paging and grouping.
 import assert from 'node:assert/strict';
-import { toLocalPath } from '../../src/adapter/attachArgs';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { sourceResolver, toLocalPath } from '../../src/adapter/attachArgs';
 import type { BackendFrame, DebugBackend, GoroutineSummary } from '../../src/core/debug/backend';
 import { Kind, type DlvVariable } from '../../src/core/debug/dlv/api';
 import { convertVariable } from '../../src/core/debug/dlv/variables';
@@ -52,6 +55,25 @@ describe('dlv backend helpers', () => {
   it('maps remote paths to local ones like vscode-go (from = local, to = remote)', () => {
     assert.equal(toLocalPath('/build/src/a.go', [{ from: '/home/me/src', to: '/build/src' }]), '/home/me/src/a.go');
     assert.equal(toLocalPath('/other/a.go', [{ from: '/home/me/src', to: '/build/src' }]), '/other/a.go');
+  });
+
+  it('maps frames to the workspace by its go.mod when substitutePath is absent', () => {
+    const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'anole-ws-'));
+    try {
+      fs.mkdirSync(path.join(ws, 'internal', 'store'), { recursive: true });
+      fs.writeFileSync(path.join(ws, 'go.mod'), 'module example.com/orders\n\ngo 1.22\n');
+      fs.writeFileSync(path.join(ws, 'internal', 'store', 'db.go'), 'package store\n');
+      const local = path.join(ws, 'internal', 'store', 'db.go');
+      const resolve = sourceResolver({ cwd: ws });
+      assert.equal(resolve('example.com/orders/internal/store/db.go'), local, '-trimpath module path');
+      assert.equal(resolve('/builds/ci-42/orders/internal/store/db.go'), local, 'the CI machine\'s checkout');
+      assert.equal(resolve('/usr/local/go/src/runtime/proc.go'), '/usr/local/go/src/runtime/proc.go', 'the standard library stays as recorded');
+      // An explicit substitutePath wins over the automatic mapping.
+      assert.equal(sourceResolver({ cwd: ws, substitutePath: [{ from: '/mine', to: '/builds/ci-42' }] })('/builds/ci-42/orders/x.go'), '/mine/orders/x.go');
+      assert.equal(sourceResolver({})('/builds/a.go'), '/builds/a.go');
+    } finally {
+      fs.rmSync(ws, { recursive: true, force: true });
+    }
   });
 
   describe('goroutine listing', () => {

@@ -93,6 +93,11 @@ export interface DebugBackend {
   listGoroutines(paging: GoroutinePaging): Promise<GoroutinePage>;
   /** Innermost `depth` frames of a goroutine (the target must be stopped). */
   stacktrace(goroutineId: number, depth: number): Promise<BackendFrame[]>;
+  /**
+   * The stacks of many goroutines in one go, where the debugger can do that faster than one
+   * {@link stacktrace} each (the target must be stopped). Goroutines it cannot unwind are left out.
+   */
+  stacktraces?(goroutineIds: readonly number[], depth: number): Promise<Map<number, BackendFrame[]>>;
   /** Arguments or locals of one frame (the target must be stopped). */
   variables(goroutineId: number, frame: number, kind: ScopeKind): Promise<BackendVariable[]>;
   /** Loads the children of a variable a previous call returned with a `ref`. */

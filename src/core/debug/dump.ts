@@ -73,6 +73,13 @@ function toDumpGoroutine(g: GoroutineSummary, frames: DumpGoroutine['frames'] | 
 async function readAll(backend: DebugBackend, depth: number, signal?: AbortSignal): Promise<DumpGoroutine[]> {
   const stacks = new Map<number, DumpGoroutine['frames']>();
   const all = await listAllGoroutines(backend, undefined, undefined, async (b, page) => {
+    signal?.throwIfAborted();
+    if (b.stacktraces) {
+      for (const [id, frames] of await b.stacktraces(page.map((g) => g.id), depth)) {
+        stacks.set(id, frames.map((f) => ({ function: f.function, file: f.file, line: f.line })));
+      }
+      return;
+    }
     for (const g of page) {
       signal?.throwIfAborted();
       try {

@@ -151,6 +151,28 @@ export class DlvBackend implements DebugBackend {
     return (r.Locations ?? []).map((f, index) => ({ ...location(f), index }));
   }
 
+  /**
+   * dlv has no call for many stacks: the Stacktrace calls are pipelined (up to 32 in flight) so
+   * each costs dlv's work, not a round trip. Goroutines dlv cannot unwind are left out.
+   */
+  async stacktraces(goroutineIds: readonly number[], depth: number): Promise<Map<number, BackendFrame[]>> {
+    const out = new Map<number, BackendFrame[]>();
+    let next = 0;
+    const worker = async () => {
+      while (next < goroutineIds.length) {
+        const id = goroutineIds[next++];
+        try {
+          const r = await this.call<{ Locations: DlvStackframe[] | null }>('Stacktrace', { Id: id, Depth: depth, Full: false });
+          out.set(id, (r.Locations ?? []).map((f, index) => ({ ...location(f), index })));
+        } catch (e) {
+          if (!this.rpc?.isOpen) throw e;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(32, goroutineIds.length) }, worker));
+    return out;
+  }
+
   async variables(goroutineId: number, frame: number, kind: ScopeKind): Promise<BackendVariable[]> {
     await this.warm(goroutineId);
     const Scope = { GoroutineID: goroutineId, Frame: frame };

@@ -265,6 +265,21 @@ export class GdbBackend implements DebugBackend {
     return r.frames.map((f) => ({ ...loc(f), index: f.index }));
   }
 
+  /** One `anole-stacks` per 2,000 goroutines: one MI round trip instead of one each, the JSON through a file. */
+  async stacktraces(goroutineIds: readonly number[], depth: number): Promise<Map<number, BackendFrame[]>> {
+    const out = new Map<number, BackendFrame[]>();
+    const file = `${this.dir?.dir ?? '/nonexistent'}/stacks.json`;
+    for (let i = 0; i < goroutineIds.length; i += 2_000) {
+      const ids = goroutineIds.slice(i, i + 2_000).map((id) => Math.floor(id));
+      const r = await this.script<{ file: string; bytes: number }>(`anole-stacks ${Math.max(1, Math.floor(depth))} ${file} ${ids.join(' ')}`);
+      const data = await this.host.readRange(r.file, 0, r.bytes);
+      if (data.length !== r.bytes) throw new AnoleError('REMOTE_COMMAND', `gdb's stacks on ${this.host.label} are truncated (${data.length} of ${r.bytes} bytes)`);
+      const page = JSON.parse(data.toString('utf8')) as { stacks: Record<string, Array<ScriptLocation & { index: number }>> };
+      for (const [id, frames] of Object.entries(page.stacks)) out.set(Number(id), frames.map((f) => ({ ...loc(f), index: f.index })));
+    }
+    return out;
+  }
+
   async variables(goroutineId: number, frame: number, kind: ScopeKind): Promise<BackendVariable[]> {
     const r = await this.script<{ variables: ScriptVariable[] }>(`anole-vars ${Math.floor(goroutineId)} ${Math.floor(frame)} ${kind === 'args' ? 'args' : 'locals'}`);
     return r.variables.map(toVariable);
