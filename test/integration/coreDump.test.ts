@@ -117,7 +117,7 @@ describe('core dumps (anole core, anole goroutines --core)', function () {
         await dc.start();
         await dc.initializeRequest({ adapterID: 'anole', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
         const args: AnoleAttachArguments = { coreFilePath: file, program: `${file}.exe`, backend };
-        const stopped = dc.waitForEvent('stopped');
+        const stopped = dc.waitForEvent('stopped', 60_000); // opening the core and listing its goroutines first
         await dc.attachRequest(args as DebugProtocol.AttachRequestArguments);
         const ev = (await stopped) as DebugProtocol.StoppedEvent;
         assert.equal(ev.body.reason, 'core dump');
