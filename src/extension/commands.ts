@@ -22,6 +22,8 @@ export const Commands = {
   pickRemoteHost: 'anole.pickRemoteHost',
   pickRemoteProcess: 'anole.pickRemoteProcess',
   refreshGoroutineGroups: 'anole.debug.refreshGoroutineGroups',
+  filterGoroutineGroups: 'anole.debug.filterGoroutineGroups',
+  clearGoroutineGroupsFilter: 'anole.debug.clearGoroutineGroupsFilter',
   captureCoreDump: 'anole.captureCoreDump',
   openCoreDump: 'anole.openCoreDump',
 } as const;
@@ -40,4 +42,5 @@ export const Views = {
 export const ContextKeys = {
   hasLastProfile: 'anole.hasLastProfile',
   hasAnnotations: 'anole.hasAnnotations',
+  goroutineGroupsFiltered: 'anole.goroutineGroupsFiltered',
 } as const;

@@ -1,8 +1,8 @@
 // The "Goroutine Groups" view of an Anole debug session: every goroutine grouped by identical stack.
 import * as vscode from 'vscode';
 import type { GoroutineGroup, GroupedGoroutines, StackFrame } from '../core/goroutines';
-import { Commands, Views } from './commands';
-import { describeGroup } from './goroutineGroupsModel';
+import { Commands, ContextKeys, Views } from './commands';
+import { describeGroup, matchesGroupFilter } from './goroutineGroupsModel';
 import { DEBUG_TYPE } from './debug';
 import type { WorkspacePathMapper } from './pathMapping';
 
@@ -17,27 +17,54 @@ class GoroutineGroupsProvider implements vscode.TreeDataProvider<Node> {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
   private nodes: Node[] = [];
+  private groups: GoroutineGroup[] = [];
+  private filter = '';
+  /** Set once the tree view exists: shows the filter and how many groups it keeps. */
+  view?: vscode.TreeView<Node>;
 
   constructor(private readonly paths: WorkspacePathMapper, private readonly log: vscode.LogOutputChannel) {}
 
+  get currentFilter(): string {
+    return this.filter;
+  }
+
+  /** Shows only the groups matching `filter` (see matchesGroupFilter); "" shows all. */
+  setFilter(filter: string): void {
+    this.filter = filter.trim();
+    void vscode.commands.executeCommand('setContext', ContextKeys.goroutineGroupsFiltered, this.filter !== '');
+    this.show();
+  }
+
+  private show(): void {
+    const kept = this.groups.filter((g) => matchesGroupFilter(g, this.filter));
+    if (this.groups.length) this.nodes = kept.map((group) => ({ kind: 'group', group }));
+    if (this.view) {
+      this.view.description = this.filter
+        ? vscode.l10n.t('filter "{0}": {1} of {2} groups', this.filter, kept.length, this.groups.length)
+        : undefined;
+    }
+    this.changed.fire();
+  }
+
   async refresh(session = vscode.debug.activeDebugSession): Promise<void> {
-    if (!session || session.type !== DEBUG_TYPE) {
-      this.nodes = [];
-    } else {
+    this.groups = [];
+    this.nodes = [];
+    if (session && session.type === DEBUG_TYPE) {
       try {
         const res = (await session.customRequest('anole/goroutineGroups')) as GroupedGoroutines & { longestStopMs?: number };
-        this.nodes = res.groups.map((group) => ({ kind: 'group', group }));
+        this.groups = res.groups;
         this.log.info(`goroutine groups: ${res.total} goroutines in ${res.groups.length} groups (longest stop ${res.longestStopMs ?? '?'} ms)`);
       } catch (e) {
         this.nodes = [{ kind: 'note', text: vscode.l10n.t('Could not read the goroutines: {0}', (e as Error).message ?? String(e)) }];
       }
     }
-    this.changed.fire();
+    this.show();
   }
 
   clear(): void {
+    this.groups = [];
     this.nodes = [];
-    this.changed.fire();
+    this.show();
   }
 
   getChildren(node?: Node): Node[] {
@@ -81,8 +108,18 @@ export function register(context: vscode.ExtensionContext, deps: { paths: Worksp
   context.subscriptions.push(
     provider,
     { dispose: () => clearTimeout(timer) },
-    vscode.window.registerTreeDataProvider(Views.goroutineGroups, provider),
+    (provider.view = vscode.window.createTreeView(Views.goroutineGroups, { treeDataProvider: provider, showCollapseAll: true })),
     vscode.commands.registerCommand(Commands.refreshGoroutineGroups, () => provider.refresh()),
+    vscode.commands.registerCommand(Commands.filterGoroutineGroups, async (text?: string) => {
+      const filter = typeof text === 'string' ? text : await vscode.window.showInputBox({
+        title: vscode.l10n.t('Anole: Filter Goroutine Groups'),
+        prompt: vscode.l10n.t('Words each group must contain in its state or stack (function, file:line); -word excludes. Empty shows all.'),
+        value: provider.currentFilter,
+        placeHolder: vscode.l10n.t('e.g. chan receive leakyWorker -runtime.'),
+      });
+      if (filter !== undefined) provider.setFilter(filter);
+    }),
+    vscode.commands.registerCommand(Commands.clearGoroutineGroupsFilter, () => provider.setFilter('')),
     vscode.debug.onDidTerminateDebugSession((s) => s.type === DEBUG_TYPE && provider.clear()),
     vscode.debug.registerDebugAdapterTrackerFactory(DEBUG_TYPE, {
       createDebugAdapterTracker: (session) => ({
