@@ -305,22 +305,26 @@ class _Goroutines(gdb.Command):
 _core_index = None
 
 
+def _goid_index(lay, mem):
+    """goid -> g pointer of every goroutine in runtime.allgs (one read of each g's goid)."""
+    array, n = _allgs()
+    index = {}
+    for gp in struct.unpack('<%dQ' % n, bytes(mem(array, 8 * n))):
+        try:
+            index.setdefault(struct.unpack('<Q', bytes(mem(gp + lay.goid, 8)))[0], gp)
+        except gdb.MemoryError:
+            pass
+    return index
+
+
 def _g_pointer(lay, mem, goid):
     global _core_index
-    if _CORE and _core_index is not None:
-        return _core_index.get(goid)
-    array, n = _allgs()
-    ptrs = struct.unpack('<%dQ' % n, bytes(mem(array, 8 * n)))
     if _CORE:
         if _core_index is None:
-            _core_index = {}
-            for gp in ptrs:
-                try:
-                    _core_index.setdefault(struct.unpack('<Q', bytes(mem(gp + lay.goid, 8)))[0], gp)
-                except gdb.MemoryError:
-                    pass
+            _core_index = _goid_index(lay, mem)
         return _core_index.get(goid)
-    for gp in ptrs:
+    array, n = _allgs()
+    for gp in struct.unpack('<%dQ' % n, bytes(mem(array, 8 * n))):
         if struct.unpack('<Q', bytes(mem(gp + lay.goid, 8)))[0] == goid:
             return gp
     return None
@@ -526,13 +530,7 @@ class _Stacks(gdb.Command):
         depth, out_file, goids = int(args[0]), args[1], [int(x) for x in args[2:]]
         lay = _get_layout()
         mem = gdb.selected_inferior().read_memory
-        array, n = _allgs()
-        index = {}
-        for gp in struct.unpack('<%dQ' % n, bytes(mem(array, 8 * n))):
-            try:
-                index.setdefault(struct.unpack('<Q', bytes(mem(gp + lay.goid, 8)))[0], gp)
-            except gdb.MemoryError:
-                pass
+        index = _goid_index(lay, mem)
         threads = _threads_by_lwp()
         t = None if _CORE else _find_borrowable()
         borrow = _Borrow(t) if t is not None else False

@@ -124,14 +124,7 @@ export class AnoleDebugSession extends LoggingDebugSession {
       const host = await SshHost.connect(args.host, { resolve: { configFile: args.sshConfigFile } });
       this.host = host;
       const pid = await resolveProcessId(host, args.processId, args.processName);
-      const trace = args.trace ? (kind: string) => (l: string) => logger.verbose(`${kind} ${l}`) : undefined;
-      const { backend, findings } = await attachBackend(host, pid, choice, {
-        trace,
-        onDidEnd: (reason) => {
-          this.log(`debugger ended: ${reason}`, 'important');
-          this.sendEvent(new TerminatedEvent());
-        },
-      });
+      const { backend, findings } = await attachBackend(host, pid, choice, this.backendHooks(args));
       this.backend = backend;
       for (const f of findings) this.log(`${f.message}${f.fix ? ` (${f.fix})` : ''}`);
       await backend.resume(); // attaching stopped the process: let it run at once
@@ -143,19 +136,23 @@ export class AnoleDebugSession extends LoggingDebugSession {
     }
   }
 
+  /** The debugger's protocol lines into the DAP log (with `trace`), and its own end as a terminated session. */
+  private backendHooks(args: AnoleAttachArguments) {
+    return {
+      trace: args.trace ? (kind: string) => (l: string) => logger.verbose(`${kind} ${l}`) : undefined,
+      onDidEnd: (reason: string) => {
+        this.log(`debugger ended: ${reason}`, 'important');
+        this.sendEvent(new TerminatedEvent());
+      },
+    };
+  }
+
   /** Opens `coreFilePath` with `program` on `host`, or on this machine without one. */
   private async openCore(args: AnoleAttachArguments): Promise<void> {
     if (!args.program) throw new AnoleError('BAD_INPUT', 'a core dump needs "program": the executable that wrote it');
     const host = args.host ? await SshHost.connect(args.host, { resolve: { configFile: args.sshConfigFile } }) : new LocalHost();
     this.host = host;
-    const trace = args.trace ? (kind: string) => (l: string) => logger.verbose(`${kind} ${l}`) : undefined;
-    this.backend = await openCoreBackend(host, { core: args.coreFilePath!, executable: args.program }, args.backend ?? 'auto', {
-      trace,
-      onDidEnd: (reason) => {
-        this.log(`debugger ended: ${reason}`, 'important');
-        this.sendEvent(new TerminatedEvent());
-      },
-    });
+    this.backend = await openCoreBackend(host, { core: args.coreFilePath!, executable: args.program }, args.backend ?? 'auto', this.backendHooks(args));
     this.core = true;
     this.log(`Opened the core dump ${args.coreFilePath} on ${host.label} with ${this.backend.kind}: every goroutine as it was when the dump was written. Nothing runs.`);
   }

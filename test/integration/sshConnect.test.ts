@@ -9,15 +9,8 @@ import { resolveDestination, type ResolvedDestination } from '../../src/core/ssh
 import { trustHostKey, type HostKeyDetails } from '../../src/core/ssh/hostKeyPolicy';
 import { SshHost, type SshHostOptions } from '../../src/core/ssh/sshHost';
 import { startSshd, type TestSshd } from '../host/sshd';
+import { isAnole } from '../support/errors';
 
-function isAnole(code: string, re?: RegExp) {
-  return (e: unknown) => {
-    assert.ok(e instanceof AnoleError, `expected AnoleError, got ${e}`);
-    assert.equal(e.code, code, e.message);
-    if (re) assert.match(e.message, re);
-    return true;
-  };
-}
 
 function fingerprintOf(pubFile: string): string {
   return execFileSync('ssh-keygen', ['-lf', pubFile, '-E', 'sha256']).toString().split(/\s+/)[1];

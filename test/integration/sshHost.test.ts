@@ -6,20 +6,12 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import type { Duplex } from 'node:stream';
-import { AnoleError } from '../../src/core/errors';
 import { shellScript } from '../../src/core/shell';
 import { SshHost } from '../../src/core/ssh/sshHost';
 import { HOSTILE_VALUES, PWNED_MARKER } from '../fixtures/ssh/hostileValues';
 import { startSshd, type TestSshd } from '../host/sshd';
+import { isAnole } from '../support/errors';
 
-function isAnole(code: string, re?: RegExp) {
-  return (e: unknown) => {
-    assert.ok(e instanceof AnoleError, `expected AnoleError, got ${e}`);
-    assert.equal(e.code, code, e.message);
-    if (re) assert.match(e.message, re);
-    return true;
-  };
-}
 
 /** Sends a minimal HTTP/1.0 request over `stream` and returns the whole response. */
 function httpOver(stream: Duplex): Promise<string> {

@@ -4,7 +4,7 @@ import type { RemoteHost } from '../remote/host';
 import type { CoreTarget, DebugBackend } from './backend';
 import { DlvBackend } from './dlv/dlvBackend';
 import { GdbBackend } from './gdb/gdbBackend';
-import { FIND_DEBUGGERS_SH, parsePreflightFacts, runPreflight, type BackendChoice, type PreflightFinding } from './preflight';
+import { FIND_DEBUGGERS_SH, parsePreflightFacts, runPreflight, type BackendChoice, type PreflightFacts, type PreflightFinding } from './preflight';
 import { shellScript } from '../shell';
 
 /** Options for {@link attachBackend}. */
@@ -38,19 +38,37 @@ export async function attachBackend(
   const { facts, findings } = await runPreflight(host, pid, choice);
   const errors = findings.filter((f) => f.severity === 'error');
   if (errors.length) throw new AnoleError('REMOTE_COMMAND', findingsMessage(pid, errors));
-  const useGdb = choice === 'gdb' || (choice === 'auto' && !facts.dlv);
+  const backend = await startBackend(host, usesGdb(choice, facts), facts, opts, (b) => {
+    opts.onAttaching?.();
+    return b.attach(pid);
+  });
+  return { backend, findings: findings.filter((f) => f.severity !== 'error') };
+}
+
+/** `auto` means dlv when the host has it. */
+function usesGdb(choice: BackendChoice, facts: PreflightFacts): boolean {
+  return choice === 'gdb' || (choice === 'auto' && !facts.dlv);
+}
+
+/** Makes the chosen backend and runs `start` on it (attach or open a core); on failure detaches it (never killing a target) and rethrows. */
+async function startBackend(
+  host: RemoteHost,
+  useGdb: boolean,
+  facts: PreflightFacts,
+  opts: Pick<AttachBackendOptions, 'trace' | 'onDidEnd'>,
+  start: (b: DebugBackend) => Promise<void>,
+): Promise<DebugBackend> {
   const backend: DebugBackend = useGdb
     ? new GdbBackend(host, { gdbPath: facts.gdb, trace: opts.trace?.('gdb') })
     : new DlvBackend(host, { dlvPath: facts.dlv ?? 'dlv', trace: opts.trace?.('dlv') });
   if (opts.onDidEnd) backend.onDidEnd(opts.onDidEnd);
   try {
-    opts.onAttaching?.();
-    await backend.attach(pid);
+    await start(backend);
   } catch (e) {
     await backend.detach().catch(() => undefined);
     throw e;
   }
-  return { backend, findings: findings.filter((f) => f.severity !== 'error') };
+  return backend;
 }
 
 /**
@@ -70,21 +88,11 @@ export async function openCoreBackend(
   const facts = parsePreflightFacts(out);
   const unreadable = out.split('\n').filter((l) => l.startsWith('unreadable=')).map((l) => l.slice('unreadable='.length));
   if (unreadable.length) throw new AnoleError('NOT_FOUND', `cannot read ${unreadable.join(' and ')} on ${host.label}`);
-  const useGdb = choice === 'gdb' || (choice === 'auto' && !facts.dlv);
+  const useGdb = usesGdb(choice, facts);
   if (useGdb && !facts.gdb) {
     throw new AnoleError('NOT_FOUND', `${choice === 'auto' ? 'neither dlv nor gdb' : 'gdb'} is installed on ${host.label}`,
       'install delve (go install github.com/go-delve/delve/cmd/dlv@latest) or gdb');
   }
   if (!useGdb && !facts.dlv) throw new AnoleError('NOT_FOUND', `dlv is not installed on ${host.label}`, 'go install github.com/go-delve/delve/cmd/dlv@latest');
-  const backend: DebugBackend = useGdb
-    ? new GdbBackend(host, { gdbPath: facts.gdb, trace: opts.trace?.('gdb') })
-    : new DlvBackend(host, { dlvPath: facts.dlv!, trace: opts.trace?.('dlv') });
-  if (opts.onDidEnd) backend.onDidEnd(opts.onDidEnd);
-  try {
-    await backend.openCore(target);
-  } catch (e) {
-    await backend.detach().catch(() => undefined);
-    throw e;
-  }
-  return backend;
+  return startBackend(host, useGdb, facts, opts, (b) => b.openCore(target));
 }
