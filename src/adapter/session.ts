@@ -28,9 +28,6 @@ function errorText(e: unknown): string {
   return isAnoleError(e) ? e.oneLine : (e as Error)?.message ?? String(e);
 }
 
-/** Renders blocking findings as one message with the fixes (kept here for existing importers). */
-export { findingsMessage } from '../core/debug/attach';
-
 /** The DAP session. One per attach; owns the SSH connection and the backend. */
 export class AnoleDebugSession extends LoggingDebugSession {
   private host?: RemoteHost;

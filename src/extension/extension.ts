@@ -18,7 +18,7 @@ import { registerGoroutines, type GoroutineDumps } from './goroutines';
 import { WorkspacePathMapper } from './pathMapping';
 import { registerProfileViews } from './views/profileViews';
 
-/** What activate() hands to other features (and the lead's wiring of views / goroutines). */
+/** What activate() hands to other features (views, goroutine dumps, the debugger). */
 export interface AnoleApi {
   log: vscode.LogOutputChannel;
   /** The language server once started; undefined if it failed to start. */

@@ -13,7 +13,7 @@ export { DUMP_SCHEME, type DumpInput, type DumpView } from './dumpStore';
 /** The language of goroutine dumps (grammar `source.go-goroutines`, files `*.goroutines`). */
 export const GOROUTINES_LANGUAGE = 'go-goroutines';
 
-/** This feature's command ids (`anole.<verb>`), to be folded into the lead's `Commands` registry. */
+/** This feature's command ids (`anole.<verb>`). */
 export const GoroutineCommands = {
   dumpGoroutines: 'anole.dumpGoroutines',
   showGroupedGoroutines: 'anole.showGroupedGoroutines',
