@@ -24,6 +24,7 @@ tier() {
 }
 
 tier typecheck npx tsc --noEmit -p .
+tier lint npx eslint --max-warnings 0 .
 tier build npm run --silent build
 tier unit npx mocha --config .mocharc.json 'test/unit/**/*.test.ts'
 tier integration npx mocha --config .mocharc.json --timeout 180000 'test/integration/**/*.test.ts'
