@@ -35,7 +35,10 @@ export const CHROMIUM_ARGS = [
  * browser), opens `server.url/?folder=WORKSPACE` and waits until the workbench shows the
  * explorer's root folder, i.e. the window has loaded and connected to the server.
  */
-export async function openWorkbench(server: CodeServer, opts: { timeoutMs?: number } = {}): Promise<Workbench> {
+export async function openWorkbench(
+  server: Pick<CodeServer, 'url' | 'workspace'>,
+  opts: { timeoutMs?: number; entryUrl?: string } = {},
+): Promise<Workbench> {
   const { chromium: executablePath } = requireE2ePaths();
   const timeout = opts.timeoutMs ?? 60_000;
   const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS, headless: true });
@@ -51,7 +54,7 @@ export async function openWorkbench(server: CodeServer, opts: { timeoutMs?: numb
     const consoleErrors: string[] = [];
     page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
     page.on('pageerror', (e) => consoleErrors.push(String(e)));
-    await page.goto(`${server.url}/?folder=${encodeURIComponent(server.workspace)}`, { timeout });
+    await page.goto(opts.entryUrl ?? `${server.url}/?folder=${encodeURIComponent(server.workspace)}`, { timeout });
     await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout });
     // The explorer lists the folder once the remote file system is connected.
     await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ state: 'visible', timeout });
