@@ -47,7 +47,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<AnoleA
   let serverReady: Promise<AnnotationServer> | undefined;
   const whenServer = async () => serverReady?.catch(() => undefined);
   try {
-    const deco = decorations.register(context, { server: getServer, log, onCleared: () => profiler?.forgetAll() });
+    const deco = decorations.register(context, { server: getServer, log, onCleared: (ids) => profiler?.forget(ids) });
     profiler = profile.register(context, { context, log, connections, store, whenServer });
     hostsView.register(context, { context, log, connections, store, whenServer, profiler });
     capturesView.register(context, { store, profiler, log });
@@ -61,6 +61,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<AnoleA
       client: { sendRequest: request },
       log,
       loadProfile: (file) => p.loadFile(file),
+      holdProfile: (id, hold) => p.hold(id, hold),
       listProfiles: () => [...p.listProfiles()],
     }));
     debug.register(context, { log, profiler: p });

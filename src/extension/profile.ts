@@ -86,19 +86,33 @@ export class Profiler {
     return this.loaded.map(({ id, label }) => ({ id, label }));
   }
 
-  /** Forgets the loaded profiles (after the server cleared them). */
-  forgetAll(): void {
-    this.loaded = [];
+  /** Forgets profiles the server no longer has (replaced, released or cleared), so pickers offer only live ids. */
+  forget(ids: readonly string[]): void {
+    if (ids.length === 0) return;
+    this.loaded = this.loaded.filter((p) => !ids.includes(p.id));
+    this.deps.log.info(`unloaded profile(s) ${ids.join(', ')}`);
   }
 
-  /** Loads any local profile file into the server; returns the server's profile id. */
+  /**
+   * Loads a local profile file for a view (an editor, a panel, Compare): it does not annotate the
+   * source nor replace anything, and stays loaded until the caller releases it (`hold(id, false)`).
+   */
   async loadFile(file: string, label = path.basename(file)): Promise<{ id: string }> {
     const server = await this.deps.whenServer();
     if (!server) throw new AnoleError('BAD_INPUT', vscode.l10n.t('The Anole language server is not running.'));
-    const params: LoadProfileParams = { path: file, label };
+    const params: LoadProfileParams = { path: file, label, replace: false };
     const res = await server.loadProfile(params);
     this.remember(res.id, `${label} (${res.kind})`, params);
+    this.forget(res.replaced);
     return { id: res.id };
+  }
+
+  /** A view holds (`true`) or releases (`false`) a loaded profile; the server unloads what nothing needs. */
+  async hold(id: string, hold: boolean): Promise<void> {
+    const server = await this.deps.whenServer();
+    if (!server) throw new AnoleError('BAD_INPUT', vscode.l10n.t('The Anole language server is not running.'));
+    const res = await server.hold({ id, hold });
+    this.forget(res.unloaded);
   }
 
   /**
@@ -303,6 +317,7 @@ export class Profiler {
     const params: LoadProfileParams = { path: m.file, kind: m.kind as AnnotationKind, label };
     const res = await server.loadProfile(params);
     this.remember(res.id, `${m.kind} · ${label}`, params);
+    this.forget(res.replaced);
     this.deps.log.info(`loaded ${m.id}: ${res.sampleType.type}/${res.sampleType.unit}, ${res.mappedFiles} file(s) mapped, ${res.unmappedFiles.length} not`);
     for (const w of res.warnings) this.deps.log.warn(w);
     await vscode.commands.executeCommand('setContext', ContextKeys.hasAnnotations, true);
