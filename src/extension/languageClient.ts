@@ -30,9 +30,10 @@ export interface AnnotationServer {
   readonly client: LanguageClient;
 }
 
-function initOptions(): ServerInitOptions {
+function initOptions(log: vscode.LogOutputChannel): ServerInitOptions {
   const a = settings.annotations();
-  return { pathMappings: settings.pathMappings(), minPercent: a.minPercent, lensMinPercent: a.lensMinPercent };
+  const pathMappings = settings.pathMappings((m) => log.warn(`anole.pathMappings: ${m}`));
+  return { pathMappings, minPercent: a.minPercent, lensMinPercent: a.lensMinPercent };
 }
 
 /**
@@ -51,7 +52,7 @@ export async function startLanguageClient(context: vscode.ExtensionContext, log:
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ language: 'go', scheme: 'file' }],
     // A function: evaluated at every start (the client restarts a crashed server), so it sees the current settings.
-    initializationOptions: () => initOptions(),
+    initializationOptions: () => initOptions(log),
     outputChannel: traceChannel,
   };
   const client = new LanguageClient('anole', 'Anole Language Server', serverOptions, clientOptions);
@@ -71,7 +72,7 @@ export async function startLanguageClient(context: vscode.ExtensionContext, log:
     clear: (p) => client.sendRequest<UnloadResult>(Methods.clear, p),
     hold: (p) => client.sendRequest<UnloadResult>(Methods.hold, p),
     reconfigure: async () => {
-      const params: DidChangeSettingsParams = { settings: { [SettingsSection]: initOptions() } };
+      const params: DidChangeSettingsParams = { settings: { [SettingsSection]: initOptions(log) } };
       await client.sendNotification(DidChangeConfigurationNotification.type, params);
       log.info('language server reconfigured with the current settings (loaded profiles kept)');
     },

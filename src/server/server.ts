@@ -27,6 +27,7 @@ import {
   UnloadResult,
 } from '../core/annotations';
 import { isAnoleError } from '../core/errors';
+import { unusedSubstitutions } from '../core/pathmap';
 import { codeLenses, decorations, flame, hover, topRows } from './features';
 import { ServerSettings, readSettings, settingsDiff, thresholds } from './settings';
 import { ProfileEntry, ProfileStore, filesOf } from './store';
@@ -154,6 +155,8 @@ export function startServer(conn: Connection): void {
           `${a.unmappedFiles.length} unmapped`,
       );
       for (const w of a.warnings) conn.console.warn(`${entry.id}: ${w}`);
+      const recorded = [...new Set(entry.profile.functions.map((f) => f.filename).filter((f) => f !== ''))];
+      for (const w of unusedSubstitutions(cfg.substitutions, recorded, (f) => mapping.mapper.explain(f))) conn.console.warn(`${entry.id}: ${w}`);
       if (replaced.length > 0) {
         conn.console.info(`${entry.id} replaces ${replaced.map((e) => e.id).join(', ')} in the annotations` +
           (unloaded.length > 0 ? ` (unloaded ${unloaded.map((e) => e.id).join(', ')})` : ''));

@@ -234,11 +234,17 @@ describe('language server: user path mappings', function () {
     ensureBundle();
     const srv = startServer();
     try {
-      const init: ServerInitOptions = { pathMappings: [{ from: 'anole.test/fixtures/', to: `${FIXTURE_DIR}/` }] };
+      const init: ServerInitOptions = {
+        pathMappings: [{ from: 'anole.test/fixtures/', to: `${FIXTURE_DIR}/` }, { from: '/ci/elsewhere/', to: `${FIXTURE_DIR}/` }],
+      };
       await srv.conn.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: null, capabilities: {}, initializationOptions: init });
       await srv.conn.sendNotification(InitializedNotification.type, {});
       const r: LoadProfileResult = await srv.conn.sendRequest(Methods.loadProfile, { path: path.join(PROFILES, 'mutex.pb.gz') });
       assert.equal(r.mappedFiles, 1, JSON.stringify(r));
+      // The mapping that matched nothing is named in the log, with what the profile's paths look like.
+      assert.ok(srv.log.some((l) => /path mapping "\/ci\/elsewhere\/" → ".*" matches no source path of the profile \(they look like /.test(l)),
+        srv.log.join('\n'));
+      assert.ok(!srv.log.some((l) => /path mapping "anole\.test/.test(l)), 'the mapping that matched is not named');
       const d: DecorationsResult = await srv.conn.sendRequest(Methods.decorations, { uri: PROBLEMS_URI });
       assert.ok(d.lockHold.some((a) => a.line === markerLine(PROBLEMS, 'unlock') - 1));
       assert.equal(srv.refreshes, 0, 'no CodeLens refresh without client support');

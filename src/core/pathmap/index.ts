@@ -3,3 +3,5 @@ export type { GoModule, ScanOptions, WorkspaceScan } from './scan';
 export { parseModulePath, scanWorkspace } from './scan';
 export type { MappingReason, PathMapperOptions, PathMapping, PathSubstitution } from './mapper';
 export { PathMapper } from './mapper';
+export type { ExpandedMappings, ExpansionContext, NamedFolder } from './variables';
+export { expandPathMappings, unusedSubstitutions } from './variables';
