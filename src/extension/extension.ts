@@ -66,7 +66,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<AnoleA
     }));
     debug.register(context, { log, profiler: p });
     coreDumps.register(context, { log, connections, store, profiler: p });
-    const paths = new WorkspacePathMapper();
+    const paths = new WorkspacePathMapper(log);
     context.subscriptions.push(paths);
     goroutineGroupsView.register(context, { paths, log });
     goroutines = registerGoroutines(context, {
