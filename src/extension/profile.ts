@@ -180,8 +180,18 @@ export class Profiler {
 
   /** Configured targets first; otherwise ssh config hosts and "Enter host…"; then the process. */
   async pickTarget(): Promise<ProfileTarget | undefined> {
+    const pick = await this.pickHost();
+    if (!pick) return undefined;
+    return pick.target ? this.targetFromSetting(pick.target) : this.pickProcess(pick.host);
+  }
+
+  /**
+   * Asks only which host: a configured target (automatic when there is one) or an ssh host, or
+   * one typed in. The process is asked separately (`pickProcess`).
+   */
+  async pickHost(): Promise<{ host: string; target?: TargetSetting } | undefined> {
     const targets = settings.targets();
-    if (targets.length === 1) return this.targetFromSetting(targets[0]);
+    if (targets.length === 1) return { host: targets[0].host, target: targets[0] };
     type Item = vscode.QuickPickItem & { target?: TargetSetting; host?: string; enter?: boolean };
     const items: Item[] = targets.map((t) => ({
       label: `$(target) ${t.name}`, description: t.host,
@@ -200,7 +210,7 @@ export class Profiler {
       title: vscode.l10n.t('Anole: Which host?'), placeHolder: vscode.l10n.t('A configured target or an ssh host'),
     });
     if (!pick) return undefined;
-    if (pick.target) return this.targetFromSetting(pick.target);
+    if (pick.target) return { host: pick.target.host, target: pick.target };
     let host = pick.host;
     if (pick.enter) {
       host = (await vscode.window.showInputBox({
@@ -208,8 +218,7 @@ export class Profiler {
         validateInput: (v) => (/^\S+$/.test(v.trim()) ? undefined : vscode.l10n.t('Enter one host')),
       }))?.trim();
     }
-    if (!host) return undefined;
-    return this.pickProcess(host);
+    return host ? { host } : undefined;
   }
 
   private async targetFromSetting(t: TargetSetting): Promise<ProfileTarget | undefined> {
