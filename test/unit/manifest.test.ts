@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Commands, Views } from '../../src/extension/commands';
 import { allSettingIds } from '../../src/extension/settingsSchema';
+import { WEBVIEW_STRINGS, mergeStrings } from '../../src/core/webview/strings';
 import { tsFiles } from '../support/layering';
 
 const root = path.resolve(__dirname, '../..');
@@ -161,5 +162,13 @@ describe('manifest (package.json)', () => {
       }
     }
     assert.deepEqual(missing, []);
+  });
+
+  it('every string of the profile webview is translated, with the same placeholders', () => {
+    const bundle = readJson('l10n/bundle.l10n.zh-cn.json') as Record<string, string>;
+    const translated = Object.fromEntries(Object.entries(WEBVIEW_STRINGS).map(([id, en]) => [id, bundle[en]]));
+    assert.deepEqual(Object.entries(translated).filter(([, zh]) => !zh).map(([id]) => id), [], 'webview strings without a translation');
+    // The page keeps a translation only if its placeholders match the English: all of them must survive.
+    assert.deepEqual(mergeStrings(translated), translated);
   });
 });
