@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import * as capturesView from './capturesView';
 import * as coreDumps from './coreDumps';
-import { CaptureStore } from './captureStore';
+import { CaptureStore, CORE_KIND } from './captureStore';
 import { Commands } from './commands';
 import { Connections } from './connections';
 import * as debug from './debug';
@@ -60,9 +60,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<AnoleA
     context.subscriptions.push(registerProfileViews(context, {
       client: { sendRequest: request },
       log,
-      loadProfile: (file) => p.loadFile(file),
+      loadProfile: (file, label) => p.loadFile(file, label),
       holdProfile: (id, hold) => p.hold(id, hold),
       listProfiles: () => [...p.listProfiles()],
+      listCaptures: () => store.list().filter((c) => c.kind !== CORE_KIND).map((c) => ({ file: c.file, label: profile.captureLabel(c) })),
     }));
     debug.register(context, { log, profiler: p });
     coreDumps.register(context, { log, connections, store, profiler: p });

@@ -82,8 +82,8 @@ export class Profiler {
   constructor(private readonly deps: ProfilerDeps) {}
 
   /** Profiles loaded into the server through Anole (for pickers of other features), newest first. */
-  listProfiles(): readonly { id: string; label: string }[] {
-    return this.loaded.map(({ id, label }) => ({ id, label }));
+  listProfiles(): readonly { id: string; label: string; path: string }[] {
+    return this.loaded.map(({ id, label, params }) => ({ id, label, path: params.path }));
   }
 
   /** Forgets profiles the server no longer has (replaced, released or cleared), so pickers offer only live ids. */
@@ -102,7 +102,7 @@ export class Profiler {
     if (!server) throw new AnoleError('BAD_INPUT', vscode.l10n.t('The Anole language server is not running.'));
     const params: LoadProfileParams = { path: file, label, replace: false };
     const res = await server.loadProfile(params);
-    this.remember(res.id, `${label} (${res.kind})`, params);
+    this.remember(res.id, label.startsWith(`${res.kind} · `) ? label : `${label} (${res.kind})`, params);
     this.forget(res.replaced);
     return { id: res.id };
   }
@@ -321,11 +321,10 @@ export class Profiler {
       void vscode.window.showWarningMessage(vscode.l10n.t('Saved {0}, but the Anole language server is not running: no annotations.', m.file));
       return;
     }
-    const time = new Date(m.time).toLocaleTimeString();
-    const label = `${m.host}${m.pid ? ` pid ${m.pid}` : ''}, ${time}`;
+    const label = captureLabel(m, false);
     const params: LoadProfileParams = { path: m.file, kind: m.kind as AnnotationKind, label };
     const res = await server.loadProfile(params);
-    this.remember(res.id, `${m.kind} · ${label}`, params);
+    this.remember(res.id, captureLabel(m), params);
     this.forget(res.replaced);
     this.deps.log.info(`loaded ${m.id}: ${res.sampleType.type}/${res.sampleType.unit}, ${res.mappedFiles} file(s) mapped, ${res.unmappedFiles.length} not`);
     for (const w of res.warnings) this.deps.log.warn(w);
@@ -338,6 +337,12 @@ export class Profiler {
       ).then((a) => a === mappings && vscode.commands.executeCommand('workbench.action.openSettings', 'anole.pathMappings'));
     }
   }
+}
+
+/** How pickers name a capture: "cpu · api-1 pid 4242, 12:03:04" (without the kind for CodeLens and hovers). */
+export function captureLabel(m: CaptureMeta, withKind = true): string {
+  const label = `${m.host}${m.pid ? ` pid ${m.pid}` : ''}, ${new Date(m.time).toLocaleTimeString()}`;
+  return withKind ? `${m.kind} · ${label}` : label;
 }
 
 /** Registers the profiling commands. */

@@ -31,11 +31,13 @@ export interface ProfileViewDeps {
    * Loads a profile file into the server for a view (anole/loadProfile, `replace: false`) and
    * returns its id; the caller holds it until it releases it with `holdProfile(id, false)`.
    */
-  loadProfile(path: string): Promise<{ id: string }>;
+  loadProfile(path: string, label?: string): Promise<{ id: string }>;
   /** Holds (`true`) or releases (`false`) a loaded profile while a view shows it (anole/hold). */
   holdProfile(id: string, hold: boolean): Promise<void>;
   /** Profiles loaded elsewhere (captures, the load command), offered when a command asks which one. */
-  listProfiles?(): readonly { id: string; label: string }[];
+  listProfiles?(): readonly { id: string; label: string; path?: string }[];
+  /** Stored captures (profile files), offered too: picking one loads it for the view. */
+  listCaptures?(): readonly { file: string; label: string }[];
 }
 
 /**
@@ -187,10 +189,9 @@ class ProfileViews implements vscode.CustomReadonlyEditorProvider<ProfileDocumen
   }
 
   /** Loads a profile file through the language server. */
-  private async loadFile(uri: vscode.Uri): Promise<ViewTarget> {
+  private async loadFile(uri: vscode.Uri, label = path.basename(uri.fsPath)): Promise<ViewTarget> {
     if (uri.scheme !== 'file') throw new Error(vscode.l10n.t('Only local profile files can be opened ({0}).', uri.toString()));
-    const { id } = await this.deps.loadProfile(uri.fsPath);
-    const label = path.basename(uri.fsPath);
+    const { id } = await this.deps.loadProfile(uri.fsPath, label);
     this.labels.set(id, label);
     return { id, label };
   }
@@ -199,26 +200,40 @@ class ProfileViews implements vscode.CustomReadonlyEditorProvider<ProfileDocumen
     return this.labels.get(id) ?? this.deps.listProfiles?.().find((p) => p.id === id)?.label ?? id;
   }
 
-  /** Asks for a loaded profile (only those still loaded), or a file to load (then `held`). */
+  /**
+   * Asks for a loaded profile (only those still loaded), a stored capture not loaded (loaded now,
+   * then `held`), or a file to load (`held` too).
+   */
   private async pickProfile(title: string, exclude?: string): Promise<Picked | undefined> {
-    const known = new Map<string, string>();
-    for (const p of this.deps.listProfiles?.() ?? []) known.set(p.id, this.labels.get(p.id) ?? p.label);
-    known.delete(exclude ?? '');
-    if (known.size > 0) {
-      type Item = vscode.QuickPickItem & { id?: string };
-      const items: Item[] = [...known].map(([id, label]) => ({ label, description: id === label ? undefined : id, id }));
+    const live = (this.deps.listProfiles?.() ?? []).filter((p) => p.id !== exclude);
+    const loadedPaths = new Set(live.map((p) => p.path));
+    const captures = (this.deps.listCaptures?.() ?? []).filter((c) => !loadedPaths.has(c.file));
+    let file: { uri: vscode.Uri; label?: string } | undefined;
+    if (live.length + captures.length > 0) {
+      type Item = vscode.QuickPickItem & { id?: string; capture?: { file: string; label: string } };
+      const items: Item[] = live.map((p) => {
+        const label = this.labels.get(p.id) ?? p.label;
+        return { label, description: p.id === label ? undefined : p.id, id: p.id };
+      });
+      if (captures.length > 0) items.push({ label: vscode.l10n.t('Captures'), kind: vscode.QuickPickItemKind.Separator });
+      items.push(...captures.map((c) => ({ label: c.label, description: path.basename(c.file), capture: c })));
       items.push({ label: '$(folder-opened) ' + vscode.l10n.t('Open a profile file…') });
       const pick = await vscode.window.showQuickPick(items, { title, placeHolder: title });
       if (!pick) return undefined;
-      if (pick.id) return { id: pick.id, label: known.get(pick.id)! };
+      if (pick.id) return { id: pick.id, label: this.labels.get(pick.id) ?? pick.label };
+      if (pick.capture) file = { uri: vscode.Uri.file(pick.capture.file), label: pick.capture.label };
     }
-    const files = await vscode.window.showOpenDialog({
-      title, canSelectMany: false, canSelectFolders: false, filters: PROFILE_FILTERS, openLabel: vscode.l10n.t('Open profile'),
-    });
-    if (!files || files.length === 0) return undefined;
+    if (!file) {
+      const files = await vscode.window.showOpenDialog({
+        title, canSelectMany: false, canSelectFolders: false, filters: PROFILE_FILTERS, openLabel: vscode.l10n.t('Open profile'),
+      });
+      if (!files || files.length === 0) return undefined;
+      file = { uri: files[0] };
+    }
+    const chosen = file;
     return vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Loading {0}…', path.basename(files[0].fsPath)) },
-      async () => ({ ...(await this.loadFile(files[0])), held: true }),
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Loading {0}…', path.basename(chosen.uri.fsPath)) },
+      async () => ({ ...(await this.loadFile(chosen.uri, chosen.label)), held: true }),
     );
   }
 
