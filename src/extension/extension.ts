@@ -60,7 +60,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<AnoleA
     context.subscriptions.push(registerProfileViews(context, {
       client: { sendRequest: request },
       log,
-      loadProfile: (file, label) => p.loadFile(file, label),
+      loadProfile: (file, label, annotate) => p.loadFile(file, label, annotate),
       holdProfile: (id, hold) => p.hold(id, hold),
       listProfiles: () => [...p.listProfiles()],
       listCaptures: () => store.list().filter((c) => c.kind !== CORE_KIND).map((c) => ({ file: c.file, label: profile.captureLabel(c) })),

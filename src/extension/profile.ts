@@ -94,13 +94,14 @@ export class Profiler {
   }
 
   /**
-   * Loads a local profile file for a view (an editor, a panel, Compare): it does not annotate the
-   * source nor replace anything, and stays loaded until the caller releases it (`hold(id, false)`).
+   * Loads a local profile file for a view (an editor, a panel, Compare); it stays loaded until the
+   * caller releases it (`hold(id, false)`). With `annotate` it also becomes the profile annotating
+   * the source for its kind (a file opened from the Explorer); otherwise it annotates nothing.
    */
-  async loadFile(file: string, label = path.basename(file)): Promise<{ id: string }> {
+  async loadFile(file: string, label = path.basename(file), annotate = false): Promise<{ id: string }> {
     const server = await this.deps.whenServer();
     if (!server) throw new AnoleError('BAD_INPUT', vscode.l10n.t('The Anole language server is not running.'));
-    const params: LoadProfileParams = { path: file, label, replace: false };
+    const params: LoadProfileParams = { path: file, label, replace: annotate, hold: true };
     const res = await server.loadProfile(params);
     this.remember(res.id, label.startsWith(`${res.kind} · `) ? label : `${label} (${res.kind})`, params);
     this.forget(res.replaced);

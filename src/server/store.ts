@@ -32,6 +32,7 @@ export interface LoadRequest {
   sampleType?: string;
   label?: string;
   replace?: boolean;
+  hold?: boolean;
 }
 
 /**
@@ -71,7 +72,8 @@ export class ProfileStore {
   /**
    * Reads, decodes and annotates a profile file. With `replace` (default) it becomes the annotating
    * entry of its kind: the previous one stops annotating (`replaced`) and is unloaded unless a view
-   * holds it (`unloaded`). With `replace: false` it annotates nothing and the caller holds it.
+   * holds it (`unloaded`). With `replace: false` it annotates nothing and the caller holds it;
+   * `hold` makes the caller hold it either way.
    */
   async load(req: LoadRequest): Promise<{ entry: ProfileEntry; replaced: ProfileEntry[]; unloaded: ProfileEntry[] }> {
     if (req.kind === 'trace') throw new AnoleError('BAD_INPUT', 'runtime traces cannot be shown as source annotations; open them with go tool trace');
@@ -88,7 +90,7 @@ export class ProfileStore {
       profile,
       annotations,
       annotates: req.replace !== false,
-      holds: req.replace === false ? 1 : 0,
+      holds: (req.hold ?? req.replace === false) ? 1 : 0,
     };
     const replaced = entry.annotates ? this.annotating().filter((e) => e.kind === kind) : [];
     const unloaded = this.stopAnnotating(replaced);

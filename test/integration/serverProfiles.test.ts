@@ -98,4 +98,14 @@ describe('language server: loaded profiles live as long as something uses them',
     assert.deepEqual(await hold(a.id, false), { unloaded: [a.id] });
     assert.deepEqual(await hold(b.id, false), { unloaded: [b.id] });
   });
+
+  it('a profile editor\'s profile annotates and is held: a capture replacing it in the editor leaves it to the editor', async () => {
+    const editor = await load({ path: CPU_A, replace: true, hold: true });
+    assert.ok(await hotLines() > 0, 'the opened file annotates the source');
+    const capture = await load({ path: CPU_B, kind: 'cpu' });
+    assert.deepEqual(capture.replaced, [], 'the editor still holds it');
+    assert.equal(await hotLines(), 0, 'only the capture annotates now');
+    assert.ok((await flame(editor.id)).total > 0);
+    assert.deepEqual(await hold(editor.id, false), { unloaded: [editor.id] });
+  });
 });

@@ -23,6 +23,11 @@ export interface LoadProfileParams {
    * nothing, and the caller holds it until it sends `anole/hold` with `hold: false` (or clears it).
    */
   replace?: boolean;
+  /**
+   * The caller holds the new profile (as if it sent `anole/hold`), e.g. a profile editor that also
+   * annotates: a later replacement then leaves it loaded. Default: `true` with `replace: false`.
+   */
+  hold?: boolean;
 }
 
 /** `anole/loadProfile` result. */

@@ -28,10 +28,11 @@ export interface ProfileViewDeps {
   client: { sendRequest<R>(method: string, params: unknown): Promise<R> };
   log: vscode.LogOutputChannel;
   /**
-   * Loads a profile file into the server for a view (anole/loadProfile, `replace: false`) and
-   * returns its id; the caller holds it until it releases it with `holdProfile(id, false)`.
+   * Loads a profile file into the server for a view (anole/loadProfile, held) and returns its id;
+   * the caller holds it until it releases it with `holdProfile(id, false)`. With `annotate` it also
+   * annotates the source (replacing the annotating profile of its kind).
    */
-  loadProfile(path: string, label?: string): Promise<{ id: string }>;
+  loadProfile(path: string, label?: string, annotate?: boolean): Promise<{ id: string }>;
   /** Holds (`true`) or releases (`false`) a loaded profile while a view shows it (anole/hold). */
   holdProfile(id: string, hold: boolean): Promise<void>;
   /** Profiles loaded elsewhere (captures, the load command), offered when a command asks which one. */
@@ -93,7 +94,7 @@ class ProfileViews implements vscode.CustomReadonlyEditorProvider<ProfileDocumen
       let target: Picked | undefined;
       let focus: string | undefined;
       if (arg instanceof vscode.Uri) {
-        target = { ...(await this.loadFile(arg)), held: true };
+        target = { ...(await this.loadFile(arg, undefined, true)), held: true };
       } else if (isShowArgs(arg)) {
         target = { id: arg.profileId, label: this.labelOf(arg.profileId) };
         focus = arg.function;
@@ -174,7 +175,8 @@ class ProfileViews implements vscode.CustomReadonlyEditorProvider<ProfileDocumen
   }
 
   openCustomDocument(uri: vscode.Uri): ProfileDocument {
-    return new ProfileDocument(uri, () => this.loadFile(uri), (id) => this.release([id]));
+    // A profile opened from the Explorer also annotates the source, like a capture.
+    return new ProfileDocument(uri, () => this.loadFile(uri, undefined, true), (id) => this.release([id]));
   }
 
   resolveCustomEditor(document: ProfileDocument, panel: vscode.WebviewPanel): void {
@@ -189,9 +191,9 @@ class ProfileViews implements vscode.CustomReadonlyEditorProvider<ProfileDocumen
   }
 
   /** Loads a profile file through the language server. */
-  private async loadFile(uri: vscode.Uri, label = path.basename(uri.fsPath)): Promise<ViewTarget> {
+  private async loadFile(uri: vscode.Uri, label = path.basename(uri.fsPath), annotate = false): Promise<ViewTarget> {
     if (uri.scheme !== 'file') throw new Error(vscode.l10n.t('Only local profile files can be opened ({0}).', uri.toString()));
-    const { id } = await this.deps.loadProfile(uri.fsPath, label);
+    const { id } = await this.deps.loadProfile(uri.fsPath, label, annotate);
     this.labels.set(id, label);
     return { id, label };
   }
