@@ -2,13 +2,19 @@
 import * as esbuild from 'esbuild';
 import { existsSync, chmodSync, readdirSync } from 'node:fs';
 
-/** Node entry points that exist so far (the extension, adapter and server join as they arrive). */
+/** Node entry points: the CLI, the extension, the debug adapter and the language server. */
 const nodeEntries = [
   { in: 'src/cli/main.ts', out: 'cli' },
   { in: 'src/extension/extension.ts', out: 'extension' },
   { in: 'src/adapter/main.ts', out: 'adapter' },
   { in: 'src/server/main.ts', out: 'server' },
-].filter((e) => existsSync(e.in));
+];
+// A missing entry point is a broken checkout or a rename: fail instead of shipping without it.
+const missing = nodeEntries.filter((e) => !existsSync(e.in)).map((e) => e.in);
+if (missing.length > 0) {
+  console.error(`build: entry point(s) missing: ${missing.join(', ')} (run from the repository root; update scripts/build.mjs after a rename)`);
+  process.exit(1);
+}
 
 /** Webview scripts: every media/src/<name>.ts becomes dist/webview/<name>.js (browser, IIFE). */
 const webviewEntries = existsSync('media/src')

@@ -131,16 +131,16 @@ export class AnnotationDecorations implements vscode.Disposable {
 /** Creates the decorations and the Clear Annotations command. */
 export function register(
   context: vscode.ExtensionContext,
-  deps: { server: () => AnnotationServer | undefined; log: vscode.LogOutputChannel; onCleared?: () => void },
+  deps: { server: () => AnnotationServer | undefined; log: vscode.LogOutputChannel; onCleared?: (unloaded: string[]) => void },
 ): AnnotationDecorations {
   const decorations = new AnnotationDecorations(deps.server, deps.log);
   context.subscriptions.push(
     decorations,
     vscode.commands.registerCommand(Commands.clearAnnotations, async () => {
       try {
-        await deps.server()?.clear({});
+        const res = await deps.server()?.clear({});
         decorations.clearAll();
-        deps.onCleared?.();
+        deps.onCleared?.(res?.unloaded ?? []);
         await vscode.commands.executeCommand('setContext', ContextKeys.hasAnnotations, false);
       } catch (e) {
         showError(deps.log, vscode.l10n.t('Clear Annotations'), e);

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import * as capturesView from './capturesView';
 import * as coreDumps from './coreDumps';
-import { CaptureStore } from './captureStore';
+import { CaptureStore, CORE_KIND } from './captureStore';
 import { Commands } from './commands';
 import { Connections } from './connections';
 import * as debug from './debug';
@@ -47,7 +47,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<AnoleA
   let serverReady: Promise<AnnotationServer> | undefined;
   const whenServer = async () => serverReady?.catch(() => undefined);
   try {
-    const deco = decorations.register(context, { server: getServer, log, onCleared: () => profiler?.forgetAll() });
+    const deco = decorations.register(context, { server: getServer, log, onCleared: (ids) => profiler?.forget(ids) });
     profiler = profile.register(context, { context, log, connections, store, whenServer });
     hostsView.register(context, { context, log, connections, store, whenServer, profiler });
     capturesView.register(context, { store, profiler, log });
@@ -60,12 +60,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<AnoleA
     context.subscriptions.push(registerProfileViews(context, {
       client: { sendRequest: request },
       log,
-      loadProfile: (file) => p.loadFile(file),
+      loadProfile: (file, label, annotate) => p.loadFile(file, label, annotate),
+      holdProfile: (id, hold) => p.hold(id, hold),
       listProfiles: () => [...p.listProfiles()],
+      listCaptures: () => store.list().filter((c) => c.kind !== CORE_KIND).map((c) => ({ file: c.file, label: profile.captureLabel(c) })),
     }));
     debug.register(context, { log, profiler: p });
     coreDumps.register(context, { log, connections, store, profiler: p });
-    const paths = new WorkspacePathMapper();
+    const paths = new WorkspacePathMapper(log);
     context.subscriptions.push(paths);
     goroutineGroupsView.register(context, { paths, log });
     goroutines = registerGoroutines(context, {

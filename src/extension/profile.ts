@@ -82,23 +82,38 @@ export class Profiler {
   constructor(private readonly deps: ProfilerDeps) {}
 
   /** Profiles loaded into the server through Anole (for pickers of other features), newest first. */
-  listProfiles(): readonly { id: string; label: string }[] {
-    return this.loaded.map(({ id, label }) => ({ id, label }));
+  listProfiles(): readonly { id: string; label: string; path: string }[] {
+    return this.loaded.map(({ id, label, params }) => ({ id, label, path: params.path }));
   }
 
-  /** Forgets the loaded profiles (after the server cleared them). */
-  forgetAll(): void {
-    this.loaded = [];
+  /** Forgets profiles the server no longer has (replaced, released or cleared), so pickers offer only live ids. */
+  forget(ids: readonly string[]): void {
+    if (ids.length === 0) return;
+    this.loaded = this.loaded.filter((p) => !ids.includes(p.id));
+    this.deps.log.info(`unloaded profile(s) ${ids.join(', ')}`);
   }
 
-  /** Loads any local profile file into the server; returns the server's profile id. */
-  async loadFile(file: string, label = path.basename(file)): Promise<{ id: string }> {
+  /**
+   * Loads a local profile file for a view (an editor, a panel, Compare); it stays loaded until the
+   * caller releases it (`hold(id, false)`). With `annotate` it also becomes the profile annotating
+   * the source for its kind (a file opened from the Explorer); otherwise it annotates nothing.
+   */
+  async loadFile(file: string, label = path.basename(file), annotate = false): Promise<{ id: string }> {
     const server = await this.deps.whenServer();
     if (!server) throw new AnoleError('BAD_INPUT', vscode.l10n.t('The Anole language server is not running.'));
-    const params: LoadProfileParams = { path: file, label };
+    const params: LoadProfileParams = { path: file, label, replace: annotate, hold: true };
     const res = await server.loadProfile(params);
-    this.remember(res.id, `${label} (${res.kind})`, params);
+    this.remember(res.id, label.startsWith(`${res.kind} · `) ? label : `${label} (${res.kind})`, params);
+    this.forget(res.replaced);
     return { id: res.id };
+  }
+
+  /** A view holds (`true`) or releases (`false`) a loaded profile; the server unloads what nothing needs. */
+  async hold(id: string, hold: boolean): Promise<void> {
+    const server = await this.deps.whenServer();
+    if (!server) throw new AnoleError('BAD_INPUT', vscode.l10n.t('The Anole language server is not running.'));
+    const res = await server.hold({ id, hold });
+    this.forget(res.unloaded);
   }
 
   /**
@@ -166,8 +181,18 @@ export class Profiler {
 
   /** Configured targets first; otherwise ssh config hosts and "Enter host…"; then the process. */
   async pickTarget(): Promise<ProfileTarget | undefined> {
+    const pick = await this.pickHost();
+    if (!pick) return undefined;
+    return pick.target ? this.targetFromSetting(pick.target) : this.pickProcess(pick.host);
+  }
+
+  /**
+   * Asks only which host: a configured target (automatic when there is one) or an ssh host, or
+   * one typed in. The process is asked separately (`pickProcess`).
+   */
+  async pickHost(): Promise<{ host: string; target?: TargetSetting } | undefined> {
     const targets = settings.targets();
-    if (targets.length === 1) return this.targetFromSetting(targets[0]);
+    if (targets.length === 1) return { host: targets[0].host, target: targets[0] };
     type Item = vscode.QuickPickItem & { target?: TargetSetting; host?: string; enter?: boolean };
     const items: Item[] = targets.map((t) => ({
       label: `$(target) ${t.name}`, description: t.host,
@@ -186,7 +211,7 @@ export class Profiler {
       title: vscode.l10n.t('Anole: Which host?'), placeHolder: vscode.l10n.t('A configured target or an ssh host'),
     });
     if (!pick) return undefined;
-    if (pick.target) return this.targetFromSetting(pick.target);
+    if (pick.target) return { host: pick.target.host, target: pick.target };
     let host = pick.host;
     if (pick.enter) {
       host = (await vscode.window.showInputBox({
@@ -194,8 +219,7 @@ export class Profiler {
         validateInput: (v) => (/^\S+$/.test(v.trim()) ? undefined : vscode.l10n.t('Enter one host')),
       }))?.trim();
     }
-    if (!host) return undefined;
-    return this.pickProcess(host);
+    return host ? { host } : undefined;
   }
 
   private async targetFromSetting(t: TargetSetting): Promise<ProfileTarget | undefined> {
@@ -298,11 +322,11 @@ export class Profiler {
       void vscode.window.showWarningMessage(vscode.l10n.t('Saved {0}, but the Anole language server is not running: no annotations.', m.file));
       return;
     }
-    const time = new Date(m.time).toLocaleTimeString();
-    const label = `${m.host}${m.pid ? ` pid ${m.pid}` : ''}, ${time}`;
+    const label = captureLabel(m, false);
     const params: LoadProfileParams = { path: m.file, kind: m.kind as AnnotationKind, label };
     const res = await server.loadProfile(params);
-    this.remember(res.id, `${m.kind} · ${label}`, params);
+    this.remember(res.id, captureLabel(m), params);
+    this.forget(res.replaced);
     this.deps.log.info(`loaded ${m.id}: ${res.sampleType.type}/${res.sampleType.unit}, ${res.mappedFiles} file(s) mapped, ${res.unmappedFiles.length} not`);
     for (const w of res.warnings) this.deps.log.warn(w);
     await vscode.commands.executeCommand('setContext', ContextKeys.hasAnnotations, true);
@@ -314,6 +338,12 @@ export class Profiler {
       ).then((a) => a === mappings && vscode.commands.executeCommand('workbench.action.openSettings', 'anole.pathMappings'));
     }
   }
+}
+
+/** How pickers name a capture: "cpu · api-1 pid 4242, 12:03:04" (without the kind for CodeLens and hovers). */
+export function captureLabel(m: CaptureMeta, withKind = true): string {
+  const label = `${m.host}${m.pid ? ` pid ${m.pid}` : ''}, ${new Date(m.time).toLocaleTimeString()}`;
+  return withKind ? `${m.kind} · ${label}` : label;
 }
 
 /** Registers the profiling commands. */

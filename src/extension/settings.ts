@@ -1,5 +1,6 @@
 // Typed reads of Anole's settings: the only place that knows their keys and defaults.
 import * as vscode from 'vscode';
+import { expandPathMappings, type NamedFolder } from '../core/pathmap/variables';
 import { CORE_DUMP_TOOLS, PROFILE_KINDS, SECTION, SettingKeys, sanitizeTargets, type CoreDumpTool, type ProfileKind, type TargetSetting } from './settingsSchema';
 
 export { PROFILE_KINDS, SECTION, SettingKeys, allSettingIds } from './settingsSchema';
@@ -66,10 +67,29 @@ export const settings = {
       maxLabels: Math.round(num(c.get(SettingKeys.annotationsMaxLabels), 5, 0, 100)),
     };
   },
-  pathMappings(): PathMapping[] {
-    const raw = cfg().get<unknown>(SettingKeys.pathMappings, []);
-    if (!Array.isArray(raw)) return [];
-    return raw.filter((m): m is PathMapping => !!m && typeof m.from === 'string' && typeof m.to === 'string');
+  /**
+   * `anole.pathMappings` with `${workspaceFolder}` (the folder whose settings hold the entry; the
+   * first folder for workspace-wide settings) and `${workspaceFolder:name}` expanded. Entries that
+   * cannot be expanded are left out and reported to `onProblem`.
+   */
+  pathMappings(onProblem?: (message: string) => void): PathMapping[] {
+    const local = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file');
+    const folders: NamedFolder[] = local.map((f) => ({ name: f.name, path: f.uri.fsPath }));
+    const read = (scope?: vscode.Uri) => vscode.workspace.getConfiguration(SECTION, scope).get<unknown>(SettingKeys.pathMappings, []);
+    const scopes = local.length > 0
+      ? local.map((f, i) => ({ folder: folders[i], raw: read(f.uri) }))
+      : [{ folder: undefined, raw: read() }];
+    const out: PathMapping[] = [];
+    const seen = new Set<string>();
+    for (const { folder, raw } of scopes) {
+      const { mappings, problems } = expandPathMappings(raw, { folder, folders });
+      for (const p of problems) if (!seen.has(`!${p}`)) { seen.add(`!${p}`); onProblem?.(p); }
+      for (const m of mappings) {
+        const key = `${m.from}\u0000${m.to}`;
+        if (!seen.has(key)) { seen.add(key); out.push(m); }
+      }
+    }
+    return out;
   },
 };
 

@@ -18,13 +18,16 @@ import {
   DidChangeSettingsParams,
   DidChangeAnnotationsParams,
   FlameGraphParams,
+  HoldParams,
   LoadProfileParams,
   LoadProfileResult,
   Methods,
   SettingsSection,
   TopParams,
+  UnloadResult,
 } from '../core/annotations';
 import { isAnoleError } from '../core/errors';
+import { unusedSubstitutions } from '../core/pathmap';
 import { codeLenses, decorations, flame, hover, topRows } from './features';
 import { ServerSettings, readSettings, settingsDiff, thresholds } from './settings';
 import { ProfileEntry, ProfileStore, filesOf } from './store';
@@ -145,14 +148,20 @@ export function startServer(conn: Connection): void {
     Methods.loadProfile,
     guarded(conn, Methods.loadProfile, async (p: LoadProfileParams): Promise<LoadProfileResult> => {
       if (!p || typeof p.path !== 'string' || p.path === '') throw new ResponseError(LSPErrorCodes.RequestFailed, 'loadProfile needs a profile file path');
-      const { entry, replaced } = await store.load(p);
+      const { entry, replaced, unloaded } = await store.load(p);
       const a = entry.annotations;
       conn.console.info(
         `loaded ${entry.id}: ${entry.kind} profile ${p.path} (${a.sampleType.type}), ${a.files.size} annotated file(s), ` +
           `${a.unmappedFiles.length} unmapped`,
       );
       for (const w of a.warnings) conn.console.warn(`${entry.id}: ${w}`);
-      changed([entry, ...replaced]);
+      const recorded = [...new Set(entry.profile.functions.map((f) => f.filename).filter((f) => f !== ''))];
+      for (const w of unusedSubstitutions(cfg.substitutions, recorded, (f) => mapping.mapper.explain(f))) conn.console.warn(`${entry.id}: ${w}`);
+      if (replaced.length > 0) {
+        conn.console.info(`${entry.id} replaces ${replaced.map((e) => e.id).join(', ')} in the annotations` +
+          (unloaded.length > 0 ? ` (unloaded ${unloaded.map((e) => e.id).join(', ')})` : ''));
+      }
+      if (entry.annotates) changed([entry, ...replaced]);
       return {
         id: entry.id,
         kind: entry.kind,
@@ -161,6 +170,7 @@ export function startServer(conn: Connection): void {
         mappedFiles: a.mappedFiles,
         unmappedFiles: a.unmappedFiles,
         warnings: [...entry.profile.warnings, ...a.warnings],
+        replaced: unloaded.map((e) => e.id),
       };
     }),
   );
@@ -173,9 +183,19 @@ export function startServer(conn: Connection): void {
   conn.onRequest(
     Methods.clear,
     guarded(conn, Methods.clear, (p: ClearParams | undefined) => {
-      const gone = store.clear(p ?? {});
-      if (gone.length > 0) changed(gone);
-      return { cleared: gone.map((e) => e.id) };
+      const { cleared, unloaded } = store.clear(p ?? {});
+      if (cleared.length > 0) changed(cleared);
+      return { unloaded: unloaded.map((e) => e.id) } satisfies UnloadResult;
+    }),
+  );
+
+  conn.onRequest(
+    Methods.hold,
+    guarded(conn, Methods.hold, (p: HoldParams): UnloadResult => {
+      if (!p || typeof p.id !== 'string' || typeof p.hold !== 'boolean') throw new ResponseError(LSPErrorCodes.RequestFailed, 'hold needs { id, hold }');
+      const unloaded = store.hold(p.id, p.hold);
+      if (unloaded.length > 0) conn.console.info(`unloaded ${p.id}: no view shows it any more`);
+      return { unloaded: unloaded.map((e) => e.id) };
     }),
   );
 

@@ -146,6 +146,48 @@ describe('e2e: Anole extension profiles a remote Go service', function () {
     await openFile(page, 'hotsvc/problems.go');
   });
 
+  it('Compare Profiles diffs two CPU captures of the same process: the older one, replaced in the editor, still loads', async function () {
+    const page = wb!.page;
+    const cpuLoads = () => {
+      const log = findLog(server!.logsDir, 'Anole.log');
+      return log ? [...fs.readFileSync(log, 'utf8').matchAll(/loaded \S+: cpu\//g)].length : 0;
+    };
+    assert.equal(cpuLoads(), 1);
+    await profile(page, 'cpu');
+    const deadline = Date.now() + 90_000;
+    while (cpuLoads() < 2) {
+      if (Date.now() > deadline) throw new Error('the second CPU capture was not loaded');
+      await page.waitForTimeout(250); // polling the extension's log file; bounded by the deadline
+    }
+    await runPickingCommand(page, 'Anole: Compare Profiles…');
+    const widget = page.locator('.quick-input-widget');
+    const pickRow = async (title: string, description: RegExp) => {
+      await widget.locator('.quick-input-title', { hasText: title }).waitFor({ state: 'visible', timeout: 30_000 });
+      const row = widget.locator('.monaco-list-row').filter({ has: page.locator('.label-description', { hasText: description }) }).first();
+      await row.waitFor({ state: 'visible' });
+      const label = (await row.locator('.label-name').first().innerText()).trim();
+      await row.click();
+      return label;
+    };
+    // Base: the first capture, no longer loaded (the second replaced it in the editor), offered from the stored captures.
+    const base = await pickRow('Base profile (before)', /\.pb\.gz$/);
+    // New: the second capture, the one annotating the source (listed by its live id).
+    const next = await pickRow('New profile (after)', /^p\d+$/);
+    assert.match(base, /^cpu · /);
+    assert.match(next, /^cpu · /);
+    assert.notEqual(base, next);
+    const frame = await profileFrame(page);
+    await frame.locator('.flame-frames li[data-name="main.burnCPU"]').waitFor({ state: 'attached', timeout: 60_000 });
+    assert.equal(await frame.title(), `${next} − ${base}`);
+    assert.equal(await frame.locator('body.diff').count(), 1, 'the view shows a diff');
+    assert.equal(await frame.locator('.error:not([hidden])').count(), 0, 'the view shows no error');
+    await screenshot(page, 'extension-compare');
+    await runCommand(page, 'View: Close All Editor Groups');
+    await openFile(page, 'hotsvc/problems.go');
+    // The CodeLens of the newer capture still annotates the source.
+    await waitForText(page, /^CPU \d+(\.\d+)?% flat/, 30_000, '.editor-instance .monaco-editor .codelens-decoration');
+  });
+
   it('profiles mutex: lock-hold decoration "held …" on the Unlock line', async function () {
     const page = wb!.page;
     await profile(page, 'mutex');

@@ -93,7 +93,7 @@ describe('annotations: server features', () => {
       assert.match((inFn.contents as { value: string }).value, /main\.hotLoop/);
       const d = decorations(store, pathToFileURL(GEN).href, GEN);
       assert.ok(d.hot.some((a) => a.line === markLine('hot') - 1));
-      assert.deepEqual(store.clear({ kind: 'cpu' }).map((e) => e.id), [entry.id]);
+      assert.deepEqual(store.clear({ kind: 'cpu' }).unloaded.map((e) => e.id), [entry.id]);
       assert.deepEqual(codeLenses(store, GEN, text), []);
     });
   }

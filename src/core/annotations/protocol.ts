@@ -16,8 +16,18 @@ export interface LoadProfileParams {
   sampleType?: string;
   /** Shown in CodeLens/hover, e.g. "api-1 pid 4242, 12:03". */
   label?: string;
-  /** Replace the annotations of the same kind (default true). */
+  /**
+   * `true` (default): the profile annotates the source, replacing the annotating profile of the
+   * same kind (which is unloaded unless a view holds it, see `HoldParams`). `false`: a profile for
+   * a view only (a profile editor, a flame graph, Compare): it annotates nothing, replaces
+   * nothing, and the caller holds it until it sends `anole/hold` with `hold: false` (or clears it).
+   */
   replace?: boolean;
+  /**
+   * The caller holds the new profile (as if it sent `anole/hold`), e.g. a profile editor that also
+   * annotates: a later replacement then leaves it loaded. Default: `true` with `replace: false`.
+   */
+  hold?: boolean;
 }
 
 /** `anole/loadProfile` result. */
@@ -30,6 +40,23 @@ export interface LoadProfileResult {
   mappedFiles: number;
   unmappedFiles: string[];
   warnings: string[];
+  /** Ids this load unloaded (the previous annotating profile of the kind): forget them. */
+  replaced: string[];
+}
+
+/**
+ * `anole/hold` params: a view holds a loaded profile while it shows it (`hold: true`, fails with
+ * NOT_FOUND if the id is not loaded) and releases it when it closes (`hold: false`). A profile
+ * that no view holds and that no longer annotates the source is unloaded.
+ */
+export interface HoldParams {
+  id: string;
+  hold: boolean;
+}
+
+/** `anole/hold` and `anole/clear` result: the ids that are no longer loaded. */
+export interface UnloadResult {
+  unloaded: string[];
 }
 
 /** One decorated line (0-based `line`, as LSP positions are). */
@@ -65,7 +92,10 @@ export interface DidChangeAnnotationsParams {
   uris?: string[];
 }
 
-/** `anole/clear` params: drop one profile, one kind, or everything. */
+/**
+ * `anole/clear` params: stop annotating with one profile, one kind, or everything. A cleared
+ * profile that a view holds stays loaded for that view; the others are unloaded.
+ */
 export interface ClearParams {
   id?: string;
   kind?: AnnotationKind;
@@ -132,6 +162,7 @@ export const Methods = {
   decorations: 'anole/decorations',
   didChangeAnnotations: 'anole/didChangeAnnotations',
   clear: 'anole/clear',
+  hold: 'anole/hold',
   flameGraph: 'anole/flameGraph',
   top: 'anole/top',
 } as const;
