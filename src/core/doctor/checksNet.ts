@@ -83,15 +83,18 @@ export function checkDns(input: DoctorInput): Finding {
   const listeners = udp53Listeners(input.ev.files.get(udpPath), input.ev.files.get(`${udpPath}6`));
   const dead = servers.filter((s) => loopback(s) && !listeners.has(s) && !listeners.has(s.includes(':') ? '::' : '0.0.0.0'));
   if (servers.some(loopback)) evidence.push({ source: `${udpPath}, ${udpPath}6`, value: `UDP port 53 listeners: ${[...listeners].join(', ') || 'none'}` });
-  if (resolver === 'go' && others.length && input.pid !== undefined) {
-    // myhostname only answers the host's own name, localhost and _gateway: /etc/hosts usually covers it.
-    const severity = others.every((s) => s === 'myhostname') ? 'info' : 'warning';
-    return { id, severity, evidence, title: `the Go resolver ignores nsswitch.conf sources ${others.join(', ')}: names only they know will not resolve`,
-      fix: `build with CGO_ENABLED=1 and run with GODEBUG=netdns=cgo, or serve those names from /etc/hosts or DNS (nsswitch.conf line: "hosts: files dns")` };
-  }
   if (dead.length && dead.length === servers.length) {
     return { id, severity: 'error', evidence, title: `no nameserver can answer: ${dead.join(', ')} ${dead.length > 1 ? 'are' : 'is a'} local stub resolver${dead.length > 1 ? 's' : ''} with no listener on UDP port 53`,
       fix: `start the stub resolver (systemctl start systemd-resolved or dnsmasq) or point /etc/resolv.conf at a real server: "nameserver <your DNS server>"` };
+  }
+  // myhostname only answers the host's own name, localhost and _gateway: /etc/hosts usually covers it.
+  const ignored = others.filter((x) => x !== 'myhostname');
+  if (resolver === 'go' && others.length && input.pid !== undefined) {
+    evidence.push({ source: 'net/conf.go', value: `the Go resolver ignores ${others.join(', ')}` });
+  }
+  if (resolver === 'go' && ignored.length && input.pid !== undefined) {
+    return { id, severity: 'warning', evidence, title: `the Go resolver ignores nsswitch.conf sources ${others.join(', ')}: names only they know will not resolve`,
+      fix: `build with CGO_ENABLED=1 and run with GODEBUG=netdns=cgo, or serve those names from /etc/hosts or DNS (nsswitch.conf line: "hosts: files dns")` };
   }
   if (dead.length) {
     return { id, severity: 'warning', evidence, title: `nameserver ${dead.join(', ')} has no listener on UDP port 53: every lookup waits for its timeout first`,
