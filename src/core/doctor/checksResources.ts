@@ -173,6 +173,9 @@ export function limitOf(limits: string | undefined, name: string): [number, numb
   return [n(m[1]), n(m[2])];
 }
 
+/** Below this hard limit a busy server runs out of descriptors (RHEL's login default is 4096). */
+const NOFILE_MIN = 16384;
+
 /** `nofile`: Go raises the soft limit to the hard one, so only the hard limit counts. */
 export function checkNofile(input: DoctorInput): Finding {
   const id = 'nofile';
@@ -180,7 +183,7 @@ export function checkNofile(input: DoctorInput): Finding {
   const l = limitOf(input.ev.files.get(source), 'Max open files');
   if (!l) return { id, severity: 'info', evidence: [{ source, value: 'not readable' }], title: 'cannot tell the open-files limit' };
   const evidence = [{ source, value: `Max open files: soft ${l[0]}, hard ${l[1]}` }];
-  if (l[1] < 65536) {
+  if (l[1] < NOFILE_MIN) {
     return { id, severity: 'warning', evidence, title: `hard open-files limit is ${l[1]}: a busy server runs out of sockets (Go raises the soft limit only up to it)`,
       fix: 'systemd: LimitNOFILE=65536 in the service unit ([Service]); elsewhere "* hard nofile 65536" in /etc/security/limits.conf' };
   }
