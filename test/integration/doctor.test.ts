@@ -226,6 +226,15 @@ describe('anole doctor in real conditions (cgroup v1, prlimit, unshare, setpriv)
       });
     }
 
+    it('GOMAXPROCS is read from the running process (runtime.gomaxprocs in /proc/PID/mem) and matches the prediction', () => {
+      const f = finding(report, 'gomaxprocs-cpu-quota');
+      const live = f.evidence.find((e) => e.source.startsWith(`/proc/${roomy.pid}/mem at runtime.gomaxprocs 0x`));
+      assert.ok(live, JSON.stringify(f.evidence));
+      const predicted = f.evidence.find((e) => e.source.startsWith('prediction'))!;
+      assert.equal(/GOMAXPROCS=(\d+)/.exec(live.value)![1], String(os.availableParallelism()));
+      assert.equal(/GOMAXPROCS=(\d+)/.exec(predicted.value)![1], String(os.availableParallelism()));
+    });
+
     it('the memory limit and GOMEMLIMIT are read from the real files', () => {
       const f = finding(report, 'gomemlimit-memory-limit');
       assert.ok(hasEvidence(f, `${MEM_ROOT}/${cg.name}/roomy/memory.limit_in_bytes`, /→ 512MiB$/));
@@ -241,6 +250,7 @@ describe('anole doctor in real conditions (cgroup v1, prlimit, unshare, setpriv)
     assert.ok(hasEvidence(f, `${CPU_ROOT}/${cg.name}/parent/cpu.cfs_quota_us`, /^50000 .*0\.5 CPUs$/), JSON.stringify(f.evidence));
     assert.match(f.title, /set on ancestor .*\/parent; Go reads only the leaf cgroup/);
     assert.ok(hasEvidence(f, /^prediction/, /go1\.19\.\d+ ignores CPU quotas/));
+    assert.ok(hasEvidence(f, /runtime\.gomaxprocs/, new RegExp(`^GOMAXPROCS=${os.availableParallelism()} \\(read from the running process\\)$`)), JSON.stringify(f.evidence));
   });
 
   describe('a private mount namespace (unshare -m) with a dead stub resolver, no CA roots and no zoneinfo', () => {

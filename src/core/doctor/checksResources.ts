@@ -48,8 +48,11 @@ export function checkGomaxprocs(input: DoctorInput): Finding {
   const leaf = cpuLimitOf(chain.dirs[0]);
   const eff = lowest(limits);
   evidence.push(envEvidence(input, 'GOMAXPROCS'));
-  const pred = predictGomaxprocs(input, ncpu, leaf);
-  evidence.push({ source: 'prediction (not read from the process)', value: `GOMAXPROCS=${pred.procs}: ${pred.how}` });
+  const predicted = predictGomaxprocs(input, ncpu, leaf);
+  evidence.push({ source: 'prediction (not read from the process)', value: `GOMAXPROCS=${predicted.procs}: ${predicted.how}` });
+  const live = input.gomaxprocs;
+  if (live) evidence.push({ source: live.source, value: live.value !== undefined ? `GOMAXPROCS=${live.value} (${live.note})` : live.note });
+  const pred = live?.value !== undefined && live.value > 0 ? { procs: live.value, how: 'read from the process' } : predicted;
   const dg = input.binary?.settings.DefaultGODEBUG;
   if (dg) evidence.push({ source: 'build info DefaultGODEBUG', value: dg });
   if (!eff) return { id, severity: 'ok', title: `no CPU quota; GOMAXPROCS=${pred.procs} for ${ncpu} CPUs`, evidence };

@@ -28,6 +28,8 @@ export interface DoctorInput {
   env?: Map<string, string> | null;
   /** The executable's facts; null when it could not be read. */
   binary?: BinaryFacts | null;
+  /** GOMAXPROCS read from the live process (runtime.gomaxprocs in /proc/PID/mem), or why not. */
+  gomaxprocs?: { value?: number; source: string; note: string };
   /** The throttling window the script waited, in seconds (0: not measured). */
   windowSec: number;
 }

@@ -4,7 +4,7 @@ import { mapLimit } from '../discovery/limit';
 import { AnoleError } from '../errors';
 import type { RemoteHost } from '../remote/host';
 import { shellScript } from '../shell';
-import { readBinaryFacts } from './binary';
+import { elfType, findSymbol, readBinaryFacts } from './binary';
 import { cgroupLayout } from './cgroup';
 import { checkGomaxprocs, checkGomemlimit, checkMemlock, checkNofile, checkOomKills, checkThrottling } from './checksResources';
 import { checkCaRoots, checkDns, checkTzdata } from './checksNet';
@@ -86,6 +86,7 @@ export async function runDoctor(host: RemoteHost, opts: DoctorOptions = {}): Pro
     const environ = ev.binary.get(`/proc/${pid}/environ`);
     input.env = environ ? parseEnviron(environ) : null;
     input.binary = await readBinaryFacts((o, l) => host.readRange(`/proc/${pid}/exe`, o, l), `/proc/${pid}/exe on ${host.label}`).catch(() => null);
+    if (input.binary?.hasSymtab && input.binary.goVersion) input.gomaxprocs = await readLiveGomaxprocs(host, pid, opts.signal);
   }
   return {
     host: hostSummary(ev, pid),
@@ -110,4 +111,23 @@ export async function runHostDoctor(host: RemoteHost, opts: { signal?: AbortSign
   });
   rows.sort((a, b) => a.pid - b.pid);
   return { ...report, processes: rows };
+}
+
+/**
+ * Reads runtime.gomaxprocs (an int32) from the live process: its address from the binary's symbol
+ * table, the value from /proc/PID/mem (needs root or the process's uid). Fixed-address binaries only.
+ */
+export async function readLiveGomaxprocs(host: RemoteHost, pid: number, signal?: AbortSignal): Promise<DoctorInput['gomaxprocs']> {
+  const read = (o: number, l: number) => host.readRange(`/proc/${pid}/exe`, o, l);
+  const source = `/proc/${pid}/mem`;
+  try {
+    if ((await elfType(read)) !== 2) return { source, note: 'not read: position-independent binary' };
+    const sym = await findSymbol(read, `/proc/${pid}/exe on ${host.label}`, 'runtime.gomaxprocs');
+    if (!sym) return { source, note: 'not read: no runtime.gomaxprocs symbol' };
+    const r = await host.exec(['dd', `if=/proc/${pid}/mem`, 'iflag=skip_bytes,count_bytes', `skip=${sym.addr}`, 'count=4', 'bs=4', 'status=none'], { timeoutMs: 10_000, signal });
+    if (r.code !== 0 || r.stdout.length < 4) return { source, note: 'not read (needs root or the process\'s uid)' };
+    return { source: `${source} at runtime.gomaxprocs 0x${sym.addr.toString(16)}`, value: r.stdout.readInt32LE(0), note: 'read from the running process' };
+  } catch {
+    return { source, note: 'not read: the executable could not be read' };
+  }
 }
