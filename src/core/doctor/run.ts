@@ -47,6 +47,8 @@ export interface DoctorOptions {
   pid?: number;
   /** Seconds to measure CPU throttling over (default 2; 0 skips it). */
   windowSec?: number;
+  /** Read GOMAXPROCS from the live process (symbol table + /proc/PID/mem, ~0.5 MiB for a typical binary; default true). */
+  readLive?: boolean;
   signal?: AbortSignal;
 }
 
@@ -86,7 +88,7 @@ export async function runDoctor(host: RemoteHost, opts: DoctorOptions = {}): Pro
     const environ = ev.binary.get(`/proc/${pid}/environ`);
     input.env = environ ? parseEnviron(environ) : null;
     input.binary = await readBinaryFacts((o, l) => host.readRange(`/proc/${pid}/exe`, o, l), `/proc/${pid}/exe on ${host.label}`).catch(() => null);
-    if (input.binary?.hasSymtab && input.binary.goVersion) input.gomaxprocs = await readLiveGomaxprocs(host, pid, opts.signal);
+    if (opts.readLive !== false && input.binary?.hasSymtab && input.binary.goVersion) input.gomaxprocs = await readLiveGomaxprocs(host, pid, opts.signal);
   }
   return {
     host: hostSummary(ev, pid),
@@ -101,7 +103,7 @@ export async function runHostDoctor(host: RemoteHost, opts: { signal?: AbortSign
   const rows: ProcessRow[] = [];
   await mapLimit(procs, opts.concurrency ?? 4, async (p) => {
     try {
-      const r = await runDoctor(host, { pid: p.pid, windowSec: 0, signal: opts.signal });
+      const r = await runDoctor(host, { pid: p.pid, windowSec: 0, readLive: false, signal: opts.signal });
       const w = worst(r.findings);
       const f = r.findings.find((x) => x.severity === w);
       rows.push({ pid: p.pid, exe: p.exe, goVersion: p.goVersion, worst: w, ...(w !== 'ok' && f ? { finding: { id: f.id, title: f.title } } : {}) });
