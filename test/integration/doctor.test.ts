@@ -196,6 +196,13 @@ describe('anole doctor in real conditions (cgroup v1, prlimit, unshare, setpriv)
       assert.match(f.fix!, /LimitNOFILE=65536/);
     });
 
+    it('godebug fires: the fixture\'s old go.mod puts containermaxprocs=0 in the binary\'s DefaultGODEBUG', () => {
+      const f = finding(report, 'godebug');
+      assert.equal(f.severity, 'warning', f.title);
+      assert.match(f.title, /containermaxprocs=0 \(DefaultGODEBUG\)/);
+      assert.ok(hasEvidence(f, 'build info DefaultGODEBUG', /containermaxprocs=0/));
+    });
+
     it('debug-info fires for the -s -w build', () => {
       const f = finding(report, 'debug-info');
       assert.equal(f.severity, 'warning', f.title);
@@ -209,7 +216,10 @@ describe('anole doctor in real conditions (cgroup v1, prlimit, unshare, setpriv)
     let report: DoctorReport;
     before(async () => {
       const { cpu, mem } = cg.make('roomy', { memLimit: 512 * MiB });
-      roomy = await start(bins.current, { cgroups: [cpu, mem], env: { GOMEMLIMIT: '400MiB' }, prlimit: ['--nofile=20000:20000'] });
+      // As high as this machine lets root raise it (a container may cap it below 65536).
+      const hard = Number(/^Max open files\s+\S+\s+(\d+)/m.exec(fs.readFileSync('/proc/self/limits', 'utf8'))?.[1]);
+      assert.ok(hard >= 16384, `this machine's hard nofile limit ${hard} is below what the ok case needs (16384)`);
+      roomy = await start(bins.current, { cgroups: [cpu, mem], env: { GOMEMLIMIT: '400MiB' }, prlimit: [`--nofile=${Math.min(hard, 65536)}:${Math.min(hard, 65536)}`] });
       report = await doctor(roomy.pid, 1);
     });
 
@@ -219,7 +229,7 @@ describe('anole doctor in real conditions (cgroup v1, prlimit, unshare, setpriv)
       assert.deepEqual(report.process, { pid: roomy.pid, exe: bins.current, goVersion: roomy.goVersion });
     });
 
-    for (const id of ['gomaxprocs-cpu-quota', 'cpu-throttling', 'gomemlimit-memory-limit', 'oom-kills', 'nofile', 'debug-info', 'dns-resolver', 'ca-roots', 'tzdata', 'glibc-cgo', 'ptrace'] as const) {
+    for (const id of ['gomaxprocs-cpu-quota', 'cpu-throttling', 'gomemlimit-memory-limit', 'oom-kills', 'nofile', 'debug-info', 'dns-resolver', 'ca-roots', 'tzdata', 'glibc-cgo', 'ptrace', 'memlock'] as const) {
       it(`${id} stays ok`, () => {
         const f = finding(report, id);
         assert.equal(f.severity, 'ok', `${f.title} ${JSON.stringify(f.evidence)}`);
@@ -233,6 +243,13 @@ describe('anole doctor in real conditions (cgroup v1, prlimit, unshare, setpriv)
       const predicted = f.evidence.find((e) => e.source.startsWith('prediction'))!;
       assert.equal(/GOMAXPROCS=(\d+)/.exec(live.value)![1], String(os.availableParallelism()));
       assert.equal(/GOMAXPROCS=(\d+)/.exec(predicted.value)![1], String(os.availableParallelism()));
+    });
+
+    it('thp and clocksource show this machine\'s sysfs files as they are (their verdicts are unit-tested on recorded files)', () => {
+      for (const [id, file] of [['thp', '/sys/kernel/mm/transparent_hugepage/enabled'], ['clocksource', '/sys/devices/system/clocksource/clocksource0/current_clocksource']] as const) {
+        const f = finding(report, id);
+        assert.ok(hasEvidence(f, file, new RegExp(`^${fs.readFileSync(file, 'utf8').trim().replace(/[[\]]/g, '\\$&')}$`)), JSON.stringify(f.evidence));
+      }
     });
 
     it('the memory limit and GOMEMLIMIT are read from the real files', () => {
