@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import type { GoProcess } from '../core/discovery/processes';
 import { runDoctor, runHostDoctor, type FullReport } from '../core/doctor/run';
-import type { Finding, Severity } from '../core/doctor/types';
+import { worst, type Finding, type Severity } from '../core/doctor/types';
 import { Commands, Views } from './commands';
 import type { Connections } from './connections';
 import type { Profiler } from './profile';
@@ -115,6 +115,12 @@ class DoctorTree implements vscode.TreeDataProvider<Node> {
   }
 }
 
+/** Worst severity of the last check of each host ("host") and process ("host pid"), for the Hosts tree's badges. */
+export const lastChecks = new Map<string, Severity>();
+const checked = new vscode.EventEmitter<void>();
+/** Fires when {@link lastChecks} changed. */
+export const onDidCheck = checked.event;
+
 /** What the command accepts: a Hosts tree node, a {host, pid} pair, or nothing (then it asks). */
 type CheckArg = { type?: string; host?: string; pid?: number; process?: GoProcess } | undefined;
 
@@ -132,7 +138,7 @@ export function register(context: vscode.ExtensionContext, deps: { log: vscode.L
     }
     const where = pid !== undefined ? `${host} · ${pid}` : host;
     try {
-      const report = await vscode.window.withProgress(
+      const report: FullReport = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Anole: Checking {0}…', where), cancellable: true },
         async (_p, token) => {
           const ac = new AbortController();
@@ -146,6 +152,9 @@ export function register(context: vscode.ExtensionContext, deps: { log: vscode.L
         },
       );
       tree.show(host, report);
+      lastChecks.set(pid !== undefined ? `${host} ${pid}` : host, worst(report.findings));
+      for (const row of report.processes ?? []) lastChecks.set(`${host} ${row.pid}`, row.worst);
+      checked.fire();
       const bad = report.findings.filter((f) => f.severity === 'warning' || f.severity === 'error').length;
       view.badge = bad ? { value: bad, tooltip: vscode.l10n.t('{0} warnings or errors on {1}', bad, where) } : undefined;
       await vscode.commands.executeCommand(`${Views.doctor}.focus`);
@@ -156,6 +165,7 @@ export function register(context: vscode.ExtensionContext, deps: { log: vscode.L
   context.subscriptions.push(
     tree,
     view,
+    checked,
     vscode.commands.registerCommand(Commands.checkHost, (arg?: CheckArg) => check(arg)),
     vscode.commands.registerCommand(Commands.doctorCopyFix, async (n?: Node) => {
       if (n?.type !== 'fix') return;

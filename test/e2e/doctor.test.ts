@@ -45,7 +45,7 @@ describe('e2e: Anole: Check Host', function () {
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  it('checks the target process from the palette: findings by severity, evidence, and a fix copied with one click', async function () {
+  it('checks the target process from the palette: findings by severity, evidence, a fix copied with one click, a badge in Hosts', async function () {
     const page = wb!.page;
     const pid = host!.services[0].service.pid;
     // The extension's contributions reach the palette once its view container shows in the activity bar.
@@ -63,6 +63,9 @@ describe('e2e: Anole: Check Host', function () {
     await fix.hover();
     await page.locator(`${sidebar} .monaco-list-row.focused .action-label[aria-label="Copy Fix"], ${sidebar} .monaco-list-row:hover .action-label[aria-label="Copy Fix"]`).first().click();
     await waitForText(page, 'Fix copied to the clipboard', 10_000);
+    // The Hosts tree marks the checked process with the worst severity found.
+    await page.locator(sidebar).getByText(/^anole-test$/).first().click();
+    await waitForText(page, /^⚠ /, 60_000, sidebar);
     await screenshot(page, 'doctor-view');
   });
 });
