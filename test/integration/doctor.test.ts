@@ -309,7 +309,11 @@ describe('anole doctor in real conditions (cgroup v1, prlimit, unshare, setpriv)
     let rootSvc: RunningService;
     let nobodySvc: RunningService;
     before(async () => {
-      [rootSvc, nobodySvc] = await Promise.all([start(bins.current, {}), start(bins.current, { uid: NOBODY })]);
+      // A copy in the world-readable temp dir: the checkout may sit where uid 65534 cannot reach it.
+      const copy = path.join(tmp, 'hotsvc');
+      fs.copyFileSync(bins.current, copy);
+      fs.chmodSync(copy, 0o755);
+      [rootSvc, nobodySvc] = await Promise.all([start(bins.current, {}), start(copy, { uid: NOBODY })]);
     });
 
     it('a non-root user is told what it cannot see of a root process, and that it cannot attach', async () => {
