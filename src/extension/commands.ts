@@ -26,6 +26,8 @@ export const Commands = {
   clearGoroutineGroupsFilter: 'anole.debug.clearGoroutineGroupsFilter',
   captureCoreDump: 'anole.captureCoreDump',
   openCoreDump: 'anole.openCoreDump',
+  checkHost: 'anole.checkHost',
+  doctorCopyFix: 'anole.doctor.copyFix',
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];
@@ -36,6 +38,7 @@ export const Views = {
   hosts: 'anole.hosts',
   captures: 'anole.captures',
   goroutineGroups: 'anole.debug.goroutineGroups',
+  doctor: 'anole.doctor',
 } as const;
 
 /** Context keys set with `setContext` (used in `enablement` / `when` clauses). */

@@ -122,7 +122,7 @@ describe('manifest (package.json)', () => {
 
   it('views match the registry and the container icon ships', () => {
     const viewIds = Object.values(pkg.contributes.views).flat().map((v) => v.id).sort();
-    assert.deepEqual(viewIds, [Views.captures, Views.hosts, Views.goroutineGroups].sort());
+    assert.deepEqual(viewIds, [Views.captures, Views.hosts, Views.goroutineGroups, Views.doctor].sort());
     const container = pkg.contributes.viewsContainers.activitybar.find((c) => c.id === Views.container);
     assert.ok(container && fs.existsSync(path.join(root, container.icon)));
   });
