@@ -122,7 +122,7 @@ type rangeKey struct {
 
 // read computes the report from a trace stream.
 func read(in io.Reader) *report {
-	rep := &report{Reader: readerVersion}
+	rep := &report{Reader: readerVersion, Goroutines: []*goroutine{}}
 	gs := map[trace.GoID]*goroutine{}
 	get := func(id trace.GoID) *goroutine {
 		g := gs[id]
