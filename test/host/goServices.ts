@@ -365,8 +365,8 @@ export function markerLines(): Record<MarkerName, { file: string; line: number }
 
 /** The marked lines of tracesvc (all in tracesvc/waits.go): waits, and the `go` statements (go-*). */
 export const TRACE_MARKERS = [
-  'hog', 'hog-sleep', 'tick-sleep', 'lock-wait', 'chan-recv', 'select-wait', 'net-read', 'syscall-read', 'alloc',
-  'go-hog', 'go-tick', 'go-locker', 'go-producer', 'go-consumer', 'go-select', 'go-netread', 'go-syscall', 'go-alloc',
+  'hog', 'hog-sleep', 'tick-sleep', 'lock-wait', 'chan-recv', 'select-wait', 'net-read', 'syscall-read', 'alloc', 'task',
+  'go-hog', 'go-tick', 'go-locker', 'go-producer', 'go-consumer', 'go-select', 'go-netread', 'go-syscall', 'go-alloc', 'go-task',
 ] as const;
 export type TraceMarkerName = (typeof TRACE_MARKERS)[number];
 /** The tracesvc source holding every {@link TRACE_MARKERS} line. */

@@ -73,7 +73,7 @@ export async function captureFlightRecorder(host: RemoteHost, opts: FlightRecord
       throw new AnoleError(
         'PPROF',
         `${opts.url.href} serves no flight-recorder snapshot (HTTP 404)`,
-        'the service must expose one: start a runtime/trace.FlightRecorder (Go >= 1.25) and serve its WriteTo at that path (see the README, "Flight recorder")',
+        'the service must expose one: start a runtime/trace.FlightRecorder (Go >= 1.25) and serve its WriteTo at that path (see the README, "Traces and the flight recorder")',
       );
     }
     throw e;
