@@ -1,8 +1,16 @@
 // Turns the ordered old-format events into the normalized model, as Go's internal/trace/tracev1.go converts them.
-import { EventKind, GoState, NO_ID, NO_STACK, ProcState, ResourceKind, TraceEvent, TraceTables, TraceVisitor } from '../model';
+import * as model from '../model';
+import type { TraceTables, TraceVisitor } from '../model';
 import type { Decoded } from './decode';
-import { Ev, stwReason } from './events';
+import * as events from './events';
 import type { Ordered } from './order';
+
+// Local aliases: module exports are getters under CommonJS, too slow for the per-event loop.
+const { EventKind, GoState, NO_ID, NO_STACK, ProcState, ResourceKind, TraceEvent } = model;
+type EventKind = model.EventKind;
+type GoState = model.GoState;
+type TraceEvent = model.TraceEvent;
+const { Ev, stwReason } = events;
 
 /** Go's block reasons for the old format's block events (tracev1.go). */
 const BLOCK_REASON: Record<number, string> = {

@@ -1,6 +1,9 @@
 // First pass over an old-format (Go 1.11–1.21) trace body: events into columns per batch, plus strings, stacks, frequency.
-import { EV_MIN_VERSION, EV_NAMES, EV_STACK, Ev, FakeP, wireArgCount } from './events';
+import * as events from './events';
 import { EventStore } from './store';
+
+// Local aliases: module exports are getters under CommonJS, too slow for the per-event loop.
+const { EV_MIN_VERSION, EV_NAMES, EV_STACK, Ev, FakeP, wireArgCount } = events;
 
 /** One batch: events [start, end) of the store, emitted by P `p` (FakeP.Profile for CPU samples). */
 export interface Batch {
@@ -62,7 +65,8 @@ export function decodeV1(data: Uint8Array, offset: number, version: number): Dec
 
   let pos = offset;
   let evStart = offset;
-  const args: number[] = [];
+  const args = new Float64Array(2 + 4 * 1000);
+  let nargs = 0;
   let batch: Batch | undefined;
   let lastP = 0;
   let lastG = 0;
@@ -131,15 +135,24 @@ export function decodeV1(data: Uint8Array, offset: number, version: number): Dec
       }
 
       // Arguments: up to three inline varints (plus the timestamp), or a byte length and then varints.
-      args.length = 0;
+      nargs = 0;
       if (narg <= 3) {
-        for (let i = 0; i < narg; i++) args.push(varint());
+        for (let i = 0; i < narg; i++) {
+          const b0 = data[pos];
+          if (b0 < 0x80) {
+            pos++;
+            args[nargs++] = b0;
+          } else args[nargs++] = varint();
+        }
       } else {
         const len = varint();
         if (len > 2048 && typ !== Ev.Stack) fail(`${EV_NAMES[typ]}: length-prefixed arguments too big (${len} bytes)`);
         const argEnd = pos + len;
         if (argEnd > end) fail('the trace ends inside an event');
-        while (pos < argEnd) args.push(varint());
+        while (pos < argEnd) {
+          if (nargs === args.length) fail(`${EV_NAMES[typ]} has too many arguments`);
+          args[nargs++] = varint();
+        }
         if (pos !== argEnd) fail(`${EV_NAMES[typ]}: arguments overrun their length`);
       }
       let message = '';
@@ -151,10 +164,10 @@ export function decodeV1(data: Uint8Array, offset: number, version: number): Dec
       if (!batch) fail(`${EV_NAMES[typ]} before the first batch`);
 
       if (typ === Ev.Stack) {
-        if (args.length < 2) fail(`EvStack has wrong number of arguments: want at least 2, got ${args.length}`);
+        if (nargs < 2) fail(`EvStack has wrong number of arguments: want at least 2, got ${nargs}`);
         const size = args[1];
         if (size > 1000) fail(`EvStack has bad number of frames: ${size}`);
-        if (args.length !== 2 + 4 * size) fail(`EvStack has wrong number of arguments: want ${2 + 4 * size}, got ${args.length}`);
+        if (nargs !== 2 + 4 * size) fail(`EvStack has wrong number of arguments: want ${2 + 4 * size}, got ${nargs}`);
         const id = args[0] % MAX_U32;
         if (id !== 0 && size > 0) {
           const stk = new Float64Array(size);
@@ -168,7 +181,7 @@ export function decodeV1(data: Uint8Array, offset: number, version: number): Dec
         continue;
       }
       const want = wireArgCount(typ);
-      if (args.length !== want) fail(`${EV_NAMES[typ]} has wrong number of arguments: want ${want}, got ${args.length}`);
+      if (nargs !== want) fail(`${EV_NAMES[typ]} has wrong number of arguments: want ${want}, got ${nargs}`);
 
       switch (typ) {
         case Ev.Frequency:
@@ -192,11 +205,11 @@ export function decodeV1(data: Uint8Array, offset: number, version: number): Dec
       store.p[i] = lastP;
       let g = lastG;
       const hasStack = EV_STACK[typ] === 1;
-      if (hasStack) store.stk[i] = args[args.length - 1] % MAX_U32;
-      const nargs = hasStack ? args.length - 2 : args.length - 1;
-      if (nargs > 0) store.a0[i] = args[1];
-      if (nargs > 1) store.a1[i] = args[2];
-      if (nargs > 2) store.a2[i] = args[3];
+      if (hasStack) store.stk[i] = args[nargs - 1] % MAX_U32;
+      const plain = hasStack ? nargs - 2 : nargs - 1;
+      if (plain > 0) store.a0[i] = args[1];
+      if (plain > 1) store.a1[i] = args[2];
+      if (plain > 2) store.a2[i] = args[3];
       switch (typ) {
         case Ev.GoStart:
         case Ev.GoStartLocal:

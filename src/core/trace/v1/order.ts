@@ -3,9 +3,12 @@
 // Events of one P are in order; across Ps, timestamps alone are not trustworthy in Go 1.19–1.21 traces. As in Go,
 // the next event is the earliest of the Ps' head events whose goroutine is in the state (and sequence number) the
 // event expects, so an unblock always precedes the start it enables.
-import { Ev, FakeP } from './events';
+import * as events from './events';
 import type { Batch } from './decode';
 import type { EventStore } from './store';
+
+// Local aliases: module exports are getters under CommonJS, too slow for the per-event loop.
+const { Ev, FakeP } = events;
 
 const DEAD = 0;
 const RUNNABLE = 1;
