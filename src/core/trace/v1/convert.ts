@@ -32,6 +32,8 @@ const FAKE_P = 1000000;
 /** What the conversion delivered. */
 export interface Converted {
   events: number;
+  /** False if events referred to stacks the trace does not have. */
+  stacksComplete: boolean;
   durationNs: number;
   warnings: string[];
 }
@@ -57,12 +59,14 @@ export function convertV1(d: Decoded, o: Ordered, version: number, tables: Trace
   let lastTs = -1;
   let events = 0;
   let unknownRegionModes = 0;
+  let missingStacks = 0;
 
   const str = (id: number): string => d.strings.get(id) ?? '';
   const stack = (v1: number): number => {
     if (v1 === 0) return NO_STACK;
     let id = stackIds.get(v1);
     if (id === undefined) {
+      if (!d.declaredStacks.has(v1)) missingStacks++;
       const pcs = d.stacks.get(v1);
       const frames: number[] = [];
       if (pcs) {
@@ -100,6 +104,7 @@ export function convertV1(d: Decoded, o: Ordered, version: number, tables: Trace
   const emit = (sameTime = false): void => {
     if (sameTime) {
       if (ev.time < lastTs) ev.time = lastTs;
+      lastTs = Math.max(lastTs, ev.time - 1);
     } else {
       if (ev.time <= lastTs) ev.time = lastTs + 1;
       lastTs = ev.time;
@@ -324,6 +329,9 @@ export function convertV1(d: Decoded, o: Ordered, version: number, tables: Trace
     }
     emit();
   }
+  if (missingStacks > 0) {
+    warnings.push(`${missingStacks} stack(s) used by events are missing from the stack table (the trace is cut in its footer)`);
+  }
   if (unknownRegionModes > 0) warnings.push(`${unknownRegionModes} user region event(s) with an unknown mode were skipped`);
   if (count > 0) {
     begin(EventKind.Sync, lastTs + 1, 0, -1, NO_ID);
@@ -331,7 +339,7 @@ export function convertV1(d: Decoded, o: Ordered, version: number, tables: Trace
     events++;
     visitor.event(ev);
   }
-  return { events, durationNs: Math.max(0, lastTs), warnings };
+  return { events, stacksComplete: missingStacks === 0, durationNs: Math.max(0, lastTs), warnings };
 }
 
 /** Whether the next event of goroutine `g` after position `k` is a syscall block (the syscall blocked). */

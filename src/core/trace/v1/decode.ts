@@ -28,6 +28,8 @@ export interface Decoded {
   inline: string[];
   /** Stack id → PCs, innermost first. */
   stacks: Map<number, Float64Array>;
+  /** Every stack id the stack table declares (empty stacks included). */
+  declaredStacks: Set<number>;
   pcs: Map<number, V1Frame>;
   /** Ticks per second from EvFrequency; 0 if the trace has none (cut before its footer). */
   ticksPerSec: number;
@@ -56,6 +58,7 @@ export function decodeV1(data: Uint8Array, offset: number, version: number): Dec
   const inline: string[] = [];
   const inlineIndex = new Map<string, number>();
   const stacks = new Map<number, Float64Array>();
+  const declaredStacks = new Set<number>();
   const pcs = new Map<number, V1Frame>();
   const timerGoids = new Set<number>();
   const lastGs = new Map<number, number>();
@@ -169,6 +172,7 @@ export function decodeV1(data: Uint8Array, offset: number, version: number): Dec
         if (size > 1000) fail(`EvStack has bad number of frames: ${size}`);
         if (nargs !== 2 + 4 * size) fail(`EvStack has wrong number of arguments: want ${2 + 4 * size}, got ${nargs}`);
         const id = args[0] % MAX_U32;
+        declaredStacks.add(id);
         if (id !== 0 && size > 0) {
           const stk = new Float64Array(size);
           for (let i = 0; i < size; i++) {
@@ -260,7 +264,7 @@ export function decodeV1(data: Uint8Array, offset: number, version: number): Dec
     if (batch.end > batch.start) batches.push(batch);
   }
   appendCpuSamples(store, batches, cpu);
-  return { store, batches, strings, inline, stacks, pcs, ticksPerSec, timerGoids, stop };
+  return { store, batches, strings, inline, stacks, declaredStacks, pcs, ticksPerSec, timerGoids, stop };
 }
 
 /** CPU samples become one more batch, on the fake profile P, sorted by their signal-time timestamp. */

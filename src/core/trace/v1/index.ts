@@ -29,9 +29,8 @@ export const readV1: FormatReader = (data, offset, version, tables, visitor) => 
     warnings.push(`the trace is cut or corrupt ${at} (${d.stop.reason}); the events after it are missing`);
   }
   const o = orderEvents(d.store, d.batches);
-  if (o.stopped) {
-    warnings.push(`${o.stopped} (the trace is cut or inconsistent); ${d.store.n - o.count} later events were dropped`);
-  }
+  if (o.misfit) warnings.push(`${o.misfit} (the trace is cut or inconsistent)`);
+  if (d.store.n === 0) warnings.push('the trace has no events (empty, or cut right after its header)');
   warnings.push(...finishOrder(d.store, o, d.ticksPerSec, d.timerGoids));
   const c = convertV1(d, o, version, tables, visitor);
   warnings.push(...c.warnings);
@@ -40,7 +39,7 @@ export const readV1: FormatReader = (data, offset, version, tables, visitor) => 
     durationNs: c.durationNs,
     events: c.events,
     generations: c.events > 0 ? 1 : 0,
-    complete: !d.stop && !o.stopped && d.ticksPerSec > 0,
+    complete: !d.stop && !o.misfit && d.ticksPerSec > 0 && d.store.n > 0 && c.stacksComplete,
     warnings,
   };
 };

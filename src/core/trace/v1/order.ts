@@ -120,11 +120,11 @@ function ready(gs: Map<number, number>): boolean {
   return (initSeq === NOSEQ || initSeq === Math.floor(cur / 4)) && initStatus === cur % 4;
 }
 
-/** The result of ordering: event indices in stream order, and why ordering stopped early (if it did). */
+/** The result of ordering: event indices in stream order, and what did not fit (a cut or damaged trace). */
 export interface Ordered {
   order: Uint32Array;
   count: number;
-  stopped?: string;
+  misfit?: string;
 }
 
 /** Merges the batches into one stream (Go's frontier algorithm), turning the "Local" events into plain ones. */
@@ -167,7 +167,8 @@ export function orderEvents(s: EventStore, batches: Batch[]): Ordered {
   const order = new Uint32Array(s.n);
   let count = 0;
   const gs = new Map<number, number>();
-  let stopped: string | undefined;
+  let misfits = 0;
+  let firstMisfit = -1;
 
   for (;;) {
     for (let j = 0; j < navail; j++) {
@@ -201,8 +202,20 @@ export function orderEvents(s: EventStore, batches: Batch[]): Ordered {
       }
     }
     if (heapN === 0) {
-      if (navail > 0) stopped = `no consistent order of the events of ${navail} P(s) after ${count} events`;
-      break;
+      if (navail === 0) break;
+      // No head event fits its goroutine's state: its partner is missing (a cut or damaged trace). Go gives
+      // up here; we place the earliest head event by time and go on, and say so.
+      let best = -1;
+      for (let j = 0; j < navail; j++) {
+        const k = available[j];
+        if (cur[k] < curEnd[k] && (best < 0 || s.ts[cur[k]] < s.ts[cur[available[best]]])) best = j;
+      }
+      if (best < 0) break;
+      const k = available[best];
+      heapEv[0] = cur[k]++;
+      heapProc[0] = k;
+      heapN = 1;
+      available[best] = available[--navail];
     }
     // pop
     const i = heapEv[0];
@@ -224,8 +237,8 @@ export function orderEvents(s: EventStore, batches: Batch[]): Ordered {
     }
     transitionOf(s, i);
     if (!ready(gs)) {
-      stopped = `impossible goroutine state transition at event ${count}`;
-      break;
+      // Placed by time above, or an impossible transition (Go's error): applied anyway, and counted.
+      if (misfits++ === 0) firstMisfit = count;
     }
     switch (s.typ[i]) {
       case Ev.GoStartLocal:
@@ -246,7 +259,9 @@ export function orderEvents(s: EventStore, batches: Batch[]): Ordered {
     order[count++] = i;
     available[navail++] = k;
   }
-  return { order, count, stopped };
+  const misfit =
+    misfits > 0 ? `${misfits} event(s) from event ${firstMisfit} on did not fit their goroutine's state and were placed by time` : undefined;
+  return { order, count, misfit };
 }
 
 /**
@@ -265,7 +280,7 @@ export function finishOrder(s: EventStore, o: Ordered, ticksPerSec: number, time
     }
   }
   if (!sorted) {
-    warnings.push('timestamps out of order across Ps (tick skew between CPUs); times are approximate');
+    warnings.push('timestamps out of order across Ps (tick skew between CPUs, or a damaged trace); times are approximate');
   } else {
     const moved: number[] = []; // positions in order whose event got an earlier timestamp
     const lastSysBlock = new Map<number, number>();
