@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EventKind, GoState, ResourceKind, TraceEvent, TraceTables } from '../../src/core/trace/model';
 import { parseV1Trace } from '../../src/core/trace/v1';
+import { Reference, summarize } from '../support/traceSummary';
 
 const DIR = join(__dirname, '..', 'fixtures', 'traces', 'v1');
 const GEN = readFileSync(join(DIR, 'gen', 'main.go'), 'utf8').split('\n');
@@ -14,64 +15,6 @@ function markLine(name: string): number {
   const i = GEN.findIndex((l) => l.includes(`MARK:${name}`));
   assert.ok(i >= 0, `MARK:${name} in gen/main.go`);
   return i + 1;
-}
-
-interface GoTotals {
-  id: number;
-  transitions: number;
-  runningNs: number;
-  runnableNs: number;
-  waitingNs: number;
-  syscallNs: number;
-}
-
-interface Reference {
-  events: number;
-  kinds: Record<string, number>;
-  blockReasons: Record<string, number>;
-  ranges: Record<string, { count: number; totalNs: number }>;
-  goroutines: GoTotals[];
-}
-
-/** The same figures as test/tracev1ref computes, from our events. */
-function summarize(events: TraceEvent[]): Reference {
-  const kindNames = Object.fromEntries(Object.entries(EventKind).map(([k, v]) => [v, k]));
-  const out: Reference = { events: events.length, kinds: {}, blockReasons: {}, ranges: {}, goroutines: [] };
-  const stats = new Map<number, GoTotals>();
-  const last = new Map<number, { t: number; state: number }>();
-  const open = new Map<string, number>();
-  for (const ev of events) {
-    out.kinds[kindNames[ev.kind]] = (out.kinds[kindNames[ev.kind]] ?? 0) + 1;
-    if (ev.kind === EventKind.StateTransition && ev.resource === ResourceKind.Goroutine) {
-      if (ev.from === GoState.Running && ev.to === GoState.Waiting) out.blockReasons[ev.reason] = (out.blockReasons[ev.reason] ?? 0) + 1;
-      let s = stats.get(ev.id);
-      if (!s) stats.set(ev.id, (s = { id: ev.id, transitions: 0, runningNs: 0, runnableNs: 0, waitingNs: 0, syscallNs: 0 }));
-      s.transitions++;
-      const l = last.get(ev.id);
-      if (l) {
-        const d = ev.time - l.t;
-        if (l.state === GoState.Running) s.runningNs += d;
-        else if (l.state === GoState.Runnable) s.runnableNs += d;
-        else if (l.state === GoState.Waiting) s.waitingNs += d;
-        else if (l.state === GoState.Syscall) s.syscallNs += d;
-      }
-      last.set(ev.id, { t: ev.time, state: ev.to });
-    } else if (ev.kind === EventKind.RangeBegin || ev.kind === EventKind.RangeEnd) {
-      const key = `${ev.name}@${ev.resource}:${ev.resource === ResourceKind.None ? '' : ev.id}`;
-      if (ev.kind === EventKind.RangeBegin) {
-        open.set(key, ev.time);
-        continue;
-      }
-      const t0 = open.get(key);
-      if (t0 === undefined) continue;
-      open.delete(key);
-      const r = (out.ranges[ev.name] ??= { count: 0, totalNs: 0 });
-      r.count++;
-      r.totalNs += ev.time - t0;
-    }
-  }
-  out.goroutines = [...stats.values()].sort((a, b) => a.id - b.id);
-  return out;
 }
 
 /** Reads a fixture, keeping a copy of every event. */
