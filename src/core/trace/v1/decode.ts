@@ -52,7 +52,8 @@ const utf8 = new TextDecoder('utf-8');
  */
 export function decodeV1(data: Uint8Array, offset: number, version: number): Decoded {
   const end = data.length;
-  const store = new EventStore((end - offset) / 4);
+  // Every event takes at least 2 bytes; untouched capacity costs no memory (zero pages are mapped lazily).
+  const store = new EventStore((end - offset) / 2 + 16);
   const batches: Batch[] = [];
   const strings = new Map<number, string>();
   const inline: string[] = [];
