@@ -65,14 +65,15 @@ export class Ordering {
     switch (ev.typ) {
       case Ev.ProcStatus: {
         const pid = a[0];
-        let status = a[1];
+        const status = a[1];
+        let shown = status;
         if (status < 1 || status > 4) throw new OrderError(`invalid status ${status} for proc ${pid}`);
         let old = pStatusToState(status);
         const s = this.p.get(pid);
         if (s) {
           if (status === ProcStatus.SyscallAbandoned && s.status === ProcStatus.Syscall) {
             old = 2;
-            status = ProcStatus.Syscall;
+            shown = ProcStatus.Syscall;
           } else if (status === ProcStatus.SyscallAbandoned && s.status === ProcStatus.SyscallAbandoned) {
             old = 3;
           } else if (s.status !== status) {
@@ -101,7 +102,7 @@ export class Ordering {
           if (!found) throw new OrderError(`no thread holds proc ${pid} that is about to be stolen`);
         }
         tmp[0] = pid;
-        tmp[1] = status;
+        tmp[1] = shown;
         this.emit(Ev.ProcStatus, tmp, t, eg, eP, eM, old);
         return true;
       }

@@ -10,6 +10,7 @@ class Cursor {
   idx = 0;
   pos = 0;
   lastTicks = 0;
+  lastNs = 0;
   readonly ev: WireEvent = { typ: 0, args: new Float64Array(5), time: 0 };
   constructor(
     readonly m: number,
@@ -27,7 +28,7 @@ export const readV2: FormatReader = (data, offset, version, tables, visitor) => 
   }
   const warnings: string[] = [];
   const out = new TraceEvent();
-  let origin = -1;
+  let originNs = -1;
   let nsPerTick = 1;
   let lastTime = 0;
   let events = 0;
@@ -36,7 +37,7 @@ export const readV2: FormatReader = (data, offset, version, tables, visitor) => 
 
   const emit = (typ: number, args: ArrayLike<number>, time: number, g: number, p: number, m: number, extra: number): void => {
     if (!fill(out, typ, args, g, p, m, extra, gen as Generation)) return;
-    if (time <= lastTime && events > 0) time = lastTime + 1e-3;
+    if (time <= lastTime && events > 0) time = lastTime + 1;
     lastTime = time;
     out.time = time;
     events++;
@@ -75,9 +76,9 @@ export const readV2: FormatReader = (data, offset, version, tables, visitor) => 
       break;
     }
     nsPerTick = g.nsPerTick;
-    if (origin < 0) origin = g.minTs;
-    const toNs = (ticks: number): number => (ticks - origin) * nsPerTick;
-    emitSync(toNs(g.minTs));
+    // Times as Go computes them: the batch's base time, plus each delta, truncated to ns one by one.
+    if (originNs < 0) originNs = Math.trunc(g.minTs * nsPerTick);
+    emitSync(Math.trunc(g.minTs * nsPerTick) - originNs);
 
     // The frontier: one cursor per M, a binary heap by the time of its pending event.
     const heap: Cursor[] = [];
@@ -90,7 +91,8 @@ export const readV2: FormatReader = (data, offset, version, tables, visitor) => 
       }
       if (c.idx >= c.batches.length) return false;
       const b = c.batches[c.idx];
-      if (c.lastTicks === 0) c.lastTicks = b.time;
+      if (c.lastTicks === 0) c.lastNs = Math.trunc(b.time * nsPerTick) - originNs;
+      c.lastTicks = 1;
       const typ = data[c.pos];
       const spec = typ <= lastEvent ? SPECS[typ] : undefined;
       if (!spec || !spec.timed) throw new TraceFormatError(c.pos, `invalid event type ${typ} for go 1.${version}`);
@@ -100,8 +102,8 @@ export const readV2: FormatReader = (data, offset, version, tables, visitor) => 
       for (let i = 0; i < n; i++) args[i] = uvarint(data, vr.end, b.end);
       c.pos = vr.end;
       c.ev.typ = typ;
-      c.lastTicks += dt;
-      c.ev.time = toNs(c.lastTicks);
+      c.lastNs += Math.trunc(dt * nsPerTick);
+      c.ev.time = c.lastNs;
       return true;
     };
     try {
@@ -118,7 +120,7 @@ export const readV2: FormatReader = (data, offset, version, tables, visitor) => 
       while (heap.length > 0 || si < order5.length) {
         if (si < order5.length) {
           const k = order5[si] * 5;
-          const st = toNs(samples[k]);
+          const st = Math.trunc(samples[k] * nsPerTick) - originNs;
           if (heap.length === 0 || st < heap[0].ev.time) {
             emitSample(out, samples, k, g);
             out.time = Math.max(st, lastTime);
@@ -195,6 +197,18 @@ const RANGE_NAMES: Record<number, string> = {
   [Ev.GCMarkAssistEnd]: 'GC mark assist',
 };
 
+function str(gen: Generation, a: ArrayLike<number>, i: number): string {
+  return gen.strings.get(a[i]) ?? '';
+}
+
+function trans(out: TraceEvent, res: ResourceKind, rid: number, from: number, to: number): void {
+  out.kind = EventKind.StateTransition;
+  out.resource = res;
+  out.id = rid;
+  out.from = from;
+  out.to = to;
+}
+
 /** Fills the model event from a wire event; false if the event is not surfaced. */
 function fill(out: TraceEvent, typ: number, a: ArrayLike<number>, g: number, p: number, m: number, extra: number, gen: Generation): boolean {
   out.g = id(g);
@@ -205,54 +219,46 @@ function fill(out: TraceEvent, typ: number, a: ArrayLike<number>, g: number, p: 
   out.stack = stk;
   out.stateStack = NO_STACK;
   out.reason = '';
-  const str = (i: number): string => gen.strings.get(a[i]) ?? '';
-  const trans = (res: ResourceKind, rid: number, from: number, to: number): void => {
-    out.kind = EventKind.StateTransition;
-    out.resource = res;
-    out.id = rid;
-    out.from = from;
-    out.to = to;
-  };
   switch (typ) {
-    case Ev.ProcStart: trans(ResourceKind.Proc, a[0], 3, 2); break;
-    case Ev.ProcStop: trans(ResourceKind.Proc, out.p, 2, 3); break;
-    case Ev.ProcSteal: trans(ResourceKind.Proc, a[0], extra === 4 ? 3 : 2, 3); break;
-    case Ev.ProcStatus: trans(ResourceKind.Proc, a[0], extra, pStatusToState(a[1])); break;
+    case Ev.ProcStart: trans(out, ResourceKind.Proc, a[0], 3, 2); break;
+    case Ev.ProcStop: trans(out, ResourceKind.Proc, out.p, 2, 3); break;
+    case Ev.ProcSteal: trans(out, ResourceKind.Proc, a[0], extra === 4 ? 3 : 2, 3); break;
+    case Ev.ProcStatus: trans(out, ResourceKind.Proc, a[0], extra, pStatusToState(a[1])); break;
     case Ev.GoCreate:
     case Ev.GoCreateBlocked:
-      trans(ResourceKind.Goroutine, a[0], GoState.NotExist, typ === Ev.GoCreate ? GoState.Runnable : GoState.Waiting);
+      trans(out, ResourceKind.Goroutine, a[0], GoState.NotExist, typ === Ev.GoCreate ? GoState.Runnable : GoState.Waiting);
       out.stateStack = gen.stacks.get(a[1]) ?? NO_STACK;
       break;
-    case Ev.GoCreateSyscall: trans(ResourceKind.Goroutine, a[0], GoState.NotExist, GoState.Syscall); break;
-    case Ev.GoStart: trans(ResourceKind.Goroutine, a[0], GoState.Runnable, GoState.Running); break;
-    case Ev.GoDestroy: trans(ResourceKind.Goroutine, out.g, GoState.Running, GoState.NotExist); break;
-    case Ev.GoDestroySyscall: trans(ResourceKind.Goroutine, out.g, GoState.Syscall, GoState.NotExist); break;
+    case Ev.GoCreateSyscall: trans(out, ResourceKind.Goroutine, a[0], GoState.NotExist, GoState.Syscall); break;
+    case Ev.GoStart: trans(out, ResourceKind.Goroutine, a[0], GoState.Runnable, GoState.Running); break;
+    case Ev.GoDestroy: trans(out, ResourceKind.Goroutine, out.g, GoState.Running, GoState.NotExist); break;
+    case Ev.GoDestroySyscall: trans(out, ResourceKind.Goroutine, out.g, GoState.Syscall, GoState.NotExist); break;
     case Ev.GoStop:
     case Ev.GoBlock:
-      trans(ResourceKind.Goroutine, out.g, GoState.Running, typ === Ev.GoStop ? GoState.Runnable : GoState.Waiting);
-      out.reason = str(0);
+      trans(out, ResourceKind.Goroutine, out.g, GoState.Running, typ === Ev.GoStop ? GoState.Runnable : GoState.Waiting);
+      out.reason = str(gen, a, 0);
       out.stateStack = stk;
       break;
     case Ev.GoUnblock:
     case Ev.GoSwitch:
     case Ev.GoSwitchDestroy:
-      trans(ResourceKind.Goroutine, a[0], GoState.Waiting, GoState.Runnable);
+      trans(out, ResourceKind.Goroutine, a[0], GoState.Waiting, GoState.Runnable);
       break;
     case Ev.GoSyscallBegin:
-      trans(ResourceKind.Goroutine, out.g, GoState.Running, GoState.Syscall);
+      trans(out, ResourceKind.Goroutine, out.g, GoState.Running, GoState.Syscall);
       out.stateStack = stk;
       break;
-    case Ev.GoSyscallEnd: trans(ResourceKind.Goroutine, out.g, GoState.Syscall, GoState.Running); break;
-    case Ev.GoSyscallEndBlocked: trans(ResourceKind.Goroutine, out.g, GoState.Syscall, GoState.Runnable); break;
+    case Ev.GoSyscallEnd: trans(out, ResourceKind.Goroutine, out.g, GoState.Syscall, GoState.Running); break;
+    case Ev.GoSyscallEndBlocked: trans(out, ResourceKind.Goroutine, out.g, GoState.Syscall, GoState.Runnable); break;
     case Ev.GoStatus:
     case Ev.GoStatusStack:
-      trans(ResourceKind.Goroutine, a[0], extra, gStatusToState(a[2]));
+      trans(out, ResourceKind.Goroutine, a[0], extra, gStatusToState(a[2]));
       out.stateStack = stk;
       break;
     case Ev.STWBegin:
     case Ev.STWEnd:
       out.kind = typ === Ev.STWBegin ? EventKind.RangeBegin : EventKind.RangeEnd;
-      out.name = `stop-the-world (${str(0)})`;
+      out.name = `stop-the-world (${str(gen, a, 0)})`;
       out.resource = ResourceKind.Goroutine;
       out.id = out.g;
       break;
@@ -290,7 +296,7 @@ function fill(out: TraceEvent, typ: number, a: ArrayLike<number>, g: number, p: 
       break;
     case Ev.GoLabel:
       out.kind = EventKind.Label;
-      out.name = str(0);
+      out.name = str(gen, a, 0);
       out.resource = ResourceKind.Goroutine;
       out.id = out.g;
       break;
@@ -298,7 +304,7 @@ function fill(out: TraceEvent, typ: number, a: ArrayLike<number>, g: number, p: 
       out.kind = EventKind.TaskBegin;
       out.id = a[0];
       out.parent = a[1] === 0 ? NO_ID : a[1];
-      out.name = str(2);
+      out.name = str(gen, a, 2);
       break;
     case Ev.UserTaskEnd:
       out.kind = EventKind.TaskEnd;
@@ -309,13 +315,13 @@ function fill(out: TraceEvent, typ: number, a: ArrayLike<number>, g: number, p: 
     case Ev.UserRegionEnd:
       out.kind = typ === Ev.UserRegionBegin ? EventKind.RegionBegin : EventKind.RegionEnd;
       out.id = a[0];
-      out.name = str(1);
+      out.name = str(gen, a, 1);
       break;
     case Ev.UserLog:
       out.kind = EventKind.Log;
       out.id = a[0];
-      out.name = str(1);
-      out.message = str(2);
+      out.name = str(gen, a, 1);
+      out.message = str(gen, a, 2);
       break;
     default:
       return false; // experimental alloc/free events are not surfaced
