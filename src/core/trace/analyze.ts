@@ -1,5 +1,5 @@
 // The goroutine starvation report: per-group running/runnable/blocked time, resume and block lines, GC pauses, culprits.
-import { isRuntimeFrame } from '../goFrames';
+import { isRuntimeFrame, isSystemFrame } from '../goFrames';
 import { EventKind, GoState, NO_STACK, ResourceKind, type TraceEvent, type TraceTables, type TraceVisitor } from './model';
 import { type Site, SiteTable } from './sites';
 
@@ -27,7 +27,10 @@ export interface GroupReport {
   /** runnable / (runnable + running), 0 when both are 0. */
   runnableShare: number;
   blockedNs: BlockedNs;
-  /** Share of the 1 ms samples taken while some goroutine waited runnable in which this group held a P. */
+  /**
+   * Culprits: of the Ps found running goroutines in the 1 ms samples taken while some goroutine waited
+   * runnable, the share this group held (the groups' shares sum to 1).
+   */
   culpritShare: number;
 }
 
@@ -156,6 +159,7 @@ export class StarvationAnalyzer implements TraceVisitor {
   private nextSample: number;
   private readonly sampleNs: number;
   private samples = 0;
+  private pSamples = 0;
   private allBusy = 0;
   private gomaxprocs = 0;
   private gcCount = 0;
@@ -205,6 +209,7 @@ export class StarvationAnalyzer implements TraceVisitor {
     for (const g of this.running.values()) {
       const acc = this.gs.get(g);
       if (acc) acc.culprit++;
+      this.pSamples++;
     }
   }
 
@@ -379,7 +384,7 @@ export class StarvationAnalyzer implements TraceVisitor {
       r.runnableP90Ns = hist.quantile(0.9);
       r.runnableP99Ns = Math.min(hist.quantile(0.99), Math.round(r.runnableMaxNs));
       r.runnableShare = r.runnableNs + r.runningNs > 0 ? round3(r.runnableNs / (r.runnableNs + r.runningNs)) : 0;
-      r.culpritShare = this.samples ? round3(culprit / this.samples) : 0;
+      r.culpritShare = this.pSamples ? round3(culprit / this.pSamples) : 0;
       r.runningNs = Math.round(r.runningNs);
       r.runnableNs = Math.round(r.runnableNs);
       r.runnableMaxNs = Math.round(r.runnableMaxNs);
@@ -391,6 +396,7 @@ export class StarvationAnalyzer implements TraceVisitor {
     for (const l of this.lines.values()) {
       if (l.site === 0 || l.ns <= 0) continue;
       const s = sites[l.site];
+      if (isSystemFrame(s.function)) continue; // runtime-internal goroutines: nothing the user can act on
       lines.push({ function: s.function, file: s.file, line: s.line, kind: LINE_KINDS[l.kind], ns: Math.round(l.ns), count: l.count, maxNs: Math.round(l.max) });
     }
     lines.sort((x, y) => y.ns - x.ns);
