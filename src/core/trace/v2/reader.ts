@@ -49,7 +49,7 @@ export const readV2: FormatReader = (data, offset, version, tables, visitor) => 
     out.kind = EventKind.Sync;
     out.g = out.p = out.m = out.id = NO_ID;
     out.stack = out.stateStack = NO_STACK;
-    out.time = Math.max(time, lastTime);
+    out.time = events > 0 && time <= lastTime ? lastTime + 1 : time;
     lastTime = out.time;
     events++;
     visitor.event(out);
