@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EventKind, GoState, ResourceKind, TraceEvent, TraceTables } from '../../src/core/trace/model';
+import { StarvationAnalyzer } from '../../src/core/trace';
 import { parseV1Trace } from '../../src/core/trace/v1';
 import { Reference, summarize } from '../support/traceSummary';
 
@@ -104,6 +105,24 @@ for (const name of ['go1.19', 'go1.20', 'go1.21']) {
       const procs = events.find((ev) => ev.kind === EventKind.Metric && ev.name === '/sched/gomaxprocs:threads');
       assert.equal(procs?.value, 2);
       assert.ok(events.some((ev) => ev.kind === EventKind.StateTransition && ev.resource === ResourceKind.Proc && ev.p === ev.id));
+    });
+
+    it('gives the starvation report its verdicts at the marked lines (reader → analysis)', () => {
+      const t = new TraceTables();
+      const an = new StarvationAnalyzer(t);
+      const res = parseV1Trace(readFileSync(join(DIR, `${name}.trace`)), t, an);
+      const report = an.report(res.goVersion, res.warnings, res.durationNs);
+      assert.equal(report.gomaxprocs, 2);
+      assert.ok(report.gc.count > 0 && report.gc.stwCount >= report.gc.count, JSON.stringify(report.gc));
+      const lineOf = (kind: string, func: string) => report.lines.find((l) => l.kind === kind && l.function === func && l.file === FILE)?.line;
+      assert.equal(lineOf('chan', 'main.chanWaiter'), markLine('chan'));
+      assert.equal(lineOf('sync', 'main.mutexWaiter'), markLine('sync'));
+      assert.equal(lineOf('sleep', 'main.sleeper'), markLine('sleep'));
+      assert.equal(lineOf('net', 'main.netReader'), markLine('net'));
+      assert.equal(lineOf('syscall', 'main.syscaller'), markLine('syscall'));
+      const workers = report.groups.find((g) => g.function === 'main.cpuWorker');
+      assert.equal(workers?.count, 3);
+      assert.ok(workers.runningNs > 0.3e9, `cpuWorker running ${workers.runningNs}`);
     });
   });
 }
