@@ -113,11 +113,45 @@ function transitionOf(s: EventStore, i: number): void {
   }
 }
 
-/** Goroutine states packed as seq * 4 + status; a missing goroutine is (0, dead). */
-function ready(gs: Map<number, number>): boolean {
+/**
+ * Goroutine ordering states, packed as seq * 4 + status; a goroutine not seen yet is (0, dead). Goroutine
+ * ids below `dense.length` live in a typed array (the common case: ids are small), others in a Map.
+ */
+class GStates {
+  private readonly sparse = new Map<number, number>();
+  constructor(private readonly dense: Float64Array) {}
+
+  get(g: number): number {
+    if (g >= 0 && g < this.dense.length) return this.dense[g];
+    return this.sparse.get(g) ?? 0;
+  }
+
+  set(g: number, v: number): void {
+    if (g >= 0 && g < this.dense.length) this.dense[g] = v;
+    else this.sparse.set(g, v);
+  }
+}
+
+/** Whether the event last given to transitionOf may be merged now. */
+function ready(gs: GStates): boolean {
   if (tG === UNORDERED) return true;
-  const cur = gs.get(tG) ?? 0;
+  const cur = gs.get(tG);
   return (initSeq === NOSEQ || initSeq === Math.floor(cur / 4)) && initStatus === cur % 4;
+}
+
+/** Largest goroutine id the events name (for the dense part of GStates), capped. */
+function maxGoroutine(s: EventStore, cap: number): number {
+  let max = 0;
+  for (let i = 0; i < s.n; i++) {
+    const g = s.g[i];
+    if (g > max && g < cap) max = g;
+    const t = s.typ[i];
+    if (t === Ev.GoCreate || t === Ev.GoUnblock || t === Ev.GoUnblockLocal || t === Ev.GoSysExit || t === Ev.GoSysExitLocal) {
+      const a = s.a0[i];
+      if (a > max && a < cap) max = a;
+    }
+  }
+  return max;
 }
 
 /** The result of ordering: event indices in stream order, and what did not fit (a cut or damaged trace). */
@@ -166,7 +200,7 @@ export function orderEvents(s: EventStore, batches: Batch[]): Ordered {
 
   const order = new Uint32Array(s.n);
   let count = 0;
-  const gs = new Map<number, number>();
+  const gs = new GStates(new Float64Array(Math.floor(maxGoroutine(s, 1 << 22)) + 1));
   let misfits = 0;
   let firstMisfit = -1;
 
@@ -252,7 +286,7 @@ export function orderEvents(s: EventStore, batches: Batch[]): Ordered {
         break;
     }
     if (tG !== UNORDERED) {
-      const curSeq = Math.floor((gs.get(tG) ?? 0) / 4);
+      const curSeq = Math.floor(gs.get(tG) / 4);
       const seq = nextSeq === NOSEQ ? curSeq : nextSeq === SEQINC ? curSeq + 1 : nextSeq;
       gs.set(tG, seq * 4 + nextStatus);
     }
