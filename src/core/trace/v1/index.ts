@@ -1,4 +1,14 @@
 // Reader of the old Go execution-trace format (Go 1.11–1.21): decode, order across Ps, convert to the model.
+//
+// decode.ts reads the batches into columns (one pass, no object per event); order.ts merges the Ps' batches
+// as Go's tracev1 parser does and applies its fix-ups (syscall exit times, ticks to ns); convert.ts emits
+// model events as Go's tracev1.go converter would. The events and per-goroutine state times equal what
+// golang.org/x/exp/trace gives (test/unit/traceV1.test.ts), with these deliberate differences:
+// - the first GOMAXPROCS event is delivered as a Metric (Go drops it, so GOMAXPROCS would be unknown);
+// - Go's fake Ps (timer, netpoll, syscall, GC, profile) are reported as "no P" (NO_ID);
+// - the opening Sync is at time 0, not -1;
+// - where Go gives up (an event that does not fit its goroutine's state, no tick frequency, a cut or
+//   damaged batch), we deliver what we can, placing misfits by time, and warn.
 import { AnoleError } from '../../errors';
 import type { FormatReader, ParseResult, TraceTables, TraceVisitor } from '../model';
 import { convertV1 } from './convert';
