@@ -183,7 +183,7 @@ export class StarvationAnalyzer implements TraceVisitor {
   event(ev: TraceEvent): void {
     const t = ev.time;
     this.lastTime = t;
-    while (t >= this.nextSample) this.sample();
+    if (t >= this.nextSample) this.sample(t);
     switch (ev.kind) {
       case EventKind.StateTransition:
         if (ev.resource === ResourceKind.Goroutine) this.goTransition(ev, t);
@@ -201,15 +201,17 @@ export class StarvationAnalyzer implements TraceVisitor {
     }
   }
 
-  private sample(): void {
-    this.nextSample += this.sampleNs;
+  /** Takes the samples due up to `t` at once: nothing changed between them. */
+  private sample(t: number): void {
+    const k = Math.floor((t - this.nextSample) / this.sampleNs) + 1;
+    this.nextSample += k * this.sampleNs;
     if (this.runnableNow <= 0) return;
-    this.samples++;
-    if (this.gomaxprocs > 0 && this.running.size >= this.gomaxprocs) this.allBusy++;
+    this.samples += k;
+    if (this.gomaxprocs > 0 && this.running.size >= this.gomaxprocs) this.allBusy += k;
     for (const g of this.running.values()) {
       const acc = this.gs.get(g);
-      if (acc) acc.culprit++;
-      this.pSamples++;
+      if (acc) acc.culprit += k;
+      this.pSamples += k;
     }
   }
 
