@@ -54,6 +54,7 @@ export function decodeV1(data: Uint8Array, offset: number, version: number): Dec
   const end = data.length;
   // Every event takes at least 2 bytes; untouched capacity costs no memory (zero pages are mapped lazily).
   const store = new EventStore((end - offset) / 2 + 16);
+  const { ts: cTS, typ: cTyp, p: cP, g: cG, a0: cA0, a1: cA1, a2: cA2, stk: cStk } = store;
   const batches: Batch[] = [];
   const strings = new Map<number, string>();
   const inline: string[] = [];
@@ -202,19 +203,20 @@ export function decodeV1(data: Uint8Array, offset: number, version: number): Dec
         }
       }
 
-      const i = store.add();
+      // Every event takes at least 2 bytes, so the store (sized for that) never grows in this loop.
+      const i = store.n++;
       const ts = lastTs + args[0];
       lastTs = ts;
-      store.ts[i] = ts;
-      store.typ[i] = typ;
-      store.p[i] = lastP;
+      cTS[i] = ts;
+      cTyp[i] = typ;
+      cP[i] = lastP;
       let g = lastG;
       const hasStack = EV_STACK[typ] === 1;
-      if (hasStack) store.stk[i] = args[nargs - 1] % MAX_U32;
+      if (hasStack) cStk[i] = args[nargs - 1] % MAX_U32;
       const plain = hasStack ? nargs - 2 : nargs - 1;
-      if (plain > 0) store.a0[i] = args[1];
-      if (plain > 1) store.a1[i] = args[2];
-      if (plain > 2) store.a2[i] = args[3];
+      if (plain > 0) cA0[i] = args[1];
+      if (plain > 1) cA1[i] = args[2];
+      if (plain > 2) cA2[i] = args[3];
       switch (typ) {
         case Ev.GoStart:
         case Ev.GoStartLocal:
@@ -250,11 +252,11 @@ export function decodeV1(data: Uint8Array, offset: number, version: number): Dec
             inline.push(message);
             inlineIndex.set(message, id);
           }
-          store.a2[i] = id;
+          cA2[i] = id;
           break;
         }
       }
-      store.g[i] = g;
+      cG[i] = g;
     }
   } catch (e) {
     if (!(e instanceof Stop)) throw e;
