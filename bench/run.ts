@@ -5,6 +5,7 @@ import { formatCoreBench, runCoreBench } from './coreBench';
 import { formatDebugBench, runDebugBench } from './debugBench';
 import { formatGoroutinesBench, runGoroutinesBench } from './goroutinesBench';
 import { formatPprofBench, runPprofBench } from './pprofBench';
+import { formatTraceV1Bench, runTraceV1Bench } from './traceV1Bench';
 import { formatVscodeBench, runVscodeBench } from './vscodeBench';
 
 interface Bench {
@@ -48,6 +49,13 @@ const BENCHES: Bench[] = [
     run: async () => {
       const f = await runCoreBench({ log });
       return { text: formatCoreBench(f), ok: f.reportsHonest };
+    },
+  },
+  {
+    name: 'Go 1.19 trace: old-format reader vs golang.org/x/exp/trace and go tool trace -pprof=sched',
+    run: async () => {
+      const f = await runTraceV1Bench({ log });
+      return { text: formatTraceV1Bench(f), ok: f.meetsGoal && f.clean };
     },
   },
   {

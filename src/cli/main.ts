@@ -7,14 +7,17 @@ import { DIFF_USAGE, LOCKS_USAGE, TOP_USAGE, diffCmd, locks, top } from './comma
 import { DOCTOR_USAGE, doctor } from './commands/doctor';
 import { GOROUTINES_USAGE, goroutines } from './commands/goroutines';
 import { PS_USAGE, ps } from './commands/ps';
+import { TRACE_USAGE, trace } from './commands/trace';
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
-  ps, capture, top, locks, diff: diffCmd, goroutines, core, doctor,
+  ps, capture, top, locks, diff: diffCmd, goroutines, core, doctor, trace,
 };
 
 const USAGE = `anole — profile and debug Go services on remote hosts over SSH
 
-${[PS_USAGE, CAPTURE_USAGE, TOP_USAGE, LOCKS_USAGE, DIFF_USAGE, GOROUTINES_USAGE, CORE_USAGE, DOCTOR_USAGE].join('\n\n')}
+${[PS_USAGE, CAPTURE_USAGE, TOP_USAGE, LOCKS_USAGE, DIFF_USAGE, GOROUTINES_USAGE, CORE_USAGE, TRACE_USAGE, DOCTOR_USAGE].join('
+
+')}
 
 Every command that reaches a host takes --ssh-config FILE (default ~/.ssh/config) and
 --trust-host-key SHA256:... (add exactly that unknown host key to known_hosts).
