@@ -15,9 +15,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
 
 const USAGE = `anole — profile and debug Go services on remote hosts over SSH
 
-${[PS_USAGE, CAPTURE_USAGE, TOP_USAGE, LOCKS_USAGE, DIFF_USAGE, GOROUTINES_USAGE, CORE_USAGE, TRACE_USAGE, DOCTOR_USAGE].join('
-
-')}
+${[PS_USAGE, CAPTURE_USAGE, TOP_USAGE, LOCKS_USAGE, DIFF_USAGE, GOROUTINES_USAGE, CORE_USAGE, TRACE_USAGE, DOCTOR_USAGE].join('\n\n')}
 
 Every command that reaches a host takes --ssh-config FILE (default ~/.ssh/config) and
 --trust-host-key SHA256:... (add exactly that unknown host key to known_hosts).
