@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AnoleError } from '../../core/errors';
 import { analyzeGoroutineDump, type GoroutineReport } from '../../core/goroutines';
+import { analyzeGoroutineDumpFile } from '../../core/goroutines/file';
 import { intOption, interruptSignal, parse, positionals, printJson, usage, warn } from '../args';
 import { GOROUTINES_USAGE } from '../usage';
 
@@ -23,34 +24,33 @@ export async function goroutines(args: string[]): Promise<number> {
   if (via !== undefined && (pid === undefined || values.url !== undefined)) {
     throw new AnoleError('BAD_INPUT', '--via needs HOST and --pid N (a debugger attaches to a process, not a URL)');
   }
-  let text: Buffer | string;
   if (pid === undefined && values.url === undefined) {
     if (!fs.existsSync(source)) {
       throw new AnoleError('NOT_FOUND', `no such file: ${source}`, 'to read a live process, give HOST with --pid N or --url URL');
     }
-    text = fs.readFileSync(source);
-  } else {
-    // ssh2 and the debuggers load only for a live dump: reading a file stays quick to start.
-    const [{ CliHosts }, { dumpGoroutinesViaDebugger }, { fetchCapture, resolveEndpoint }] = await Promise.all([
-      import('../connect'), import('../../core/debug/dump'), import('../../core/workflow/endpoint'),
-    ]);
-    const hosts = new CliHosts({ sshConfig: values['ssh-config'], trustHostKey: values['trust-host-key'], verbose: values.verbose });
-    try {
-      const signal = interruptSignal();
-      const host = await hosts.get(source);
-      if (via !== undefined) {
-        const dump = await dumpGoroutinesViaDebugger(host, pid!, { backend: via, signal });
-        warn(`paused the process for ${dump.pauseMs} ms (longest stop) via ${dump.backend}`);
-        text = dump.text;
-      } else {
-        const endpoint = await resolveEndpoint(host, { pid, url: values.url }, signal);
-        text = await fetchCapture(host, endpoint, { kind: 'goroutine', text: true }, { signal });
-      }
-    } finally {
-      await hosts.close();
-    }
+    return report(analyzeGoroutineDumpFile(source), limit, !!values.json);
   }
-  return report(text, limit, !!values.json);
+  // A live dump: ssh2 and the debuggers load only now, so reading a file stays quick to start.
+  const [{ CliHosts }, { dumpGoroutinesViaDebugger }, { fetchCapture, resolveEndpoint }] = await Promise.all([
+    import('../connect'), import('../../core/debug/dump'), import('../../core/workflow/endpoint'),
+  ]);
+  let text: Buffer | string;
+  const hosts = new CliHosts({ sshConfig: values['ssh-config'], trustHostKey: values['trust-host-key'], verbose: values.verbose });
+  try {
+    const signal = interruptSignal();
+    const host = await hosts.get(source);
+    if (via !== undefined) {
+      const dump = await dumpGoroutinesViaDebugger(host, pid!, { backend: via, signal });
+      warn(`paused the process for ${dump.pauseMs} ms (longest stop) via ${dump.backend}`);
+      text = dump.text;
+    } else {
+      const endpoint = await resolveEndpoint(host, { pid, url: values.url }, signal);
+      text = await fetchCapture(host, endpoint, { kind: 'goroutine', text: true }, { signal });
+    }
+  } finally {
+    await hosts.close();
+  }
+  return report(analyzeGoroutineDump(text), limit, !!values.json);
 }
 
 /** `--core FILE --exe FILE`: the goroutines of a core dump, read with this machine's debugger. */
@@ -65,14 +65,13 @@ async function fromCore(coreFile: string, exe: string | undefined, via: string |
   try {
     const dump = await dumpGoroutinesFromCore(host, { core: path.resolve(coreFile), executable: path.resolve(exe) }, { backend, signal: interruptSignal() });
     warn(`read ${dump.goroutines.length} goroutines from the core with ${dump.backend} in ${dump.totalMs} ms`);
-    return report(dump.text, limit, json);
+    return report(analyzeGoroutineDump(dump.text), limit, json);
   } finally {
     await host.close();
   }
 }
 
-function report(text: Buffer | string, limit: number | undefined, json: boolean): number {
-  const report = analyzeGoroutineDump(text);
+function report(report: GoroutineReport, limit: number | undefined, json: boolean): number {
   for (const w of report.warnings) warn(w);
   const groups = limit ? report.groups.slice(0, limit) : report.groups;
   if (json) {
