@@ -43,5 +43,6 @@ export class AnoleError extends Error {
  * AnoleError of another copy of this module (the CLI loads each command as a separate bundle).
  */
 export function isAnoleError(e: unknown): e is AnoleError {
-  return e instanceof AnoleError || (e instanceof Error && e.name === 'AnoleError' && typeof (e as Partial<AnoleError>).code === 'string' && 'oneLine' in e);
+  if (e instanceof AnoleError) return true;
+  return e instanceof Error && e.name === 'AnoleError' && typeof (e as Partial<AnoleError>).code === 'string' && 'oneLine' in e;
 }

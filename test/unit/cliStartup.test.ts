@@ -52,6 +52,12 @@ describe('CLI start-up: modules per command', function () {
     assert.deepEqual(m.builtins, []);
   });
 
+  it("a command's user error reaches the start-up module as one, though it comes from another bundle", async () => {
+    const r = await runCli(['top', path.join(fixtures, 'no-such-profile.pb.gz')]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /^anole: no such profile file: .*no-such-profile\.pb\.gz\n$/);
+  });
+
   it('anole goroutines DUMPFILE loads no ssh2 nor debugger', async () => {
     const m = await modulesOf(['goroutines', path.join(fixtures, 'dumps/go1.26/goroutines.debug2.txt')]);
     assert.equal(m.code, 0);
