@@ -1,7 +1,7 @@
 // `anole capture KIND HOST`: one profile, dump or trace through an SSH tunnel into a local file.
 import * as fs from 'node:fs';
 import { capture as captureToFile, captureFlightRecorder, type CaptureResult } from '../../core/capture/capture';
-import { CAPTURE_KINDS, effectiveSeconds, parseKind, type CaptureKind } from '../../core/capture/kinds';
+import { effectiveSeconds, parseKind, type CaptureKind } from '../../core/capture/kinds';
 import { checkFlightRecorderVersion, flightRecorderUrl } from '../../core/capture/traceCapture';
 import { readGoBuildInfo } from '../../core/discovery/buildinfo';
 import { AnoleError } from '../../core/errors';
@@ -10,20 +10,10 @@ import type { RemoteHost } from '../../core/remote/host';
 import { resolveEndpoint } from '../../core/workflow/endpoint';
 import { intOption, interruptSignal, parse, positionals, printJson, usage, warn } from '../args';
 import { CliHosts } from '../connect';
+import { CAPTURE_USAGE } from '../usage';
 
 /** The smallest --max-bytes: a trace's header and first batches. */
 const MIN_MAX_BYTES = 1024;
-
-export const CAPTURE_USAGE = `anole capture KIND HOST (--pid N | --url URL) [--seconds S] [--text] [--max-bytes B] -o FILE
-anole capture trace HOST --flight-recorder URL|PATH [--pid N | --url URL] -o FILE
-  KIND: ${CAPTURE_KINDS.join(' ')}
-  Captures from the service's pprof endpoint through an SSH tunnel (the endpoint is found from
-  --pid's listening sockets, or given as --url as the remote host sees it, e.g.
-  http://127.0.0.1:6060/debug/pprof/). cpu lasts --seconds (default 10); trace 5, or 2 for a
-  service built with Go < 1.21 (known from --pid). goroutine --text saves the debug=2 text dump.
-  trace --max-bytes B keeps the first B bytes and stops tracing there (the file is a valid prefix).
-  trace --flight-recorder fetches a snapshot of the last seconds from a handler the service
-  exposes (Go >= 1.25, runtime/trace.FlightRecorder): a full URL, or a path on --pid's service.`;
 
 export async function capture(args: string[]): Promise<number> {
   const { values, positionals: pos } = parse('capture', args, {

@@ -2,16 +2,10 @@
 import { runDoctor, runHostDoctor, type FullReport } from '../../core/doctor/run';
 import type { Finding } from '../../core/doctor/types';
 import { intOption, interruptSignal, parse, positionals, printJson, usage } from '../args';
+import { DOCTOR_USAGE } from '../usage';
 import { CliHosts } from '../connect';
 import { table } from '../format';
 import { printable } from './ps';
-
-export const DOCTOR_USAGE = `anole doctor HOST [--pid N] [--window SECONDS] [--json] [--ssh-config FILE]
-  Checks HOST for what makes Go services slow or crash there (CPU quota vs GOMAXPROCS, memory limit
-  vs GOMEMLIMIT, OOM kills, DNS resolver, TLS roots, glibc, tzdata, limits, THP, clock source, ptrace,
-  debug info, GODEBUG), each with the file and value it read and a fix. With --pid, checks that Go
-  process (CPU throttling is measured over --window seconds, default 2); without, the host-level
-  checks and a table of the Go processes with their worst finding.`;
 
 export async function doctor(args: string[]): Promise<number> {
   const { values, positionals: pos } = parse('doctor', args, { pid: { type: 'string' }, window: { type: 'string' } });

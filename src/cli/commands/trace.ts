@@ -3,15 +3,8 @@ import * as fs from 'node:fs';
 import { AnoleError } from '../../core/errors';
 import { type StarvationReport, starvationReport } from '../../core/trace';
 import { intOption, parse, positionals, printJson, usage, warn } from '../args';
+import { TRACE_USAGE } from '../usage';
 import { nanos, table } from '../format';
-
-export const TRACE_USAGE = `anole trace report TRACE [--limit N] [--json]
-  Goroutine starvation report of a Go execution trace (runtime/trace, /debug/pprof/trace,
-  anole capture trace): per group of goroutines (start function + the \`go\` statement that created
-  them) running time, time runnable but not running (count, max, p50/p90/p99) and blocked time by
-  reason; the lines where waiting goroutines resume, charged to the waiting goroutine and not the
-  waker; GC cycles, stop-the-world pauses and mark assists. A trace cut short gives a partial report
-  with a warning saying where it stopped.`;
 
 export async function trace(args: string[]): Promise<number> {
   const { values, positionals: pos } = parse('trace', args, { limit: { type: 'string' } });
