@@ -86,26 +86,37 @@ const KIND_INDEX: Record<string, number> = Object.fromEntries(BLOCK_KINDS.map((k
 const RUNNABLE = 8;
 const LINE_KINDS: LineKind[] = [...BLOCK_KINDS, 'runnable'];
 
-/** A log-bucket histogram (≈1% resolution) of durations in ns. */
+/** A log-bucket histogram of durations in ns: 32 buckets per power of two (≈2% resolution), flat counts. */
 class Hist {
-  private readonly counts = new Map<number, number>();
+  readonly counts = new Float64Array(64 * 32);
   total = 0;
   add(ns: number): void {
-    const b = Math.floor(Math.log2(ns + 1) * 32);
-    this.counts.set(b, (this.counts.get(b) ?? 0) + 1);
+    let b: number;
+    if (ns < 32) b = ns < 0 ? 0 : Math.floor(ns);
+    else if (ns < 2 ** 31) {
+      const v = ns | 0;
+      const e = 31 - Math.clz32(v);
+      b = e * 32 + ((v >>> (e - 5)) & 31);
+    } else b = Math.min(64 * 32 - 1, Math.floor(Math.log2(ns)) * 32 + (Math.floor(ns / 2 ** (Math.floor(Math.log2(ns)) - 5)) & 31));
+    this.counts[b]++;
     this.total++;
   }
   merge(o: Hist): void {
-    for (const [b, c] of o.counts) this.counts.set(b, (this.counts.get(b) ?? 0) + c);
+    for (let i = 0; i < o.counts.length; i++) this.counts[i] += o.counts[i];
     this.total += o.total;
   }
+  /** The upper bound of the bucket holding the q-quantile. */
   quantile(q: number): number {
     if (this.total === 0) return 0;
     const want = Math.ceil(q * this.total);
     let seen = 0;
-    for (const b of [...this.counts.keys()].sort((x, y) => x - y)) {
-      seen += this.counts.get(b) as number;
-      if (seen >= want) return Math.round(2 ** ((b + 1) / 32) - 1);
+    for (let b = 0; b < this.counts.length; b++) {
+      seen += this.counts[b];
+      if (seen >= want) {
+        if (b < 32) return b;
+        const e = Math.floor(b / 32);
+        return Math.round((32 + (b % 32) + 1) * 2 ** (e - 5));
+      }
     }
     return 0;
   }
@@ -127,7 +138,10 @@ interface GoAcc {
   runnable: number;
   runnableCount: number;
   runnableMax: number;
-  hist: Hist;
+  /** The group's histogram, once the goroutine's start function is known. */
+  hist: Hist | undefined;
+  /** Waits seen before the group was known. */
+  pending?: number[];
   blocked: Float64Array;
   culprit: number;
 }
@@ -154,7 +168,9 @@ export class StarvationAnalyzer implements TraceVisitor {
   private readonly sites: SiteTable;
   private readonly gs = new Map<number, GoAcc>();
   private readonly lines = new Map<number, LineAcc>();
-  private readonly running = new Map<number, number>(); // P → goroutine
+  /** P → the goroutine running on it (-1: none), and how many Ps run one. */
+  private readonly running: number[] = [];
+  private busy = 0;
   private runnableNow = 0;
   private nextSample: number;
   private readonly sampleNs: number;
@@ -207,8 +223,9 @@ export class StarvationAnalyzer implements TraceVisitor {
     this.nextSample += k * this.sampleNs;
     if (this.runnableNow <= 0) return;
     this.samples += k;
-    if (this.gomaxprocs > 0 && this.running.size >= this.gomaxprocs) this.allBusy += k;
-    for (const g of this.running.values()) {
+    if (this.gomaxprocs > 0 && this.busy >= this.gomaxprocs) this.allBusy += k;
+    for (const g of this.running) {
+      if (g === undefined || g < 0) continue;
       const acc = this.gs.get(g);
       if (acc) acc.culprit += k;
       this.pSamples += k;
@@ -244,7 +261,7 @@ export class StarvationAnalyzer implements TraceVisitor {
     if (!a) {
       a = {
         state: GoState.Undetermined, since: t, start: 0, created: 0, resume: 0, resumeIsSyscall: false, block: 0,
-        blockKind: 7, syscall: 0, p: -1, running: 0, runnable: 0, runnableCount: 0, runnableMax: 0, hist: new Hist(),
+        blockKind: 7, syscall: 0, p: -1, running: 0, runnable: 0, runnableCount: 0, runnableMax: 0, hist: undefined,
         blocked: new Float64Array(8), culprit: 0,
       };
       this.gs.set(id, a);
@@ -276,7 +293,9 @@ export class StarvationAnalyzer implements TraceVisitor {
           a.runnable += d;
           a.runnableCount++;
           if (d > a.runnableMax) a.runnableMax = d;
-          a.hist.add(d);
+          if (a.hist === undefined && a.start !== 0) a.hist = this.histOf(a.start, a.created);
+          if (a.hist) a.hist.add(d);
+          else (a.pending ??= []).push(d);
           this.line(a.resume, RUNNABLE, d, 1);
         }
         break;
@@ -298,7 +317,10 @@ export class StarvationAnalyzer implements TraceVisitor {
     if (a.state === GoState.Undetermined && ev.from !== GoState.Undetermined && ev.from !== GoState.NotExist) a.state = ev.from;
     this.close(a, t);
     if (a.state === GoState.Running && a.p >= 0) {
-      if (this.running.get(a.p) === ev.id) this.running.delete(a.p);
+      if (this.running[a.p] === ev.id) {
+        this.running[a.p] = -1;
+        this.busy--;
+      }
       a.p = -1;
     }
     const sst = ev.stateStack;
@@ -317,8 +339,11 @@ export class StarvationAnalyzer implements TraceVisitor {
         }
         break;
       case GoState.Running:
-        a.p = ev.p;
-        if (ev.p >= 0) this.running.set(ev.p, ev.id);
+        if (ev.p >= 0 && ev.p < 4096) {
+          a.p = ev.p;
+          if (!(this.running[ev.p] >= 0)) this.busy++;
+          this.running[ev.p] = ev.id;
+        }
         break;
       case GoState.Waiting:
         if (ev.from === GoState.NotExist) a.created = this.creationSite(ev.stack);
@@ -333,6 +358,16 @@ export class StarvationAnalyzer implements TraceVisitor {
     }
     a.state = ev.to;
     a.since = t;
+  }
+
+  private readonly groupHists = new Map<string, Hist>();
+
+  /** The shared runnable-wait histogram of a group. */
+  private histOf(start: number, created: number): Hist {
+    const key = groupKey(this.sites.sites[start].function, created);
+    let h = this.groupHists.get(key);
+    if (!h) this.groupHists.set(key, (h = new Hist()));
+    return h;
   }
 
   /** The `go` statement's site: the innermost frame of the creator's stack outside the runtime. */
@@ -355,7 +390,7 @@ export class StarvationAnalyzer implements TraceVisitor {
     const groups = new Map<string, { r: GroupReport; hist: Hist; culprit: number }>();
     for (const a of this.gs.values()) {
       const fn = a.start ? sites[a.start].function : '(unknown)';
-      const key = `${fn}\u0000${a.created}`;
+      const key = groupKey(fn, a.created);
       let g = groups.get(key);
       if (!g) {
         const c = a.created ? sites[a.created] : null;
@@ -365,7 +400,7 @@ export class StarvationAnalyzer implements TraceVisitor {
             runnableNs: 0, runnableMaxNs: 0, runnableP99Ns: 0, runnableCount: 0, runnableP50Ns: 0, runnableP90Ns: 0,
             runnableShare: 0, blockedNs: Object.fromEntries(BLOCK_KINDS.map((k) => [k, 0])) as BlockedNs, culpritShare: 0,
           },
-          hist: new Hist(),
+          hist: this.groupHists.get(key) ?? new Hist(),
           culprit: 0,
         };
         groups.set(key, g);
@@ -377,7 +412,8 @@ export class StarvationAnalyzer implements TraceVisitor {
       r.runnableCount += a.runnableCount;
       r.runnableMaxNs = Math.max(r.runnableMaxNs, a.runnableMax);
       BLOCK_KINDS.forEach((k, i) => (r.blockedNs[k] += a.blocked[i]));
-      g.hist.merge(a.hist);
+      if (a.hist && a.hist !== g.hist) g.hist.merge(a.hist);
+      if (a.pending) for (const d of a.pending) g.hist.add(d);
       g.culprit += a.culprit;
     }
     const out: GroupReport[] = [];
@@ -425,6 +461,10 @@ export class StarvationAnalyzer implements TraceVisitor {
     }
     return out;
   }
+}
+
+function groupKey(fn: string, created: number): string {
+  return `${fn}\u0000${created}`;
 }
 
 function round3(x: number): number {

@@ -20,6 +20,9 @@ class Cursor {
 
 const ABSENT = 2 ** 53;
 
+/** Per wire type: number of arguments after the timestamp delta of a timed event, -1 if not a timed event. */
+const TIMED_ARGS = Int8Array.from({ length: 256 }, (_, t) => (SPECS[t]?.timed ? (SPECS[t]?.args.length ?? 1) - 1 : -1));
+
 /** Reads a Go 1.22–1.26 trace body (see model.ts for the contract). */
 export const readV2: FormatReader = (data, offset, version, tables, visitor) => {
   const lastEvent = VERSION_LAST_EVENT.get(version);
@@ -82,6 +85,7 @@ export const readV2: FormatReader = (data, offset, version, tables, visitor) => 
 
     // The frontier: one cursor per M, a binary heap by the time of its pending event.
     const heap: Cursor[] = [];
+    const scratch: Cursor[] = [];
     let failure: string | undefined;
     const next = (c: Cursor): boolean => {
       while (c.idx < c.batches.length && c.pos >= c.batches[c.idx].end) {
@@ -94,10 +98,9 @@ export const readV2: FormatReader = (data, offset, version, tables, visitor) => 
       if (c.lastTicks === 0) c.lastNs = Math.trunc(b.time * nsPerTick) - originNs;
       c.lastTicks = 1;
       const typ = data[c.pos];
-      const spec = typ <= lastEvent ? SPECS[typ] : undefined;
-      if (!spec || !spec.timed) throw new TraceFormatError(c.pos, `invalid event type ${typ} for go 1.${version}`);
+      const n = typ <= lastEvent ? TIMED_ARGS[typ] : -1;
+      if (n < 0) throw new TraceFormatError(c.pos, `invalid event type ${typ} for go 1.${version}`);
       const dt = uvarint(data, c.pos + 1, b.end);
-      const n = spec.args.length - 1;
       const args = c.ev.args;
       for (let i = 0; i < n; i++) args[i] = uvarint(data, vr.end, b.end);
       c.pos = vr.end;
@@ -135,11 +138,22 @@ export const readV2: FormatReader = (data, offset, version, tables, visitor) => 
         let advanced = order.advance(c.ev, c.m, g.gen);
         let at = 0;
         if (!advanced) {
-          const sorted = [...heap].sort((x, y) => x.ev.time - y.ev.time);
-          for (let i = 1; i < sorted.length && !advanced; i++) {
-            if (order.advance(sorted[i].ev, sorted[i].m, g.gen)) {
+          // Like Go: try the other threads in time order (insertion sort into a reused array).
+          scratch.length = 0;
+          for (let i = 1; i < heap.length; i++) {
+            const x = heap[i];
+            let j = scratch.length;
+            scratch.push(x);
+            while (j > 0 && scratch[j - 1].ev.time > x.ev.time) {
+              scratch[j] = scratch[j - 1];
+              j--;
+            }
+            scratch[j] = x;
+          }
+          for (let i = 0; i < scratch.length && !advanced; i++) {
+            if (order.advance(scratch[i].ev, scratch[i].m, g.gen)) {
               advanced = true;
-              c = sorted[i];
+              c = scratch[i];
             }
           }
           if (!advanced) {
