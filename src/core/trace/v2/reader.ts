@@ -3,7 +3,7 @@ import { AnoleError } from '../../errors';
 import { EventKind, type FormatReader, GoState, NO_ID, NO_STACK, ResourceKind, TraceEvent, type TraceTables, type TraceVisitor } from '../model';
 import { Ev, SPECS, VERSION_LAST_EVENT } from './events.generated';
 import { type Generation, TraceFormatError, readGeneration, uvarint, vr } from './generation';
-import { OrderError, Ordering, type WireEvent, gStatusToState, pStatusToState } from './order';
+import { type MState, OrderError, Ordering, smi, type WireEvent, gStatusToState, pStatusToState } from './order';
 
 /** Cursor over one M's batches in a generation. */
 class Cursor {
@@ -14,11 +14,15 @@ class Cursor {
   readonly ev: WireEvent = { typ: 0, args: new Float64Array(5), time: 0 };
   constructor(
     readonly m: number,
+    readonly ms: MState,
     readonly batches: Generation['batches'] extends Map<number, infer B> ? B : never,
   ) {}
 }
 
 const ABSENT = 2 ** 53;
+
+/** Per wire type: index in the args (after dt) of the event's own stack, -1 if none. */
+const STACK_ARG = Int8Array.from({ length: 256 }, (_, t) => (SPECS[t]?.stackIds.length ? (SPECS[t]?.stackIds[0] ?? 0) - 1 : -1));
 
 /** Per wire type: number of arguments after the timestamp delta of a timed event, -1 if not a timed event. */
 const TIMED_ARGS = Int8Array.from({ length: 256 }, (_, t) => (SPECS[t]?.timed ? (SPECS[t]?.args.length ?? 1) - 1 : -1));
@@ -112,7 +116,7 @@ export const readV2: FormatReader = (data, offset, version, tables, visitor) => 
     try {
       for (const m of g.ms) {
         const batches = g.batches.get(m) ?? [];
-        const c = new Cursor(m, batches);
+        const c = new Cursor(m, order.thread(m), batches);
         c.pos = batches[0].start;
         if (next(c)) heapPush(heap, c);
       }
@@ -135,7 +139,7 @@ export const readV2: FormatReader = (data, offset, version, tables, visitor) => 
           }
         }
         let c = heap[0];
-        let advanced = order.advance(c.ev, c.m, g.gen);
+        let advanced = order.advance(c.ev, c.m, c.ms, g.gen);
         let at = 0;
         if (!advanced) {
           // Like Go: try the other threads in time order (insertion sort into a reused array).
@@ -151,7 +155,7 @@ export const readV2: FormatReader = (data, offset, version, tables, visitor) => 
             scratch[j] = x;
           }
           for (let i = 0; i < scratch.length && !advanced; i++) {
-            if (order.advance(scratch[i].ev, scratch[i].m, g.gen)) {
+            if (order.advance(scratch[i].ev, scratch[i].m, scratch[i].ms, g.gen)) {
               advanced = true;
               c = scratch[i];
             }
@@ -212,7 +216,7 @@ const RANGE_NAMES: Record<number, string> = {
 };
 
 function str(gen: Generation, a: ArrayLike<number>, i: number): string {
-  return gen.strings.get(a[i]) ?? '';
+  return gen.strings.get(smi(a[i])) ?? '';
 }
 
 function trans(out: TraceEvent, res: ResourceKind, rid: number, from: number, to: number): void {
@@ -228,8 +232,8 @@ function fill(out: TraceEvent, typ: number, a: ArrayLike<number>, g: number, p: 
   out.g = id(g);
   out.p = id(p);
   out.m = id(m);
-  const spec = SPECS[typ];
-  const stk = spec && spec.stackIds.length ? gen.stacks.get(a[spec.stackIds[0] - 1]) ?? NO_STACK : NO_STACK;
+  const si = STACK_ARG[typ];
+  const stk = si >= 0 ? gen.stacks.get(smi(a[si])) ?? NO_STACK : NO_STACK;
   out.stack = stk;
   out.stateStack = NO_STACK;
   out.reason = '';
@@ -241,7 +245,7 @@ function fill(out: TraceEvent, typ: number, a: ArrayLike<number>, g: number, p: 
     case Ev.GoCreate:
     case Ev.GoCreateBlocked:
       trans(out, ResourceKind.Goroutine, a[0], GoState.NotExist, typ === Ev.GoCreate ? GoState.Runnable : GoState.Waiting);
-      out.stateStack = gen.stacks.get(a[1]) ?? NO_STACK;
+      out.stateStack = gen.stacks.get(smi(a[1])) ?? NO_STACK;
       break;
     case Ev.GoCreateSyscall: trans(out, ResourceKind.Goroutine, a[0], GoState.NotExist, GoState.Syscall); break;
     case Ev.GoStart: trans(out, ResourceKind.Goroutine, a[0], GoState.Runnable, GoState.Running); break;
@@ -285,7 +289,7 @@ function fill(out: TraceEvent, typ: number, a: ArrayLike<number>, g: number, p: 
     case Ev.GCMarkAssistBegin:
     case Ev.GCMarkAssistActive:
     case Ev.GCMarkAssistEnd: {
-      const st = spec?.startEv ?? 0;
+      const st = SPECS[typ]?.startEv ?? 0;
       out.kind = typ === Ev.GCActive || typ === Ev.GCSweepActive || typ === Ev.GCMarkAssistActive
         ? EventKind.RangeActive : st ? EventKind.RangeEnd : EventKind.RangeBegin;
       out.name = RANGE_NAMES[typ];
