@@ -8,6 +8,7 @@ export const BLOCK_KINDS = ['chan', 'select', 'sync', 'net', 'sleep', 'syscall',
 export type BlockKind = (typeof BLOCK_KINDS)[number];
 export type LineKind = 'runnable' | BlockKind;
 const SYSCALL = 5;
+const SLEEP = 4;
 
 /** Blocked time by reason, ns. */
 export type BlockedNs = Record<BlockKind, number>;
@@ -57,6 +58,19 @@ export interface SaturationReport {
   somePIdle: number;
 }
 
+/**
+ * Timer overrun at one sleep site. The trace does not record the duration asked of time.Sleep, so the
+ * shortest sleep seen at the site stands for it: `overrunNs` is the time slept beyond that, summed, plus
+ * the runnable wait after waking (timers delayed by CPU hogs show here, not as runnable time).
+ */
+export interface TimerReport extends Site {
+  count: number;
+  minNs: number;
+  maxNs: number;
+  meanNs: number;
+  overrunNs: number;
+}
+
 /** The whole report (`anole trace report --json`). */
 export interface StarvationReport {
   /** Trace format version as "go1.NN" (Go 1.24 writes the go1.23 format). */
@@ -67,6 +81,7 @@ export interface StarvationReport {
   lines: LineReport[];
   gc: GcReport;
   saturation: SaturationReport;
+  timers: TimerReport[];
   warnings: string[];
 }
 
@@ -278,6 +293,31 @@ export class StarvationAnalyzer implements TraceVisitor {
     if (d > l.max) l.max = d;
   }
 
+  private readonly sleeps = new Map<number, { count: number; min: number; max: number; total: number }>();
+
+  private sleep(site: number, d: number): void {
+    let s = this.sleeps.get(site);
+    if (!s) this.sleeps.set(site, (s = { count: 0, min: Infinity, max: 0, total: 0 }));
+    s.count++;
+    s.total += d;
+    if (d < s.min) s.min = d;
+    if (d > s.max) s.max = d;
+  }
+
+  private timers(): TimerReport[] {
+    const out: TimerReport[] = [];
+    for (const [site, s] of this.sleeps) {
+      if (site === 0) continue;
+      const f = this.sites.sites[site];
+      const after = this.lines.get(site * 16 + RUNNABLE)?.ns ?? 0;
+      out.push({
+        function: f.function, file: f.file, line: f.line, count: s.count, minNs: Math.round(s.min), maxNs: Math.round(s.max),
+        meanNs: Math.round(s.total / s.count), overrunNs: Math.round(s.total - s.count * s.min + after),
+      });
+    }
+    return out.sort((x, y) => y.overrunNs - x.overrunNs);
+  }
+
   private close(a: GoAcc, t: number): void {
     const d = t - a.since;
     switch (a.state) {
@@ -302,6 +342,7 @@ export class StarvationAnalyzer implements TraceVisitor {
       case GoState.Waiting:
         a.blocked[a.blockKind] += d;
         this.line(a.block, a.blockKind, d, 1);
+        if (a.blockKind === SLEEP) this.sleep(a.block, d);
         break;
       case GoState.Syscall:
         a.blocked[SYSCALL] += d;
@@ -449,6 +490,7 @@ export class StarvationAnalyzer implements TraceVisitor {
         assistNs: Math.round(this.assist),
       },
       saturation: { samples: this.samples, allPsBusy: this.allBusy, somePIdle: this.samples - this.allBusy },
+      timers: this.timers(),
       warnings,
     };
   }
