@@ -1,141 +1,20 @@
 // The goroutine starvation report: per-group running/runnable/blocked time, resume and block lines, GC pauses, culprits.
 import { isRuntimeFrame, isSystemFrame } from '../goFrames';
 import { EventKind, GoState, NO_STACK, ResourceKind, type TraceEvent, type TraceTables, type TraceVisitor } from './model';
-import { type Site, SiteTable } from './sites';
+import { Hist } from './hist';
+import {
+  BLOCK_KINDS, type BlockKind, type BlockedNs, type GroupReport, type LineKind, type LineReport, type StarvationReport,
+  type TimerReport, blockKindOf,
+} from './report';
+import { SiteTable } from './sites';
 
-/** Why a goroutine was not running: the report's kinds. */
-export const BLOCK_KINDS = ['chan', 'select', 'sync', 'net', 'sleep', 'syscall', 'gc', 'other'] as const;
-export type BlockKind = (typeof BLOCK_KINDS)[number];
-export type LineKind = 'runnable' | BlockKind;
+export * from './report';
+
 const SYSCALL = 5;
 const SLEEP = 4;
-
-/** Blocked time by reason, ns. */
-export type BlockedNs = Record<BlockKind, number>;
-
-/** One group of goroutines: same start function and same `go` statement. */
-export interface GroupReport {
-  function: string;
-  created: Site | null;
-  count: number;
-  runningNs: number;
-  runnableNs: number;
-  runnableMaxNs: number;
-  runnableP99Ns: number;
-  runnableCount: number;
-  runnableP50Ns: number;
-  runnableP90Ns: number;
-  /** runnable / (runnable + running), 0 when both are 0. */
-  runnableShare: number;
-  blockedNs: BlockedNs;
-  /**
-   * Culprits: of the Ps found running goroutines in the 1 ms samples taken while some goroutine waited
-   * runnable, the share this group held (the groups' shares sum to 1).
-   */
-  culpritShare: number;
-}
-
-/** Time charged to one source line: a resume line (runnable) or a block line (by reason). */
-export interface LineReport extends Site {
-  kind: LineKind;
-  ns: number;
-  count: number;
-  maxNs: number;
-}
-
-export interface GcReport {
-  count: number;
-  stwCount: number;
-  stwMaxNs: number;
-  stwTotalNs: number;
-  assistNs: number;
-}
-
-/** While goroutines waited runnable (sampled every 1 ms): were all Ps busy, or some idle? */
-export interface SaturationReport {
-  samples: number;
-  allPsBusy: number;
-  somePIdle: number;
-}
-
-/**
- * Timer overrun at one sleep site. The trace does not record the duration asked of time.Sleep, so the
- * shortest sleep seen at the site stands for it: `overrunNs` is the time slept beyond that, summed, plus
- * the runnable wait after waking (timers delayed by CPU hogs show here, not as runnable time).
- */
-export interface TimerReport extends Site {
-  count: number;
-  minNs: number;
-  maxNs: number;
-  meanNs: number;
-  overrunNs: number;
-}
-
-/** The whole report (`anole trace report --json`). */
-export interface StarvationReport {
-  /** Trace format version as "go1.NN" (Go 1.24 writes the go1.23 format). */
-  goVersion: string;
-  durationNs: number;
-  gomaxprocs: number;
-  groups: GroupReport[];
-  lines: LineReport[];
-  gc: GcReport;
-  saturation: SaturationReport;
-  timers: TimerReport[];
-  warnings: string[];
-}
-
-/** Maps Go's block reason strings onto the report's kinds. */
-export function blockKindOf(reason: string): BlockKind {
-  if (reason.startsWith('chan')) return 'chan';
-  if (reason.startsWith('select')) return 'select';
-  if (reason.startsWith('sync')) return 'sync';
-  if (reason === 'network') return 'net';
-  if (reason === 'sleep') return 'sleep';
-  if (reason.startsWith('GC') || reason === 'wait until GC ends') return 'gc';
-  if (reason.startsWith('syscall')) return 'syscall';
-  return 'other';
-}
-
 const KIND_INDEX: Record<string, number> = Object.fromEntries(BLOCK_KINDS.map((k, i) => [k, i]));
 const RUNNABLE = 8;
 const LINE_KINDS: LineKind[] = [...BLOCK_KINDS, 'runnable'];
-
-/** A log-bucket histogram of durations in ns: 32 buckets per power of two (≈2% resolution), flat counts. */
-class Hist {
-  readonly counts = new Float64Array(64 * 32);
-  total = 0;
-  add(ns: number): void {
-    let b: number;
-    if (ns < 32) b = ns < 0 ? 0 : Math.floor(ns);
-    else if (ns < 2 ** 31) {
-      const v = ns | 0;
-      const e = 31 - Math.clz32(v);
-      b = e * 32 + ((v >>> (e - 5)) & 31);
-    } else b = Math.min(64 * 32 - 1, Math.floor(Math.log2(ns)) * 32 + (Math.floor(ns / 2 ** (Math.floor(Math.log2(ns)) - 5)) & 31));
-    this.counts[b]++;
-    this.total++;
-  }
-  merge(o: Hist): void {
-    for (let i = 0; i < o.counts.length; i++) this.counts[i] += o.counts[i];
-    this.total += o.total;
-  }
-  /** The upper bound of the bucket holding the q-quantile. */
-  quantile(q: number): number {
-    if (this.total === 0) return 0;
-    const want = Math.ceil(q * this.total);
-    let seen = 0;
-    for (let b = 0; b < this.counts.length; b++) {
-      seen += this.counts[b];
-      if (seen >= want) {
-        if (b < 32) return b;
-        const e = Math.floor(b / 32);
-        return Math.round((32 + (b % 32) + 1) * 2 ** (e - 5));
-      }
-    }
-    return 0;
-  }
-}
 
 interface GoAcc {
   state: number;
