@@ -6,6 +6,7 @@ import { formatCoreBench, runCoreBench } from './coreBench';
 import { formatDebugBench, runDebugBench } from './debugBench';
 import { formatGoroutinesBench, runGoroutinesBench } from './goroutinesBench';
 import { formatPprofBench, runPprofBench } from './pprofBench';
+import { formatTraceBench, runTraceBench } from './traceBench';
 import { formatTraceV1Bench, runTraceV1Bench } from './traceV1Bench';
 import { formatVscodeBench, runVscodeBench } from './vscodeBench';
 
@@ -36,6 +37,13 @@ const BENCHES: Bench[] = [
     run: async () => {
       const f = await runGoroutinesBench({ log });
       return { text: formatGoroutinesBench(f), ok: f.meetsGoal && f.wholeMeetsGoal && f.totalsAgree && f.wholeAgrees };
+    },
+  },
+  {
+    name: 'trace: anole trace report vs go tool trace -pprof=sched (~60 MB Go trace)',
+    run: async () => {
+      const f = await runTraceBench({ log });
+      return { text: formatTraceBench(f), ok: f.meetsGoal };
     },
   },
   {

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { GENERATED_PATH, generateTraceEvents, readGoSources } from '../../scripts/genTraceEvents';
 import { StarvationAnalyzer, TraceTables, parseTrace, type StarvationReport } from '../../src/core/trace';
-import { cliJson } from '../support/cli';
+import { cliJson, runCli } from '../support/cli';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const goEnv = { ...process.env, GOWORK: 'off', GOFLAGS: '', CGO_ENABLED: '0' };
@@ -26,6 +26,27 @@ describe('trace engine against the Go toolchain', function () {
     const goroot = go(['env', 'GOROOT'], REPO).trim();
     const { eventsGo, versionGo } = readGoSources(goroot);
     assert.equal(fs.readFileSync(GENERATED_PATH, 'utf8'), generateTraceEvents(eventsGo, versionGo));
+  });
+
+  it('prints the report as a table, and refuses a file that is not a trace', async () => {
+    const fixture = path.join(REPO, 'test', 'fixtures', 'traces', 'engine', 'go1.26.trace');
+    const r = await runCli(['trace', 'report', fixture, '--limit', '3']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^go1\.26 trace, [\d.]+s, GOMAXPROCS 2; \d+ goroutine groups/);
+    assert.match(r.stdout, /GROUP\s+CREATED AT\s+N\s+RUNNING\s+RUNNABLE/);
+    assert.match(r.stdout, /main\.cpuHog\s+main\.go:\d+\s+4 /);
+    assert.match(r.stdout, /Timer overrun at sleep sites/);
+    const notTrace = path.join(dir, 'not.trace');
+    fs.writeFileSync(notTrace, 'hello');
+    const bad = await runCli(['trace', 'report', notTrace]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /not a Go execution trace/);
+    const cut = path.join(dir, 'cut.trace');
+    fs.writeFileSync(cut, fs.readFileSync(fixture).subarray(0, 50_000));
+    const partial = await runCli(['trace', 'report', cut, '--json']);
+    assert.equal(partial.code, 0, partial.stderr);
+    assert.match(partial.stderr, /trace stopped at byte \d+/);
+    assert.match((JSON.parse(partial.stdout) as StarvationReport).warnings[0], /trace stopped at byte \d+/);
   });
 
   it('reads a fresh trace exactly as golang.org/x/exp/trace does, and reports the marked lines', async () => {

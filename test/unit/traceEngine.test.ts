@@ -103,11 +103,13 @@ for (const v of ENGINE_VERSIONS) {
       assert.ok(at('net', 'net'));
       assert.ok(at('syscall', 'syscall'));
       assert.ok(report.lines.some((l) => l.kind === 'runnable' && l.function === 'main.burn'), 'preempted hogs resume inside burn()');
+      const timer = report.timers.find((t) => t.line === M.get('sleep'));
+      assert.ok(timer && timer.count > 0 && timer.minNs >= 0.9e6 && timer.maxNs >= timer.meanNs && timer.overrunNs > 0, 'the starved 1 ms sleep overruns');
       for (const l of report.lines) assert.ok(!l.function.startsWith('runtime.'), `runtime line ${l.function}`);
     });
 
     it('reports GC, stop-the-world pauses and saturation in the contract\'s shape', () => {
-      assert.deepEqual(Object.keys(report).sort(), ['durationNs', 'gc', 'goVersion', 'gomaxprocs', 'groups', 'lines', 'saturation', 'warnings']);
+      assert.deepEqual(Object.keys(report).sort(), ['durationNs', 'gc', 'goVersion', 'gomaxprocs', 'groups', 'lines', 'saturation', 'timers', 'warnings']);
       assert.equal(report.goVersion, `go${v}`);
       assert.ok(report.gc.stwCount >= 1 && report.gc.stwMaxNs > 0 && report.gc.stwTotalNs >= report.gc.stwMaxNs);
       assert.ok(report.saturation.samples > 100 && report.saturation.allPsBusy > report.saturation.samples / 2);

@@ -44,6 +44,8 @@ function printText(r: StarvationReport, limit: number): void {
   if (lines.length) console.log(`\nWhere goroutines wait (runnable: charged to the line where they resume)\n${table(['KIND', 'TIME', 'COUNT', 'MAX', 'FUNCTION', 'LINE'], lines, [false, true, true, true, false, false])}`);
   const gc = r.gc;
   console.log(`\nGC: ${gc.count} cycles; stop-the-world ${gc.stwCount}× total ${nanos(gc.stwTotalNs)} max ${nanos(gc.stwMaxNs)}; mark assist ${nanos(gc.assistNs)}`);
+  const timers = r.timers.slice(0, 5).map((t) => [nanos(t.overrunNs), t.count, nanos(t.minNs), nanos(t.meanNs), nanos(t.maxNs), `${t.file}:${t.line}`]);
+  if (timers.length) console.log(`\nTimer overrun at sleep sites (shortest sleep seen taken as the asked duration)\n${table(['OVERRUN', 'SLEEPS', 'MIN', 'MEAN', 'MAX', 'LINE'], timers, [true, true, true, true, true, false])}`);
   const s = r.saturation;
   if (s.samples > 0) {
     console.log(`While goroutines waited runnable (${s.samples} ms sampled): all Ps busy ${Math.round((100 * s.allPsBusy) / s.samples)}%, some P idle ${Math.round((100 * s.somePIdle) / s.samples)}%`);

@@ -1,115 +1,20 @@
 // The goroutine starvation report: per-group running/runnable/blocked time, resume and block lines, GC pauses, culprits.
 import { isRuntimeFrame, isSystemFrame } from '../goFrames';
 import { EventKind, GoState, NO_STACK, ResourceKind, type TraceEvent, type TraceTables, type TraceVisitor } from './model';
-import { type Site, SiteTable } from './sites';
+import { Hist } from './hist';
+import {
+  BLOCK_KINDS, type BlockKind, type BlockedNs, type GroupReport, type LineKind, type LineReport, type StarvationReport,
+  type TimerReport, blockKindOf,
+} from './report';
+import { SiteTable } from './sites';
 
-/** Why a goroutine was not running: the report's kinds. */
-export const BLOCK_KINDS = ['chan', 'select', 'sync', 'net', 'sleep', 'syscall', 'gc', 'other'] as const;
-export type BlockKind = (typeof BLOCK_KINDS)[number];
-export type LineKind = 'runnable' | BlockKind;
+export * from './report';
+
 const SYSCALL = 5;
-
-/** Blocked time by reason, ns. */
-export type BlockedNs = Record<BlockKind, number>;
-
-/** One group of goroutines: same start function and same `go` statement. */
-export interface GroupReport {
-  function: string;
-  created: Site | null;
-  count: number;
-  runningNs: number;
-  runnableNs: number;
-  runnableMaxNs: number;
-  runnableP99Ns: number;
-  runnableCount: number;
-  runnableP50Ns: number;
-  runnableP90Ns: number;
-  /** runnable / (runnable + running), 0 when both are 0. */
-  runnableShare: number;
-  blockedNs: BlockedNs;
-  /**
-   * Culprits: of the Ps found running goroutines in the 1 ms samples taken while some goroutine waited
-   * runnable, the share this group held (the groups' shares sum to 1).
-   */
-  culpritShare: number;
-}
-
-/** Time charged to one source line: a resume line (runnable) or a block line (by reason). */
-export interface LineReport extends Site {
-  kind: LineKind;
-  ns: number;
-  count: number;
-  maxNs: number;
-}
-
-export interface GcReport {
-  count: number;
-  stwCount: number;
-  stwMaxNs: number;
-  stwTotalNs: number;
-  assistNs: number;
-}
-
-/** While goroutines waited runnable (sampled every 1 ms): were all Ps busy, or some idle? */
-export interface SaturationReport {
-  samples: number;
-  allPsBusy: number;
-  somePIdle: number;
-}
-
-/** The whole report (`anole trace report --json`). */
-export interface StarvationReport {
-  /** Trace format version as "go1.NN" (Go 1.24 writes the go1.23 format). */
-  goVersion: string;
-  durationNs: number;
-  gomaxprocs: number;
-  groups: GroupReport[];
-  lines: LineReport[];
-  gc: GcReport;
-  saturation: SaturationReport;
-  warnings: string[];
-}
-
-/** Maps Go's block reason strings onto the report's kinds. */
-export function blockKindOf(reason: string): BlockKind {
-  if (reason.startsWith('chan')) return 'chan';
-  if (reason.startsWith('select')) return 'select';
-  if (reason.startsWith('sync')) return 'sync';
-  if (reason === 'network') return 'net';
-  if (reason === 'sleep') return 'sleep';
-  if (reason.startsWith('GC') || reason === 'wait until GC ends') return 'gc';
-  if (reason.startsWith('syscall')) return 'syscall';
-  return 'other';
-}
-
+const SLEEP = 4;
 const KIND_INDEX: Record<string, number> = Object.fromEntries(BLOCK_KINDS.map((k, i) => [k, i]));
 const RUNNABLE = 8;
 const LINE_KINDS: LineKind[] = [...BLOCK_KINDS, 'runnable'];
-
-/** A log-bucket histogram (≈1% resolution) of durations in ns. */
-class Hist {
-  private readonly counts = new Map<number, number>();
-  total = 0;
-  add(ns: number): void {
-    const b = Math.floor(Math.log2(ns + 1) * 32);
-    this.counts.set(b, (this.counts.get(b) ?? 0) + 1);
-    this.total++;
-  }
-  merge(o: Hist): void {
-    for (const [b, c] of o.counts) this.counts.set(b, (this.counts.get(b) ?? 0) + c);
-    this.total += o.total;
-  }
-  quantile(q: number): number {
-    if (this.total === 0) return 0;
-    const want = Math.ceil(q * this.total);
-    let seen = 0;
-    for (const b of [...this.counts.keys()].sort((x, y) => x - y)) {
-      seen += this.counts.get(b) as number;
-      if (seen >= want) return Math.round(2 ** ((b + 1) / 32) - 1);
-    }
-    return 0;
-  }
-}
 
 interface GoAcc {
   state: number;
@@ -127,7 +32,10 @@ interface GoAcc {
   runnable: number;
   runnableCount: number;
   runnableMax: number;
-  hist: Hist;
+  /** The group's histogram, once the goroutine's start function is known. */
+  hist: Hist | undefined;
+  /** Waits seen before the group was known. */
+  pending?: number[];
   blocked: Float64Array;
   culprit: number;
 }
@@ -154,7 +62,9 @@ export class StarvationAnalyzer implements TraceVisitor {
   private readonly sites: SiteTable;
   private readonly gs = new Map<number, GoAcc>();
   private readonly lines = new Map<number, LineAcc>();
-  private readonly running = new Map<number, number>(); // P → goroutine
+  /** P → the goroutine running on it (-1: none), and how many Ps run one. */
+  private readonly running: number[] = [];
+  private busy = 0;
   private runnableNow = 0;
   private nextSample: number;
   private readonly sampleNs: number;
@@ -207,8 +117,9 @@ export class StarvationAnalyzer implements TraceVisitor {
     this.nextSample += k * this.sampleNs;
     if (this.runnableNow <= 0) return;
     this.samples += k;
-    if (this.gomaxprocs > 0 && this.running.size >= this.gomaxprocs) this.allBusy += k;
-    for (const g of this.running.values()) {
+    if (this.gomaxprocs > 0 && this.busy >= this.gomaxprocs) this.allBusy += k;
+    for (const g of this.running) {
+      if (g === undefined || g < 0) continue;
       const acc = this.gs.get(g);
       if (acc) acc.culprit += k;
       this.pSamples += k;
@@ -244,7 +155,7 @@ export class StarvationAnalyzer implements TraceVisitor {
     if (!a) {
       a = {
         state: GoState.Undetermined, since: t, start: 0, created: 0, resume: 0, resumeIsSyscall: false, block: 0,
-        blockKind: 7, syscall: 0, p: -1, running: 0, runnable: 0, runnableCount: 0, runnableMax: 0, hist: new Hist(),
+        blockKind: 7, syscall: 0, p: -1, running: 0, runnable: 0, runnableCount: 0, runnableMax: 0, hist: undefined,
         blocked: new Float64Array(8), culprit: 0,
       };
       this.gs.set(id, a);
@@ -259,6 +170,31 @@ export class StarvationAnalyzer implements TraceVisitor {
     l.ns += d;
     l.count += count;
     if (d > l.max) l.max = d;
+  }
+
+  private readonly sleeps = new Map<number, { count: number; min: number; max: number; total: number }>();
+
+  private sleep(site: number, d: number): void {
+    let s = this.sleeps.get(site);
+    if (!s) this.sleeps.set(site, (s = { count: 0, min: Infinity, max: 0, total: 0 }));
+    s.count++;
+    s.total += d;
+    if (d < s.min) s.min = d;
+    if (d > s.max) s.max = d;
+  }
+
+  private timers(): TimerReport[] {
+    const out: TimerReport[] = [];
+    for (const [site, s] of this.sleeps) {
+      if (site === 0) continue;
+      const f = this.sites.sites[site];
+      const after = this.lines.get(site * 16 + RUNNABLE)?.ns ?? 0;
+      out.push({
+        function: f.function, file: f.file, line: f.line, count: s.count, minNs: Math.round(s.min), maxNs: Math.round(s.max),
+        meanNs: Math.round(s.total / s.count), overrunNs: Math.round(s.total - s.count * s.min + after),
+      });
+    }
+    return out.sort((x, y) => y.overrunNs - x.overrunNs);
   }
 
   private close(a: GoAcc, t: number): void {
@@ -276,13 +212,16 @@ export class StarvationAnalyzer implements TraceVisitor {
           a.runnable += d;
           a.runnableCount++;
           if (d > a.runnableMax) a.runnableMax = d;
-          a.hist.add(d);
+          if (a.hist === undefined && a.start !== 0) a.hist = this.histOf(a.start, a.created);
+          if (a.hist) a.hist.add(d);
+          else (a.pending ??= []).push(d);
           this.line(a.resume, RUNNABLE, d, 1);
         }
         break;
       case GoState.Waiting:
         a.blocked[a.blockKind] += d;
         this.line(a.block, a.blockKind, d, 1);
+        if (a.blockKind === SLEEP) this.sleep(a.block, d);
         break;
       case GoState.Syscall:
         a.blocked[SYSCALL] += d;
@@ -298,7 +237,10 @@ export class StarvationAnalyzer implements TraceVisitor {
     if (a.state === GoState.Undetermined && ev.from !== GoState.Undetermined && ev.from !== GoState.NotExist) a.state = ev.from;
     this.close(a, t);
     if (a.state === GoState.Running && a.p >= 0) {
-      if (this.running.get(a.p) === ev.id) this.running.delete(a.p);
+      if (this.running[a.p] === ev.id) {
+        this.running[a.p] = -1;
+        this.busy--;
+      }
       a.p = -1;
     }
     const sst = ev.stateStack;
@@ -317,8 +259,11 @@ export class StarvationAnalyzer implements TraceVisitor {
         }
         break;
       case GoState.Running:
-        a.p = ev.p;
-        if (ev.p >= 0) this.running.set(ev.p, ev.id);
+        if (ev.p >= 0 && ev.p < 4096) {
+          a.p = ev.p;
+          if (!(this.running[ev.p] >= 0)) this.busy++;
+          this.running[ev.p] = ev.id;
+        }
         break;
       case GoState.Waiting:
         if (ev.from === GoState.NotExist) a.created = this.creationSite(ev.stack);
@@ -333,6 +278,16 @@ export class StarvationAnalyzer implements TraceVisitor {
     }
     a.state = ev.to;
     a.since = t;
+  }
+
+  private readonly groupHists = new Map<string, Hist>();
+
+  /** The shared runnable-wait histogram of a group. */
+  private histOf(start: number, created: number): Hist {
+    const key = groupKey(this.sites.sites[start].function, created);
+    let h = this.groupHists.get(key);
+    if (!h) this.groupHists.set(key, (h = new Hist()));
+    return h;
   }
 
   /** The `go` statement's site: the innermost frame of the creator's stack outside the runtime. */
@@ -355,7 +310,7 @@ export class StarvationAnalyzer implements TraceVisitor {
     const groups = new Map<string, { r: GroupReport; hist: Hist; culprit: number }>();
     for (const a of this.gs.values()) {
       const fn = a.start ? sites[a.start].function : '(unknown)';
-      const key = `${fn}\u0000${a.created}`;
+      const key = groupKey(fn, a.created);
       let g = groups.get(key);
       if (!g) {
         const c = a.created ? sites[a.created] : null;
@@ -365,7 +320,7 @@ export class StarvationAnalyzer implements TraceVisitor {
             runnableNs: 0, runnableMaxNs: 0, runnableP99Ns: 0, runnableCount: 0, runnableP50Ns: 0, runnableP90Ns: 0,
             runnableShare: 0, blockedNs: Object.fromEntries(BLOCK_KINDS.map((k) => [k, 0])) as BlockedNs, culpritShare: 0,
           },
-          hist: new Hist(),
+          hist: this.groupHists.get(key) ?? new Hist(),
           culprit: 0,
         };
         groups.set(key, g);
@@ -377,7 +332,8 @@ export class StarvationAnalyzer implements TraceVisitor {
       r.runnableCount += a.runnableCount;
       r.runnableMaxNs = Math.max(r.runnableMaxNs, a.runnableMax);
       BLOCK_KINDS.forEach((k, i) => (r.blockedNs[k] += a.blocked[i]));
-      g.hist.merge(a.hist);
+      if (a.hist && a.hist !== g.hist) g.hist.merge(a.hist);
+      if (a.pending) for (const d of a.pending) g.hist.add(d);
       g.culprit += a.culprit;
     }
     const out: GroupReport[] = [];
@@ -413,6 +369,7 @@ export class StarvationAnalyzer implements TraceVisitor {
         assistNs: Math.round(this.assist),
       },
       saturation: { samples: this.samples, allPsBusy: this.allBusy, somePIdle: this.samples - this.allBusy },
+      timers: this.timers(),
       warnings,
     };
   }
@@ -425,6 +382,10 @@ export class StarvationAnalyzer implements TraceVisitor {
     }
     return out;
   }
+}
+
+function groupKey(fn: string, created: number): string {
+  return `${fn}\u0000${created}`;
 }
 
 function round3(x: number): number {

@@ -15,6 +15,21 @@
 // `ev` is the SAME object for every call: copy what you keep, never store `ev` itself.
 // A reader stops at the first malformed or truncated byte and reports it in `result.warnings`
 // (`result.complete === false`), after having delivered every event it could order before that point.
+//
+// For a reader of another format (v1/, Go 1.19–1.21), as Go's internal/trace/tracev1.go converts:
+//   - export `readV1: FormatReader` from src/core/trace/v1/index.ts; parse.ts calls it for versions < 22
+//     (replace the stub `readV1` there with `import { readV1 } from './v1'`);
+//   - emit one Sync first and one after the last event; `time` in ns from the earliest timestamp, strictly
+//     increasing (bump equal times by 1 ns as Go's reader does);
+//   - goroutine blocks as StateTransition Running→Waiting with Go 1.22's reason strings (EvGoBlockSend/Recv →
+//     "chan send"/"chan receive", EvGoBlockSelect → "select", EvGoBlockSync → "sync", EvGoBlockCond →
+//     "sync.(*Cond).Wait", EvGoBlockNet → "network", EvGoSleep → "sleep", EvGoBlockGC → "GC mark assist wait for work", EvGoBlock → "", EvGoStop → "forever");
+//     preemption / Gosched as Running→Runnable with "preempted" / "runtime.Gosched"; `stateStack` = `stack`;
+//   - GoCreate as NotExist→Runnable with `stack` = creator's stack and `stateStack` = the new goroutine's;
+//   - goroutines already alive at the start as Undetermined→state (their first event), Ps likewise;
+//   - STW / GC / mark assist as RangeBegin/RangeEnd with the names documented on `TraceEvent.name`.
+// The starvation analysis (analyze.ts) reads only: StateTransition (goroutine: id, from, to, reason, stack,
+// stateStack, p), Metric "/sched/gomaxprocs:threads", and the Range names above.
 
 /** What kind of thing happened, as Go's trace.EventKind. */
 export const EventKind = {

@@ -32,7 +32,7 @@ interface PState {
   seq: number;
   sweeping: boolean;
 }
-interface MState {
+export interface MState {
   g: number;
   p: number;
 }
@@ -53,18 +53,26 @@ export class Ordering {
 
   constructor(private readonly emit: EmitFn) {}
 
-  /** Tries to advance thread `m` by `ev`; false if `ev` must wait for another thread. Throws OrderError if impossible. */
-  advance(ev: WireEvent, m: number, gen: number): boolean {
-    if (this.initialGen === 0) this.initialGen = gen;
+  /** The state of thread `m` (created on first use); callers may keep it, it lives as long as the ordering. */
+  thread(m: number): MState {
     let ms = this.mState.get(m);
     if (!ms) this.mState.set(m, (ms = { g: NONE, p: NONE }));
+    return ms;
+  }
+
+  /**
+   * Tries to advance thread `m` (whose state is `ms`, from `thread(m)`) by `ev`; false if `ev` must wait for
+   * another thread. Throws OrderError if it can never happen.
+   */
+  advance(ev: WireEvent, m: number, ms: MState, gen: number): boolean {
+    if (this.initialGen === 0) this.initialGen = gen;
     const a = ev.args;
     const curG = ms.g;
     const curP = ms.p;
     const t = ev.time;
     switch (ev.typ) {
       case Ev.ProcStatus: {
-        const pid = a[0];
+        const pid = smi(a[0]);
         const status = a[1];
         let shown = status;
         if (status < 1 || status > 4) throw new OrderError(`invalid status ${status} for proc ${pid}`);
@@ -107,7 +115,7 @@ export class Ordering {
         return true;
       }
       case Ev.ProcStart: {
-        const pid = a[0];
+        const pid = smi(a[0]);
         const s = this.p.get(pid);
         if (!s || s.status !== ProcStatus.Idle || !succeeds(gen, a[1], s.seqGen, s.seq) || curP !== NONE) return false;
         s.status = ProcStatus.Running;
@@ -127,7 +135,7 @@ export class Ordering {
         return true;
       }
       case Ev.ProcSteal: {
-        const pid = a[0];
+        const pid = smi(a[0]);
         const s = this.p.get(pid);
         if (!s || (s.status !== ProcStatus.Syscall && s.status !== ProcStatus.SyscallAbandoned) || !succeeds(gen, a[1], s.seqGen, s.seq)) {
           return false;
@@ -140,7 +148,7 @@ export class Ordering {
           this.emit(ev.typ, a, t, curG, curP, m, oldStatus);
           return true;
         }
-        const mid = a[2];
+        const mid = smi(a[2]);
         if (mid === m) {
           if (curP !== pid) throw new OrderError(`self-steal of proc ${pid} but thread has ${curP}`);
           this.emit(ev.typ, a, t, curG, curP, m, oldStatus);
@@ -156,8 +164,8 @@ export class Ordering {
       }
       case Ev.GoStatus:
       case Ev.GoStatusStack: {
-        const gid = a[0];
-        const mid = a[1];
+        const gid = smi(a[0]);
+        const mid = smi(a[1]);
         const status = a[2];
         if (status < 1 || status > 4) throw new OrderError(`invalid status ${status} for goroutine ${gid}`);
         let old = gStatusToState(status);
@@ -197,7 +205,7 @@ export class Ordering {
         if (curP === NONE) throw new OrderError('goroutine created without a proc');
         const cs = this.g.get(curG);
         if (cs && cs.status !== GoStatus.Running) throw new OrderError('goroutine created by a goroutine not running');
-        const ng = a[0];
+        const ng = smi(a[0]);
         if (this.g.has(ng)) throw new OrderError(`goroutine ${ng} created twice`);
         this.g.set(ng, { status: ev.typ === Ev.GoCreate ? GoStatus.Runnable : GoStatus.Waiting, seqGen: gen, seq: 0, ranges: [] });
         this.emit(ev.typ, a, t, curG, curP, m, 0);
@@ -215,7 +223,7 @@ export class Ordering {
         return true;
       }
       case Ev.GoStart: {
-        const gid = a[0];
+        const gid = smi(a[0]);
         const s = this.g.get(gid);
         if (!s || s.status !== GoStatus.Runnable || !succeeds(gen, a[1], s.seqGen, s.seq)) return false;
         if (curP === NONE || curG !== NONE) throw new OrderError(`goroutine ${gid} started on a thread without a proc or with a goroutine`);
@@ -227,7 +235,7 @@ export class Ordering {
         return true;
       }
       case Ev.GoUnblock: {
-        const gid = a[0];
+        const gid = smi(a[0]);
         const s = this.g.get(gid);
         if (!s || s.status !== GoStatus.Waiting || !succeeds(gen, a[1], s.seqGen, s.seq)) return false;
         s.status = GoStatus.Runnable;
@@ -240,7 +248,7 @@ export class Ordering {
       case Ev.GoSwitchDestroy: {
         const cs = this.userG(curG, curP);
         if (cs.status !== GoStatus.Running) throw new OrderError('GoSwitch from a goroutine not running');
-        const next = a[0];
+        const next = smi(a[0]);
         const ns = this.g.get(next);
         if (!ns || ns.status !== GoStatus.Waiting || !succeeds(gen, a[1], ns.seqGen, ns.seq)) return false;
         this.emit(ev.typ, a, t, curG, curP, m, 0);
@@ -300,7 +308,7 @@ export class Ordering {
       }
       case Ev.GoCreateSyscall: {
         if (curG !== NONE) throw new OrderError('GoCreateSyscall on a thread with a goroutine');
-        const ng = a[0];
+        const ng = smi(a[0]);
         if (this.g.has(ng)) throw new OrderError(`goroutine ${ng} created twice`);
         this.g.set(ng, { status: GoStatus.Syscall, seqGen: gen, seq: 0, ranges: [] });
         this.emit(ev.typ, a, t, curG, curP, m, 0);
@@ -379,7 +387,7 @@ export class Ordering {
         return true;
       }
       case Ev.GCSweepActive: {
-        const ps = this.p.get(a[0]);
+        const ps = this.p.get(smi(a[0]));
         if (!ps) throw new OrderError(`GCSweepActive for unknown proc ${a[0]}`);
         ps.sweeping = true;
         this.emit(ev.typ, a, t, curG, curP, m, 0);
@@ -393,7 +401,7 @@ export class Ordering {
         return true;
       }
       case Ev.GCMarkAssistActive: {
-        const s = this.g.get(a[0]);
+        const s = this.g.get(smi(a[0]));
         if (!s) throw new OrderError(`mark assist of unknown goroutine ${a[0]}`);
         if (!hasRange(s.ranges, Ev.GCMarkAssistBegin)) s.ranges.push(Ev.GCMarkAssistBegin, 0);
         this.emit(ev.typ, a, t, curG, curP, m, 0);
@@ -444,6 +452,14 @@ export class Ordering {
     if (!s) throw new OrderError(`event for unknown goroutine ${g}`);
     return s;
   }
+}
+
+/**
+ * An id read as a double (from a Float64Array) as a small integer when it fits, so that Map lookups do not
+ * box a heap number per call.
+ */
+export function smi(x: number): number {
+  return x < 1073741824 && x >= 0 ? x | 0 : x;
 }
 
 function succeeds(gen: number, seq: number, prevGen: number, prevSeq: number): boolean {

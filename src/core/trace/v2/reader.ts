@@ -3,7 +3,7 @@ import { AnoleError } from '../../errors';
 import { EventKind, type FormatReader, GoState, NO_ID, NO_STACK, ResourceKind, TraceEvent, type TraceTables, type TraceVisitor } from '../model';
 import { Ev, SPECS, VERSION_LAST_EVENT } from './events.generated';
 import { type Generation, TraceFormatError, readGeneration, uvarint, vr } from './generation';
-import { OrderError, Ordering, type WireEvent, gStatusToState, pStatusToState } from './order';
+import { type MState, OrderError, Ordering, smi, type WireEvent, gStatusToState, pStatusToState } from './order';
 
 /** Cursor over one M's batches in a generation. */
 class Cursor {
@@ -14,11 +14,18 @@ class Cursor {
   readonly ev: WireEvent = { typ: 0, args: new Float64Array(5), time: 0 };
   constructor(
     readonly m: number,
+    readonly ms: MState,
     readonly batches: Generation['batches'] extends Map<number, infer B> ? B : never,
   ) {}
 }
 
 const ABSENT = 2 ** 53;
+
+/** Per wire type: index in the args (after dt) of the event's own stack, -1 if none. */
+const STACK_ARG = Int8Array.from({ length: 256 }, (_, t) => (SPECS[t]?.stackIds.length ? (SPECS[t]?.stackIds[0] ?? 0) - 1 : -1));
+
+/** Per wire type: number of arguments after the timestamp delta of a timed event, -1 if not a timed event. */
+const TIMED_ARGS = Int8Array.from({ length: 256 }, (_, t) => (SPECS[t]?.timed ? (SPECS[t]?.args.length ?? 1) - 1 : -1));
 
 /** Reads a Go 1.22–1.26 trace body (see model.ts for the contract). */
 export const readV2: FormatReader = (data, offset, version, tables, visitor) => {
@@ -82,6 +89,7 @@ export const readV2: FormatReader = (data, offset, version, tables, visitor) => 
 
     // The frontier: one cursor per M, a binary heap by the time of its pending event.
     const heap: Cursor[] = [];
+    const scratch: Cursor[] = [];
     let failure: string | undefined;
     const next = (c: Cursor): boolean => {
       while (c.idx < c.batches.length && c.pos >= c.batches[c.idx].end) {
@@ -94,10 +102,9 @@ export const readV2: FormatReader = (data, offset, version, tables, visitor) => 
       if (c.lastTicks === 0) c.lastNs = Math.trunc(b.time * nsPerTick) - originNs;
       c.lastTicks = 1;
       const typ = data[c.pos];
-      const spec = typ <= lastEvent ? SPECS[typ] : undefined;
-      if (!spec || !spec.timed) throw new TraceFormatError(c.pos, `invalid event type ${typ} for go 1.${version}`);
+      const n = typ <= lastEvent ? TIMED_ARGS[typ] : -1;
+      if (n < 0) throw new TraceFormatError(c.pos, `invalid event type ${typ} for go 1.${version}`);
       const dt = uvarint(data, c.pos + 1, b.end);
-      const n = spec.args.length - 1;
       const args = c.ev.args;
       for (let i = 0; i < n; i++) args[i] = uvarint(data, vr.end, b.end);
       c.pos = vr.end;
@@ -109,7 +116,7 @@ export const readV2: FormatReader = (data, offset, version, tables, visitor) => 
     try {
       for (const m of g.ms) {
         const batches = g.batches.get(m) ?? [];
-        const c = new Cursor(m, batches);
+        const c = new Cursor(m, order.thread(m), batches);
         c.pos = batches[0].start;
         if (next(c)) heapPush(heap, c);
       }
@@ -132,14 +139,25 @@ export const readV2: FormatReader = (data, offset, version, tables, visitor) => 
           }
         }
         let c = heap[0];
-        let advanced = order.advance(c.ev, c.m, g.gen);
+        let advanced = order.advance(c.ev, c.m, c.ms, g.gen);
         let at = 0;
         if (!advanced) {
-          const sorted = [...heap].sort((x, y) => x.ev.time - y.ev.time);
-          for (let i = 1; i < sorted.length && !advanced; i++) {
-            if (order.advance(sorted[i].ev, sorted[i].m, g.gen)) {
+          // Like Go: try the other threads in time order (insertion sort into a reused array).
+          scratch.length = 0;
+          for (let i = 1; i < heap.length; i++) {
+            const x = heap[i];
+            let j = scratch.length;
+            scratch.push(x);
+            while (j > 0 && scratch[j - 1].ev.time > x.ev.time) {
+              scratch[j] = scratch[j - 1];
+              j--;
+            }
+            scratch[j] = x;
+          }
+          for (let i = 0; i < scratch.length && !advanced; i++) {
+            if (order.advance(scratch[i].ev, scratch[i].m, scratch[i].ms, g.gen)) {
               advanced = true;
-              c = sorted[i];
+              c = scratch[i];
             }
           }
           if (!advanced) {
@@ -198,7 +216,7 @@ const RANGE_NAMES: Record<number, string> = {
 };
 
 function str(gen: Generation, a: ArrayLike<number>, i: number): string {
-  return gen.strings.get(a[i]) ?? '';
+  return gen.strings.get(smi(a[i])) ?? '';
 }
 
 function trans(out: TraceEvent, res: ResourceKind, rid: number, from: number, to: number): void {
@@ -214,8 +232,8 @@ function fill(out: TraceEvent, typ: number, a: ArrayLike<number>, g: number, p: 
   out.g = id(g);
   out.p = id(p);
   out.m = id(m);
-  const spec = SPECS[typ];
-  const stk = spec && spec.stackIds.length ? gen.stacks.get(a[spec.stackIds[0] - 1]) ?? NO_STACK : NO_STACK;
+  const si = STACK_ARG[typ];
+  const stk = si >= 0 ? gen.stacks.get(smi(a[si])) ?? NO_STACK : NO_STACK;
   out.stack = stk;
   out.stateStack = NO_STACK;
   out.reason = '';
@@ -227,7 +245,7 @@ function fill(out: TraceEvent, typ: number, a: ArrayLike<number>, g: number, p: 
     case Ev.GoCreate:
     case Ev.GoCreateBlocked:
       trans(out, ResourceKind.Goroutine, a[0], GoState.NotExist, typ === Ev.GoCreate ? GoState.Runnable : GoState.Waiting);
-      out.stateStack = gen.stacks.get(a[1]) ?? NO_STACK;
+      out.stateStack = gen.stacks.get(smi(a[1])) ?? NO_STACK;
       break;
     case Ev.GoCreateSyscall: trans(out, ResourceKind.Goroutine, a[0], GoState.NotExist, GoState.Syscall); break;
     case Ev.GoStart: trans(out, ResourceKind.Goroutine, a[0], GoState.Runnable, GoState.Running); break;
@@ -271,7 +289,7 @@ function fill(out: TraceEvent, typ: number, a: ArrayLike<number>, g: number, p: 
     case Ev.GCMarkAssistBegin:
     case Ev.GCMarkAssistActive:
     case Ev.GCMarkAssistEnd: {
-      const st = spec?.startEv ?? 0;
+      const st = SPECS[typ]?.startEv ?? 0;
       out.kind = typ === Ev.GCActive || typ === Ev.GCSweepActive || typ === Ev.GCMarkAssistActive
         ? EventKind.RangeActive : st ? EventKind.RangeEnd : EventKind.RangeBegin;
       out.name = RANGE_NAMES[typ];
