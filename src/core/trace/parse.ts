@@ -1,6 +1,7 @@
 // Entry point of trace reading: sniffs the "go 1.NN trace" header and hands the body to the reader of that format.
 import { AnoleError } from '../errors';
 import type { FormatReader, ParseResult, TraceTables, TraceVisitor } from './model';
+import { readV1 } from './v1';
 import { readV2 } from './v2/reader';
 
 /** Length of every Go execution trace header: "go 1.NN trace\0\0\0". */
@@ -19,18 +20,6 @@ export function sniffTraceVersion(data: Uint8Array): number | undefined {
   const m = /^go 1\.(\d{1,3}) trace\0+$/.exec(head);
   return m ? Number(m[1]) : undefined;
 }
-
-/**
- * The reader of the Go 1.11–1.21 format (src/core/trace/v1). Until it is merged, such traces are
- * refused with a clear error.
- */
-const readV1: FormatReader = (_d, _o, version) => {
-  throw new AnoleError(
-    'BAD_INPUT',
-    `Go 1.19–1.21 traces are not supported yet (this trace is from Go 1.${version})`,
-    'record the trace with a service built by Go 1.22 or newer',
-  );
-};
 
 /**
  * Reads a whole Go execution trace, calling `visitor.event` for every event in order (see model.ts).
