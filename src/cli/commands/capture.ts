@@ -1,19 +1,13 @@
 // `anole capture KIND HOST`: one profile, dump or trace through an SSH tunnel into a local file.
 import * as fs from 'node:fs';
 import { capture as captureToFile } from '../../core/capture/capture';
-import { CAPTURE_KINDS, effectiveSeconds, parseKind } from '../../core/capture/kinds';
+import { effectiveSeconds, parseKind } from '../../core/capture/kinds';
 import { AnoleError } from '../../core/errors';
 import { decodeProfile, emptyProfileReason } from '../../core/pprof';
 import { resolveEndpoint } from '../../core/workflow/endpoint';
 import { intOption, interruptSignal, parse, positionals, printJson, usage, warn } from '../args';
 import { CliHosts } from '../connect';
-
-export const CAPTURE_USAGE = `anole capture KIND HOST (--pid N | --url URL) [--seconds S] [--text] -o FILE
-  KIND: ${CAPTURE_KINDS.join(' ')}
-  Captures from the service's pprof endpoint through an SSH tunnel (the endpoint is found from
-  --pid's listening sockets, or given as --url as the remote host sees it, e.g.
-  http://127.0.0.1:6060/debug/pprof/). cpu and trace last --seconds (default 10 and 5).
-  goroutine --text saves the debug=2 text dump instead of the proto profile.`;
+import { CAPTURE_USAGE } from '../usage';
 
 export async function capture(args: string[]): Promise<number> {
   const { values, positionals: pos } = parse('capture', args, {
