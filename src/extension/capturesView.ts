@@ -37,7 +37,10 @@ class CapturesTree implements vscode.TreeDataProvider<CaptureMeta> {
 }
 
 /** Registers the Captures list and its commands. */
-export function register(context: vscode.ExtensionContext, deps: { store: CaptureStore; profiler: Profiler; log: vscode.LogOutputChannel }): void {
+export function register(
+  context: vscode.ExtensionContext,
+  deps: { store: CaptureStore; profiler: Profiler; log: vscode.LogOutputChannel; openTrace?: (m: CaptureMeta) => Promise<void> },
+): void {
   const tree = new CapturesTree(deps.store);
   const pick = async (m?: CaptureMeta): Promise<CaptureMeta | undefined> => {
     if (m) return m;
@@ -57,7 +60,8 @@ export function register(context: vscode.ExtensionContext, deps: { store: Captur
         return;
       }
       try {
-        await deps.profiler.load(c);
+        if (c.kind === 'trace' && deps.openTrace) await deps.openTrace(c);
+        else await deps.profiler.load(c);
       } catch (e) {
         showError(deps.log, vscode.l10n.t('Opening {0} failed', c.id), e);
       }

@@ -26,6 +26,9 @@ export const Commands = {
   clearGoroutineGroupsFilter: 'anole.debug.clearGoroutineGroupsFilter',
   captureCoreDump: 'anole.captureCoreDump',
   openCoreDump: 'anole.openCoreDump',
+  traceRemoteService: 'anole.traceRemoteService',
+  processTrace: 'anole.process.trace',
+  showStarvationReport: 'anole.showStarvationReport',
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];
@@ -42,5 +45,6 @@ export const Views = {
 export const ContextKeys = {
   hasLastProfile: 'anole.hasLastProfile',
   hasAnnotations: 'anole.hasAnnotations',
+  hasTrace: 'anole.hasTrace',
   goroutineGroupsFiltered: 'anole.goroutineGroupsFiltered',
 } as const;

@@ -2,7 +2,7 @@
 // Plain data only (no editor types): any LSP client can speak it.
 import type { FlameTreeNode } from '../pprof/flame';
 import type { TopRow } from '../pprof/top';
-import type { GroupReport, LineReport, StarvationReport } from '../trace';
+import type { GroupReport, LineReport, StarvationReport } from '../trace/analyze';
 
 /** Kinds of profile the server annotates with; lock kinds get lock-hold / block-wait decorations. */
 export type AnnotationKind = 'cpu' | 'heap' | 'allocs' | 'mutex' | 'block' | 'goroutine' | 'threadcreate' | 'trace';
