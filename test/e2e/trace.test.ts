@@ -70,7 +70,7 @@ describe('e2e: Trace Remote Service annotates where goroutines wait', function (
 
   it('traces from the palette: runnable on the starved sleep line, blocked by reason on the wait lines', async function () {
     const page = wb!.page;
-    await openFile(page, 'tracesvc/waits.go');
+    await openFile(page, 'tracesvc/waits.go', 60_000);
     await runCommand(page, 'Anole: Trace Remote Service');
     await goToLine(page, marks['tick-sleep'].line);
     const tick = await waitForLineDecoration(page, marks['tick-sleep'].line, /^runnable [\d.]+m?s · \d+× · max [\d.]+m?s$/, 120_000);
@@ -90,7 +90,10 @@ describe('e2e: Trace Remote Service annotates where goroutines wait', function (
 
   it('the group CodeLens opens the starvation report; a wait row reveals its line', async function () {
     const page = wb!.page;
-    await openFile(page, 'tracesvc/waits.go');
+    await openFile(page, 'tracesvc/waits.go', 60_000);
+    const hogFunc = fs.readFileSync(marks.hog.file, 'utf8').split('\n').findIndex((l) => /^func cpuHog\(/.test(l)) + 1;
+    assert.ok(hogFunc > 0, 'func cpuHog not found');
+    await goToLine(page, hogFunc); // the lens sits above it: scroll it into view
     const lens = page.locator('.editor-instance .codelens-decoration a', { hasText: /^3 goroutines · running / }).first();
     await lens.waitFor({ timeout: 60_000 });
     await lens.click();
