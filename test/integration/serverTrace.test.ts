@@ -146,7 +146,7 @@ describe('language server: runtime traces (tracesvc, current Go)', function () {
   });
 
   it('turns decorations and lenses off by setting, live', async () => {
-    const off: DidChangeSettingsParams = { settings: { anole: { traceDecorations: false, traceCodeLens: false } } };
+    const off: DidChangeSettingsParams = { settings: { anole: { traceDecorations: false, traceCodeLens: false, traceHovers: false } } };
     let changed = srv.nextChange();
     await srv.conn.sendNotification(DidChangeConfigurationNotification.type, off);
     await changed;
@@ -154,6 +154,8 @@ describe('language server: runtime traces (tracesvc, current Go)', function () {
     assert.deepEqual([d.runnable, d.blocked], [[], []]);
     const lenses: CodeLens[] = (await srv.conn.sendRequest(CodeLensRequest.type, { textDocument: { uri: WAITS_URI } })) ?? [];
     assert.deepEqual(lenses, []);
+    const h = await srv.conn.sendRequest(HoverRequest.type, { textDocument: { uri: WAITS_URI }, position: { line: line0('tick-sleep'), character: 4 } });
+    assert.equal(h, null);
     changed = srv.nextChange();
     await srv.conn.sendNotification(DidChangeConfigurationNotification.type, { settings: { anole: { traceMinWaitMs: 1 } } });
     await changed;
