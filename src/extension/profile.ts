@@ -139,6 +139,11 @@ export class Profiler {
     this.loaded = [{ id, label, params }, ...this.loaded.filter((p) => p.id !== id)];
   }
 
+  /** The target of the last capture through Profile Remote Service, if any. */
+  lastTarget(): ProfileTarget | undefined {
+    return this.deps.context.workspaceState.get<{ target: ProfileTarget }>(LAST_TARGET)?.target;
+  }
+
   /** The full interactive flow: target, process, kind, then capture. */
   async profileInteractive(preset?: { target?: ProfileTarget; kind?: ProfileKind }): Promise<void> {
     const target = preset?.target ?? (await this.pickTarget());

@@ -1,7 +1,7 @@
 // "Trace Remote Service": capture a runtime trace like a profile, let the server analyze it, show the starvation report.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { ShowStarvationArgs } from '../core/annotations/protocol';
+import type { ShowStarvationArgs, TraceLensArgs } from '../core/annotations/protocol';
 import type { GoProcess } from '../core/discovery/processes';
 import { AnoleError } from '../core/errors';
 import type { CaptureMeta } from './captureStore';
@@ -137,7 +137,9 @@ export function register(context: vscode.ExtensionContext, deps: TracerDeps): Tr
     }
   };
   context.subscriptions.push(
-    vscode.commands.registerCommand(Commands.traceRemoteService, guard(vscode.l10n.t('Trace Remote Service'), () => tracer.traceInteractive())),
+    // From the palette or the view: pick; from the "Trace" lens of a hot function: the service last profiled.
+    vscode.commands.registerCommand(Commands.traceRemoteService, guard(vscode.l10n.t('Trace Remote Service'),
+      (lens?: TraceLensArgs) => tracer.traceInteractive(lens?.profileId ? deps.profiler.lastTarget() : undefined))),
     vscode.commands.registerCommand(Commands.processTrace, guard(vscode.l10n.t('Trace Remote Service'), async (n?: { host?: string; process?: GoProcess }) => {
       const target = n?.host && n.process
         ? { host: n.host, pid: n.process.pid, url: n.process.pprof ?? undefined, label: describeProcess(n.process).label }

@@ -34,7 +34,7 @@ import { unusedSubstitutions } from '../core/pathmap';
 import { codeLenses, decorations, flame, hover, topRows } from './features';
 import { ServerSettings, readSettings, settingsDiff, thresholds } from './settings';
 import { ProfileEntry, ProfileStore, filesOf } from './store';
-import { starvation, traceDecorations, traceHoverParts, traceLenses } from './traceFeatures';
+import { starvation, traceDecorations, traceHandoffLenses, traceHoverParts, traceLenses } from './traceFeatures';
 import { TraceEntry, TraceStore, traceFilesOf } from './traceStore';
 import { pathToUri, uriToPath } from './uri';
 import { WorkspaceConfig, buildMapping } from './workspace';
@@ -266,7 +266,7 @@ export function startServer(conn: Connection): void {
   conn.onCodeLens(
     guarded(conn, 'textDocument/codeLens', (p) => {
       const file = uriToPath(p.textDocument.uri);
-      return [...codeLenses(store, file, text), ...traceLenses(traces, file, text, opts.trace)];
+      return [...codeLenses(store, file, text), ...traceHandoffLenses(store, file, text, opts.trace), ...traceLenses(traces, file, text, opts.trace)];
     }),
   );
   conn.onHover(

@@ -1,9 +1,10 @@
 // Answers of the server's requests from loaded runtime traces, in LSP shapes (0-based lines): decorations, lenses, hovers, the report.
 import type { CodeLens } from 'vscode-languageserver';
-import { Commands, LineAnnotation, ShowStarvationArgs, StarvationResult, TraceLineNote } from '../core/annotations';
-import type { TextSource } from './features';
+import { Commands, LineAnnotation, ShowStarvationArgs, StarvationResult, TraceLensArgs, TraceLineNote } from '../core/annotations';
+import { funcLineOf, type TextSource } from './features';
 import { findFuncLine } from './funcLine';
 import type { TraceSettings } from './settings';
+import type { ProfileStore } from './store';
 import type { TraceEntry, TraceStore } from './traceStore';
 import { pathToUri } from './uri';
 
@@ -49,6 +50,26 @@ export function traceLenses(store: TraceStore, file: string | undefined, text: T
           command: { title: g.lens, command: Commands.showStarvation, arguments: [arg] },
         });
       }
+    }
+  }
+  return out;
+}
+
+/** "Trace" next to each hot function's CPU lens: the hand-off from stage 1 to a runtime trace of the same service. */
+export function traceHandoffLenses(profiles: ProfileStore, file: string | undefined, text: TextSource, s: TraceSettings): CodeLens[] {
+  if (!file || !s.codeLens) return [];
+  const out: CodeLens[] = [];
+  for (const e of profiles.annotating()) {
+    if (e.kind !== 'cpu') continue;
+    for (const fn of e.annotations.functions) {
+      if (!fn.showLens || fn.local !== file) continue;
+      const line = funcLineOf(fn, text);
+      if (line <= 0) continue;
+      const arg: TraceLensArgs = { profileId: e.id, function: fn.name };
+      out.push({
+        range: { start: { line: line - 1, character: 0 }, end: { line: line - 1, character: 0 } },
+        command: { title: 'Trace', command: Commands.traceRemoteService, arguments: [arg] },
+      });
     }
   }
   return out;

@@ -24,7 +24,7 @@ import {
   StarvationResult,
 } from '../../src/core/annotations/protocol';
 import { FIXTURE_DIR, REPO_ROOT, RunningService, buildFixture, findToolchain, traceMarkerLines, startService } from '../host/goServices';
-import { Server, ensureBundle, startServer } from '../support/lspServer';
+import { PROBLEMS_URI, PROFILES, Server, ensureBundle, funcLine, startServer } from '../support/lspServer';
 
 const WAITS = path.join(FIXTURE_DIR, 'tracesvc', 'waits.go');
 const WAITS_URI = pathToFileURL(WAITS).href;
@@ -180,6 +180,15 @@ describe('language server: runtime traces (tracesvc, current Go)', function () {
     assert.ok((await changed).uris?.includes(WAITS_URI));
     const d: DecorationsResult = await srv.conn.sendRequest(Methods.decorations, { uri: WAITS_URI });
     assert.deepEqual([d.runnable, d.blocked], [[], []]);
+  });
+
+  it('puts "Trace" next to a hot function\'s CPU lens, for the service the profile came from', async () => {
+    const cpu = await srv.conn.sendRequest<{ id: string }>(Methods.loadProfile, { path: path.join(PROFILES, 'cpu.pb.gz') });
+    const lenses: CodeLens[] = (await srv.conn.sendRequest(CodeLensRequest.type, { textDocument: { uri: PROBLEMS_URI } })) ?? [];
+    const at = lenses.filter((l) => l.range.start.line === funcLine('burnCPU') - 1).map((l) => l.command);
+    assert.deepEqual(at.map((c) => c?.title.replace(/^CPU .*/, 'CPU')), ['CPU', 'Trace']);
+    assert.equal(at[1]?.command, 'anole.traceRemoteService');
+    assert.deepEqual(at[1]?.arguments, [{ profileId: cpu.id, function: 'main.burnCPU' }]);
   });
 
   it('shuts down cleanly', async () => {

@@ -213,7 +213,15 @@ export const Commands = {
   showFlameGraph: 'anole.showFlameGraph',
   /** Arguments: `[ShowStarvationArgs]`. */
   showStarvation: 'anole.showStarvationReport',
+  /** Arguments: `[TraceLensArgs]`: "Trace" next to a hot function's CPU lens. */
+  traceRemoteService: 'anole.traceRemoteService',
 } as const;
+
+/** The argument of the "Trace" lens: trace the service the CPU profile came from. */
+export interface TraceLensArgs {
+  profileId: string;
+  function: string;
+}
 
 /** The argument of the `anole.showStarvationReport` lens command. */
 export interface ShowStarvationArgs {
