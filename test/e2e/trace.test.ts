@@ -12,7 +12,7 @@ import { startCodeServer, readLogs, type CodeServer } from './support/codeServer
 import { goToLine, waitForLineDecoration } from './support/editorLines';
 import { repoRoot, requireE2ePaths } from './support/paths';
 import { anoleVsix } from './support/vsix';
-import { openFile, openWorkbench, reportFailure, runCommand, screenshot, waitForText, type Workbench } from './support/workbench';
+import { openFile, openWorkbench, quickOpen, reportFailure, runCommand, screenshot, waitForText, type Workbench } from './support/workbench';
 
 /** The starvation report webview frame (it has the groups table). */
 async function reportFrame(page: Page, timeoutMs = 60_000): Promise<Frame> {
@@ -38,6 +38,7 @@ describe('e2e: Trace Remote Service annotates where goroutines wait', function (
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'anole-e2e-trace-'));
     const workspace = path.join(tmp, 'workspace');
     fs.cpSync(FIXTURE_DIR, workspace, { recursive: true });
+    fs.copyFileSync(path.join(repoRoot, 'test', 'fixtures', 'traces', 'vscode', 'tracesvc-go1.26.trace'), path.join(workspace, 'trace.out'));
     const [s, bin] = await Promise.all([startSshd(), findToolchain('current').then((t) => buildFixture(t, 'tracesvc'))]);
     sshd = s;
     svc = await startService(bin, ['-procs', '2', '-hogs', '3']);
@@ -103,5 +104,16 @@ describe('e2e: Trace Remote Service annotates where goroutines wait', function (
     await row.click();
     await waitForText(page, new RegExp(`^Ln ${marks['tick-sleep'].line}, Col 1$`), 30_000, '.statusbar');
     await screenshot(page, 'trace-report');
+  });
+
+  it('opens trace.out from the workspace in the starvation report editor', async function () {
+    const page = wb!.page;
+    await runCommand(page, 'View: Close All Editor Groups');
+    await quickOpen(page, 'trace.out', 60_000);
+    const frame = await reportFrame(page);
+    await frame.locator('tbody tr', { hasText: 'main.cpuHog' }).first().waitFor({ timeout: 60_000 });
+    const header = await frame.locator('.summary').innerText();
+    assert.match(header, /trace\.out — go1\.26, [\d.]+ s, GOMAXPROCS 2/);
+    await screenshot(page, 'trace-editor');
   });
 });
