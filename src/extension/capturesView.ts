@@ -25,7 +25,7 @@ class CapturesTree implements vscode.TreeDataProvider<CaptureMeta> {
     item.tooltip = m.kind === CORE_KIND
       ? `${m.file}\n${m.executable ?? ''}\n${vscode.l10n.t('paused {0} ms by {1}', m.pauseMs ?? '?', m.tool ?? '?')}`
       : `${m.file}\n${m.url}`;
-    item.iconPath = new vscode.ThemeIcon(m.kind === CORE_KIND ? 'debug-alt' : 'file-binary');
+    item.iconPath = new vscode.ThemeIcon(m.kind === CORE_KIND ? 'debug-alt' : m.kind === 'trace' ? 'pulse' : 'file-binary');
     item.contextValue = m.kind === CORE_KIND ? 'anole.capture.core' : 'anole.capture';
     item.command = { command: Commands.capturesOpen, title: vscode.l10n.t('Open'), arguments: [m] };
     return item;

@@ -39,7 +39,9 @@ export class Tracer {
 
   /** Forgets traces the server unloaded (cleared or replaced). */
   forget(ids: readonly string[]): void {
-    if (this.annotating && ids.includes(this.annotating.id)) this.annotating = undefined;
+    if (!this.annotating || !ids.includes(this.annotating.id)) return;
+    this.annotating = undefined;
+    void vscode.commands.executeCommand('setContext', ContextKeys.hasTrace, false);
   }
 
   /** Picks a target (as Profile Remote Service does) unless given, records a trace, and annotates with it. */
