@@ -28,6 +28,9 @@ export const Commands = {
   openCoreDump: 'anole.openCoreDump',
   checkHost: 'anole.checkHost',
   doctorCopyFix: 'anole.doctor.copyFix',
+  traceRemoteService: 'anole.traceRemoteService',
+  processTrace: 'anole.process.trace',
+  showStarvationReport: 'anole.showStarvationReport',
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];
@@ -45,5 +48,6 @@ export const Views = {
 export const ContextKeys = {
   hasLastProfile: 'anole.hasLastProfile',
   hasAnnotations: 'anole.hasAnnotations',
+  hasTrace: 'anole.hasTrace',
   goroutineGroupsFiltered: 'anole.goroutineGroupsFiltered',
 } as const;

@@ -13,6 +13,7 @@ import * as goroutineGroupsView from './goroutineGroupsView';
 import * as hostsView from './hostsView';
 import { startLanguageClient, type AnnotationServer } from './languageClient';
 import * as profile from './profile';
+import * as trace from './trace';
 import { affects, SettingKeys } from './settings';
 import { showError } from './ui';
 import { registerGoroutines, type GoroutineDumps } from './goroutines';
@@ -48,10 +49,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<AnoleA
   let serverReady: Promise<AnnotationServer> | undefined;
   const whenServer = async () => serverReady?.catch(() => undefined);
   try {
-    const deco = decorations.register(context, { server: getServer, log, onCleared: (ids) => profiler?.forget(ids) });
+    let tracer: trace.Tracer | undefined;
+    const deco = decorations.register(context, { server: getServer, log, onCleared: (ids) => { profiler?.forget(ids); tracer?.forget(ids); } });
     profiler = profile.register(context, { context, log, connections, store, whenServer });
     hostsView.register(context, { context, log, connections, store, whenServer, profiler });
-    capturesView.register(context, { store, profiler, log });
+    tracer = trace.register(context, { context, log, profiler, whenServer });
+    capturesView.register(context, { store, profiler, log, openTrace: (m) => tracer!.load(m) });
     const p = profiler;
     const request = async <R>(method: string, params: unknown): Promise<R> => {
       const s = await whenServer();
@@ -112,7 +115,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<AnoleA
 function watchServerSettings(s: AnnotationServer, log: vscode.LogOutputChannel): vscode.Disposable {
   let timer: NodeJS.Timeout | undefined;
   const sub = vscode.workspace.onDidChangeConfiguration((e) => {
-    if (!affects(e, SettingKeys.pathMappings, SettingKeys.annotationsMinPercent, SettingKeys.annotationsLensMinPercent)) return;
+    if (!affects(e, SettingKeys.pathMappings, SettingKeys.annotationsMinPercent, SettingKeys.annotationsLensMinPercent,
+      SettingKeys.traceDecorations, SettingKeys.traceCodeLens, SettingKeys.traceHovers, SettingKeys.traceMinWaitMs)) return;
     clearTimeout(timer);
     timer = setTimeout(() => {
       void s.reconfigure()

@@ -6,8 +6,8 @@ import {
 } from 'vscode-languageclient/node';
 import {
   Methods, SettingsSection, type ClearParams, type DecorationsParams, type DecorationsResult, type DidChangeAnnotationsParams,
-  type DidChangeSettingsParams, type HoldParams, type LoadProfileParams, type LoadProfileResult, type ServerInitOptions,
-  type UnloadResult,
+  type DidChangeSettingsParams, type HoldParams, type LoadProfileParams, type LoadProfileResult, type LoadTraceParams,
+  type LoadTraceResult, type ServerInitOptions, type StarvationParams, type StarvationResult, type UnloadResult,
 } from '../core/annotations/protocol';
 import { settings } from './settings';
 
@@ -15,6 +15,10 @@ import { settings } from './settings';
 export interface AnnotationServer {
   loadProfile(params: LoadProfileParams): Promise<LoadProfileResult>;
   decorations(params: DecorationsParams): Promise<DecorationsResult>;
+  /** Parses a runtime trace in the server and annotates with its starvation report. */
+  loadTrace(params: LoadTraceParams): Promise<LoadTraceResult>;
+  /** The starvation report of a loaded trace. */
+  starvation(params: StarvationParams): Promise<StarvationResult>;
   /** Stops annotating (one id, one kind or all); returns the ids no longer loaded. */
   clear(params: ClearParams): Promise<UnloadResult>;
   /** A view holds or releases a loaded profile; returns the ids no longer loaded. */
@@ -33,7 +37,11 @@ export interface AnnotationServer {
 function initOptions(log: vscode.LogOutputChannel): ServerInitOptions {
   const a = settings.annotations();
   const pathMappings = settings.pathMappings((m) => log.warn(`anole.pathMappings: ${m}`));
-  return { pathMappings, minPercent: a.minPercent, lensMinPercent: a.lensMinPercent };
+  const t = settings.trace();
+  return {
+    pathMappings, minPercent: a.minPercent, lensMinPercent: a.lensMinPercent,
+    traceDecorations: t.decorations, traceCodeLens: t.codeLens, traceHovers: t.hovers, traceMinWaitMs: t.minWaitMs,
+  };
 }
 
 /**
@@ -69,6 +77,8 @@ export async function startLanguageClient(context: vscode.ExtensionContext, log:
     onDidChangeAnnotations: changed.event,
     loadProfile: (p) => client.sendRequest<LoadProfileResult>(Methods.loadProfile, p),
     decorations: (p) => client.sendRequest<DecorationsResult>(Methods.decorations, p),
+    loadTrace: (p) => client.sendRequest<LoadTraceResult>(Methods.loadTrace, p),
+    starvation: (p) => client.sendRequest<StarvationResult>(Methods.starvation, p),
     clear: (p) => client.sendRequest<UnloadResult>(Methods.clear, p),
     hold: (p) => client.sendRequest<UnloadResult>(Methods.hold, p),
     reconfigure: async () => {

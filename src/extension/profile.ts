@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AnnotationKind, LoadProfileParams } from '../core/annotations/protocol';
 import { capture } from '../core/capture/capture';
-import { effectiveSeconds, isTimed } from '../core/capture/kinds';
+import { effectiveSeconds, isTimed, type CaptureKind } from '../core/capture/kinds';
 import { listGoProcesses, type GoProcess } from '../core/discovery/processes';
 import { AnoleError } from '../core/errors';
 import type { RemoteHost } from '../core/remote/host';
@@ -140,6 +140,11 @@ export class Profiler {
     this.loaded = [{ id, label, params }, ...this.loaded.filter((p) => p.id !== id)];
   }
 
+  /** The target of the last capture through Profile Remote Service, if any. */
+  lastTarget(): ProfileTarget | undefined {
+    return this.deps.context.workspaceState.get<{ target: ProfileTarget }>(LAST_TARGET)?.target;
+  }
+
   /** The full interactive flow: target, process, kind, then capture. */
   async profileInteractive(preset?: { target?: ProfileTarget; kind?: ProfileKind }): Promise<void> {
     const target = preset?.target ?? (await this.pickTarget());
@@ -252,67 +257,84 @@ export class Profiler {
 
   /** Captures `kind` from `target` with progress and Cancel, stores it, and loads it into the server. */
   async run(target: ProfileTarget, kind: ProfileKind): Promise<CaptureMeta | undefined> {
-    const { context, log, store } = this.deps;
+    const { context, log } = this.deps;
     await context.workspaceState.update(LAST_KIND, kind);
     await context.workspaceState.update(LAST_TARGET, { target, kind });
     await vscode.commands.executeCommand('setContext', ContextKeys.hasLastProfile, true);
-    const seconds = settings.profileSeconds();
-    const secs = effectiveSeconds({ kind, seconds });
     try {
-      const meta = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Anole: Profiling {0} ({1})', target.label, kind), cancellable: true },
-        async (progress, token) => {
-          const ac = new AbortController();
-          const sub = token.onCancellationRequested(() => ac.abort());
-          let timer: NodeJS.Timeout | undefined;
-          let reserved: string | undefined;
-          let saved = false;
-          try {
-            progress.report({ message: vscode.l10n.t('connecting to {0}…', target.host) });
-            const remote = await this.deps.connections.get(target.host);
-            const url = await resolveEndpoint(remote, { pid: target.pid, url: target.url }, ac.signal);
-            const { id, file } = store.allocate(kind);
-            reserved = id;
-            if (isTimed(kind)) {
-              const end = Date.now() + secs * 1000;
-              const tick = () => {
-                const left = Math.max(0, Math.ceil((end - Date.now()) / 1000));
-                progress.report({ message: vscode.l10n.t('{0} s left', left) });
-              };
-              tick();
-              timer = setInterval(tick, 1000);
-            } else {
-              progress.report({ message: vscode.l10n.t('downloading…') });
-            }
-            log.info(`capturing ${kind} from ${target.host} ${url}${isTimed(kind) ? ` for ${secs} s` : ''}`);
-            const res = await capture(remote, { kind, seconds, url, outFile: file, signal: ac.signal });
-            clearInterval(timer);
-            if (token.isCancellationRequested) throw new AnoleError('CANCELLED', vscode.l10n.t('Profiling cancelled'));
-            const m: CaptureMeta = {
-              id, time: new Date().toISOString(), kind, host: target.host, pid: target.pid, url, size: res.bytes, file: res.file,
-              seconds: isTimed(kind) ? secs : undefined,
-            };
-            store.save(m);
-            saved = true;
-            log.info(`saved ${res.file} (${formatBytes(res.bytes)}, ${(res.elapsedMs / 1000).toFixed(1)} s)`);
-            progress.report({ message: vscode.l10n.t('annotating…') });
-            await this.load(m);
-            return m;
-          } catch (e) {
-            if (reserved && !saved) store.delete(reserved);
-            if (token.isCancellationRequested) throw new AnoleError('CANCELLED', vscode.l10n.t('Profiling cancelled'));
-            throw e;
-          } finally {
-            clearInterval(timer);
-            sub.dispose();
-          }
-        },
-      );
-      return meta;
+      return await this.captureWithProgress(target, kind, {
+        seconds: settings.profileSeconds(),
+        title: vscode.l10n.t('Anole: Profiling {0} ({1})', target.label, kind),
+        cancelled: vscode.l10n.t('Profiling cancelled'),
+        load: (m) => this.load(m),
+      });
     } catch (e) {
       showError(log, vscode.l10n.t('Profiling {0} failed', target.label), e);
       return undefined;
     }
+  }
+
+  /**
+   * Captures `kind` (a profile or a runtime trace) from `target` into the capture store, with a
+   * progress notification (seconds left) and Cancel, then hands the saved capture to `load`.
+   * Throws CANCELLED when cancelled; a failed or cancelled capture leaves no file behind.
+   */
+  async captureWithProgress(
+    target: ProfileTarget,
+    kind: CaptureKind,
+    opts: { seconds: number; title: string; cancelled: string; ext?: string; load: (m: CaptureMeta) => Promise<void> },
+  ): Promise<CaptureMeta> {
+    const { log, store } = this.deps;
+    const secs = effectiveSeconds({ kind, seconds: opts.seconds });
+    return vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: opts.title, cancellable: true },
+      async (progress, token) => {
+        const ac = new AbortController();
+        const sub = token.onCancellationRequested(() => ac.abort());
+        let timer: NodeJS.Timeout | undefined;
+        let reserved: string | undefined;
+        let saved = false;
+        try {
+          progress.report({ message: vscode.l10n.t('connecting to {0}…', target.host) });
+          const remote = await this.deps.connections.get(target.host);
+          const url = await resolveEndpoint(remote, { pid: target.pid, url: target.url }, ac.signal);
+          const { id, file } = store.allocate(kind, undefined, opts.ext);
+          reserved = id;
+          if (isTimed(kind)) {
+            const end = Date.now() + secs * 1000;
+            const tick = () => {
+              const left = Math.max(0, Math.ceil((end - Date.now()) / 1000));
+              progress.report({ message: vscode.l10n.t('{0} s left', left) });
+            };
+            tick();
+            timer = setInterval(tick, 1000);
+          } else {
+            progress.report({ message: vscode.l10n.t('downloading…') });
+          }
+          log.info(`capturing ${kind} from ${target.host} ${url}${isTimed(kind) ? ` for ${secs} s` : ''}`);
+          const res = await capture(remote, { kind, seconds: opts.seconds, url, outFile: file, signal: ac.signal });
+          clearInterval(timer);
+          if (token.isCancellationRequested) throw new AnoleError('CANCELLED', opts.cancelled);
+          const m: CaptureMeta = {
+            id, time: new Date().toISOString(), kind, host: target.host, pid: target.pid, url, size: res.bytes, file: res.file,
+            seconds: isTimed(kind) ? secs : undefined,
+          };
+          store.save(m);
+          saved = true;
+          log.info(`saved ${res.file} (${formatBytes(res.bytes)}, ${(res.elapsedMs / 1000).toFixed(1)} s)`);
+          progress.report({ message: vscode.l10n.t('annotating…') });
+          await opts.load(m);
+          return m;
+        } catch (e) {
+          if (reserved && !saved) store.delete(reserved);
+          if (token.isCancellationRequested) throw new AnoleError('CANCELLED', opts.cancelled);
+          throw e;
+        } finally {
+          clearInterval(timer);
+          sub.dispose();
+        }
+      },
+    );
   }
 
   /** Sends a stored capture to the language server so annotations appear. */

@@ -21,6 +21,15 @@ export interface AnnotationSettings {
   maxLabels: number;
 }
 
+/** The runtime-trace settings (`anole.trace.*`). */
+export interface TraceSettings {
+  seconds: number;
+  decorations: boolean;
+  codeLens: boolean;
+  hovers: boolean;
+  minWaitMs: number;
+}
+
 function cfg(): vscode.WorkspaceConfiguration {
   return vscode.workspace.getConfiguration(SECTION);
 }
@@ -55,6 +64,16 @@ export const settings = {
   /** Folder on the host for core dumps; undefined for $TMPDIR or /tmp. */
   coreDumpRemoteDirectory(): string | undefined {
     return cfg().get<string>(SettingKeys.coreDumpRemoteDirectory, '').trim() || undefined;
+  },
+  trace(): TraceSettings {
+    const c = cfg();
+    return {
+      seconds: Math.round(num(c.get(SettingKeys.traceSeconds), 5, 1, 120)),
+      decorations: c.get<boolean>(SettingKeys.traceDecorations, true) !== false,
+      codeLens: c.get<boolean>(SettingKeys.traceCodeLens, true) !== false,
+      hovers: c.get<boolean>(SettingKeys.traceHovers, true) !== false,
+      minWaitMs: num(c.get(SettingKeys.traceMinWaitMs), 1, 0, 3.6e6),
+    };
   },
   annotations(): AnnotationSettings {
     const c = cfg();

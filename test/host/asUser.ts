@@ -32,6 +32,10 @@ export class AsUserHost implements RemoteHost {
     return this.inner.forward(host, port);
   }
 
+  forwardUnix(socketPath: string): Promise<Duplex> {
+    return this.inner.forwardUnix(socketPath);
+  }
+
   close(): Promise<void> {
     return this.inner.close();
   }

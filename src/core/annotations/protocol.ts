@@ -2,6 +2,7 @@
 // Plain data only (no editor types): any LSP client can speak it.
 import type { FlameTreeNode } from '../pprof/flame';
 import type { TopRow } from '../pprof/top';
+import type { GroupReport, LineReport, StarvationReport } from '../trace/analyze';
 
 /** Kinds of profile the server annotates with; lock kinds get lock-hold / block-wait decorations. */
 export type AnnotationKind = 'cpu' | 'heap' | 'allocs' | 'mutex' | 'block' | 'goroutine' | 'threadcreate' | 'trace';
@@ -84,6 +85,10 @@ export interface DecorationsResult {
   lockHold: LineAnnotation[];
   /** Block profile: where goroutines waited. */
   blockWait: LineAnnotation[];
+  /** Runtime trace: lines where goroutines resumed after waiting runnable (ready, but no P). */
+  runnable?: LineAnnotation[];
+  /** Runtime trace: lines where goroutines blocked, by reason (chan, select, sync, network, sleep, syscall, GC). */
+  blocked?: LineAnnotation[];
 }
 
 /** `anole/didChangeAnnotations` notification: re-request decorations (and CodeLens). */
@@ -156,6 +161,44 @@ export interface TopResultMessage {
   rows: TopTableRow[];
 }
 
+/**
+ * `anole/loadTrace` params: a Go execution trace (`trace.out`) on the machine the server runs on.
+ * The server parses it and builds the goroutine starvation report; `replace` works as for profiles
+ * (one annotating trace at a time; `false`: a view holds it, see `HoldParams`).
+ */
+export interface LoadTraceParams {
+  path: string;
+  label?: string;
+  replace?: boolean;
+}
+
+/** `anole/loadTrace` result: the report's headline. */
+export interface LoadTraceResult {
+  id: string;
+  goVersion: string;
+  durationNs: number;
+  gomaxprocs: number;
+  groups: number;
+  mappedFiles: number;
+  unmappedFiles: string[];
+  warnings: string[];
+  /** Ids this load unloaded (the previous annotating trace): forget them. */
+  replaced: string[];
+}
+
+/** `anole/starvation` params: the report of a loaded trace. */
+export interface StarvationParams {
+  id: string;
+}
+/** `anole/starvation` result: the report (as `anole trace report --json`), rows with the workspace file they map to. */
+export interface StarvationResult {
+  id: string;
+  report: Omit<StarvationReport, 'groups' | 'lines'> & {
+    groups: Array<GroupReport & { localUri?: string; localLine?: number }>;
+    lines: Array<LineReport & { localUri?: string }>;
+  };
+}
+
 /** Method names. */
 export const Methods = {
   loadProfile: 'anole/loadProfile',
@@ -165,13 +208,32 @@ export const Methods = {
   hold: 'anole/hold',
   flameGraph: 'anole/flameGraph',
   top: 'anole/top',
+  loadTrace: 'anole/loadTrace',
+  starvation: 'anole/starvation',
 } as const;
 
 /** Client-side commands the server's CodeLenses invoke. */
 export const Commands = {
   /** Arguments: `[ShowFlameGraphArgs]`. */
   showFlameGraph: 'anole.showFlameGraph',
+  /** Arguments: `[ShowStarvationArgs]`. */
+  showStarvation: 'anole.showStarvationReport',
+  /** Arguments: `[TraceLensArgs]`: "Trace" next to a hot function's CPU lens. */
+  traceRemoteService: 'anole.traceRemoteService',
 } as const;
+
+/** The argument of the "Trace" lens: trace the service the CPU profile came from. */
+export interface TraceLensArgs {
+  profileId: string;
+  function: string;
+}
+
+/** The argument of the `anole.showStarvationReport` lens command. */
+export interface ShowStarvationArgs {
+  traceId: string;
+  /** The group's start function, to select in the report. */
+  function?: string;
+}
 
 /** The argument of the `anole.showFlameGraph` lens command. */
 export interface ShowFlameGraphArgs {
@@ -195,6 +257,14 @@ export interface ServerInitOptions {
   flameMinFraction?: number;
   /** Stop the workspace scan for Go files after this many (default 50000). */
   maxScanFiles?: number;
+  /** Runtime traces: decorate runnable and blocked lines (default true). */
+  traceDecorations?: boolean;
+  /** Runtime traces: a CodeLens with each goroutine group's summary (default true). */
+  traceCodeLens?: boolean;
+  /** Runtime traces: hovers with line details and culprits (default true). */
+  traceHovers?: boolean;
+  /** Runtime traces: lines waiting less than this in total are not decorated (ms, default 1). */
+  traceMinWaitMs?: number;
 }
 
 /** The settings section the server reads from `workspace/didChangeConfiguration`. */

@@ -1,6 +1,6 @@
 // The one message union spoken between the profile webview and the extension, plus validation of
 // what the (untrusted) webview sends. Plain data only: loaded by the webview bundle and by mocha.
-import type { FlameGraphResult, FlameNode, TopTableRow } from '../annotations/protocol';
+import type { FlameGraphResult, FlameNode, StarvationResult, TopTableRow } from '../annotations/protocol';
 import type { WebviewStrings } from './strings';
 
 /** A flame node as the webview sees it; in a diff `value`/`self` are new − base and `base` the base value. */
@@ -40,6 +40,8 @@ export type HostToWebview =
   | { type: 'loading'; message: string }
   | { type: 'data'; flame?: ViewFlameGraph; top?: ViewTopTable }
   | { type: 'focus'; function: string }
+  /** The starvation report page (media/src/starvation.ts): the report of a loaded trace; `focus` selects a group. */
+  | { type: 'starvation'; title: string; report: StarvationResult['report']; focus?: string }
   | { type: 'showTab'; tab: ProfileTab }
   | { type: 'error'; message: string };
 
