@@ -9,7 +9,7 @@ import type { Frame, Page } from 'playwright-core';
 import { FIXTURE_DIR, buildFixture, findToolchain, startService, traceMarkerLines, type RunningService } from '../host/goServices';
 import { startSshd, type TestSshd } from '../host/sshd';
 import { startCodeServer, readLogs, type CodeServer } from './support/codeServer';
-import { goToLine, waitForLineDecoration } from './support/editorLines';
+import { goToLine, waitForLineDecoration } from './support/editor';
 import { repoRoot, requireE2ePaths } from './support/paths';
 import { anoleVsix } from './support/vsix';
 import { openFile, openWorkbench, quickOpen, reportFailure, runCommand, screenshot, waitForText, type Workbench } from './support/workbench';

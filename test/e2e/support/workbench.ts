@@ -94,7 +94,7 @@ export async function runCommand(page: Page, title: string, timeout = 15_000): P
  * Opens a workspace file through quick open (Ctrl+P) and waits until its tab is the active one
  * and an editor shows text.
  */
-export async function openFile(page: Page, relPath: string, timeout = 15_000): Promise<void> {
+export async function openFile(page: Page, relPath: string, timeout = 30_000): Promise<void> {
   await quickOpen(page, relPath, timeout);
   await page.locator('.editor-instance .monaco-editor .view-lines .view-line').first().waitFor({ state: 'visible', timeout });
 }
@@ -103,7 +103,7 @@ export async function openFile(page: Page, relPath: string, timeout = 15_000): P
  * Opens a workspace file through quick open (Ctrl+P) with its default editor (a custom editor, if
  * one claims it) and waits until its tab is the active one; returns the file's base name.
  */
-export async function quickOpen(page: Page, relPath: string, timeout = 15_000): Promise<string> {
+export async function quickOpen(page: Page, relPath: string, timeout = 30_000): Promise<string> {
   await page.locator('.monaco-workbench').focus();
   await page.keyboard.press('Control+P');
   const widget = await quickInput(page, timeout);
