@@ -4,10 +4,12 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { groupGoroutines, parseGoroutineDump } from '../src/core/goroutines';
-import { formatRows, median, run, runAsScript, timed } from './util';
+import { formatRows, median, medianTimes, processTimes, requireBuiltCli, run, runAsScript, timed, type ProcessTime } from './util';
 
 /** Parse + group of the whole dump must take at most this long (median of the warm runs). */
 export const GOAL_MS = 1000;
+/** `anole goroutines DUMPFILE` as a whole process (start, read, parse, group, print) must take at most this long. */
+export const WHOLE_GOAL_MS = 1000;
 
 /** What the benchmark measured; times in milliseconds, sizes in bytes. */
 export interface GoroutinesBenchFigures {
@@ -35,6 +37,13 @@ export interface GoroutinesBenchFigures {
   pprofMedianMs: number;
   /** True if go tool pprof counts as many goroutines as Anole parsed. */
   totalsAgree: boolean;
+  /** `node dist/cli.js goroutines DUMPFILE` start to exit, and `node -e 0` timed in turns with it. */
+  wholeRuns: ProcessTime[];
+  whole: ProcessTime;
+  node: ProcessTime;
+  wholeMeetsGoal: boolean;
+  /** The whole process printed the same total as the in-process parse. */
+  wholeAgrees: boolean;
 }
 
 
@@ -107,6 +116,13 @@ export async function runGoroutinesBench(
     const total = /of (\d+) total/.exec(pprofText);
     const totalsAgree = total !== null && Math.abs(Number(total[1]) - goroutines) <= 1;
 
+    log('timing anole goroutines as a whole process, in turns with node -e 0...');
+    const cli = requireBuiltCli();
+    const [wholeRuns, nodeRuns] = await processTimes([[process.execPath, [cli, 'goroutines', dumpFile]], [process.execPath, ['-e', '0']]], 5);
+    const printed = await run(process.execPath, [cli, 'goroutines', dumpFile, '--limit', '1']);
+    const wholeAgrees = printed.startsWith(`${goroutines} goroutines in ${groups} groups`);
+    const whole = medianTimes(wholeRuns);
+
     const medianMs = median(runsMs);
     return {
       goroutines,
@@ -126,6 +142,11 @@ export async function runGoroutinesBench(
       pprofRunsMs,
       pprofMedianMs: median(pprofRunsMs),
       totalsAgree,
+      wholeRuns,
+      whole,
+      node: medianTimes(nodeRuns),
+      wholeMeetsGoal: whole.wallMs <= WHOLE_GOAL_MS,
+      wholeAgrees,
     };
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -137,7 +158,10 @@ export function formatGoroutinesBench(f: GoroutinesBenchFigures): string {
   const ms = (x: number) => `${x.toFixed(1)} ms`;
   const rows: [string, string][] = [
     ['dump', `debug=2 text, ${(f.dumpBytes / 1e6).toFixed(1)} MB, ${f.goroutines} goroutines in ${f.groups} groups`],
-    ['anole parse+group', `${ms(f.medianMs)} median of ${f.runsMs.length} (parse ${ms(f.parseMedianMs)} + group ${ms(f.groupMedianMs)}); cold ${ms(f.coldMs)}`],
+    ['anole goroutines (whole process)', `${ms(f.whole.wallMs)} median of ${f.wholeRuns.length} (fastest ${ms(Math.min(...f.wholeRuns.map((r) => r.wallMs)))}), CPU ${ms(f.whole.cpuMs)}`],
+    ['node -e 0, in turns with it', `${ms(f.node.wallMs)}, CPU ${ms(f.node.cpuMs)}`],
+    ['whole process / in process', `${(f.whole.wallMs / f.medianMs).toFixed(2)} (CPU time ${(f.whole.cpuMs / f.cpuMedianMs).toFixed(2)}); whole goal <= ${WHOLE_GOAL_MS} ms: ${f.wholeMeetsGoal ? 'MET' : 'NOT MET'}; same totals: ${f.wholeAgrees ? 'yes' : 'NO'}`],
+    ['anole parse+group (in process)', `${ms(f.medianMs)} median of ${f.runsMs.length} (parse ${ms(f.parseMedianMs)} + group ${ms(f.groupMedianMs)}); cold ${ms(f.coldMs)}`],
     ['throughput', `${f.mbPerSec.toFixed(0)} MB/s; CPU time ${ms(f.cpuMedianMs)} median`],
     ['goal', `<= ${GOAL_MS} ms: ${f.meetsGoal ? 'MET' : 'NOT MET'} (cold: ${f.coldMeetsGoal ? 'met' : 'not met'})`],
     ['floor: decode + find line ends', ms(f.floorMs)],
@@ -147,4 +171,4 @@ export function formatGoroutinesBench(f: GoroutinesBenchFigures): string {
   return formatRows(rows);
 }
 
-if (require.main === module) runAsScript('goroutines', runGoroutinesBench, formatGoroutinesBench, (f) => f.meetsGoal && f.totalsAgree);
+if (require.main === module) runAsScript('goroutines', runGoroutinesBench, formatGoroutinesBench, (f) => f.meetsGoal && f.wholeMeetsGoal && f.totalsAgree && f.wholeAgrees);

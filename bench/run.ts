@@ -1,10 +1,13 @@
 // `npm run bench`: every benchmark in one run, each printing Anole's figures next to a baseline
 // measured in the same run (go tool pprof, ...). Goals are reported, never asserted in unit tests.
 import { formatAnnotationsBench, runAnnotationsBench } from './annotationsBench';
+import { formatCliBench, runCliBench } from './cliBench';
 import { formatCoreBench, runCoreBench } from './coreBench';
 import { formatDebugBench, runDebugBench } from './debugBench';
 import { formatGoroutinesBench, runGoroutinesBench } from './goroutinesBench';
 import { formatPprofBench, runPprofBench } from './pprofBench';
+import { formatTraceBench, runTraceBench } from './traceBench';
+import { formatTraceV1Bench, runTraceV1Bench } from './traceV1Bench';
 import { formatVscodeBench, runVscodeBench } from './vscodeBench';
 
 interface Bench {
@@ -16,17 +19,31 @@ const log = (line: string) => process.stderr.write(`  ${line}\n`);
 
 const BENCHES: Bench[] = [
   {
-    name: 'pprof top vs go tool pprof -top (262k-stack heap profile)',
+    name: 'CLI start: anole --help vs a bare node -e 0 (whole processes, in turns)',
     run: async () => {
-      const f = await runPprofBench({ log });
-      return { text: formatPprofBench(f), ok: f.meetsGoal && f.topAgrees };
+      const f = await runCliBench({ log });
+      return { text: formatCliBench(f), ok: f.meetsGoal };
     },
   },
   {
-    name: 'goroutine dump: parse + group 100k goroutines (debug=2)',
+    name: 'pprof top vs go tool pprof -top (262k-stack heap profile), in process and as whole processes',
+    run: async () => {
+      const f = await runPprofBench({ log });
+      return { text: formatPprofBench(f), ok: f.meetsGoal && f.wholeMeetsGoal && f.topAgrees };
+    },
+  },
+  {
+    name: 'goroutine dump: parse + group 100k goroutines (debug=2), in process and anole goroutines as a whole process',
     run: async () => {
       const f = await runGoroutinesBench({ log });
-      return { text: formatGoroutinesBench(f), ok: f.meetsGoal && f.totalsAgree };
+      return { text: formatGoroutinesBench(f), ok: f.meetsGoal && f.wholeMeetsGoal && f.totalsAgree && f.wholeAgrees };
+    },
+  },
+  {
+    name: 'trace: anole trace report vs go tool trace -pprof=sched (~60 MB Go trace)',
+    run: async () => {
+      const f = await runTraceBench({ log });
+      return { text: formatTraceBench(f), ok: f.meetsGoal };
     },
   },
   {
@@ -48,6 +65,13 @@ const BENCHES: Bench[] = [
     run: async () => {
       const f = await runCoreBench({ log });
       return { text: formatCoreBench(f), ok: f.reportsHonest };
+    },
+  },
+  {
+    name: 'Go 1.19 trace: old-format reader vs golang.org/x/exp/trace and go tool trace -pprof=sched',
+    run: async () => {
+      const f = await runTraceV1Bench({ log });
+      return { text: formatTraceV1Bench(f), ok: f.meetsGoal && f.clean };
     },
   },
   {

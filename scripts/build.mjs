@@ -1,14 +1,20 @@
 // Bundles Anole's entry points into dist/ with esbuild (type-checking is `npm run typecheck`).
 import * as esbuild from 'esbuild';
 import { existsSync, chmodSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 
-/** Node entry points that exist so far (the extension, adapter and server join as they arrive). */
+/** Node entry points: the CLI, the extension, the debug adapter and the language server. */
 const nodeEntries = [
-  { in: 'src/cli/main.ts', out: 'cli' },
   { in: 'src/extension/extension.ts', out: 'extension' },
   { in: 'src/adapter/main.ts', out: 'adapter' },
   { in: 'src/server/main.ts', out: 'server' },
-].filter((e) => existsSync(e.in));
+];
+// A missing entry point is a broken checkout or a rename: fail instead of shipping without it.
+const missing = nodeEntries.filter((e) => !existsSync(e.in)).map((e) => e.in);
+if (missing.length > 0) {
+  console.error(`build: entry point(s) missing: ${missing.join(', ')} (run from the repository root; update scripts/build.mjs after a rename)`);
+  process.exit(1);
+}
 
 /** Webview scripts: every media/src/<name>.ts becomes dist/webview/<name>.js (browser, IIFE). */
 const webviewEntries = existsSync('media/src')
@@ -19,20 +25,51 @@ const webviewEntries = existsSync('media/src')
 
 const minify = process.argv.includes('--minify');
 
+/**
+ * The CLI starts fast by loading only what a command needs: every src/cli/commands/<name>.ts is its
+ * own bundle, dist/cli-<name>.js, which dist/cli.js requires when that command runs (its
+ * `import('./commands/<name>')` becomes `require('./cli-<name>.js')`).
+ */
+const cliCommands = existsSync('src/cli/commands')
+  ? readdirSync('src/cli/commands').filter((f) => f.endsWith('.ts')).map((f) => f.replace(/\.ts$/, ''))
+  : [];
+const cliEntries = cliCommands.map((c) => ({ in: `src/cli/commands/${c}.ts`, out: `cli-${c}` }));
+/** @type {esbuild.Plugin} */
+const lazyCliCommands = {
+  name: 'lazy-cli-commands',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/commands\/[A-Za-z]+$/ }, (args) =>
+      args.importer.endsWith(join('src', 'cli', 'main.ts')) && args.kind === 'dynamic-import'
+        ? { path: `./cli-${args.path.slice('./commands/'.length)}.js`, external: true }
+        : undefined,
+    );
+  },
+};
+
+/** @type {esbuild.BuildOptions} */
+const nodeOptions = {
+  outdir: 'dist',
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: true,
+  minify,
+  // ssh2's native addons are optional speed-ups loaded in try/catch; keep them out of the bundle.
+  external: ['vscode', 'cpu-features', '*.node'],
+  logLevel: 'warning',
+};
+
 await Promise.all([
-  esbuild.build({
-    entryPoints: nodeEntries,
-    outdir: 'dist',
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    sourcemap: true,
-    minify,
-    // ssh2's native addons are optional speed-ups loaded in try/catch; keep them out of the bundle.
-    external: ['vscode', 'cpu-features', '*.node'],
-    logLevel: 'warning',
-  }),
+  esbuild.build({ ...nodeOptions, entryPoints: nodeEntries }),
+  existsSync('src/cli/main.ts') &&
+    esbuild.build({
+      ...nodeOptions,
+      entryPoints: [{ in: 'src/cli/main.ts', out: 'cli' }, ...cliEntries],
+      plugins: [lazyCliCommands],
+      // The commands' import() becomes require(): no ESM loader at start.
+      supported: { 'dynamic-import': false },
+    }),
   webviewEntries.length > 0 &&
     esbuild.build({
       entryPoints: webviewEntries,

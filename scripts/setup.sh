@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything Anole's demo and tests need on a fresh machine (Node 20, npm and Go given):
-# OpenSSH server and client, gdb, Debian's old Go (golang-1.19-go), dlv, and the npm packages.
+# OpenSSH server and client, gdb, Debian's old Go (golang-1.19-go), dlv, Go 1.21/1.22/1.23/1.25
+# from the module proxy, and the npm packages.
 # Idempotent: each step is skipped when its result is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,7 +39,22 @@ if ! command -v dlv >/dev/null && [ ! -x "$GOBIN_DIR/dlv" ]; then
   go install github.com/go-delve/delve/cmd/dlv@latest
 fi
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# The trace tests build fixtures with released toolchains from the module proxy (~70 MB each,
+# kept in the module cache); keep this list in step with TOOLCHAINS in test/host/goServices.ts.
+MODCACHE="$(go env GOMODCACHE)"
+for v in go1.21.13 go1.22.12 go1.23.12 go1.25.14; do
+  [ -d "$MODCACHE/golang.org/toolchain@v0.0.1-$v.linux-$(go env GOHOSTARCH)" ] && continue
+  say "downloading $v from the module proxy"
+  GOTOOLCHAIN="$v" go version >/dev/null
+done
+# The reference trace reader's one dependency (golang.org/x/exp).
+(cd test/tracecheck && GOFLAGS= go mod download)
+
+# A worktree's node_modules may be a link to an install it shares with others: npm ci would empty
+# that install under them, so a link is left alone.
+if [ -L node_modules ]; then
+  say "node_modules links to a shared install ($(readlink node_modules)); not reinstalling it"
+elif [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages (npm ci)"
   npm ci --no-audit --no-fund >/dev/null 2>&1 || npm ci --no-audit --no-fund
 fi

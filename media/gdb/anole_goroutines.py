@@ -11,7 +11,8 @@
 #                                        walk when no thread can be borrowed, or in a core)
 #   anole-stacks DEPTH FILE GOID...      many goroutines' frames in one command, as JSON in FILE
 #   anole-vars GOID FRAME args|locals    a frame's variables
-#   anole-eval GOID FRAME EXPR           an expression in a frame, with its children
+#   anole-eval GOID FRAME CHILDREN EXPR  an expression in a frame: CHILDREN 1 lists its children
+#                                        (fields, elements), 0 gives the value itself
 #   anole-core-mode                      the inferior is a core dump: parked goroutines' stacks come
 #                                        from a frame-pointer walk (a core's registers cannot be
 #                                        pointed at them), their variables are not available
@@ -169,48 +170,43 @@ def _thread_regs(thread):
             prev.switch()
 
 
-def _first_user_frame(mem, pc, bp, depth):
-    """The innermost frame outside the runtime, by a frame-pointer walk of at most depth frames.
+def _fp_walk(mem, pc, bp, depth):
+    """Yields (index, pc, location) for at most depth frames by a frame-pointer walk.
 
-    Go on amd64 keeps frame pointers: [bp] is the caller's bp, [bp+8] the return address.
-    Return addresses point after the call, so the call's line is looked up at pc-1.
+    Go keeps frame pointers: [bp] is the caller's bp, [bp+8] the return address. Return addresses
+    point after the call, so a caller's line is looked up at pc-1. The walk ends at
+    runtime.goexit, a zero or unreadable frame pointer, or a frame pointer that does not grow.
     """
     for i in range(depth):
-        fn, f, line, outer = _location(pc if i == 0 else pc - 1)
-        if not _is_system(fn):
-            return {'function': fn, 'file': f, 'line': line, 'pc': pc}
-        for ofn, ofile in outer:
-            # runtime code inlined into user code: the user function, line unknown (0)
-            if not _is_system(ofn):
-                return {'function': ofn, 'file': ofile, 'line': 0, 'pc': pc}
-        if fn == 'runtime.goexit' or not bp:
-            return None
+        loc = _location(pc if i == 0 else pc - 1)
+        yield i, pc, loc
+        if loc[0] == 'runtime.goexit' or not bp:
+            return
         try:
             nbp, ret = struct.unpack('<QQ', bytes(mem(bp, 16)))
         except gdb.MemoryError:
-            return None
+            return
         if ret == 0 or nbp <= bp:
-            return None
+            return
         pc, bp = ret, nbp
+
+
+def _first_user_frame(mem, pc, bp, depth):
+    """The innermost frame outside the runtime, by a frame-pointer walk of at most depth frames."""
+    for _, fpc, (fn, f, line, outer) in _fp_walk(mem, pc, bp, depth):
+        if not _is_system(fn):
+            return {'function': fn, 'file': f, 'line': line, 'pc': fpc}
+        for ofn, ofile in outer:
+            # runtime code inlined into user code: the user function, line unknown (0)
+            if not _is_system(ofn):
+                return {'function': ofn, 'file': ofile, 'line': 0, 'pc': fpc}
     return None
 
 
 def _fp_frames(mem, pc, bp, depth):
     """Frames by a frame-pointer walk (as _first_user_frame walks): a core's parked goroutines."""
-    out = []
-    for i in range(depth):
-        fn, f, line, _ = _location(pc if i == 0 else pc - 1)
-        out.append({'index': i, 'function': fn, 'file': f, 'line': line, 'pc': pc})
-        if fn == 'runtime.goexit' or not bp:
-            break
-        try:
-            nbp, ret = struct.unpack('<QQ', bytes(mem(bp, 16)))
-        except gdb.MemoryError:
-            break
-        if ret == 0 or nbp <= bp:
-            break
-        pc, bp = ret, nbp
-    return out
+    return [{'index': i, 'function': fn, 'file': f, 'line': line, 'pc': fpc}
+            for i, fpc, (fn, f, line, _) in _fp_walk(mem, pc, bp, depth)]
 
 
 def _state(lay, status, reason):

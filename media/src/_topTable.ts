@@ -4,6 +4,7 @@
 import type { TopTableRow } from '../../src/core/annotations/protocol';
 import { formatValue } from '../../src/core/webview/format';
 import type { TopBy, ViewTopTable, WebviewToHost } from '../../src/core/webview/messages';
+import { fmt, type WebviewStringId, type WebviewStrings } from '../../src/core/webview/strings';
 
 /** Rows rendered at most (the rest are summarised in the note). */
 const MAX_TABLE_ROWS = 1000;
@@ -16,13 +17,13 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, 
   return e;
 }
 
-const COLUMNS: { key: keyof TopTableRow; label: string; numeric: boolean }[] = [
-  { key: 'flat', label: 'Flat', numeric: true },
-  { key: 'flatPercent', label: 'Flat %', numeric: true },
-  { key: 'cum', label: 'Cum', numeric: true },
-  { key: 'cumPercent', label: 'Cum %', numeric: true },
-  { key: 'function', label: 'Function', numeric: false },
-  { key: 'file', label: 'Location', numeric: false },
+const COLUMNS: { key: keyof TopTableRow; label: WebviewStringId; numeric: boolean }[] = [
+  { key: 'flat', label: 'colFlat', numeric: true },
+  { key: 'flatPercent', label: 'colFlatPercent', numeric: true },
+  { key: 'cum', label: 'colCum', numeric: true },
+  { key: 'cumPercent', label: 'colCumPercent', numeric: true },
+  { key: 'function', label: 'colFunction', numeric: false },
+  { key: 'file', label: 'colLocation', numeric: false },
 ];
 
 /** The elements the table draws into. */
@@ -37,6 +38,8 @@ export interface TopTableElements {
 /** What the table asks of the page. */
 export interface TopTableHooks {
   unit(): string;
+  /** The page's strings in the display language. */
+  strings(): WebviewStrings;
   openSource(m: Extract<WebviewToHost, { type: 'openSource' }>): void;
   setBy(by: TopBy): void;
 }
@@ -74,13 +77,15 @@ export class TopTable {
       return dir * String(x ?? '').localeCompare(String(y ?? ''));
     });
     tbody.replaceChildren(...rows.slice(0, MAX_TABLE_ROWS).map((r) => this.row(r)));
-    note.textContent = rows.length > MAX_TABLE_ROWS ? `showing ${MAX_TABLE_ROWS} of ${rows.length} rows` : `${rows.length} rows`;
+    const t = this.hooks.strings();
+    note.textContent = rows.length > MAX_TABLE_ROWS ? fmt(t.rowsShown, MAX_TABLE_ROWS, rows.length) : fmt(t.rows, rows.length);
   }
 
   private header(): HTMLTableRowElement {
     const tr = el('tr');
+    const t = this.hooks.strings();
     for (const c of COLUMNS) {
-      const th = el('th', c.numeric ? 'num' : undefined, this.diff && c.numeric ? `Δ ${c.label}` : c.label);
+      const th = el('th', c.numeric ? 'num' : undefined, this.diff && c.numeric ? `Δ ${t[c.label]}` : t[c.label]);
       th.tabIndex = 0;
       if (this.sortKey === c.key) th.setAttribute('aria-sort', this.sortDesc ? 'descending' : 'ascending');
       const sort = (): void => {
@@ -109,7 +114,7 @@ export class TopTable {
     if (r.file) {
       tr.classList.add('link');
       tr.tabIndex = 0;
-      tr.title = r.localUri ? 'Open source' : 'Open source (if the file is in the workspace)';
+      tr.title = r.localUri ? this.hooks.strings().openSource : this.hooks.strings().openSourceMaybe;
       const open = (): void => this.hooks.openSource({
         type: 'openSource', file: r.file, line: r.line ?? 0, function: r.function,
         ...(r.localUri ? { localUri: r.localUri } : {}),

@@ -7,6 +7,7 @@ import {
   type FlameIndex, type FlameRect, type SearchResult,
 } from '../../src/core/webview/flameLayout';
 import { formatPercent, formatValue } from '../../src/core/webview/format';
+import { WEBVIEW_STRINGS, fmt, mergeStrings, type WebviewStrings } from '../../src/core/webview/strings';
 import { TopTable, el } from './_topTable';
 
 interface VsCodeApi {
@@ -18,6 +19,9 @@ declare function acquireVsCodeApi(): VsCodeApi;
 
 const vscode = acquireVsCodeApi();
 const post = (m: WebviewToHost): void => vscode.postMessage(m);
+
+/** The page's strings: English until `init` brings the display language's. */
+let T: WebviewStrings = { ...WEBVIEW_STRINGS };
 
 const ROW_H = 18;
 const MIN_W = 2;
@@ -43,21 +47,18 @@ const state = {
 
 const app = document.getElementById('app')!;
 const toolbar = el('div', 'toolbar');
-const tabFlame = el('button', 'tab', 'Flame graph');
-const tabTop = el('button', 'tab', 'Top');
+const tabFlame = el('button', 'tab');
+const tabTop = el('button', 'tab');
 const sampleSelect = el('select', 'sample-type');
-sampleSelect.title = 'Sample type';
 const searchBox = el('input', 'search');
 searchBox.type = 'search';
-searchBox.placeholder = 'Search functions…';
 searchBox.value = state.search;
 const matchInfo = el('span', 'match-info');
-const resetBtn = el('button', 'reset', 'Reset zoom');
+const resetBtn = el('button', 'reset');
 const status = el('span', 'status');
 toolbar.append(tabFlame, tabTop, sampleSelect, searchBox, matchInfo, resetBtn, status);
 
 const breadcrumb = el('nav', 'breadcrumb');
-breadcrumb.setAttribute('aria-label', 'Zoom path');
 const flamePane = el('div', 'pane flame-pane');
 const flameScroll = el('div', 'flame-scroll');
 const flameSpacer = el('div', 'flame-spacer');
@@ -70,8 +71,8 @@ flamePane.append(breadcrumb, flameScroll, a11yList);
 
 const topPane = el('div', 'pane top-pane');
 const topBar = el('div', 'top-bar');
-const byFunction = el('button', 'by', 'By function');
-const byLine = el('button', 'by', 'By line');
+const byFunction = el('button', 'by');
+const byLine = el('button', 'by');
 const topNote = el('span', 'top-note');
 topBar.append(byFunction, byLine, topNote);
 const table = el('table', 'top-table');
@@ -85,6 +86,19 @@ tooltip.hidden = true;
 const errorBox = el('div', 'error');
 errorBox.hidden = true;
 app.append(toolbar, errorBox, flamePane, topPane, tooltip);
+
+/** Puts the current strings on the fixed parts of the page. */
+function applyLabels(): void {
+  tabFlame.textContent = T.flameTab;
+  tabTop.textContent = T.topTab;
+  sampleSelect.title = T.sampleType;
+  searchBox.placeholder = T.search;
+  resetBtn.textContent = T.resetZoom;
+  breadcrumb.setAttribute('aria-label', T.zoomPath);
+  byFunction.textContent = T.byFunction;
+  byLine.textContent = T.byLine;
+}
+applyLabels();
 
 // ---- state helpers --------------------------------------------------------------------------
 function save(): void {
@@ -154,7 +168,7 @@ function renderBreadcrumb(): void {
   const path = [...ancestors(idx, state.focus), state.focus];
   path.forEach((id, i) => {
     if (i > 0) breadcrumb.append(el('span', 'sep', '›'));
-    const b = el('button', 'crumb', id === 0 ? 'all' : idx.nodes[id].name);
+    const b = el('button', 'crumb', id === 0 ? T.all : idx.nodes[id].name);
     b.disabled = id === state.focus;
     b.addEventListener('click', () => zoom(id));
     breadcrumb.append(b);
@@ -165,7 +179,7 @@ function renderBreadcrumb(): void {
 function updateMatchInfo(): void {
   const m = state.matches;
   matchInfo.textContent = m && state.idx
-    ? `${m.count} match${m.count === 1 ? '' : 'es'} · ${formatPercent(m.value, state.idx.total)} of total`
+    ? (m.count === 1 ? fmt(T.oneMatch, formatPercent(m.value, state.idx.total)) : fmt(T.matches, m.count, formatPercent(m.value, state.idx.total)))
     : '';
 }
 
@@ -236,7 +250,7 @@ function drawNow(): void {
     }
     if (w > 24) {
       ctx.fillStyle = text;
-      const label = r.id === 0 ? `all (${formatValue(idx.total, unit())})` : n.name;
+      const label = r.id === 0 ? fmt(T.allTotal, formatValue(idx.total, unit())) : n.name;
       ctx.save();
       ctx.beginPath();
       ctx.rect(r.x, y, w - 3, h);
@@ -269,7 +283,7 @@ function updateA11y(): void {
     li.dataset.name = n.name;
     return li;
   }));
-  canvas.setAttribute('aria-label', `Flame graph of ${state.flame?.sampleType.type ?? ''}`);
+  canvas.setAttribute('aria-label', fmt(T.flameOf, state.flame?.sampleType.type ?? ''));
 }
 
 function rectAt(ev: MouseEvent): FlameRect | undefined {
@@ -289,11 +303,11 @@ canvas.addEventListener('mousemove', (ev) => {
   const lines = [
     n.name,
     state.diff
-      ? `Δ ${formatValue(n.value, u)} (base ${formatValue(n.base ?? 0, u)} → ${formatValue((n.base ?? 0) + n.value, u)})`
-      : `${formatValue(n.value, u)} · ${formatPercent(n.value, idx.total)} of total`,
-    `self ${formatValue(n.self, u)} · ${formatPercent(n.self, idx.total)}`,
+      ? fmt(T.diffValue, formatValue(n.value, u), formatValue(n.base ?? 0, u), formatValue((n.base ?? 0) + n.value, u))
+      : fmt(T.value, formatValue(n.value, u), formatPercent(n.value, idx.total)),
+    fmt(T.self, formatValue(n.self, u), formatPercent(n.self, idx.total)),
     n.file ? `${n.file}${n.line ? `:${n.line}` : ''}` : '',
-    r.id !== 0 && n.file ? 'Click to zoom · Ctrl/Cmd+click to open source' : 'Click to zoom',
+    r.id !== 0 && n.file ? T.clickZoomOpen : T.clickZoom,
   ].filter((s) => s !== '');
   tooltip.replaceChildren(...lines.map((s, i) => el('div', i === 0 ? 'tt-name' : 'tt-line', s)));
   tooltip.hidden = false;
@@ -334,7 +348,7 @@ function applySearch(q: string): void {
 // ---- top table -----------------------------------------------------------------------------
 const topTable = new TopTable(
   { byFunction, byLine, note: topNote, thead, tbody },
-  { unit, openSource: (m) => post(m), setBy: (by) => post({ type: 'setTopBy', by }) },
+  { unit, strings: () => T, openSource: (m) => post(m), setBy: (by) => post({ type: 'setTopBy', by }) },
 );
 function renderTop(): void {
   topTable.render(state.top, state.diff);
@@ -352,9 +366,14 @@ function showError(message: string | undefined): void {
 function onMessage(m: HostToWebview): void {
   switch (m.type) {
     case 'init':
+      T = mergeStrings(m.strings);
+      applyLabels();
+      updateMatchInfo();
+      renderBreadcrumb();
       document.title = m.title;
       state.diff = m.diff;
       document.body.classList.toggle('diff', m.diff);
+      renderTop();
       sampleSelect.replaceChildren(...m.sampleTypes.map((t) => { const o = el('option', undefined, t); o.value = t; return o; }));
       sampleSelect.hidden = m.sampleTypes.length < 2;
       if (saved.tab === undefined) state.tab = m.tab;

@@ -1,19 +1,29 @@
 #!/usr/bin/env node
 // The headless `anole` CLI: the same engine as the extension, for terminals and scripts.
+// Startup cost matters here: `anole --help` must not load ssh2, the debuggers or the profile
+// decoder, so each command's module is imported only when that command runs (the build makes each
+// a separate file, dist/cli-<module>.js; test/unit/cliStartup.test.ts checks what --help loads).
 import { isAnoleError } from '../core/errors';
-import { CAPTURE_USAGE, capture } from './commands/capture';
-import { CORE_USAGE, core } from './commands/core';
-import { DIFF_USAGE, LOCKS_USAGE, TOP_USAGE, diffCmd, locks, top } from './commands/analyze';
-import { GOROUTINES_USAGE, goroutines } from './commands/goroutines';
-import { PS_USAGE, ps } from './commands/ps';
+import { CAPTURE_USAGE, CORE_USAGE, DIFF_USAGE, DOCTOR_USAGE, GOROUTINES_USAGE, LOCKS_USAGE, PS_USAGE, TOP_USAGE, TRACE_USAGE } from './usage';
 
-const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
-  ps, capture, top, locks, diff: diffCmd, goroutines, core,
+type Command = (args: string[]) => Promise<number>;
+
+/** Each command, loaded on first use. */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  ps: async () => (await import('./commands/ps')).ps,
+  capture: async () => (await import('./commands/capture')).capture,
+  top: async () => (await import('./commands/analyze')).top,
+  locks: async () => (await import('./commands/analyze')).locks,
+  diff: async () => (await import('./commands/analyze')).diffCmd,
+  goroutines: async () => (await import('./commands/goroutines')).goroutines,
+  core: async () => (await import('./commands/core')).core,
+  trace: async () => (await import('./commands/trace')).trace,
+  doctor: async () => (await import('./commands/doctor')).doctor,
 };
 
 const USAGE = `anole — profile and debug Go services on remote hosts over SSH
 
-${[PS_USAGE, CAPTURE_USAGE, TOP_USAGE, LOCKS_USAGE, DIFF_USAGE, GOROUTINES_USAGE, CORE_USAGE].join('\n\n')}
+${[PS_USAGE, CAPTURE_USAGE, TOP_USAGE, LOCKS_USAGE, DIFF_USAGE, GOROUTINES_USAGE, CORE_USAGE, TRACE_USAGE, DOCTOR_USAGE].join('\n\n')}
 
 Every command that reaches a host takes --ssh-config FILE (default ~/.ssh/config) and
 --trust-host-key SHA256:... (add exactly that unknown host key to known_hosts).
@@ -26,13 +36,13 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return name ? 0 : 2;
   }
-  const cmd = COMMANDS[name];
-  if (!cmd) {
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!load) {
     process.stderr.write(`anole: unknown command '${name}' (commands: ${Object.keys(COMMANDS).join(', ')})\n`);
     return 2;
   }
   try {
-    return await cmd(rest);
+    return await (await load())(rest);
   } catch (e) {
     if (isAnoleError(e)) {
       process.stderr.write(`anole: ${e.oneLine}\n`);

@@ -38,7 +38,11 @@ export class AnoleError extends Error {
   }
 }
 
-/** True for errors the user can act on (printed without a stack trace). */
+/**
+ * True for errors the user can act on (printed without a stack trace). Also recognises an
+ * AnoleError of another copy of this module (the CLI loads each command as a separate bundle).
+ */
 export function isAnoleError(e: unknown): e is AnoleError {
-  return e instanceof AnoleError;
+  if (e instanceof AnoleError) return true;
+  return e instanceof Error && e.name === 'AnoleError' && typeof (e as Partial<AnoleError>).code === 'string' && 'oneLine' in e;
 }

@@ -94,7 +94,7 @@ export class CaptureStore {
     for (const f of [meta?.file, meta?.executable]) {
       if (f && path.dirname(f) === this.dir) fs.rmSync(f, { force: true });
     }
-    fs.rmSync(path.join(this.dir, `${id}.pb.gz`), { force: true });
+    for (const ext of ['.pb.gz', '.trace']) fs.rmSync(path.join(this.dir, `${id}${ext}`), { force: true });
     fs.rmSync(path.join(this.dir, `${id}.json`), { force: true });
     this.fire();
   }

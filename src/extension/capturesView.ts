@@ -25,7 +25,7 @@ class CapturesTree implements vscode.TreeDataProvider<CaptureMeta> {
     item.tooltip = m.kind === CORE_KIND
       ? `${m.file}\n${m.executable ?? ''}\n${vscode.l10n.t('paused {0} ms by {1}', m.pauseMs ?? '?', m.tool ?? '?')}`
       : `${m.file}\n${m.url}`;
-    item.iconPath = new vscode.ThemeIcon(m.kind === CORE_KIND ? 'debug-alt' : 'file-binary');
+    item.iconPath = new vscode.ThemeIcon(m.kind === CORE_KIND ? 'debug-alt' : m.kind === 'trace' ? 'pulse' : 'file-binary');
     item.contextValue = m.kind === CORE_KIND ? 'anole.capture.core' : 'anole.capture';
     item.command = { command: Commands.capturesOpen, title: vscode.l10n.t('Open'), arguments: [m] };
     return item;
@@ -37,7 +37,10 @@ class CapturesTree implements vscode.TreeDataProvider<CaptureMeta> {
 }
 
 /** Registers the Captures list and its commands. */
-export function register(context: vscode.ExtensionContext, deps: { store: CaptureStore; profiler: Profiler; log: vscode.LogOutputChannel }): void {
+export function register(
+  context: vscode.ExtensionContext,
+  deps: { store: CaptureStore; profiler: Profiler; log: vscode.LogOutputChannel; openTrace?: (m: CaptureMeta) => Promise<void> },
+): void {
   const tree = new CapturesTree(deps.store);
   const pick = async (m?: CaptureMeta): Promise<CaptureMeta | undefined> => {
     if (m) return m;
@@ -57,7 +60,8 @@ export function register(context: vscode.ExtensionContext, deps: { store: Captur
         return;
       }
       try {
-        await deps.profiler.load(c);
+        if (c.kind === 'trace' && deps.openTrace) await deps.openTrace(c);
+        else await deps.profiler.load(c);
       } catch (e) {
         showError(deps.log, vscode.l10n.t('Opening {0} failed', c.id), e);
       }

@@ -26,6 +26,11 @@ export const Commands = {
   clearGoroutineGroupsFilter: 'anole.debug.clearGoroutineGroupsFilter',
   captureCoreDump: 'anole.captureCoreDump',
   openCoreDump: 'anole.openCoreDump',
+  checkHost: 'anole.checkHost',
+  doctorCopyFix: 'anole.doctor.copyFix',
+  traceRemoteService: 'anole.traceRemoteService',
+  processTrace: 'anole.process.trace',
+  showStarvationReport: 'anole.showStarvationReport',
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];
@@ -36,11 +41,13 @@ export const Views = {
   hosts: 'anole.hosts',
   captures: 'anole.captures',
   goroutineGroups: 'anole.debug.goroutineGroups',
+  doctor: 'anole.doctor',
 } as const;
 
 /** Context keys set with `setContext` (used in `enablement` / `when` clauses). */
 export const ContextKeys = {
   hasLastProfile: 'anole.hasLastProfile',
   hasAnnotations: 'anole.hasAnnotations',
+  hasTrace: 'anole.hasTrace',
   goroutineGroupsFiltered: 'anole.goroutineGroupsFiltered',
 } as const;

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { AnoleError } from '../core/errors';
 import type { RemoteHost } from '../core/remote/host';
 import { SshPool } from '../core/ssh/pool';
+import { StoredSecretAuth, type SecretRequest } from '../core/ssh/storedSecrets';
 import { trustHostKey, type HostKeyDetails } from '../core/ssh/hostKeyPolicy';
 import { settings, SettingKeys, affects } from './settings';
 
@@ -11,11 +12,20 @@ const SECRET_PREFIX = 'anole.secret:';
 /** Connections shared by every feature; dispose() closes them all. */
 export class Connections implements vscode.Disposable {
   private pool: SshPool;
-  /** Secrets read from storage during the current attempt, forgotten if authentication fails. */
-  private usedStored = new Set<string>();
+  /** Passphrases and passwords in SecretStorage, tracked per connection attempt. */
+  private readonly auth: StoredSecretAuth;
   private readonly subs: vscode.Disposable[] = [];
 
-  constructor(private readonly secrets: vscode.SecretStorage, private readonly log: vscode.LogOutputChannel) {
+  constructor(secrets: vscode.SecretStorage, private readonly log: vscode.LogOutputChannel) {
+    this.auth = new StoredSecretAuth(
+      {
+        get: (key) => secrets.get(SECRET_PREFIX + key),
+        store: (key, value) => secrets.store(SECRET_PREFIX + key, value),
+        delete: (key) => secrets.delete(SECRET_PREFIX + key),
+      },
+      askSecret,
+      (m) => log.warn(m),
+    );
     this.pool = this.createPool();
     this.subs.push(vscode.workspace.onDidChangeConfiguration((e) => {
       if (affects(e, SettingKeys.sshConfigFile)) {
@@ -29,41 +39,24 @@ export class Connections implements vscode.Disposable {
   private createPool(): SshPool {
     return new SshPool({
       resolve: { configFile: settings.sshConfigFile() },
-      passphrase: (keyPath) => this.secret(`passphrase:${keyPath}`, vscode.l10n.t('Passphrase for {0}', keyPath)),
-      password: (label) => this.secret(`password:${label}`, vscode.l10n.t('Password for {0}', label)),
       log: (m) => this.log.debug(m),
     });
   }
 
-  /** A stored secret, else one asked for (and stored). Never logged. */
-  private async secret(key: string, prompt: string): Promise<string | undefined> {
-    const stored = await this.secrets.get(SECRET_PREFIX + key);
-    if (stored !== undefined) {
-      this.usedStored.add(key);
-      return stored;
-    }
-    const value = await vscode.window.showInputBox({ prompt, password: true, ignoreFocusOut: true });
-    if (value !== undefined) await this.secrets.store(SECRET_PREFIX + key, value);
-    return value;
-  }
-
-  /** A connected host for `destination`; asks to trust an unknown host key (once, modal). */
+  /**
+   * A connected host for `destination`; asks to trust an unknown host key (once, modal). A stored
+   * passphrase/password that no longer works is forgotten, so the next try asks again.
+   */
   async get(destination: string): Promise<RemoteHost> {
-    this.usedStored.clear();
     try {
-      return await this.pool.get(destination);
+      return await this.auth.connect(this.pool, destination);
     } catch (e) {
-      if (e instanceof AnoleError && e.code === 'SSH_AUTH' && this.usedStored.size > 0) {
-        // A stored passphrase/password no longer works: forget it so the next try asks again.
-        for (const key of this.usedStored) await this.secrets.delete(SECRET_PREFIX + key);
-        this.log.warn(`forgot ${this.usedStored.size} stored secret(s) for ${destination} after authentication failed`);
-      }
       const details = e instanceof AnoleError ? (e.details as HostKeyDetails | undefined) : undefined;
       if (e instanceof AnoleError && e.code === 'HOST_KEY_UNKNOWN' && details) {
         if (!(await askTrust(details))) throw new AnoleError('CANCELLED', vscode.l10n.t('Connection to {0} cancelled: host key not trusted', destination));
         await trustHostKey(details);
         this.log.info(`added ${details.keyType} key ${details.fingerprint} for ${details.host}:${details.port} to ${details.knownHostsFile}`);
-        return this.pool.get(destination);
+        return this.auth.connect(this.pool, destination);
       }
       throw e;
     }
@@ -73,6 +66,12 @@ export class Connections implements vscode.Disposable {
     for (const s of this.subs) s.dispose();
     void this.pool.closeAll();
   }
+}
+
+/** Asks for a passphrase or password in a password box (never logged). */
+async function askSecret(r: SecretRequest): Promise<string | undefined> {
+  const prompt = r.kind === 'passphrase' ? vscode.l10n.t('Passphrase for {0}', r.subject) : vscode.l10n.t('Password for {0}', r.subject);
+  return vscode.window.showInputBox({ prompt, password: true, ignoreFocusOut: true });
 }
 
 /** The modal the user answers before an unknown host key is written to known_hosts. */

@@ -1,6 +1,7 @@
 // Registers Anole's `anole` debugger: the adapter process, attach defaults and a remote process picker.
 import * as vscode from 'vscode';
 import type { AnoleAttachArguments } from '../adapter/attachArgs';
+import { AttachPicks } from './attachPicks';
 import { Commands } from './commands';
 import type { Profiler } from './profile';
 import { settings } from './settings';
@@ -20,6 +21,13 @@ type AttachConfig = vscode.DebugConfiguration & Partial<AnoleAttachArguments>;
  */
 export function register(context: vscode.ExtensionContext, deps: DebugDeps): void {
   const adapter = context.asAbsolutePath('dist/adapter.js');
+  const picks = new AttachPicks({
+    host: async () => {
+      const c = await deps.profiler.pickHost();
+      return c && { host: c.host, pid: c.target?.pid, processName: c.target?.processName };
+    },
+    process: async (host, processName) => (await deps.profiler.pickProcess(host, processName))?.pid,
+  });
   context.subscriptions.push(
     vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, {
       createDebugAdapterDescriptor: () => new vscode.DebugAdapterExecutable(process.execPath, [adapter]),
@@ -28,15 +36,18 @@ export function register(context: vscode.ExtensionContext, deps: DebugDeps): voi
       provideDebugConfigurations: () => [
         { type: DEBUG_TYPE, request: 'attach', name: vscode.l10n.t('Anole: Attach to remote Go process'), host: '${command:anole.pickRemoteHost}', processId: '${command:anole.pickRemoteProcess}', backend: 'auto' },
       ],
-      resolveDebugConfiguration: (folder, config: AttachConfig) => resolveAttach(folder, config, deps),
+      // Called before the ${command:…} variables are resolved, and after: one debug start's picks in between.
+      resolveDebugConfiguration: (folder, config: AttachConfig) => {
+        picks.begin();
+        return resolveAttach(folder, config, deps);
+      },
+      resolveDebugConfigurationWithSubstitutedVariables: (_folder, config) => {
+        picks.begin();
+        return config;
+      },
     }),
-    vscode.commands.registerCommand(Commands.pickRemoteHost, async () => (await deps.profiler.pickTarget())?.host),
-    vscode.commands.registerCommand(Commands.pickRemoteProcess, async (config?: AttachConfig) => {
-      const host = typeof config?.host === 'string' && !config.host.startsWith('${') ? config.host : (await deps.profiler.pickTarget())?.host;
-      if (!host) return undefined;
-      const picked = await deps.profiler.pickProcess(host);
-      return picked?.pid !== undefined ? String(picked.pid) : undefined;
-    }),
+    vscode.commands.registerCommand(Commands.pickRemoteHost, () => picks.host()),
+    vscode.commands.registerCommand(Commands.pickRemoteProcess, (config?: AttachConfig) => picks.processId(config)),
   );
 }
 

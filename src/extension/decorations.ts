@@ -1,4 +1,4 @@
-// Heat, lock-hold and block-wait decorations for visible Go editors, from `anole/decorations`.
+// Heat, lock-hold, block-wait and runtime-trace (runnable, blocked) decorations for visible Go editors, from `anole/decorations`.
 import * as vscode from 'vscode';
 import type { DecorationsResult, LineAnnotation } from '../core/annotations/protocol';
 import { Commands, ContextKeys } from './commands';
@@ -14,6 +14,8 @@ export class AnnotationDecorations implements vscode.Disposable {
   private readonly heat: vscode.TextEditorDecorationType[];
   private readonly lockHold: vscode.TextEditorDecorationType;
   private readonly blockWait: vscode.TextEditorDecorationType;
+  private readonly runnable: vscode.TextEditorDecorationType;
+  private readonly blocked: vscode.TextEditorDecorationType;
   private readonly subs: vscode.Disposable[] = [];
   private timer?: NodeJS.Timeout;
   private pending = new Set<string>();
@@ -48,6 +50,26 @@ export class AnnotationDecorations implements vscode.Disposable {
       overviewRulerColor: new vscode.ThemeColor('anole.blockWaitOverviewRuler'),
       overviewRulerLane: vscode.OverviewRulerLane.Center,
       after: { ...after, color: new vscode.ThemeColor('anole.blockWaitForeground') },
+    });
+    this.runnable = vscode.window.createTextEditorDecorationType({
+      isWholeLine: true,
+      backgroundColor: new vscode.ThemeColor('anole.runnableBackground'),
+      borderColor: new vscode.ThemeColor('anole.runnableBorder'),
+      borderStyle: 'solid',
+      borderWidth: '0 0 0 3px',
+      overviewRulerColor: new vscode.ThemeColor('anole.runnableOverviewRuler'),
+      overviewRulerLane: vscode.OverviewRulerLane.Right,
+      after: { ...after, color: new vscode.ThemeColor('anole.runnableForeground') },
+    });
+    this.blocked = vscode.window.createTextEditorDecorationType({
+      isWholeLine: true,
+      backgroundColor: new vscode.ThemeColor('anole.blockedBackground'),
+      borderColor: new vscode.ThemeColor('anole.blockedBorder'),
+      borderStyle: 'dotted',
+      borderWidth: '0 0 0 3px',
+      overviewRulerColor: new vscode.ThemeColor('anole.blockedOverviewRuler'),
+      overviewRulerLane: vscode.OverviewRulerLane.Center,
+      after: { ...after, color: new vscode.ThemeColor('anole.blockedForeground') },
     });
     this.subs.push(
       vscode.window.onDidChangeVisibleTextEditors(() => this.schedule()),
@@ -119,28 +141,31 @@ export class AnnotationDecorations implements vscode.Disposable {
     this.heat.forEach((type, i) => ed.setDecorations(type, opts(hot.filter((r) => heatBucket(r.weight) === i), labels)));
     ed.setDecorations(this.lockHold, cfg.showLockHold ? opts(res?.lockHold ?? [], 'all') : []);
     ed.setDecorations(this.blockWait, cfg.showBlockWait ? opts(res?.blockWait ?? [], 'all') : []);
+    // The server leaves these empty when anole.trace.decorations is off.
+    ed.setDecorations(this.runnable, opts(res?.runnable ?? [], 'all'));
+    ed.setDecorations(this.blocked, opts(res?.blocked ?? [], 'all'));
   }
 
   dispose(): void {
     clearTimeout(this.timer);
     for (const s of this.subs) s.dispose();
-    for (const t of [...this.heat, this.lockHold, this.blockWait]) t.dispose();
+    for (const t of [...this.heat, this.lockHold, this.blockWait, this.runnable, this.blocked]) t.dispose();
   }
 }
 
 /** Creates the decorations and the Clear Annotations command. */
 export function register(
   context: vscode.ExtensionContext,
-  deps: { server: () => AnnotationServer | undefined; log: vscode.LogOutputChannel; onCleared?: () => void },
+  deps: { server: () => AnnotationServer | undefined; log: vscode.LogOutputChannel; onCleared?: (unloaded: string[]) => void },
 ): AnnotationDecorations {
   const decorations = new AnnotationDecorations(deps.server, deps.log);
   context.subscriptions.push(
     decorations,
     vscode.commands.registerCommand(Commands.clearAnnotations, async () => {
       try {
-        await deps.server()?.clear({});
+        const res = await deps.server()?.clear({});
         decorations.clearAll();
-        deps.onCleared?.();
+        deps.onCleared?.(res?.unloaded ?? []);
         await vscode.commands.executeCommand('setContext', ContextKeys.hasAnnotations, false);
       } catch (e) {
         showError(deps.log, vscode.l10n.t('Clear Annotations'), e);

@@ -3,15 +3,17 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import * as capturesView from './capturesView';
 import * as coreDumps from './coreDumps';
-import { CaptureStore } from './captureStore';
+import { CaptureStore, CORE_KIND } from './captureStore';
 import { Commands } from './commands';
 import { Connections } from './connections';
 import * as debug from './debug';
 import * as decorations from './decorations';
+import * as doctorView from './doctorView';
 import * as goroutineGroupsView from './goroutineGroupsView';
 import * as hostsView from './hostsView';
 import { startLanguageClient, type AnnotationServer } from './languageClient';
 import * as profile from './profile';
+import * as trace from './trace';
 import { affects, SettingKeys } from './settings';
 import { showError } from './ui';
 import { registerGoroutines, type GoroutineDumps } from './goroutines';
@@ -47,10 +49,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<AnoleA
   let serverReady: Promise<AnnotationServer> | undefined;
   const whenServer = async () => serverReady?.catch(() => undefined);
   try {
-    const deco = decorations.register(context, { server: getServer, log, onCleared: () => profiler?.forgetAll() });
+    let tracer: trace.Tracer | undefined;
+    const deco = decorations.register(context, { server: getServer, log, onCleared: (ids) => { profiler?.forget(ids); tracer?.forget(ids); } });
     profiler = profile.register(context, { context, log, connections, store, whenServer });
     hostsView.register(context, { context, log, connections, store, whenServer, profiler });
-    capturesView.register(context, { store, profiler, log });
+    tracer = trace.register(context, { context, log, profiler, whenServer });
+    capturesView.register(context, { store, profiler, log, openTrace: (m) => tracer!.load(m) });
     const p = profiler;
     const request = async <R>(method: string, params: unknown): Promise<R> => {
       const s = await whenServer();
@@ -60,12 +64,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<AnoleA
     context.subscriptions.push(registerProfileViews(context, {
       client: { sendRequest: request },
       log,
-      loadProfile: (file) => p.loadFile(file),
+      loadProfile: (file, label, annotate) => p.loadFile(file, label, annotate),
+      holdProfile: (id, hold) => p.hold(id, hold),
       listProfiles: () => [...p.listProfiles()],
+      listCaptures: () => store.list().filter((c) => c.kind !== CORE_KIND).map((c) => ({ file: c.file, label: profile.captureLabel(c) })),
     }));
     debug.register(context, { log, profiler: p });
     coreDumps.register(context, { log, connections, store, profiler: p });
-    const paths = new WorkspacePathMapper();
+    doctorView.register(context, { log, connections, profiler: p });
+    const paths = new WorkspacePathMapper(log);
     context.subscriptions.push(paths);
     goroutineGroupsView.register(context, { paths, log });
     goroutines = registerGoroutines(context, {
@@ -108,7 +115,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<AnoleA
 function watchServerSettings(s: AnnotationServer, log: vscode.LogOutputChannel): vscode.Disposable {
   let timer: NodeJS.Timeout | undefined;
   const sub = vscode.workspace.onDidChangeConfiguration((e) => {
-    if (!affects(e, SettingKeys.pathMappings, SettingKeys.annotationsMinPercent, SettingKeys.annotationsLensMinPercent)) return;
+    if (!affects(e, SettingKeys.pathMappings, SettingKeys.annotationsMinPercent, SettingKeys.annotationsLensMinPercent,
+      SettingKeys.traceDecorations, SettingKeys.traceCodeLens, SettingKeys.traceHovers, SettingKeys.traceMinWaitMs)) return;
     clearTimeout(timer);
     timer = setTimeout(() => {
       void s.reconfigure()

@@ -72,7 +72,8 @@ class GoroutineGroupsProvider implements vscode.TreeDataProvider<Node> {
     return node.kind === 'group' ? node.group.frames.map((frame) => ({ kind: 'frame', frame })) : [];
   }
 
-  getTreeItem(node: Node): vscode.TreeItem {
+  /** Frames resolve their source through the workspace scan, which runs once in the background. */
+  async getTreeItem(node: Node): Promise<vscode.TreeItem> {
     if (node.kind === 'note') return new vscode.TreeItem(node.text);
     if (node.kind === 'group') {
       const { label, description } = describeGroup(node.group);
@@ -84,7 +85,10 @@ class GoroutineGroupsProvider implements vscode.TreeDataProvider<Node> {
     const f = node.frame;
     const item = new vscode.TreeItem(f.function);
     item.description = `${f.file}:${f.line}`;
-    const uri = this.paths.toUri(f.file);
+    const uri = await this.paths.toUri(f.file).catch((e: unknown) => {
+      this.log.warn(`mapping ${f.file} failed: ${(e as Error).message ?? e}`);
+      return undefined;
+    });
     if (uri && f.line > 0) {
       const line = f.line - 1;
       item.command = { title: 'open', command: 'vscode.open', arguments: [uri, { selection: new vscode.Range(line, 0, line, 0) }] };

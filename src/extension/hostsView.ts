@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import type { GoProcess } from '../core/discovery/processes';
 import { Commands, Views } from './commands';
+import { lastChecks, onDidCheck } from './doctorView';
 import { describeProcess, discoverProcesses, type Profiler, type ProfilerDeps, type ProfileTarget } from './profile';
 import { affects, PROFILE_KINDS, settings, SettingKeys, type ProfileKind } from './settings';
 import { listSshHosts } from './sshHosts';
@@ -30,7 +31,7 @@ class HostsTree implements vscode.TreeDataProvider<Node> {
     switch (n.type) {
       case 'host': {
         const item = new vscode.TreeItem(n.name ?? n.host, vscode.TreeItemCollapsibleState.Collapsed);
-        item.description = n.name && n.name !== n.host ? n.host : undefined;
+        item.description = withCheck(n.name && n.name !== n.host ? n.host : undefined, lastChecks.get(n.host));
         item.iconPath = new vscode.ThemeIcon('remote');
         item.contextValue = 'anole.host';
         return item;
@@ -38,7 +39,7 @@ class HostsTree implements vscode.TreeDataProvider<Node> {
       case 'process': {
         const d = describeProcess(n.process);
         const item = new vscode.TreeItem(d.label, vscode.TreeItemCollapsibleState.Collapsed);
-        item.description = d.description;
+        item.description = withCheck(d.description, lastChecks.get(`${n.host} ${n.process.pid}`));
         item.tooltip = `${n.process.exe}\n${n.process.goVersion}\n${d.detail}\n${n.process.listen.join(', ')}`;
         item.iconPath = new vscode.ThemeIcon(n.process.pprof ? 'pulse' : 'circle-slash');
         item.contextValue = n.process.pprof ? 'anole.process' : 'anole.process.noPprof';
@@ -89,6 +90,12 @@ class HostsTree implements vscode.TreeDataProvider<Node> {
   }
 }
 
+/** Prefixes a ⚠/✖ badge when the last Check Host found warnings or errors. */
+function withCheck(description: string | undefined, severity: string | undefined): string | undefined {
+  const badge = severity === 'error' ? '✖' : severity === 'warning' ? '⚠' : '';
+  return badge ? `${badge} ${description ?? ''}`.trim() : description;
+}
+
 /** Registers the Hosts tree and its commands. */
 export function register(context: vscode.ExtensionContext, deps: ProfilerDeps & { profiler: Profiler }): void {
   const tree = new HostsTree(deps);
@@ -96,6 +103,7 @@ export function register(context: vscode.ExtensionContext, deps: ProfilerDeps & 
     tree,
     vscode.window.createTreeView(Views.hosts, { treeDataProvider: tree, showCollapseAll: true }),
     vscode.commands.registerCommand(Commands.hostsRefresh, () => tree.refresh()),
+    onDidCheck(() => tree.refresh()),
     vscode.commands.registerCommand(Commands.processProfile, async (n?: Node) => {
       if (n?.type === 'action') return deps.profiler.run(n.target, n.kind);
       if (n?.type === 'process') {

@@ -6,7 +6,8 @@ import {
 } from 'vscode-languageclient/node';
 import {
   Methods, SettingsSection, type ClearParams, type DecorationsParams, type DecorationsResult, type DidChangeAnnotationsParams,
-  type DidChangeSettingsParams, type LoadProfileParams, type LoadProfileResult, type ServerInitOptions,
+  type DidChangeSettingsParams, type HoldParams, type LoadProfileParams, type LoadProfileResult, type LoadTraceParams,
+  type LoadTraceResult, type ServerInitOptions, type StarvationParams, type StarvationResult, type UnloadResult,
 } from '../core/annotations/protocol';
 import { settings } from './settings';
 
@@ -14,7 +15,14 @@ import { settings } from './settings';
 export interface AnnotationServer {
   loadProfile(params: LoadProfileParams): Promise<LoadProfileResult>;
   decorations(params: DecorationsParams): Promise<DecorationsResult>;
-  clear(params: ClearParams): Promise<void>;
+  /** Parses a runtime trace in the server and annotates with its starvation report. */
+  loadTrace(params: LoadTraceParams): Promise<LoadTraceResult>;
+  /** The starvation report of a loaded trace. */
+  starvation(params: StarvationParams): Promise<StarvationResult>;
+  /** Stops annotating (one id, one kind or all); returns the ids no longer loaded. */
+  clear(params: ClearParams): Promise<UnloadResult>;
+  /** A view holds or releases a loaded profile; returns the ids no longer loaded. */
+  hold(params: HoldParams): Promise<UnloadResult>;
   /** Fires on `anole/didChangeAnnotations`. */
   readonly onDidChangeAnnotations: vscode.Event<DidChangeAnnotationsParams>;
   /**
@@ -26,9 +34,14 @@ export interface AnnotationServer {
   readonly client: LanguageClient;
 }
 
-function initOptions(): ServerInitOptions {
+function initOptions(log: vscode.LogOutputChannel): ServerInitOptions {
   const a = settings.annotations();
-  return { pathMappings: settings.pathMappings(), minPercent: a.minPercent, lensMinPercent: a.lensMinPercent };
+  const pathMappings = settings.pathMappings((m) => log.warn(`anole.pathMappings: ${m}`));
+  const t = settings.trace();
+  return {
+    pathMappings, minPercent: a.minPercent, lensMinPercent: a.lensMinPercent,
+    traceDecorations: t.decorations, traceCodeLens: t.codeLens, traceHovers: t.hovers, traceMinWaitMs: t.minWaitMs,
+  };
 }
 
 /**
@@ -47,7 +60,7 @@ export async function startLanguageClient(context: vscode.ExtensionContext, log:
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ language: 'go', scheme: 'file' }],
     // A function: evaluated at every start (the client restarts a crashed server), so it sees the current settings.
-    initializationOptions: () => initOptions(),
+    initializationOptions: () => initOptions(log),
     outputChannel: traceChannel,
   };
   const client = new LanguageClient('anole', 'Anole Language Server', serverOptions, clientOptions);
@@ -64,11 +77,12 @@ export async function startLanguageClient(context: vscode.ExtensionContext, log:
     onDidChangeAnnotations: changed.event,
     loadProfile: (p) => client.sendRequest<LoadProfileResult>(Methods.loadProfile, p),
     decorations: (p) => client.sendRequest<DecorationsResult>(Methods.decorations, p),
-    clear: async (p) => {
-      await client.sendRequest(Methods.clear, p);
-    },
+    loadTrace: (p) => client.sendRequest<LoadTraceResult>(Methods.loadTrace, p),
+    starvation: (p) => client.sendRequest<StarvationResult>(Methods.starvation, p),
+    clear: (p) => client.sendRequest<UnloadResult>(Methods.clear, p),
+    hold: (p) => client.sendRequest<UnloadResult>(Methods.hold, p),
     reconfigure: async () => {
-      const params: DidChangeSettingsParams = { settings: { [SettingsSection]: initOptions() } };
+      const params: DidChangeSettingsParams = { settings: { [SettingsSection]: initOptions(log) } };
       await client.sendNotification(DidChangeConfigurationNotification.type, params);
       log.info('language server reconfigured with the current settings (loaded profiles kept)');
     },

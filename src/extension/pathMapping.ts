@@ -1,19 +1,22 @@
 // Maps paths printed by a remote Go binary (dumps, stacks) to workspace files, for links.
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import { PathMapper, scanWorkspace } from '../core/pathmap';
+import { PathMapper, scanWorkspaceAsync } from '../core/pathmap';
 import { settings } from './settings';
 
 /**
- * A lazily built path mapper over the workspace's Go files and `anole.pathMappings`, rebuilt after
- * the workspace folders or the setting change. The scan is bounded and runs on first use only.
+ * A path mapper over the workspace's Go files and `anole.pathMappings`. The bounded workspace scan
+ * runs once, asynchronously (the extension host keeps serving meanwhile), on first use; it runs
+ * again on the next use after the workspace folders or the setting changed.
  */
 export class WorkspacePathMapper implements vscode.Disposable {
-  private mapper: PathMapper | undefined;
+  private building: Promise<PathMapper> | undefined;
+  private abort: AbortController | undefined;
   private readonly subs: vscode.Disposable[];
 
-  constructor() {
-    const reset = () => (this.mapper = undefined);
+  constructor(private readonly log?: vscode.LogOutputChannel) {
+    // Callers already waiting get the scan under way; the next use scans again.
+    const reset = () => (this.building = undefined);
     this.subs = [
       vscode.workspace.onDidChangeWorkspaceFolders(reset),
       vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('anole.pathMappings') && reset()),
@@ -21,22 +24,35 @@ export class WorkspacePathMapper implements vscode.Disposable {
   }
 
   /** The workspace file for `remotePath`, or the path itself when it exists locally, else undefined. */
-  toUri(remotePath: string): vscode.Uri | undefined {
-    const local = this.get().map(remotePath);
+  async toUri(remotePath: string): Promise<vscode.Uri | undefined> {
+    const local = (await this.mapper()).map(remotePath);
     if (local) return vscode.Uri.file(local);
     return remotePath.startsWith('/') && fs.existsSync(remotePath) ? vscode.Uri.file(remotePath) : undefined;
   }
 
-  private get(): PathMapper {
-    if (!this.mapper) {
+  /** The mapper; every caller until the next reset shares one scan. */
+  mapper(): Promise<PathMapper> {
+    if (!this.building) {
+      const ac = new AbortController();
+      this.abort = ac;
       const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
-      const scan = scanWorkspace(folders);
-      this.mapper = new PathMapper({ folders, goFiles: scan.goFiles, modules: scan.modules, substitutions: settings.pathMappings() });
+      const substitutions = settings.pathMappings((m) => this.log?.warn(`anole.pathMappings: ${m}`));
+      const started = Date.now();
+      const building = scanWorkspaceAsync(folders, { signal: ac.signal }).then((scan) => {
+        this.log?.debug(`workspace scan for links: ${scan.goFiles.length} Go file(s)${scan.truncated ? ' (truncated)' : ''} in ${Date.now() - started} ms`);
+        return new PathMapper({ folders, goFiles: scan.goFiles, modules: scan.modules, substitutions });
+      });
+      // A failed scan (or one stopped by dispose) is not kept: the next use scans again.
+      building.catch(() => {
+        if (this.building === building) this.building = undefined;
+      });
+      this.building = building;
     }
-    return this.mapper;
+    return this.building;
   }
 
   dispose(): void {
+    this.abort?.abort();
     for (const s of this.subs) s.dispose();
   }
 }

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AnnotationKind, LoadProfileParams } from '../core/annotations/protocol';
 import { capture } from '../core/capture/capture';
-import { effectiveSeconds, isTimed } from '../core/capture/kinds';
+import { effectiveSeconds, isTimed, type CaptureKind } from '../core/capture/kinds';
 import { listGoProcesses, type GoProcess } from '../core/discovery/processes';
 import { AnoleError } from '../core/errors';
 import type { RemoteHost } from '../core/remote/host';
@@ -82,23 +82,38 @@ export class Profiler {
   constructor(private readonly deps: ProfilerDeps) {}
 
   /** Profiles loaded into the server through Anole (for pickers of other features), newest first. */
-  listProfiles(): readonly { id: string; label: string }[] {
-    return this.loaded.map(({ id, label }) => ({ id, label }));
+  listProfiles(): readonly { id: string; label: string; path: string }[] {
+    return this.loaded.map(({ id, label, params }) => ({ id, label, path: params.path }));
   }
 
-  /** Forgets the loaded profiles (after the server cleared them). */
-  forgetAll(): void {
-    this.loaded = [];
+  /** Forgets profiles the server no longer has (replaced, released or cleared), so pickers offer only live ids. */
+  forget(ids: readonly string[]): void {
+    if (ids.length === 0) return;
+    this.loaded = this.loaded.filter((p) => !ids.includes(p.id));
+    this.deps.log.info(`unloaded profile(s) ${ids.join(', ')}`);
   }
 
-  /** Loads any local profile file into the server; returns the server's profile id. */
-  async loadFile(file: string, label = path.basename(file)): Promise<{ id: string }> {
+  /**
+   * Loads a local profile file for a view (an editor, a panel, Compare); it stays loaded until the
+   * caller releases it (`hold(id, false)`). With `annotate` it also becomes the profile annotating
+   * the source for its kind (a file opened from the Explorer); otherwise it annotates nothing.
+   */
+  async loadFile(file: string, label = path.basename(file), annotate = false): Promise<{ id: string }> {
     const server = await this.deps.whenServer();
     if (!server) throw new AnoleError('BAD_INPUT', vscode.l10n.t('The Anole language server is not running.'));
-    const params: LoadProfileParams = { path: file, label };
+    const params: LoadProfileParams = { path: file, label, replace: annotate, hold: true };
     const res = await server.loadProfile(params);
-    this.remember(res.id, `${label} (${res.kind})`, params);
+    this.remember(res.id, label.startsWith(`${res.kind} · `) ? label : `${label} (${res.kind})`, params);
+    this.forget(res.replaced);
     return { id: res.id };
+  }
+
+  /** A view holds (`true`) or releases (`false`) a loaded profile; the server unloads what nothing needs. */
+  async hold(id: string, hold: boolean): Promise<void> {
+    const server = await this.deps.whenServer();
+    if (!server) throw new AnoleError('BAD_INPUT', vscode.l10n.t('The Anole language server is not running.'));
+    const res = await server.hold({ id, hold });
+    this.forget(res.unloaded);
   }
 
   /**
@@ -123,6 +138,11 @@ export class Profiler {
 
   private remember(id: string, label: string, params: LoadProfileParams): void {
     this.loaded = [{ id, label, params }, ...this.loaded.filter((p) => p.id !== id)];
+  }
+
+  /** The target of the last capture through Profile Remote Service, if any. */
+  lastTarget(): ProfileTarget | undefined {
+    return this.deps.context.workspaceState.get<{ target: ProfileTarget }>(LAST_TARGET)?.target;
   }
 
   /** The full interactive flow: target, process, kind, then capture. */
@@ -166,8 +186,18 @@ export class Profiler {
 
   /** Configured targets first; otherwise ssh config hosts and "Enter host…"; then the process. */
   async pickTarget(): Promise<ProfileTarget | undefined> {
+    const pick = await this.pickHost();
+    if (!pick) return undefined;
+    return pick.target ? this.targetFromSetting(pick.target) : this.pickProcess(pick.host);
+  }
+
+  /**
+   * Asks only which host: a configured target (automatic when there is one) or an ssh host, or
+   * one typed in. The process is asked separately (`pickProcess`).
+   */
+  async pickHost(): Promise<{ host: string; target?: TargetSetting } | undefined> {
     const targets = settings.targets();
-    if (targets.length === 1) return this.targetFromSetting(targets[0]);
+    if (targets.length === 1) return { host: targets[0].host, target: targets[0] };
     type Item = vscode.QuickPickItem & { target?: TargetSetting; host?: string; enter?: boolean };
     const items: Item[] = targets.map((t) => ({
       label: `$(target) ${t.name}`, description: t.host,
@@ -186,7 +216,7 @@ export class Profiler {
       title: vscode.l10n.t('Anole: Which host?'), placeHolder: vscode.l10n.t('A configured target or an ssh host'),
     });
     if (!pick) return undefined;
-    if (pick.target) return this.targetFromSetting(pick.target);
+    if (pick.target) return { host: pick.target.host, target: pick.target };
     let host = pick.host;
     if (pick.enter) {
       host = (await vscode.window.showInputBox({
@@ -194,8 +224,7 @@ export class Profiler {
         validateInput: (v) => (/^\S+$/.test(v.trim()) ? undefined : vscode.l10n.t('Enter one host')),
       }))?.trim();
     }
-    if (!host) return undefined;
-    return this.pickProcess(host);
+    return host ? { host } : undefined;
   }
 
   private async targetFromSetting(t: TargetSetting): Promise<ProfileTarget | undefined> {
@@ -228,67 +257,84 @@ export class Profiler {
 
   /** Captures `kind` from `target` with progress and Cancel, stores it, and loads it into the server. */
   async run(target: ProfileTarget, kind: ProfileKind): Promise<CaptureMeta | undefined> {
-    const { context, log, store } = this.deps;
+    const { context, log } = this.deps;
     await context.workspaceState.update(LAST_KIND, kind);
     await context.workspaceState.update(LAST_TARGET, { target, kind });
     await vscode.commands.executeCommand('setContext', ContextKeys.hasLastProfile, true);
-    const seconds = settings.profileSeconds();
-    const secs = effectiveSeconds({ kind, seconds });
     try {
-      const meta = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Anole: Profiling {0} ({1})', target.label, kind), cancellable: true },
-        async (progress, token) => {
-          const ac = new AbortController();
-          const sub = token.onCancellationRequested(() => ac.abort());
-          let timer: NodeJS.Timeout | undefined;
-          let reserved: string | undefined;
-          let saved = false;
-          try {
-            progress.report({ message: vscode.l10n.t('connecting to {0}…', target.host) });
-            const remote = await this.deps.connections.get(target.host);
-            const url = await resolveEndpoint(remote, { pid: target.pid, url: target.url }, ac.signal);
-            const { id, file } = store.allocate(kind);
-            reserved = id;
-            if (isTimed(kind)) {
-              const end = Date.now() + secs * 1000;
-              const tick = () => {
-                const left = Math.max(0, Math.ceil((end - Date.now()) / 1000));
-                progress.report({ message: vscode.l10n.t('{0} s left', left) });
-              };
-              tick();
-              timer = setInterval(tick, 1000);
-            } else {
-              progress.report({ message: vscode.l10n.t('downloading…') });
-            }
-            log.info(`capturing ${kind} from ${target.host} ${url}${isTimed(kind) ? ` for ${secs} s` : ''}`);
-            const res = await capture(remote, { kind, seconds, url, outFile: file, signal: ac.signal });
-            clearInterval(timer);
-            if (token.isCancellationRequested) throw new AnoleError('CANCELLED', vscode.l10n.t('Profiling cancelled'));
-            const m: CaptureMeta = {
-              id, time: new Date().toISOString(), kind, host: target.host, pid: target.pid, url, size: res.bytes, file: res.file,
-              seconds: isTimed(kind) ? secs : undefined,
-            };
-            store.save(m);
-            saved = true;
-            log.info(`saved ${res.file} (${formatBytes(res.bytes)}, ${(res.elapsedMs / 1000).toFixed(1)} s)`);
-            progress.report({ message: vscode.l10n.t('annotating…') });
-            await this.load(m);
-            return m;
-          } catch (e) {
-            if (reserved && !saved) store.delete(reserved);
-            if (token.isCancellationRequested) throw new AnoleError('CANCELLED', vscode.l10n.t('Profiling cancelled'));
-            throw e;
-          } finally {
-            clearInterval(timer);
-            sub.dispose();
-          }
-        },
-      );
-      return meta;
+      return await this.captureWithProgress(target, kind, {
+        seconds: settings.profileSeconds(),
+        title: vscode.l10n.t('Anole: Profiling {0} ({1})', target.label, kind),
+        cancelled: vscode.l10n.t('Profiling cancelled'),
+        load: (m) => this.load(m),
+      });
     } catch (e) {
       showError(log, vscode.l10n.t('Profiling {0} failed', target.label), e);
       return undefined;
     }
+  }
+
+  /**
+   * Captures `kind` (a profile or a runtime trace) from `target` into the capture store, with a
+   * progress notification (seconds left) and Cancel, then hands the saved capture to `load`.
+   * Throws CANCELLED when cancelled; a failed or cancelled capture leaves no file behind.
+   */
+  async captureWithProgress(
+    target: ProfileTarget,
+    kind: CaptureKind,
+    opts: { seconds: number; title: string; cancelled: string; ext?: string; load: (m: CaptureMeta) => Promise<void> },
+  ): Promise<CaptureMeta> {
+    const { log, store } = this.deps;
+    const secs = effectiveSeconds({ kind, seconds: opts.seconds });
+    return vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: opts.title, cancellable: true },
+      async (progress, token) => {
+        const ac = new AbortController();
+        const sub = token.onCancellationRequested(() => ac.abort());
+        let timer: NodeJS.Timeout | undefined;
+        let reserved: string | undefined;
+        let saved = false;
+        try {
+          progress.report({ message: vscode.l10n.t('connecting to {0}…', target.host) });
+          const remote = await this.deps.connections.get(target.host);
+          const url = await resolveEndpoint(remote, { pid: target.pid, url: target.url }, ac.signal);
+          const { id, file } = store.allocate(kind, undefined, opts.ext);
+          reserved = id;
+          if (isTimed(kind)) {
+            const end = Date.now() + secs * 1000;
+            const tick = () => {
+              const left = Math.max(0, Math.ceil((end - Date.now()) / 1000));
+              progress.report({ message: vscode.l10n.t('{0} s left', left) });
+            };
+            tick();
+            timer = setInterval(tick, 1000);
+          } else {
+            progress.report({ message: vscode.l10n.t('downloading…') });
+          }
+          log.info(`capturing ${kind} from ${target.host} ${url}${isTimed(kind) ? ` for ${secs} s` : ''}`);
+          const res = await capture(remote, { kind, seconds: opts.seconds, url, outFile: file, signal: ac.signal });
+          clearInterval(timer);
+          if (token.isCancellationRequested) throw new AnoleError('CANCELLED', opts.cancelled);
+          const m: CaptureMeta = {
+            id, time: new Date().toISOString(), kind, host: target.host, pid: target.pid, url, size: res.bytes, file: res.file,
+            seconds: isTimed(kind) ? secs : undefined,
+          };
+          store.save(m);
+          saved = true;
+          log.info(`saved ${res.file} (${formatBytes(res.bytes)}, ${(res.elapsedMs / 1000).toFixed(1)} s)`);
+          progress.report({ message: vscode.l10n.t('annotating…') });
+          await opts.load(m);
+          return m;
+        } catch (e) {
+          if (reserved && !saved) store.delete(reserved);
+          if (token.isCancellationRequested) throw new AnoleError('CANCELLED', opts.cancelled);
+          throw e;
+        } finally {
+          clearInterval(timer);
+          sub.dispose();
+        }
+      },
+    );
   }
 
   /** Sends a stored capture to the language server so annotations appear. */
@@ -298,11 +344,11 @@ export class Profiler {
       void vscode.window.showWarningMessage(vscode.l10n.t('Saved {0}, but the Anole language server is not running: no annotations.', m.file));
       return;
     }
-    const time = new Date(m.time).toLocaleTimeString();
-    const label = `${m.host}${m.pid ? ` pid ${m.pid}` : ''}, ${time}`;
+    const label = captureLabel(m, false);
     const params: LoadProfileParams = { path: m.file, kind: m.kind as AnnotationKind, label };
     const res = await server.loadProfile(params);
-    this.remember(res.id, `${m.kind} · ${label}`, params);
+    this.remember(res.id, captureLabel(m), params);
+    this.forget(res.replaced);
     this.deps.log.info(`loaded ${m.id}: ${res.sampleType.type}/${res.sampleType.unit}, ${res.mappedFiles} file(s) mapped, ${res.unmappedFiles.length} not`);
     for (const w of res.warnings) this.deps.log.warn(w);
     await vscode.commands.executeCommand('setContext', ContextKeys.hasAnnotations, true);
@@ -314,6 +360,12 @@ export class Profiler {
       ).then((a) => a === mappings && vscode.commands.executeCommand('workbench.action.openSettings', 'anole.pathMappings'));
     }
   }
+}
+
+/** How pickers name a capture: "cpu · api-1 pid 4242, 12:03:04" (without the kind for CodeLens and hovers). */
+export function captureLabel(m: CaptureMeta, withKind = true): string {
+  const label = `${m.host}${m.pid ? ` pid ${m.pid}` : ''}, ${new Date(m.time).toLocaleTimeString()}`;
+  return withKind ? `${m.kind} · ${label}` : label;
 }
 
 /** Registers the profiling commands. */

@@ -1,5 +1,6 @@
 // Typed reads of Anole's settings: the only place that knows their keys and defaults.
 import * as vscode from 'vscode';
+import { expandPathMappings, type NamedFolder } from '../core/pathmap/variables';
 import { CORE_DUMP_TOOLS, PROFILE_KINDS, SECTION, SettingKeys, sanitizeTargets, type CoreDumpTool, type ProfileKind, type TargetSetting } from './settingsSchema';
 
 export { PROFILE_KINDS, SECTION, SettingKeys, allSettingIds } from './settingsSchema';
@@ -18,6 +19,15 @@ export interface AnnotationSettings {
   showBlockWait: boolean;
   /** How many of the hottest lines get an after-text label. */
   maxLabels: number;
+}
+
+/** The runtime-trace settings (`anole.trace.*`). */
+export interface TraceSettings {
+  seconds: number;
+  decorations: boolean;
+  codeLens: boolean;
+  hovers: boolean;
+  minWaitMs: number;
 }
 
 function cfg(): vscode.WorkspaceConfiguration {
@@ -55,6 +65,16 @@ export const settings = {
   coreDumpRemoteDirectory(): string | undefined {
     return cfg().get<string>(SettingKeys.coreDumpRemoteDirectory, '').trim() || undefined;
   },
+  trace(): TraceSettings {
+    const c = cfg();
+    return {
+      seconds: Math.round(num(c.get(SettingKeys.traceSeconds), 5, 1, 120)),
+      decorations: c.get<boolean>(SettingKeys.traceDecorations, true) !== false,
+      codeLens: c.get<boolean>(SettingKeys.traceCodeLens, true) !== false,
+      hovers: c.get<boolean>(SettingKeys.traceHovers, true) !== false,
+      minWaitMs: num(c.get(SettingKeys.traceMinWaitMs), 1, 0, 3.6e6),
+    };
+  },
   annotations(): AnnotationSettings {
     const c = cfg();
     return {
@@ -66,10 +86,29 @@ export const settings = {
       maxLabels: Math.round(num(c.get(SettingKeys.annotationsMaxLabels), 5, 0, 100)),
     };
   },
-  pathMappings(): PathMapping[] {
-    const raw = cfg().get<unknown>(SettingKeys.pathMappings, []);
-    if (!Array.isArray(raw)) return [];
-    return raw.filter((m): m is PathMapping => !!m && typeof m.from === 'string' && typeof m.to === 'string');
+  /**
+   * `anole.pathMappings` with `${workspaceFolder}` (the folder whose settings hold the entry; the
+   * first folder for workspace-wide settings) and `${workspaceFolder:name}` expanded. Entries that
+   * cannot be expanded are left out and reported to `onProblem`.
+   */
+  pathMappings(onProblem?: (message: string) => void): PathMapping[] {
+    const local = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file');
+    const folders: NamedFolder[] = local.map((f) => ({ name: f.name, path: f.uri.fsPath }));
+    const read = (scope?: vscode.Uri) => vscode.workspace.getConfiguration(SECTION, scope).get<unknown>(SettingKeys.pathMappings, []);
+    const scopes = local.length > 0
+      ? local.map((f, i) => ({ folder: folders[i], raw: read(f.uri) }))
+      : [{ folder: undefined, raw: read() }];
+    const out: PathMapping[] = [];
+    const seen = new Set<string>();
+    for (const { folder, raw } of scopes) {
+      const { mappings, problems } = expandPathMappings(raw, { folder, folders });
+      for (const p of problems) if (!seen.has(`!${p}`)) { seen.add(`!${p}`); onProblem?.(p); }
+      for (const m of mappings) {
+        const key = `${m.from}\u0000${m.to}`;
+        if (!seen.has(key)) { seen.add(key); out.push(m); }
+      }
+    }
+    return out;
   },
 };
 

@@ -19,6 +19,11 @@ export const SettingKeys = {
   pathMappings: 'pathMappings',
   coreDumpTool: 'coreDump.tool',
   coreDumpRemoteDirectory: 'coreDump.remoteDirectory',
+  traceSeconds: 'trace.seconds',
+  traceDecorations: 'trace.decorations',
+  traceCodeLens: 'trace.codeLens',
+  traceHovers: 'trace.hovers',
+  traceMinWaitMs: 'trace.minWaitMs',
 } as const;
 
 /** What writes a core dump on the host. */

@@ -30,7 +30,7 @@ function toLsp(n: LineNote): LineAnnotation {
 export function decorations(store: ProfileStore, uri: string, file: string | undefined): DecorationsResult {
   const out: DecorationsResult = { uri, hot: [], lockHold: [], blockWait: [] };
   if (!file) return out;
-  for (const e of store.all()) {
+  for (const e of store.annotating()) {
     const notes = e.annotations.files.get(file);
     if (!notes) continue;
     out.hot.push(...notes.hot.map(toLsp));
@@ -51,7 +51,7 @@ export function funcLineOf(fn: FunctionNote, text: TextSource): number {
 export function codeLenses(store: ProfileStore, file: string | undefined, text: TextSource): CodeLens[] {
   if (!file) return [];
   const lenses: CodeLens[] = [];
-  for (const e of store.all()) {
+  for (const e of store.annotating()) {
     for (const fn of e.annotations.functions) {
       if (!fn.showLens || fn.local !== file) continue;
       const line = funcLineOf(fn, text);
@@ -71,7 +71,7 @@ export function hover(store: ProfileStore, file: string | undefined, line0: numb
   if (!file) return null;
   const line = line0 + 1;
   const parts: string[] = [];
-  for (const e of store.all()) {
+  for (const e of store.annotating()) {
     const a = e.annotations;
     const notes = a.files.get(file);
     const header = `*${e.label}* (${e.kind}) — `;

@@ -18,16 +18,24 @@ import {
   DidChangeSettingsParams,
   DidChangeAnnotationsParams,
   FlameGraphParams,
+  HoldParams,
   LoadProfileParams,
   LoadProfileResult,
+  LoadTraceParams,
+  LoadTraceResult,
   Methods,
   SettingsSection,
+  StarvationParams,
   TopParams,
+  UnloadResult,
 } from '../core/annotations';
 import { isAnoleError } from '../core/errors';
+import { unusedSubstitutions } from '../core/pathmap';
 import { codeLenses, decorations, flame, hover, topRows } from './features';
 import { ServerSettings, readSettings, settingsDiff, thresholds } from './settings';
 import { ProfileEntry, ProfileStore, filesOf } from './store';
+import { starvation, traceDecorations, traceHandoffLenses, traceHoverParts, traceLenses } from './traceFeatures';
+import { TraceEntry, TraceStore, traceFilesOf } from './traceStore';
 import { pathToUri, uriToPath } from './uri';
 import { WorkspaceConfig, buildMapping } from './workspace';
 
@@ -60,6 +68,7 @@ export function startServer(conn: Connection): void {
   let codeLensRefresh = false;
   let mapping = buildMapping(cfg);
   let store = new ProfileStore(mapping.mapper, thresholds(opts));
+  let traces = new TraceStore(mapping.mapper, opts.trace.minWaitMs);
 
   const text = (path: string): string | undefined => {
     const open = documents.get(pathToUri(path));
@@ -79,8 +88,8 @@ export function startServer(conn: Connection): void {
     );
   };
 
-  const changed = (entries: ProfileEntry[], all = false): void => {
-    const uris = [...new Set(entries.flatMap(filesOf))].map(pathToUri);
+  const changed = (entries: ProfileEntry[], all = false, traceEntries: TraceEntry[] = []): void => {
+    const uris = [...new Set([...entries.flatMap(filesOf), ...traceEntries.flatMap(traceFilesOf)])].map(pathToUri);
     const params: DidChangeAnnotationsParams = all ? {} : { uris };
     void conn.sendNotification(Methods.didChangeAnnotations, params);
     if (codeLensRefresh) conn.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
@@ -95,6 +104,7 @@ export function startServer(conn: Connection): void {
     codeLensRefresh = params.capabilities.workspace?.codeLens?.refreshSupport === true;
     rescan();
     store = new ProfileStore(mapping.mapper, thresholds(opts));
+    traces = new TraceStore(mapping.mapper, opts.trace.minWaitMs);
     return {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -116,6 +126,7 @@ export function startServer(conn: Connection): void {
       }
       rescan();
       store.remap(mapping.mapper);
+      traces.remap(mapping.mapper);
       changed([], true);
     });
   });
@@ -127,15 +138,16 @@ export function startServer(conn: Connection): void {
     const next = readSettings(raw);
     const what = settingsDiff(opts, next);
     opts = next; // the flame-graph default applies from the next request
-    if (!what.mapping && !what.thresholds) return;
+    if (!what.mapping && !what.thresholds && !what.trace) return;
     if (what.mapping) {
       cfg.substitutions = next.pathMappings;
       cfg.maxScanFiles = next.maxScanFiles;
       rescan();
     }
     store.remap(mapping.mapper, thresholds(next));
+    traces.remap(mapping.mapper, next.trace.minWaitMs);
     conn.console.info(
-      `settings changed (${[what.mapping && 'path mappings', what.thresholds && `thresholds ${next.minPercent}%/${next.lensMinPercent}%`]
+      `settings changed (${[what.mapping && 'path mappings', what.thresholds && `thresholds ${next.minPercent}%/${next.lensMinPercent}%`, what.trace && 'trace annotations']
         .filter(Boolean).join(', ')}): ${store.all().length} loaded profile(s) annotated again`,
     );
     changed([], true);
@@ -145,14 +157,21 @@ export function startServer(conn: Connection): void {
     Methods.loadProfile,
     guarded(conn, Methods.loadProfile, async (p: LoadProfileParams): Promise<LoadProfileResult> => {
       if (!p || typeof p.path !== 'string' || p.path === '') throw new ResponseError(LSPErrorCodes.RequestFailed, 'loadProfile needs a profile file path');
-      const { entry, replaced } = await store.load(p);
+      if (p.kind === 'trace') throw new ResponseError(LSPErrorCodes.RequestFailed, `${p.path} is a runtime trace: load it with ${Methods.loadTrace}`);
+      const { entry, replaced, unloaded } = await store.load(p);
       const a = entry.annotations;
       conn.console.info(
         `loaded ${entry.id}: ${entry.kind} profile ${p.path} (${a.sampleType.type}), ${a.files.size} annotated file(s), ` +
           `${a.unmappedFiles.length} unmapped`,
       );
       for (const w of a.warnings) conn.console.warn(`${entry.id}: ${w}`);
-      changed([entry, ...replaced]);
+      const recorded = [...new Set(entry.profile.functions.map((f) => f.filename).filter((f) => f !== ''))];
+      for (const w of unusedSubstitutions(cfg.substitutions, recorded, (f) => mapping.mapper.explain(f))) conn.console.warn(`${entry.id}: ${w}`);
+      if (replaced.length > 0) {
+        conn.console.info(`${entry.id} replaces ${replaced.map((e) => e.id).join(', ')} in the annotations` +
+          (unloaded.length > 0 ? ` (unloaded ${unloaded.map((e) => e.id).join(', ')})` : ''));
+      }
+      if (entry.annotates) changed([entry, ...replaced]);
       return {
         id: entry.id,
         kind: entry.kind,
@@ -161,21 +180,72 @@ export function startServer(conn: Connection): void {
         mappedFiles: a.mappedFiles,
         unmappedFiles: a.unmappedFiles,
         warnings: [...entry.profile.warnings, ...a.warnings],
+        replaced: unloaded.map((e) => e.id),
       };
     }),
   );
 
   conn.onRequest(
+    Methods.loadTrace,
+    guarded(conn, Methods.loadTrace, async (p: LoadTraceParams): Promise<LoadTraceResult> => {
+      if (!p || typeof p.path !== 'string' || p.path === '') throw new ResponseError(LSPErrorCodes.RequestFailed, 'loadTrace needs a trace file path');
+      const t0 = Date.now();
+      const { entry, replaced, unloaded } = await traces.load(p);
+      const r = entry.report;
+      const n = entry.notes;
+      conn.console.info(
+        `loaded ${entry.id}: ${r.goVersion} trace ${p.path} in ${Date.now() - t0} ms, ${r.groups.length} goroutine group(s), ` +
+          `${n.files.size} annotated file(s), ${n.unmappedFiles.length} unmapped`,
+      );
+      for (const w of r.warnings) conn.console.warn(`${entry.id}: ${w}`);
+      const recorded = [...new Set(r.lines.map((l) => l.file).filter((f) => f !== ''))];
+      for (const w of unusedSubstitutions(cfg.substitutions, recorded, (f) => mapping.mapper.explain(f))) conn.console.warn(`${entry.id}: ${w}`);
+      if (entry.annotates) changed([], false, [entry, ...replaced]);
+      return {
+        id: entry.id,
+        goVersion: r.goVersion,
+        durationNs: r.durationNs,
+        gomaxprocs: r.gomaxprocs,
+        groups: r.groups.length,
+        mappedFiles: n.mappedFiles,
+        unmappedFiles: n.unmappedFiles,
+        warnings: r.warnings,
+        replaced: unloaded.map((e) => e.id),
+      };
+    }),
+  );
+
+  conn.onRequest(
+    Methods.starvation,
+    guarded(conn, Methods.starvation, (p: StarvationParams) => starvation(traces.get(p?.id), (f) => mapping.mapper.map(f))),
+  );
+
+  conn.onRequest(
     Methods.decorations,
-    guarded(conn, Methods.decorations, (p: DecorationsParams) => decorations(store, p.uri, uriToPath(p.uri))),
+    guarded(conn, Methods.decorations, (p: DecorationsParams) => {
+      const file = uriToPath(p.uri);
+      return { ...decorations(store, p.uri, file), ...traceDecorations(traces, file, opts.trace) };
+    }),
   );
 
   conn.onRequest(
     Methods.clear,
     guarded(conn, Methods.clear, (p: ClearParams | undefined) => {
-      const gone = store.clear(p ?? {});
-      if (gone.length > 0) changed(gone);
-      return { cleared: gone.map((e) => e.id) };
+      const q = p ?? {};
+      const { cleared, unloaded } = q.kind === 'trace' ? { cleared: [], unloaded: [] } : store.clear(q);
+      const t = q.kind === undefined || q.kind === 'trace' ? traces.clear(q.id) : { cleared: [], unloaded: [] };
+      if (cleared.length > 0 || t.cleared.length > 0) changed(cleared, false, t.cleared);
+      return { unloaded: [...unloaded, ...t.unloaded].map((e) => e.id) } satisfies UnloadResult;
+    }),
+  );
+
+  conn.onRequest(
+    Methods.hold,
+    guarded(conn, Methods.hold, (p: HoldParams): UnloadResult => {
+      if (!p || typeof p.id !== 'string' || typeof p.hold !== 'boolean') throw new ResponseError(LSPErrorCodes.RequestFailed, 'hold needs { id, hold }');
+      const unloaded = traces.has(p.id) ? traces.hold(p.id, p.hold) : store.hold(p.id, p.hold);
+      if (unloaded.length > 0) conn.console.info(`unloaded ${p.id}: no view shows it any more`);
+      return { unloaded: unloaded.map((e) => e.id) };
     }),
   );
 
@@ -193,8 +263,22 @@ export function startServer(conn: Connection): void {
     ),
   );
 
-  conn.onCodeLens(guarded(conn, 'textDocument/codeLens', (p) => codeLenses(store, uriToPath(p.textDocument.uri), text)));
-  conn.onHover(guarded(conn, 'textDocument/hover', (p) => hover(store, uriToPath(p.textDocument.uri), p.position.line, text)));
+  conn.onCodeLens(
+    guarded(conn, 'textDocument/codeLens', (p) => {
+      const file = uriToPath(p.textDocument.uri);
+      return [...codeLenses(store, file, text), ...traceHandoffLenses(store, file, text, opts.trace), ...traceLenses(traces, file, text, opts.trace)];
+    }),
+  );
+  conn.onHover(
+    guarded(conn, 'textDocument/hover', (p) => {
+      const file = uriToPath(p.textDocument.uri);
+      const h = hover(store, file, p.position.line, text);
+      const extra = traceHoverParts(traces, file, p.position.line, text, opts.trace);
+      if (extra.length === 0) return h;
+      const base = h && typeof h.contents === 'object' && 'value' in h.contents ? [h.contents.value] : [];
+      return { contents: { kind: 'markdown' as const, value: [...base, ...extra].join('\n\n---\n\n') } };
+    }),
+  );
 
   documents.listen(conn);
   conn.listen();

@@ -12,6 +12,16 @@ export interface ServerSettings {
   flameMinFraction?: number;
   /** Undefined: the scan's own default. */
   maxScanFiles?: number;
+  /** Runtime-trace annotations: which kinds to serve, and the smallest line wait decorated. */
+  trace: TraceSettings;
+}
+
+/** Which runtime-trace annotations the server serves. */
+export interface TraceSettings {
+  decorations: boolean;
+  codeLens: boolean;
+  hovers: boolean;
+  minWaitMs: number;
 }
 
 function num(v: unknown, min: number, max: number): number | undefined {
@@ -30,6 +40,12 @@ export function readSettings(raw: unknown): ServerSettings {
     lensMinPercent: num(o.lensMinPercent, 0, 100) ?? 2,
     flameMinFraction: num(o.flameMinFraction, 0, 1),
     maxScanFiles: num(o.maxScanFiles, 1, Number.MAX_SAFE_INTEGER),
+    trace: {
+      decorations: o.traceDecorations !== false,
+      codeLens: o.traceCodeLens !== false,
+      hovers: o.traceHovers !== false,
+      minWaitMs: num(o.traceMinWaitMs, 0, 3.6e6) ?? 1,
+    },
   };
 }
 
@@ -38,9 +54,10 @@ export function thresholds(s: ServerSettings): AnnotationSettings {
   return { minPercent: s.minPercent, lensMinPercent: s.lensMinPercent };
 }
 
-/** What changed between two settings: the workspace mapping, the thresholds, or neither. */
-export function settingsDiff(a: ServerSettings, b: ServerSettings): { mapping: boolean; thresholds: boolean } {
+/** What changed between two settings: the workspace mapping, the thresholds, the trace annotations, or none. */
+export function settingsDiff(a: ServerSettings, b: ServerSettings): { mapping: boolean; thresholds: boolean; trace: boolean } {
   return {
+    trace: JSON.stringify(a.trace) !== JSON.stringify(b.trace),
     mapping: JSON.stringify(a.pathMappings) !== JSON.stringify(b.pathMappings) || a.maxScanFiles !== b.maxScanFiles,
     thresholds: a.minPercent !== b.minPercent || a.lensMinPercent !== b.lensMinPercent,
   };

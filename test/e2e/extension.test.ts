@@ -7,13 +7,13 @@ import { builtinModules } from 'node:module';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Page } from 'playwright-core';
 import { FIXTURE_DIR, markerLine } from '../host/goServices';
 import { startTestHost, type TestHost } from '../host/testHost';
 import { startCodeServer, type CodeServer } from './support/codeServer';
 import { artifactDir, repoRoot, requireE2ePaths } from './support/paths';
 import { openFile, openWorkbench, runCommand, screenshot, waitForText, type Workbench, reportFailure } from './support/workbench';
 import { profileFrame } from './support/webviewFrames';
+import { goToLine, lineAfterTexts, profile, runPickingCommand, waitForLineDecoration } from './support/editor';
 
 const PROBLEMS = path.join(FIXTURE_DIR, 'hotsvc/problems.go');
 const MAX_VSIX_BYTES = 8 * 1024 * 1024;
@@ -44,90 +44,6 @@ function packageAnole(outDir: string): string {
     assert.ok(entries.includes(need), `${need} is not in the .vsix`);
   }
   return out;
-}
-
-/** After-texts (CSS ::after content) rendered on the editor line with 1-based number `line`. */
-function lineAfterTexts({ line }: { line: number }): string[] | null {
-  type El = { textContent: string | null; style: { top: string }; querySelectorAll(s: string): ArrayLike<El>; parentElement: El | null };
-  const g = globalThis as unknown as {
-    document: { querySelectorAll(sel: string): ArrayLike<El> };
-    getComputedStyle(el: El, pseudo: string): { content: string };
-  };
-  const editor = g.document.querySelectorAll('.editor-instance .monaco-editor')[0] as unknown as El | undefined;
-  if (!editor) return null;
-  let top: string | undefined;
-  const numbers = editor.querySelectorAll('.margin-view-overlays .line-numbers');
-  for (let i = 0; i < numbers.length; i++) {
-    if (numbers[i].textContent?.trim() === String(line)) top = numbers[i].parentElement?.style.top;
-  }
-  if (top === undefined) return null;
-  const lines = editor.querySelectorAll('.view-lines .view-line');
-  for (let i = 0; i < lines.length; i++) {
-    if (lines[i].style.top !== top) continue;
-    const out: string[] = [];
-    const spans = lines[i].querySelectorAll('span');
-    for (let j = 0; j < spans.length; j++) {
-      const c = g.getComputedStyle(spans[j], '::after').content;
-      if (c && c !== 'none' && c !== 'normal') out.push(c.replace(/^"(.*)"$/s, '$1').replace(/\\(.)/g, '$1'));
-    }
-    return out;
-  }
-  return null;
-}
-
-/** Waits until line `line` of the active editor shows an after-text matching `re`; returns it. */
-async function waitForLineDecoration(page: Page, line: number, re: RegExp, timeout = 60_000): Promise<string> {
-  const deadline = Date.now() + timeout;
-  let last: string[] | null = null;
-  while (Date.now() < deadline) {
-    last = await page.evaluate(lineAfterTexts, { line });
-    const hit = last?.find((t) => re.test(t));
-    if (hit) return hit;
-    await page.waitForTimeout(250); // polling the rendered DOM; bounded by the deadline
-  }
-  throw new Error(`line ${line}: no decoration matching ${re} (saw ${JSON.stringify(last)})`);
-}
-
-/** Go to line `line` (Ctrl+G) so it is rendered. */
-async function goToLine(page: Page, line: number): Promise<void> {
-  await page.locator('.editor-instance .monaco-editor textarea').first().focus();
-  await page.keyboard.press('Control+G');
-  const widget = page.locator('.quick-input-widget');
-  await widget.waitFor({ state: 'visible' });
-  await widget.locator('input.input').fill(`:${line}`);
-  await page.keyboard.press('Enter');
-  await widget.waitFor({ state: 'hidden' });
-}
-
-/**
- * Runs a palette command whose own quick pick follows at once (so, unlike runCommand, it does
- * not wait for the palette to close).
- */
-async function runPickingCommand(page: Page, title: string): Promise<void> {
-  await page.locator('.monaco-workbench').focus();
-  await page.keyboard.press('F1');
-  const widget = page.locator('.quick-input-widget');
-  await widget.waitFor({ state: 'visible' });
-  await widget.locator('input.input').fill(`>${title}`);
-  const row = widget.locator('.monaco-list-row').filter({
-    has: page.locator('.quick-input-list-label .label-name', { hasText: new RegExp(`^${title}$`) }),
-  }).first();
-  await row.waitFor({ state: 'visible' });
-  await row.click();
-}
-
-/** Runs Profile Remote Service and answers the kind picker with `kind`. */
-async function profile(page: Page, kind: string): Promise<void> {
-  await runPickingCommand(page, 'Anole: Profile Remote Service');
-  const widget = page.locator('.quick-input-widget');
-  await widget.locator('.quick-input-title', { hasText: 'Anole: What to profile' }).waitFor({ state: 'visible', timeout: 30_000 });
-  await widget.locator('input.input').fill(kind);
-  const row = widget.locator('.monaco-list-row').filter({
-    has: page.locator('.quick-input-list-label .label-name', { hasText: new RegExp(`^${kind}$`) }),
-  }).first();
-  await row.waitFor({ state: 'visible' });
-  await row.click();
-  await widget.waitFor({ state: 'hidden' });
 }
 
 /** The extension's own log file (LogOutputChannel "Anole") under code-server's logs folder. */
@@ -228,6 +144,48 @@ describe('e2e: Anole extension profiles a remote Go service', function () {
     // Leave the workbench as the other tests expect it: the panel closed, problems.go active.
     await runCommand(page, 'View: Close All Editor Groups');
     await openFile(page, 'hotsvc/problems.go');
+  });
+
+  it('Compare Profiles diffs two CPU captures of the same process: the older one, replaced in the editor, still loads', async function () {
+    const page = wb!.page;
+    const cpuLoads = () => {
+      const log = findLog(server!.logsDir, 'Anole.log');
+      return log ? [...fs.readFileSync(log, 'utf8').matchAll(/loaded \S+: cpu\//g)].length : 0;
+    };
+    assert.equal(cpuLoads(), 1);
+    await profile(page, 'cpu');
+    const deadline = Date.now() + 90_000;
+    while (cpuLoads() < 2) {
+      if (Date.now() > deadline) throw new Error('the second CPU capture was not loaded');
+      await page.waitForTimeout(250); // polling the extension's log file; bounded by the deadline
+    }
+    await runPickingCommand(page, 'Anole: Compare Profiles…');
+    const widget = page.locator('.quick-input-widget');
+    const pickRow = async (title: string, description: RegExp) => {
+      await widget.locator('.quick-input-title', { hasText: title }).waitFor({ state: 'visible', timeout: 30_000 });
+      const row = widget.locator('.monaco-list-row').filter({ has: page.locator('.label-description', { hasText: description }) }).first();
+      await row.waitFor({ state: 'visible' });
+      const label = (await row.locator('.label-name').first().innerText()).trim();
+      await row.click();
+      return label;
+    };
+    // Base: the first capture, no longer loaded (the second replaced it in the editor), offered from the stored captures.
+    const base = await pickRow('Base profile (before)', /\.pb\.gz$/);
+    // New: the second capture, the one annotating the source (listed by its live id).
+    const next = await pickRow('New profile (after)', /^p\d+$/);
+    assert.match(base, /^cpu · /);
+    assert.match(next, /^cpu · /);
+    assert.notEqual(base, next);
+    const frame = await profileFrame(page);
+    await frame.locator('.flame-frames li[data-name="main.burnCPU"]').waitFor({ state: 'attached', timeout: 60_000 });
+    assert.equal(await frame.title(), `${next} − ${base}`);
+    assert.equal(await frame.locator('body.diff').count(), 1, 'the view shows a diff');
+    assert.equal(await frame.locator('.error:not([hidden])').count(), 0, 'the view shows no error');
+    await screenshot(page, 'extension-compare');
+    await runCommand(page, 'View: Close All Editor Groups');
+    await openFile(page, 'hotsvc/problems.go');
+    // The CodeLens of the newer capture still annotates the source.
+    await waitForText(page, /^CPU \d+(\.\d+)?% flat/, 30_000, '.editor-instance .monaco-editor .codelens-decoration');
   });
 
   it('profiles mutex: lock-hold decoration "held …" on the Unlock line', async function () {

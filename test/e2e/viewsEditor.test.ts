@@ -46,6 +46,7 @@ export function activate(context) {
     },
     log,
     loadProfile: async (p) => ({ id: 'loaded:' + path.basename(p) }),
+    holdProfile: async (id, hold) => log.info('hold ' + id + ' ' + hold),
   });
   context.subscriptions.push(
     vscode.commands.registerCommand('viewsE2e.openProfile', () =>

@@ -11,6 +11,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import type { FlameNode } from '../../src/core/annotations/protocol';
 import { makeNonce, renderHtml } from '../../src/core/webview/csp';
 import type { HostToWebview, WebviewToHost } from '../../src/core/webview/messages';
+import { WEBVIEW_STRINGS } from '../../src/core/webview/strings';
 import { requireE2ePaths } from './support/paths';
 import { CHROMIUM_ARGS, screenshot } from './support/workbench';
 
@@ -237,6 +238,20 @@ describe('e2e profile webview page (chromium, real CSP)', function () {
     await page.locator('.top-table tbody tr td.loc:has-text("/build/hotsvc/main.go:31")').waitFor();
     assert.deepEqual([await page.locator('.by.active').innerText(), await page.locator('.top-table th').first().innerText()], ['By line', 'Δ Flat']);
     await page.click('.tab:has-text("Flame graph")');
+    assert.equal(errors.length, 0, errors.join('\n'));
+  });
+
+  it('shows the strings the extension sends in init (the display language), English without them', async () => {
+    const bundle = JSON.parse(fs.readFileSync(path.join(root, 'l10n', 'bundle.l10n.zh-cn.json'), 'utf8')) as Record<string, string>;
+    const zh = Object.fromEntries(Object.entries(WEBVIEW_STRINGS).map(([id, en]) => [id, bundle[en]]));
+    const labels = () => page.evaluate(`[...document.querySelectorAll('.tab, .by, .reset, .top-table th')].map((e) => e.textContent)
+      .concat([document.querySelector('.search').placeholder])`) as Promise<string[]>;
+    await post({ type: 'init', title: 'cpu', tab: 'top', diff: false, sampleTypes: [], strings: zh });
+    await page.locator('.tab:has-text("火焰图")').waitFor();
+    assert.deepEqual(await labels(), ['火焰图', '排行', '重置缩放', '按函数', '按行', '自身', '自身 %', '累计', '累计 %', '函数', '位置', '搜索函数…']);
+    await post({ type: 'init', title: 'cpu', tab: 'flame', diff: false, sampleTypes: [] });
+    await page.locator('.tab:has-text("Flame graph")').waitFor();
+    assert.deepEqual((await labels()).slice(0, 5), ['Flame graph', 'Top', 'Reset zoom', 'By function', 'By line']);
     assert.equal(errors.length, 0, errors.join('\n'));
   });
 });

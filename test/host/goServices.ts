@@ -12,11 +12,12 @@ export const FIXTURE_DIR = path.join(REPO_ROOT, 'test', 'fixtures', 'go');
 export const BIN_DIR = path.join(REPO_ROOT, '.anole-test', 'bin');
 
 /**
- * The fixture commands: `hotsvc` serves pprof and has known problems; `nopprof` serves plain
- * HTTP; `minimal` only prints a line (cheap to cross-compile for other architectures).
+ * The fixture commands: `hotsvc` serves pprof and has known problems; `tracesvc` serves pprof and
+ * waits in known ways (for runtime traces); `nopprof` serves plain HTTP; `minimal` only prints a
+ * line (cheap to cross-compile for other architectures).
  */
-export type FixtureName = 'hotsvc' | 'nopprof' | 'minimal';
-export const FIXTURE_NAMES: readonly FixtureName[] = ['hotsvc', 'nopprof', 'minimal'];
+export type FixtureName = 'hotsvc' | 'tracesvc' | 'nopprof' | 'minimal';
+export const FIXTURE_NAMES: readonly FixtureName[] = ['hotsvc', 'tracesvc', 'nopprof', 'minimal'];
 
 /** Build variants beyond the default (full DWARF, host architecture). */
 export interface VariantOptions {
@@ -28,14 +29,30 @@ export interface VariantOptions {
   goarch?: string;
 }
 
-/** `current` is `go` on PATH; `go1.19` is Debian's old toolchain. */
-export type ToolchainId = 'current' | 'go1.19';
-const TOOLCHAIN_BINS: Record<ToolchainId, string> = { current: 'go', 'go1.19': '/usr/lib/go-1.19/bin/go' };
+/**
+ * `current` is `go` on PATH; `go1.19` is Debian's old toolchain; the others are released
+ * toolchains the `go` command downloads once from the module proxy (GOTOOLCHAIN=<version>) into
+ * the module cache.
+ */
+export type ToolchainId = 'current' | 'go1.19' | 'go1.21' | 'go1.22' | 'go1.23' | 'go1.25';
+/** Every toolchain the tests know. */
+export const TOOLCHAIN_IDS: readonly ToolchainId[] = ['current', 'go1.19', 'go1.21', 'go1.22', 'go1.23', 'go1.25'];
+/** The `go` binary of each toolchain, and the GOTOOLCHAIN it runs with ('local': itself). */
+const TOOLCHAINS: Record<ToolchainId, { bin: string; gotoolchain: string }> = {
+  current: { bin: 'go', gotoolchain: 'local' },
+  'go1.19': { bin: '/usr/lib/go-1.19/bin/go', gotoolchain: 'local' },
+  'go1.21': { bin: 'go', gotoolchain: 'go1.21.13' },
+  'go1.22': { bin: 'go', gotoolchain: 'go1.22.12' },
+  'go1.23': { bin: 'go', gotoolchain: 'go1.23.12' },
+  'go1.25': { bin: 'go', gotoolchain: 'go1.25.14' },
+};
 
 /** A Go toolchain found on this machine. */
 export interface Toolchain {
   id: ToolchainId;
   goBin: string;
+  /** The GOTOOLCHAIN value `goBin` runs with. */
+  gotoolchain: string;
   /** Full version as `go env GOVERSION` prints it, e.g. "go1.26.8". */
   version: string;
   /** Major.minor, e.g. "go1.26": the cache directory name. */
@@ -77,16 +94,16 @@ const builds = new Map<string, Promise<string>>();
 export function findToolchain(id: ToolchainId): Promise<Toolchain> {
   let p = toolchains.get(id);
   if (!p) {
-    const goBin = TOOLCHAIN_BINS[id];
-    p = run(goBin, ['env', 'GOVERSION'], FIXTURE_DIR, goEnv()).then(
+    const { bin: goBin, gotoolchain } = TOOLCHAINS[id];
+    p = run(goBin, ['env', 'GOVERSION'], FIXTURE_DIR, goEnv({ GOTOOLCHAIN: gotoolchain })).then(
       ({ stdout }) => {
         const version = stdout.trim();
         const m = /^go(\d+)\.(\d+)/.exec(version);
         if (!m) throw new Error(`${goBin} env GOVERSION printed ${JSON.stringify(version)}; ${SETUP_HINT}`);
-        return { id, goBin, version, tag: `go${m[1]}.${m[2]}` };
+        return { id, goBin, gotoolchain, version, tag: `go${m[1]}.${m[2]}` };
       },
       (e: Error) => {
-        throw new Error(`Go toolchain ${goBin} (${id}) is not usable: ${e.message}; ${SETUP_HINT}`);
+        throw new Error(`Go toolchain ${goBin} (${id}, GOTOOLCHAIN=${gotoolchain}) is not usable: ${e.message}; ${SETUP_HINT}`);
       },
     );
     toolchains.set(id, p);
@@ -128,7 +145,7 @@ export function buildFixture(toolchain: Toolchain, name: FixtureName, opts: Vari
       if (fs.existsSync(out) && readOr(stampFile) === stamp) return out;
       fs.mkdirSync(dir, { recursive: true });
       const tmp = `${out}.tmp-${process.pid}`;
-      const env = goEnv(opts.goarch ? { GOOS: 'linux', GOARCH: opts.goarch } : {});
+      const env = goEnv({ GOTOOLCHAIN: toolchain.gotoolchain, ...(opts.goarch ? { GOOS: 'linux', GOARCH: opts.goarch } : {}) });
       try {
         await run(toolchain.goBin, [...args, tmp, `./${name}`], FIXTURE_DIR, env);
       } catch (e) {
@@ -343,5 +360,21 @@ export function markerLines(): Record<MarkerName, { file: string; line: number }
   for (const [name, file] of Object.entries(MARKERS) as Array<[MarkerName, string]>) {
     out[name] = { file: path.join(FIXTURE_DIR, file), line: markerLine(file, name) };
   }
+  return out;
+}
+
+/** The marked lines of tracesvc (all in tracesvc/waits.go): waits, and the `go` statements (go-*). */
+export const TRACE_MARKERS = [
+  'hog', 'hog-sleep', 'tick-sleep', 'lock-wait', 'chan-recv', 'select-wait', 'net-read', 'syscall-read', 'alloc', 'task',
+  'go-hog', 'go-tick', 'go-locker', 'go-producer', 'go-consumer', 'go-select', 'go-netread', 'go-syscall', 'go-alloc', 'go-task',
+] as const;
+export type TraceMarkerName = (typeof TRACE_MARKERS)[number];
+/** The tracesvc source holding every {@link TRACE_MARKERS} line. */
+export const TRACE_MARKER_FILE = 'tracesvc/waits.go';
+
+/** Every marker of {@link TRACE_MARKERS} with its absolute file and line. */
+export function traceMarkerLines(): Record<TraceMarkerName, { file: string; line: number }> {
+  const out = {} as Record<TraceMarkerName, { file: string; line: number }>;
+  for (const name of TRACE_MARKERS) out[name] = { file: path.join(FIXTURE_DIR, TRACE_MARKER_FILE), line: markerLine(TRACE_MARKER_FILE, name) };
   return out;
 }

@@ -1,6 +1,5 @@
 // The bundled language server (dist/server.js) driven over stdio by a real JSON-RPC LSP client.
 import assert from 'node:assert/strict';
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -16,16 +15,10 @@ import {
   InitializeRequest,
   InitializeResult,
   InitializedNotification,
-  LogMessageNotification,
-  ProtocolConnection,
   ShutdownRequest,
-  StreamMessageReader,
-  StreamMessageWriter,
-  createProtocolConnection,
 } from 'vscode-languageserver-protocol/node';
 import {
   DecorationsResult,
-  DidChangeAnnotationsParams,
   DidChangeSettingsParams,
   FlameGraphResult,
   FlameNode,
@@ -35,73 +28,7 @@ import {
   TopResultMessage,
 } from '../../src/core/annotations/protocol';
 import { FIXTURE_DIR, REPO_ROOT, markerLine } from '../host/goServices';
-
-const SERVER = path.join(REPO_ROOT, 'dist', 'server.js');
-const PROFILES = path.join(REPO_ROOT, 'test', 'fixtures', 'profiles', 'hotsvc');
-const PROBLEMS = path.join(FIXTURE_DIR, 'hotsvc', 'problems.go');
-const PROBLEMS_URI = pathToFileURL(PROBLEMS).href;
-
-/** Rebuilds dist/ when the server bundle is missing or older than its sources. */
-function ensureBundle(): void {
-  const newest = (dir: string): number =>
-    (fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }) as string[]).reduce(
-      (m, f) => Math.max(m, fs.statSync(path.join(dir, f)).mtimeMs),
-      0,
-    );
-  const src = Math.max(newest(path.join(REPO_ROOT, 'src', 'server')), newest(path.join(REPO_ROOT, 'src', 'core')));
-  if (!fs.existsSync(SERVER) || fs.statSync(SERVER).mtimeMs < src) {
-    execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: REPO_ROOT, stdio: 'inherit' });
-  }
-}
-
-/** The 1-based line of `func <name>(` in the fixture file. */
-function funcLine(name: string): number {
-  const i = fs.readFileSync(PROBLEMS, 'utf8').split('\n').findIndex((l) => new RegExp(`^func ${name}\\(`).test(l));
-  assert.ok(i >= 0, `func ${name} not found`);
-  return i + 1;
-}
-
-interface Server {
-  child: ChildProcess;
-  conn: ProtocolConnection;
-  log: string[];
-  changes: DidChangeAnnotationsParams[];
-  refreshes: number;
-  /** Resolves with the next didChangeAnnotations notification. */
-  nextChange(): Promise<DidChangeAnnotationsParams>;
-  exited: Promise<number | null>;
-}
-
-function startServer(): Server {
-  const child = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const conn = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
-  const log: string[] = [];
-  const changes: DidChangeAnnotationsParams[] = [];
-  const waiters: Array<(p: DidChangeAnnotationsParams) => void> = [];
-  const s: Server = {
-    child,
-    conn,
-    log,
-    changes,
-    refreshes: 0,
-    nextChange: () => new Promise((resolve) => waiters.push(resolve)),
-    exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))),
-  };
-  child.stderr!.on('data', (d: Buffer) => log.push(`stderr: ${d.toString()}`));
-  conn.onNotification(LogMessageNotification.method, (m: { message: string }) => {
-    log.push(m.message);
-  });
-  conn.onNotification(Methods.didChangeAnnotations, (p: DidChangeAnnotationsParams) => {
-    changes.push(p);
-    waiters.shift()?.(p);
-  });
-  conn.onRequest('workspace/codeLens/refresh', () => {
-    s.refreshes++;
-    return null;
-  });
-  conn.listen();
-  return s;
-}
+import { PROBLEMS, PROBLEMS_URI, PROFILES, Server, ensureBundle, funcLine, startServer } from '../support/lspServer';
 
 describe('language server over stdio (dist/server.js)', function () {
   this.timeout(60000);
@@ -307,11 +234,17 @@ describe('language server: user path mappings', function () {
     ensureBundle();
     const srv = startServer();
     try {
-      const init: ServerInitOptions = { pathMappings: [{ from: 'anole.test/fixtures/', to: `${FIXTURE_DIR}/` }] };
+      const init: ServerInitOptions = {
+        pathMappings: [{ from: 'anole.test/fixtures/', to: `${FIXTURE_DIR}/` }, { from: '/ci/elsewhere/', to: `${FIXTURE_DIR}/` }],
+      };
       await srv.conn.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: null, capabilities: {}, initializationOptions: init });
       await srv.conn.sendNotification(InitializedNotification.type, {});
       const r: LoadProfileResult = await srv.conn.sendRequest(Methods.loadProfile, { path: path.join(PROFILES, 'mutex.pb.gz') });
       assert.equal(r.mappedFiles, 1, JSON.stringify(r));
+      // The mapping that matched nothing is named in the log, with what the profile's paths look like.
+      assert.ok(srv.log.some((l) => /path mapping "\/ci\/elsewhere\/" → ".*" matches no source path of the profile \(they look like /.test(l)),
+        srv.log.join('\n'));
+      assert.ok(!srv.log.some((l) => /path mapping "anole\.test/.test(l)), 'the mapping that matched is not named');
       const d: DecorationsResult = await srv.conn.sendRequest(Methods.decorations, { uri: PROBLEMS_URI });
       assert.ok(d.lockHold.some((a) => a.line === markerLine(PROBLEMS, 'unlock') - 1));
       assert.equal(srv.refreshes, 0, 'no CodeLens refresh without client support');

@@ -45,6 +45,12 @@ export class LocalHost extends EngineLocalHost {
     return super.forward(host, port);
   }
 
+  override forwardUnix(socketPath: string): Promise<Duplex> {
+    this.assertOpen();
+    this.stats.forward++;
+    return super.forwardUnix(socketPath);
+  }
+
   /** Kills running commands and closes forwarded sockets. */
   override async close(): Promise<void> {
     this.closed = true;

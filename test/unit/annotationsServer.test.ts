@@ -21,15 +21,18 @@ function funcDecl(name: string): number {
 describe('annotations: server features', () => {
   it('reads settings from any client: defaults for what is missing or malformed, and what changed', () => {
     const defaults = readSettings(null);
-    assert.deepEqual(defaults, { pathMappings: [], minPercent: 1, lensMinPercent: 2, flameMinFraction: undefined, maxScanFiles: undefined });
+    assert.deepEqual(defaults, { pathMappings: [], minPercent: 1, lensMinPercent: 2, flameMinFraction: undefined, maxScanFiles: undefined, trace: { decorations: true, codeLens: true, hovers: true, minWaitMs: 1 } });
     const s = readSettings({
       minPercent: 150, lensMinPercent: 0.5, flameMinFraction: 0.01, maxScanFiles: 'many',
       pathMappings: [{ from: '/build/', to: '/src/', extra: 1 }, { from: 1, to: '/x' }, null],
     });
-    assert.deepEqual(s, { pathMappings: [{ from: '/build/', to: '/src/' }], minPercent: 1, lensMinPercent: 0.5, flameMinFraction: 0.01, maxScanFiles: undefined });
-    assert.deepEqual(settingsDiff(defaults, s), { mapping: true, thresholds: true });
-    assert.deepEqual(settingsDiff(s, readSettings({ ...s, flameMinFraction: 0.1 })), { mapping: false, thresholds: false });
-    assert.deepEqual(settingsDiff(s, readSettings({ ...s, minPercent: 5 })), { mapping: false, thresholds: true });
+    assert.deepEqual(s, { pathMappings: [{ from: '/build/', to: '/src/' }], minPercent: 1, lensMinPercent: 0.5, flameMinFraction: 0.01, maxScanFiles: undefined, trace: { decorations: true, codeLens: true, hovers: true, minWaitMs: 1 } });
+    assert.deepEqual(settingsDiff(defaults, s), { mapping: true, thresholds: true, trace: false });
+    assert.deepEqual(settingsDiff(s, readSettings({ ...s, flameMinFraction: 0.1 })), { mapping: false, thresholds: false, trace: false });
+    assert.deepEqual(settingsDiff(s, readSettings({ ...s, minPercent: 5 })), { mapping: false, thresholds: true, trace: false });
+    const t = readSettings({ traceCodeLens: false, traceMinWaitMs: 10 });
+    assert.deepEqual(t.trace, { decorations: true, codeLens: false, hovers: true, minWaitMs: 10 });
+    assert.deepEqual(settingsDiff(defaults, t), { mapping: false, thresholds: false, trace: true });
   });
 
   it('finds the declared name and func line of Go symbols', () => {
@@ -93,7 +96,7 @@ describe('annotations: server features', () => {
       assert.match((inFn.contents as { value: string }).value, /main\.hotLoop/);
       const d = decorations(store, pathToFileURL(GEN).href, GEN);
       assert.ok(d.hot.some((a) => a.line === markLine('hot') - 1));
-      assert.deepEqual(store.clear({ kind: 'cpu' }).map((e) => e.id), [entry.id]);
+      assert.deepEqual(store.clear({ kind: 'cpu' }).unloaded.map((e) => e.id), [entry.id]);
       assert.deepEqual(codeLenses(store, GEN, text), []);
     });
   }

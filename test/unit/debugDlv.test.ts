@@ -16,9 +16,11 @@ function v(p: Partial<DlvVariable>): DlvVariable {
 const str = (value: string, name = '') => v({ name, type: 'string', kind: Kind.String, value, len: Buffer.byteLength(value) });
 
 describe('dlv backend helpers', () => {
-  it('parses the API server line', () => {
-    assert.equal(parseListeningLine('API server listening at: 127.0.0.1:40123\n'), 40123);
-    assert.equal(parseListeningLine('API server listening at: [::1]:5\n'), 5);
+  it('parses the API server line: a private Unix socket, never a TCP address', () => {
+    assert.equal(parseListeningLine('API server listening at: /tmp/anole-dlv.AbC123/dlv.sock\n'), '/tmp/anole-dlv.AbC123/dlv.sock');
+    assert.equal(parseListeningLine('API server listening at: /home/my user/tmp/anole-dlv.x/dlv.sock\n'), '/home/my user/tmp/anole-dlv.x/dlv.sock');
+    assert.equal(parseListeningLine('API server listening at: 127.0.0.1:40123\n'), undefined);
+    assert.equal(parseListeningLine('API server listening at: [::1]:5\n'), undefined);
     assert.equal(parseListeningLine('could not attach to pid 1: operation not permitted'), undefined);
   });
 

@@ -188,13 +188,13 @@ describe('goroutine documents in the editor', () => {
       '',
     ].join('\n');
 
-    it('links each path to the mapped file at its line, mapping each distinct path once', () => {
+    it('links each path to the mapped file at its line, mapping each distinct path once', async () => {
       const asked: string[] = [];
       const provider = new links.GoroutineLinkProvider((p) => {
         asked.push(p);
         return p.startsWith('anole.test/') ? (FakeUri.file(`/work/svc/${p.slice('anole.test/'.length)}`) as never) : undefined;
       }, LOG as never);
-      const got = provider.provideDocumentLinks(doc(text) as never, NEVER as never) as unknown as Array<{ range: FakeRange; target: FakeUri; tooltip: string }>;
+      const got = (await provider.provideDocumentLinks(doc(text) as never, NEVER as never)) as unknown as Array<{ range: FakeRange; target: FakeUri; tooltip: string }>;
       assert.deepEqual(asked, ['anole.test/dumpgen/main.go', 'runtime/asm_amd64.s']);
       assert.deepEqual(
         got.map((l) => [l.range.startLine, l.range.startCharacter, l.range.endCharacter, l.target.toString()]),
@@ -206,31 +206,33 @@ describe('goroutine documents in the editor', () => {
       assert.equal(got[0].tooltip, 'Open /work/svc/dumpgen/main.go:203');
     });
 
-    it('falls back to the path itself when it exists locally, and links nothing else', () => {
+    it('falls back to the path itself when it exists locally, and links nothing else', async () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'anole-links-'));
       try {
         const local = path.join(dir, 'main.go');
         fs.writeFileSync(local, 'package main\n');
         const dump = `goroutine 1 [running]:\nmain.main()\n\t${local}:3 +0x1\nmain.g()\n\t${path.join(dir, 'gone.go')}:9\n`;
         const provider = new links.GoroutineLinkProvider(() => undefined, LOG as never);
-        const got = provider.provideDocumentLinks(doc(dump) as never, NEVER as never) as unknown as Array<{ target: FakeUri }>;
+        const got = (await provider.provideDocumentLinks(doc(dump) as never, NEVER as never)) as unknown as Array<{ target: FakeUri }>;
         assert.deepEqual(got.map((l) => l.target.toString()), [`file:${local}#L3`]);
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }
     });
 
-    it('survives a path mapper that throws', () => {
+    it('survives a path mapper that throws, or rejects', async () => {
       const provider = new links.GoroutineLinkProvider(() => {
         throw new Error('boom');
       }, LOG as never);
-      assert.deepEqual(provider.provideDocumentLinks(doc(text) as never, NEVER as never), []);
+      assert.deepEqual(await provider.provideDocumentLinks(doc(text) as never, NEVER as never), []);
+      const rejecting = new links.GoroutineLinkProvider(() => Promise.reject(new Error('scan failed')), LOG as never);
+      assert.deepEqual(await rejecting.provideDocumentLinks(doc(text) as never, NEVER as never), []);
     });
 
-    it('links every location of a recorded dump', () => {
+    it('links every location of a recorded dump', async () => {
       const dump = fs.readFileSync(path.join(DUMPS, 'go1.26/goroutines.debug2.txt'), 'utf8');
       const provider = new links.GoroutineLinkProvider((p) => FakeUri.file(`/m/${p}`) as never, LOG as never);
-      const got = provider.provideDocumentLinks(doc(dump) as never, NEVER as never);
+      const got = await provider.provideDocumentLinks(doc(dump) as never, NEVER as never);
       assert.equal(got.length, dump.split('\n').filter((l) => /^\t.+:\d+/.test(l)).length);
     });
   });

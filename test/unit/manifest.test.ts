@@ -1,9 +1,14 @@
 // The manifest documents the extension: commands, settings, colours, views and l10n agree with the code.
 import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import { builtinModules } from 'node:module';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { Commands, Views } from '../../src/extension/commands';
 import { allSettingIds } from '../../src/extension/settingsSchema';
+import { WEBVIEW_STRINGS, mergeStrings } from '../../src/core/webview/strings';
+import { tsFiles } from '../support/layering';
 
 const root = path.resolve(__dirname, '../..');
 const readJson = (f: string) => JSON.parse(fs.readFileSync(path.join(root, f), 'utf8'));
@@ -12,6 +17,8 @@ interface Manifest {
   main: string;
   l10n?: string;
   activationEvents: string[];
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
   contributes: {
     commands: { command: string; title: string; category?: string; icon?: string }[];
     configuration: { properties: Record<string, { description?: string; markdownDescription?: string; scope?: string; enum?: unknown[]; enumDescriptions?: string[] }> };
@@ -45,6 +52,45 @@ describe('manifest (package.json)', () => {
     assert.ok(pkg.activationEvents.includes('workspaceContains:**/go.mod'));
   });
 
+  it('declares activation events only for what the code provides', () => {
+    const code = extensionSources().map((f) => fs.readFileSync(f, 'utf8')).join('\n');
+    for (const e of pkg.activationEvents.filter((a) => a.startsWith('onDebugDynamicConfigurations:'))) {
+      assert.match(code, /DebugConfigurationProviderTriggerKind\.Dynamic/, `${e} without a dynamic debug configuration provider`);
+    }
+  });
+
+  it('runtime dependencies are exactly the packages the shipped code imports', () => {
+    // Value imports (not `import type`) of packages from the code esbuild bundles.
+    const used = new Set<string>();
+    for (const f of [...tsFiles(path.join(root, 'src')), ...tsFiles(path.join(root, 'media/src'))].filter((x) => !x.endsWith('.d.ts'))) {
+      const src = fs.readFileSync(f, 'utf8');
+      for (const m of src.matchAll(/^\s*(?:import|export)\s+(?!type\b)(?:[^;'"]*?\sfrom\s*)?['"]([^'"./][^'"]*)['"]|\brequire\(\s*['"]([^'"./][^'"]*)['"]\s*\)/gm)) {
+        const spec = m[1] ?? m[2];
+        const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0];
+        if (name !== 'vscode' && !builtinModules.includes(name.replace(/^node:/, ''))) used.add(name);
+      }
+    }
+    assert.deepEqual(Object.keys(pkg.dependencies).filter((d) => !used.has(d)), [], 'runtime dependencies nothing imports');
+    assert.deepEqual([...used].filter((u) => !(u in pkg.dependencies)).sort(), [], 'imported but not runtime dependencies');
+  });
+
+  it('the build fails, naming it, when an entry point is missing', () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'anole-build-'));
+    try {
+      fs.mkdirSync(path.join(tmp, 'scripts'));
+      fs.copyFileSync(path.join(root, 'scripts/build.mjs'), path.join(tmp, 'scripts/build.mjs'));
+      fs.symlinkSync(path.join(root, 'node_modules'), path.join(tmp, 'node_modules'));
+      fs.mkdirSync(path.join(tmp, 'src/cli'), { recursive: true });
+      fs.writeFileSync(path.join(tmp, 'src/cli/main.ts'), 'console.log(1);\n');
+      const r = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: tmp, encoding: 'utf8' });
+      assert.equal(r.status, 1, r.stdout + r.stderr);
+      assert.match(r.stderr, /entry point\(s\) missing: src\/extension\/extension\.ts, src\/adapter\/main\.ts, src\/server\/main\.ts/);
+      assert.ok(!fs.existsSync(path.join(tmp, 'dist')), 'nothing was built');
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
   it('every command has a title, a category and an icon, and matches the registry both ways', () => {
     const manifestIds = pkg.contributes.commands.map((c) => c.command).sort();
     const registry = Object.values(Commands).sort();
@@ -76,7 +122,7 @@ describe('manifest (package.json)', () => {
 
   it('views match the registry and the container icon ships', () => {
     const viewIds = Object.values(pkg.contributes.views).flat().map((v) => v.id).sort();
-    assert.deepEqual(viewIds, [Views.captures, Views.hosts, Views.goroutineGroups].sort());
+    assert.deepEqual(viewIds, [Views.captures, Views.hosts, Views.goroutineGroups, Views.doctor].sort());
     const container = pkg.contributes.viewsContainers.activitybar.find((c) => c.id === Views.container);
     assert.ok(container && fs.existsSync(path.join(root, container.icon)));
   });
@@ -116,5 +162,13 @@ describe('manifest (package.json)', () => {
       }
     }
     assert.deepEqual(missing, []);
+  });
+
+  it('every string of the profile webview is translated, with the same placeholders', () => {
+    const bundle = readJson('l10n/bundle.l10n.zh-cn.json') as Record<string, string>;
+    const translated = Object.fromEntries(Object.entries(WEBVIEW_STRINGS).map(([id, en]) => [id, bundle[en]]));
+    assert.deepEqual(Object.entries(translated).filter(([, zh]) => !zh).map(([id]) => id), [], 'webview strings without a translation');
+    // The page keeps a translation only if its placeholders match the English: all of them must survive.
+    assert.deepEqual(mergeStrings(translated), translated);
   });
 });

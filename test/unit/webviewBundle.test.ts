@@ -14,6 +14,7 @@ const ALLOWED = new Set([
   'src/core/webview/messages.ts',
   'src/core/webview/flameLayout.ts',
   'src/core/webview/format.ts',
+  'src/core/webview/strings.ts',
   'src/core/annotations/protocol.ts',
 ]);
 

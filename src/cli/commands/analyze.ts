@@ -3,14 +3,7 @@ import { diff, lockSites, loadProfile, top as topReport, type Profile } from '..
 import { AnoleError } from '../../core/errors';
 import { intOption, parse, positionals, printJson, usage, warn } from '../args';
 import { percent, table, value } from '../format';
-
-export const TOP_USAGE = `anole top PROFILE [--by function|line] [--limit N] [--sample-type T] [--cum] [--json]
-  The heaviest functions (or lines) of a pprof profile by flat value, as go tool pprof -top.`;
-export const LOCKS_USAGE = `anole locks PROFILE [--limit N] [--json]
-  Lock sites of a mutex or block profile: the user-code line where delay is charged (the Unlock
-  that made others wait, or where goroutines waited), sorted by delay.`;
-export const DIFF_USAGE = `anole diff BASE NEW [--by function|line] [--limit N] [--sample-type T] [--normalize] [--json]
-  What changed between two profiles of the same kind, biggest change first.`;
+import { DIFF_USAGE, LOCKS_USAGE, TOP_USAGE } from '../usage';
 
 function byOption(v: string | undefined): 'function' | 'line' {
   if (v === undefined || v === 'function' || v === 'line') return v ?? 'function';

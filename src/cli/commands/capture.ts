@@ -1,19 +1,19 @@
 // `anole capture KIND HOST`: one profile, dump or trace through an SSH tunnel into a local file.
 import * as fs from 'node:fs';
-import { capture as captureToFile } from '../../core/capture/capture';
-import { CAPTURE_KINDS, effectiveSeconds, parseKind } from '../../core/capture/kinds';
+import { capture as captureToFile, captureFlightRecorder, type CaptureResult } from '../../core/capture/capture';
+import { effectiveSeconds, parseKind, type CaptureKind } from '../../core/capture/kinds';
+import { checkFlightRecorderVersion, flightRecorderUrl } from '../../core/capture/traceCapture';
+import { readGoBuildInfo } from '../../core/discovery/buildinfo';
 import { AnoleError } from '../../core/errors';
 import { decodeProfile, emptyProfileReason } from '../../core/pprof';
+import type { RemoteHost } from '../../core/remote/host';
 import { resolveEndpoint } from '../../core/workflow/endpoint';
 import { intOption, interruptSignal, parse, positionals, printJson, usage, warn } from '../args';
 import { CliHosts } from '../connect';
+import { CAPTURE_USAGE } from '../usage';
 
-export const CAPTURE_USAGE = `anole capture KIND HOST (--pid N | --url URL) [--seconds S] [--text] -o FILE
-  KIND: ${CAPTURE_KINDS.join(' ')}
-  Captures from the service's pprof endpoint through an SSH tunnel (the endpoint is found from
-  --pid's listening sockets, or given as --url as the remote host sees it, e.g.
-  http://127.0.0.1:6060/debug/pprof/). cpu and trace last --seconds (default 10 and 5).
-  goroutine --text saves the debug=2 text dump instead of the proto profile.`;
+/** The smallest --max-bytes: a trace's header and first batches. */
+const MIN_MAX_BYTES = 1024;
 
 export async function capture(args: string[]): Promise<number> {
   const { values, positionals: pos } = parse('capture', args, {
@@ -21,6 +21,8 @@ export async function capture(args: string[]): Promise<number> {
     url: { type: 'string' },
     seconds: { type: 'string' },
     text: { type: 'boolean' },
+    'max-bytes': { type: 'string' },
+    'flight-recorder': { type: 'string' },
     output: { type: 'string', short: 'o' },
   });
   if (values.help) return usage(CAPTURE_USAGE);
@@ -28,33 +30,74 @@ export async function capture(args: string[]): Promise<number> {
   const kind = parseKind(kindArg);
   const pid = intOption('pid', values.pid);
   const seconds = intOption('seconds', values.seconds);
+  const maxBytes = intOption('max-bytes', values['max-bytes'], MIN_MAX_BYTES);
+  const flight = values['flight-recorder'];
   if (!values.output) throw new AnoleError('BAD_INPUT', 'capture: say where to write it with -o FILE');
-  if (pid === undefined && !values.url) throw new AnoleError('BAD_INPUT', 'capture: say which service with --pid N or --url URL', 'list them with `anole ps HOST`');
+  if (pid === undefined && !values.url && !flight) throw new AnoleError('BAD_INPUT', 'capture: say which service with --pid N or --url URL', 'list them with `anole ps HOST`');
   if (values.text && kind !== 'goroutine') throw new AnoleError('BAD_INPUT', '--text is only for goroutine (the debug=2 dump)');
-  const req = { kind, seconds, text: values.text };
-  const secs = effectiveSeconds(req);
+  if (maxBytes !== undefined && kind !== 'trace') throw new AnoleError('BAD_INPUT', '--max-bytes is only for trace (a cut profile cannot be read)');
+  if (flight !== undefined && kind !== 'trace') throw new AnoleError('BAD_INPUT', '--flight-recorder is only for trace');
+  if (flight !== undefined && (seconds !== undefined || maxBytes !== undefined)) {
+    throw new AnoleError('BAD_INPUT', '--flight-recorder takes the snapshot the service holds: leave out --seconds and --max-bytes');
+  }
+  // A full URL (or a path with no service to resolve it against) is checked before connecting.
+  const flightUrl = flight !== undefined && !(flight.startsWith('/') && (pid !== undefined || values.url)) ? flightRecorderUrl(flight) : undefined;
 
   const signal = interruptSignal();
   const hosts = new CliHosts({ sshConfig: values['ssh-config'], trustHostKey: values['trust-host-key'], verbose: values.verbose });
   try {
     const host = await hosts.get(dest);
-    const endpoint = await resolveEndpoint(host, { pid, url: values.url }, signal);
-    if (secs > 0 && !values.json) warn(`capturing ${kind} from ${endpoint} for ${secs} s (Ctrl-C cancels)`);
-    const res = await captureToFile(host, { ...req, url: endpoint, outFile: values.output, signal });
-    const warnings: string[] = [];
-    if (kind !== 'trace' && !values.text) {
-      const profile = decodeProfile(fs.readFileSync(res.file), { source: res.file });
-      const empty = emptyProfileReason(profile, kind);
-      if (empty) warnings.push(empty);
-    }
-    if (values.json) {
-      printJson({ kind, file: res.file, url: res.url, bytes: res.bytes, elapsedMs: res.elapsedMs, warnings });
+    const goVersion = kind === 'trace' && pid !== undefined ? await goVersionOf(host, pid) : undefined;
+    let res: CaptureResult;
+    let secs = 0;
+    if (flight !== undefined) {
+      checkFlightRecorderVersion(goVersion, `process ${pid} on ${host.label}`);
+      const url = flightUrl ?? flightRecorderUrl(flight, await resolveEndpoint(host, { pid, url: values.url }, signal));
+      if (!values.json) warn(`fetching a flight-recorder snapshot from ${url.href}`);
+      res = await captureFlightRecorder(host, { url, outFile: values.output, signal });
     } else {
-      for (const w of warnings) warn(w);
-      console.log(`wrote ${res.file} (${kind}, ${res.bytes} bytes, ${(res.elapsedMs / 1000).toFixed(1)} s)`);
+      const req = { kind, seconds, text: values.text, goVersion };
+      secs = effectiveSeconds(req);
+      const endpoint = await resolveEndpoint(host, { pid, url: values.url }, signal);
+      if (secs > 0 && !values.json) warn(`capturing ${kind} from ${endpoint} for ${secs} s${maxBytes ? ` or ${maxBytes} bytes` : ''} (Ctrl-C cancels)`);
+      res = await captureToFile(host, { ...req, url: endpoint, outFile: values.output, signal, maxBytes });
     }
+    report(kind, res, { seconds: secs, goVersion, flight: flight !== undefined, maxBytes, json: values.json, text: values.text });
     return 0;
   } finally {
     await hosts.close();
   }
+}
+
+/** The Go version that built process `pid`, or undefined when its binary cannot be read. */
+async function goVersionOf(host: RemoteHost, pid: number): Promise<string | undefined> {
+  try {
+    return (await readGoBuildInfo(host, `/proc/${pid}/exe`))?.goVersion;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Prints what was written, as text or JSON, with any warning about its contents. */
+function report(
+  kind: CaptureKind,
+  res: CaptureResult,
+  o: { seconds: number; goVersion?: string; flight: boolean; maxBytes?: number; json?: boolean; text?: boolean },
+): void {
+  const warnings: string[] = [];
+  if (kind !== 'trace' && !o.text) {
+    const profile = decodeProfile(fs.readFileSync(res.file), { source: res.file });
+    const empty = emptyProfileReason(profile, kind);
+    if (empty) warnings.push(empty);
+  }
+  if (res.capped) warnings.push(`the trace was capped at ${o.maxBytes} bytes: tracing stopped early, the file holds its first ${res.bytes} bytes`);
+  if (o.json) {
+    const trace = kind === 'trace' ? { seconds: o.flight ? null : o.seconds, goVersion: o.goVersion ?? null, flightRecorder: o.flight, capped: res.capped } : {};
+    printJson({ kind, file: res.file, url: res.url, bytes: res.bytes, elapsedMs: res.elapsedMs, ...trace, warnings });
+    return;
+  }
+  for (const w of warnings) warn(w);
+  const what = o.flight ? 'trace, flight-recorder snapshot' : kind;
+  const capped = res.capped ? `, capped at ${o.maxBytes} bytes` : '';
+  console.log(`wrote ${res.file} (${what}, ${res.bytes} bytes${capped}, ${(res.elapsedMs / 1000).toFixed(1)} s)`);
 }

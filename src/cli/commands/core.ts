@@ -5,13 +5,7 @@ import { AnoleError } from '../../core/errors';
 import { bytes as formatBytes } from '../format';
 import { intOption, interruptSignal, parse, positionals, printJson, usage, warn } from '../args';
 import { CliHosts } from '../connect';
-
-export const CORE_USAGE = `anole core HOST --pid N [--tool gcore|dlv|auto] [-o FILE] [--remote-dir DIR] [--json]
-  Writes a core dump of the process on the host (gdb's gcore, or dlv's dump; auto: dlv when the
-  host has it, as it writes only readable memory and pauses less), fetches it gzip-compressed
-  with the process's executable (FILE and FILE.exe; default core.PID in this folder), and
-  removes it from the host. The process is paused only while the core is written (printed on
-  stderr) and never killed. Read it offline: anole goroutines --core FILE --exe FILE.exe`;
+import { CORE_USAGE } from '../usage';
 
 const TOOLS = ['gcore', 'dlv', 'auto'] as const;
 

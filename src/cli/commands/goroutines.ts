@@ -1,24 +1,11 @@
 // `anole goroutines`: a goroutine dump (file, or live from a host) grouped by identical stacks.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { dumpGoroutinesFromCore, dumpGoroutinesViaDebugger } from '../../core/debug/dump';
-import { LocalHost } from '../../core/remote/localHost';
 import { AnoleError } from '../../core/errors';
 import { analyzeGoroutineDump, type GoroutineReport } from '../../core/goroutines';
-import { fetchCapture, resolveEndpoint } from '../../core/workflow/endpoint';
+import { analyzeGoroutineDumpFile } from '../../core/goroutines/file';
 import { intOption, interruptSignal, parse, positionals, printJson, usage, warn } from '../args';
-import { CliHosts } from '../connect';
-
-export const GOROUTINES_USAGE = `anole goroutines DUMPFILE [--limit N] [--json]
-anole goroutines HOST (--pid N | --url URL) [--limit N] [--json]
-anole goroutines HOST --pid N --via dlv|gdb|auto [--limit N] [--json]
-anole goroutines --core FILE --exe FILE [--via dlv|gdb|auto] [--limit N] [--json]
-  Groups goroutines with identical stacks: count, state, longest wait, stack. The dump is a
-  debug=2 text dump (or a panic/SIGQUIT traceback) in a file, or fetched live from the service's
-  pprof endpoint through an SSH tunnel. With --via, it is taken through a debugger attached to
-  the process instead (for a service whose pprof endpoint does not answer): the process is
-  paused while its goroutines are read (the pause is printed on stderr), then detached. With
-  --core, the goroutines are read from a core dump (anole core) with this machine's dlv or gdb.`;
+import { GOROUTINES_USAGE } from '../usage';
 
 const VIA = ['dlv', 'gdb', 'auto'] as const;
 
@@ -37,30 +24,33 @@ export async function goroutines(args: string[]): Promise<number> {
   if (via !== undefined && (pid === undefined || values.url !== undefined)) {
     throw new AnoleError('BAD_INPUT', '--via needs HOST and --pid N (a debugger attaches to a process, not a URL)');
   }
-  let text: Buffer | string;
   if (pid === undefined && values.url === undefined) {
     if (!fs.existsSync(source)) {
       throw new AnoleError('NOT_FOUND', `no such file: ${source}`, 'to read a live process, give HOST with --pid N or --url URL');
     }
-    text = fs.readFileSync(source);
-  } else {
-    const hosts = new CliHosts({ sshConfig: values['ssh-config'], trustHostKey: values['trust-host-key'], verbose: values.verbose });
-    try {
-      const signal = interruptSignal();
-      const host = await hosts.get(source);
-      if (via !== undefined) {
-        const dump = await dumpGoroutinesViaDebugger(host, pid!, { backend: via, signal });
-        warn(`paused the process for ${dump.pauseMs} ms (longest stop) via ${dump.backend}`);
-        text = dump.text;
-      } else {
-        const endpoint = await resolveEndpoint(host, { pid, url: values.url }, signal);
-        text = await fetchCapture(host, endpoint, { kind: 'goroutine', text: true }, { signal });
-      }
-    } finally {
-      await hosts.close();
-    }
+    return report(analyzeGoroutineDumpFile(source), limit, !!values.json);
   }
-  return report(text, limit, !!values.json);
+  // A live dump: ssh2 and the debuggers load only now, so reading a file stays quick to start.
+  const [{ CliHosts }, { dumpGoroutinesViaDebugger }, { fetchCapture, resolveEndpoint }] = await Promise.all([
+    import('../connect'), import('../../core/debug/dump'), import('../../core/workflow/endpoint'),
+  ]);
+  let text: Buffer | string;
+  const hosts = new CliHosts({ sshConfig: values['ssh-config'], trustHostKey: values['trust-host-key'], verbose: values.verbose });
+  try {
+    const signal = interruptSignal();
+    const host = await hosts.get(source);
+    if (via !== undefined) {
+      const dump = await dumpGoroutinesViaDebugger(host, pid!, { backend: via, signal });
+      warn(`paused the process for ${dump.pauseMs} ms (longest stop) via ${dump.backend}`);
+      text = dump.text;
+    } else {
+      const endpoint = await resolveEndpoint(host, { pid, url: values.url }, signal);
+      text = await fetchCapture(host, endpoint, { kind: 'goroutine', text: true }, { signal });
+    }
+  } finally {
+    await hosts.close();
+  }
+  return report(analyzeGoroutineDump(text), limit, !!values.json);
 }
 
 /** `--core FILE --exe FILE`: the goroutines of a core dump, read with this machine's debugger. */
@@ -70,18 +60,18 @@ async function fromCore(coreFile: string, exe: string | undefined, via: string |
   const backend = (via ?? 'auto') as (typeof VIA)[number];
   if (!VIA.includes(backend)) throw new AnoleError('BAD_INPUT', `--via must be one of ${VIA.join(', ')}, not "${via}"`);
   for (const f of [coreFile, exe]) if (!fs.existsSync(f)) throw new AnoleError('NOT_FOUND', `no such file: ${f}`);
+  const [{ LocalHost }, { dumpGoroutinesFromCore }] = await Promise.all([import('../../core/remote/localHost'), import('../../core/debug/dump')]);
   const host = new LocalHost();
   try {
     const dump = await dumpGoroutinesFromCore(host, { core: path.resolve(coreFile), executable: path.resolve(exe) }, { backend, signal: interruptSignal() });
     warn(`read ${dump.goroutines.length} goroutines from the core with ${dump.backend} in ${dump.totalMs} ms`);
-    return report(dump.text, limit, json);
+    return report(analyzeGoroutineDump(dump.text), limit, json);
   } finally {
     await host.close();
   }
 }
 
-function report(text: Buffer | string, limit: number | undefined, json: boolean): number {
-  const report = analyzeGoroutineDump(text);
+function report(report: GoroutineReport, limit: number | undefined, json: boolean): number {
   for (const w of report.warnings) warn(w);
   const groups = limit ? report.groups.slice(0, limit) : report.groups;
   if (json) {

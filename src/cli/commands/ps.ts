@@ -3,10 +3,7 @@ import { listGoProcesses } from '../../core/discovery/processes';
 import { parse, positionals, printJson, usage, warn } from '../args';
 import { CliHosts } from '../connect';
 import { table } from '../format';
-
-export const PS_USAGE = `anole ps HOST [--json] [--ssh-config FILE]
-  Lists the Go processes on HOST (an ssh config alias or [user@]host[:port]): pid, executable,
-  command line, the Go version read from the binary, listening TCP sockets and the pprof endpoint.`;
+import { PS_USAGE } from '../usage';
 
 export async function ps(args: string[]): Promise<number> {
   const { values, positionals: pos } = parse('ps', args, {});

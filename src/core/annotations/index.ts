@@ -6,3 +6,5 @@ export type { CallEdge, CallGraph } from './callGraph';
 export { callGraph } from './callGraph';
 export { guessKind } from './kind';
 export { describeValue, formatBytes, formatCount, formatDuration, formatPercent, formatValue } from './units';
+export type { GroupNote, TraceAnnotations, TraceFileNotes, TraceLineNote, TraceNoteOptions } from './traceNotes';
+export { buildTraceNotes, culpritsMarkdown, groupLens, groupMarkdown } from './traceNotes';

@@ -2,6 +2,7 @@
 // Plain data only (no editor types): any LSP client can speak it.
 import type { FlameTreeNode } from '../pprof/flame';
 import type { TopRow } from '../pprof/top';
+import type { GroupReport, LineReport, StarvationReport } from '../trace/analyze';
 
 /** Kinds of profile the server annotates with; lock kinds get lock-hold / block-wait decorations. */
 export type AnnotationKind = 'cpu' | 'heap' | 'allocs' | 'mutex' | 'block' | 'goroutine' | 'threadcreate' | 'trace';
@@ -16,8 +17,18 @@ export interface LoadProfileParams {
   sampleType?: string;
   /** Shown in CodeLens/hover, e.g. "api-1 pid 4242, 12:03". */
   label?: string;
-  /** Replace the annotations of the same kind (default true). */
+  /**
+   * `true` (default): the profile annotates the source, replacing the annotating profile of the
+   * same kind (which is unloaded unless a view holds it, see `HoldParams`). `false`: a profile for
+   * a view only (a profile editor, a flame graph, Compare): it annotates nothing, replaces
+   * nothing, and the caller holds it until it sends `anole/hold` with `hold: false` (or clears it).
+   */
   replace?: boolean;
+  /**
+   * The caller holds the new profile (as if it sent `anole/hold`), e.g. a profile editor that also
+   * annotates: a later replacement then leaves it loaded. Default: `true` with `replace: false`.
+   */
+  hold?: boolean;
 }
 
 /** `anole/loadProfile` result. */
@@ -30,6 +41,23 @@ export interface LoadProfileResult {
   mappedFiles: number;
   unmappedFiles: string[];
   warnings: string[];
+  /** Ids this load unloaded (the previous annotating profile of the kind): forget them. */
+  replaced: string[];
+}
+
+/**
+ * `anole/hold` params: a view holds a loaded profile while it shows it (`hold: true`, fails with
+ * NOT_FOUND if the id is not loaded) and releases it when it closes (`hold: false`). A profile
+ * that no view holds and that no longer annotates the source is unloaded.
+ */
+export interface HoldParams {
+  id: string;
+  hold: boolean;
+}
+
+/** `anole/hold` and `anole/clear` result: the ids that are no longer loaded. */
+export interface UnloadResult {
+  unloaded: string[];
 }
 
 /** One decorated line (0-based `line`, as LSP positions are). */
@@ -57,6 +85,10 @@ export interface DecorationsResult {
   lockHold: LineAnnotation[];
   /** Block profile: where goroutines waited. */
   blockWait: LineAnnotation[];
+  /** Runtime trace: lines where goroutines resumed after waiting runnable (ready, but no P). */
+  runnable?: LineAnnotation[];
+  /** Runtime trace: lines where goroutines blocked, by reason (chan, select, sync, network, sleep, syscall, GC). */
+  blocked?: LineAnnotation[];
 }
 
 /** `anole/didChangeAnnotations` notification: re-request decorations (and CodeLens). */
@@ -65,7 +97,10 @@ export interface DidChangeAnnotationsParams {
   uris?: string[];
 }
 
-/** `anole/clear` params: drop one profile, one kind, or everything. */
+/**
+ * `anole/clear` params: stop annotating with one profile, one kind, or everything. A cleared
+ * profile that a view holds stays loaded for that view; the others are unloaded.
+ */
 export interface ClearParams {
   id?: string;
   kind?: AnnotationKind;
@@ -126,21 +161,79 @@ export interface TopResultMessage {
   rows: TopTableRow[];
 }
 
+/**
+ * `anole/loadTrace` params: a Go execution trace (`trace.out`) on the machine the server runs on.
+ * The server parses it and builds the goroutine starvation report; `replace` works as for profiles
+ * (one annotating trace at a time; `false`: a view holds it, see `HoldParams`).
+ */
+export interface LoadTraceParams {
+  path: string;
+  label?: string;
+  replace?: boolean;
+}
+
+/** `anole/loadTrace` result: the report's headline. */
+export interface LoadTraceResult {
+  id: string;
+  goVersion: string;
+  durationNs: number;
+  gomaxprocs: number;
+  groups: number;
+  mappedFiles: number;
+  unmappedFiles: string[];
+  warnings: string[];
+  /** Ids this load unloaded (the previous annotating trace): forget them. */
+  replaced: string[];
+}
+
+/** `anole/starvation` params: the report of a loaded trace. */
+export interface StarvationParams {
+  id: string;
+}
+/** `anole/starvation` result: the report (as `anole trace report --json`), rows with the workspace file they map to. */
+export interface StarvationResult {
+  id: string;
+  report: Omit<StarvationReport, 'groups' | 'lines'> & {
+    groups: Array<GroupReport & { localUri?: string; localLine?: number }>;
+    lines: Array<LineReport & { localUri?: string }>;
+  };
+}
+
 /** Method names. */
 export const Methods = {
   loadProfile: 'anole/loadProfile',
   decorations: 'anole/decorations',
   didChangeAnnotations: 'anole/didChangeAnnotations',
   clear: 'anole/clear',
+  hold: 'anole/hold',
   flameGraph: 'anole/flameGraph',
   top: 'anole/top',
+  loadTrace: 'anole/loadTrace',
+  starvation: 'anole/starvation',
 } as const;
 
 /** Client-side commands the server's CodeLenses invoke. */
 export const Commands = {
   /** Arguments: `[ShowFlameGraphArgs]`. */
   showFlameGraph: 'anole.showFlameGraph',
+  /** Arguments: `[ShowStarvationArgs]`. */
+  showStarvation: 'anole.showStarvationReport',
+  /** Arguments: `[TraceLensArgs]`: "Trace" next to a hot function's CPU lens. */
+  traceRemoteService: 'anole.traceRemoteService',
 } as const;
+
+/** The argument of the "Trace" lens: trace the service the CPU profile came from. */
+export interface TraceLensArgs {
+  profileId: string;
+  function: string;
+}
+
+/** The argument of the `anole.showStarvationReport` lens command. */
+export interface ShowStarvationArgs {
+  traceId: string;
+  /** The group's start function, to select in the report. */
+  function?: string;
+}
 
 /** The argument of the `anole.showFlameGraph` lens command. */
 export interface ShowFlameGraphArgs {
@@ -164,6 +257,14 @@ export interface ServerInitOptions {
   flameMinFraction?: number;
   /** Stop the workspace scan for Go files after this many (default 50000). */
   maxScanFiles?: number;
+  /** Runtime traces: decorate runnable and blocked lines (default true). */
+  traceDecorations?: boolean;
+  /** Runtime traces: a CodeLens with each goroutine group's summary (default true). */
+  traceCodeLens?: boolean;
+  /** Runtime traces: hovers with line details and culprits (default true). */
+  traceHovers?: boolean;
+  /** Runtime traces: lines waiting less than this in total are not decorated (ms, default 1). */
+  traceMinWaitMs?: number;
 }
 
 /** The settings section the server reads from `workspace/didChangeConfiguration`. */

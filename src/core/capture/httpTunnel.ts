@@ -1,7 +1,7 @@
 // HTTP GET over a stream the remote host opened for us (an SSH tunnel), streamed to a sink.
 import * as http from 'node:http';
 import type { Duplex, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { finished, pipeline } from 'node:stream/promises';
 import { AnoleError } from '../errors';
 import type { RemoteHost } from '../remote/host';
 
@@ -9,6 +9,8 @@ export interface TunnelGetOptions {
   /** Abort the whole request (connect, headers and body) after this many milliseconds. */
   timeoutMs: number;
   signal?: AbortSignal;
+  /** Stop reading after this many body bytes: the sink gets exactly the first `maxBytes`. */
+  maxBytes?: number;
 }
 
 export interface TunnelResponse {
@@ -16,6 +18,8 @@ export interface TunnelResponse {
   headers: http.IncomingHttpHeaders;
   /** Bytes written to the sink (the body). */
   bytes: number;
+  /** The body was longer than `maxBytes` and was cut there (the connection was closed early). */
+  capped: boolean;
 }
 
 /** Opens the tunnel for `url`'s host and port, as the remote host sees them. */
@@ -64,10 +68,14 @@ export async function tunnelGet(host: RemoteHost, url: URL, sink: Writable, opts
       const why = body.toString('utf8').replace(/\s+/g, ' ').trim().slice(0, 300);
       throw new AnoleError('PPROF', `${url.pathname} answered HTTP ${res.statusCode}${why ? `: ${why}` : ''}`, hintForStatus(res.statusCode ?? 0, why));
     }
+    if (opts.maxBytes !== undefined) {
+      const { bytes, capped } = await copyCapped(res, sink, opts.maxBytes);
+      return { status: 200, headers: res.headers, bytes, capped };
+    }
     let bytes = 0;
     res.on('data', (c: Buffer) => (bytes += c.length));
     await pipeline(res, sink, { signal: ac.signal });
-    return { status: 200, headers: res.headers, bytes };
+    return { status: 200, headers: res.headers, bytes, capped: false };
   } catch (e) {
     if (ac.signal.aborted) {
       const reason = ac.signal.reason;
@@ -80,6 +88,30 @@ export async function tunnelGet(host: RemoteHost, url: URL, sink: Writable, opts
     opts.signal?.removeEventListener('abort', onAbort);
     stream?.destroy();
   }
+}
+
+/**
+ * Copies at most `max` bytes of `res` into `sink` and ends it. Leaving the loop early destroys
+ * the response, which closes the tunnel: the server sees its client go away.
+ */
+async function copyCapped(res: http.IncomingMessage, sink: Writable, max: number): Promise<{ bytes: number; capped: boolean }> {
+  let bytes = 0;
+  let capped = false;
+  const write = (b: Buffer) => new Promise<void>((resolve, reject) => sink.write(b, (e) => (e ? reject(e) : resolve())));
+  for await (const c of res as AsyncIterable<Buffer>) {
+    const room = max - bytes;
+    if (c.length > room) {
+      if (room > 0) await write(c.subarray(0, room));
+      bytes = max;
+      capped = true;
+      break;
+    }
+    await write(c);
+    bytes += c.length;
+  }
+  sink.end();
+  await finished(sink);
+  return { bytes, capped };
 }
 
 function hintForStatus(status: number, body: string): string | undefined {

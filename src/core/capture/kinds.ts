@@ -1,5 +1,6 @@
 // The profile kinds Anole captures from a Go pprof endpoint, and the URL for each.
 import { AnoleError } from '../errors';
+import { defaultTraceSeconds } from './traceCapture';
 
 /** Kinds a user asks for; `goroutine` with `text` gives the debug=2 dump instead of the proto. */
 export const CAPTURE_KINDS = ['cpu', 'heap', 'allocs', 'goroutine', 'mutex', 'block', 'threadcreate', 'trace'] as const;
@@ -41,8 +42,10 @@ export function pprofBase(url: string): URL {
 
 export interface CaptureRequest {
   kind: CaptureKind;
-  /** Duration for cpu and trace (default 10 s for cpu, 5 s for trace). */
+  /** Duration for cpu and trace (default 10 s for cpu; 5 s for trace, 2 s from Go < 1.21). */
   seconds?: number;
+  /** The service's Go version when known (e.g. "go1.19.8"): it sets a trace's default length. */
+  goVersion?: string;
   /** For goroutine: the debug=2 text dump instead of the proto profile. */
   text?: boolean;
 }
@@ -64,7 +67,7 @@ export function captureUrl(base: string, req: CaptureRequest): URL {
 /** The seconds a timed capture lasts (0 for instant kinds). */
 export function effectiveSeconds(req: CaptureRequest): number {
   if (!isTimed(req.kind)) return 0;
-  const s = req.seconds ?? (req.kind === 'cpu' ? 10 : 5);
+  const s = req.seconds ?? (req.kind === 'cpu' ? 10 : defaultTraceSeconds(req.goVersion));
   if (!Number.isFinite(s) || s <= 0 || s > 3600 || Math.floor(s) !== s) {
     throw new AnoleError('BAD_INPUT', `--seconds must be a whole number from 1 to 3600, not '${req.seconds}'`);
   }

@@ -37,7 +37,10 @@ export async function attachBackend(
 ): Promise<{ backend: DebugBackend; findings: PreflightFinding[] }> {
   const { facts, findings } = await runPreflight(host, pid, choice);
   const errors = findings.filter((f) => f.severity === 'error');
-  if (errors.length) throw new AnoleError('REMOTE_COMMAND', findingsMessage(pid, errors));
+  if (errors.length) {
+    throw new AnoleError('REMOTE_COMMAND', findingsMessage(pid, errors),
+      `the whole report with evidence: Anole: Check Host, or anole doctor ${host.label} --pid ${pid}`);
+  }
   const backend = await startBackend(host, usesGdb(choice, facts), facts, opts, (b) => {
     opts.onAttaching?.();
     return b.attach(pid);

@@ -49,7 +49,8 @@ export class LocationTable {
   private size = 0;
 
   constructor(
-    private readonly text: string,
+    /** The text regions refer to; the parser moves it on to each piece of a dump read in pieces. */
+    public text: string,
     /** Returns the one shared copy of a file name. */
     private readonly intern: (s: string) => string,
   ) {}

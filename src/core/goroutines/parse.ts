@@ -1,7 +1,7 @@
 // Parses Go's debug=2 goroutine dump text (also panic and SIGQUIT tracebacks) into goroutines.
 import { parseHeaderAttrs, type HeaderInfo } from './header';
 import { LocationTable, newLocation, type Location } from './locations';
-import { detectDumpFormat, dumpText, noGoroutines } from './sniff';
+import { detectDumpFormat, dumpText, noGoroutines, type DumpFormat } from './sniff';
 import type { CreatedBy, Frame, Goroutine, ParsedDump } from './types';
 
 /** Options for {@link parseGoroutineDump}. */
@@ -22,10 +22,33 @@ export interface ParseOptions {
  * treat frames and creators as read-only.
  */
 export function parseGoroutineDump(input: string | Uint8Array, options: ParseOptions = {}): ParsedDump {
-  const text = dumpText(input);
-  const parser = new DumpParser(text, options.maxWarnings ?? 50);
-  parser.run();
-  if (parser.goroutines.length === 0) throw noGoroutines(detectDumpFormat(text));
+  return parseGoroutineDumpChunks([dumpText(input)], options);
+}
+
+/**
+ * {@link parseGoroutineDump} of a dump given as consecutive pieces of text, each ending just after
+ * a blank line (or at the end of the dump), where the parser's state is the same whatever came
+ * before: the result is the same as for the joined text. Reading a big file piece by piece
+ * never holds the whole file twice (bytes and text).
+ */
+export function parseGoroutineDumpChunks(
+  chunks: Iterable<string>,
+  options: ParseOptions = {},
+  /** What the input is, for the error when it holds no goroutine (default: judged from the first piece). */
+  describe?: () => DumpFormat,
+): ParsedDump {
+  let parser: DumpParser | undefined;
+  let head = '';
+  for (const chunk of chunks) {
+    if (parser === undefined) {
+      head = chunk;
+      parser = new DumpParser(chunk, options.maxWarnings ?? 50);
+    }
+    parser.feed(chunk);
+  }
+  parser ??= new DumpParser('', options.maxWarnings ?? 50);
+  parser.finish();
+  if (parser.goroutines.length === 0) throw noGoroutines(describe ? describe() : detectDumpFormat(head));
   return { goroutines: parser.goroutines, warnings: parser.warningList() };
 }
 
@@ -98,14 +121,16 @@ class DumpParser {
   private sawBody = false;
 
   constructor(
-    private readonly text: string,
+    private text: string,
     private readonly maxWarnings: number,
   ) {
     this.locations = new LocationTable(text, (s) => this.intern(s));
   }
 
-  run(): void {
-    const text = this.text;
+  /** Parses the next piece of the dump (the first piece, or one that starts after a blank line). */
+  feed(text: string): void {
+    this.text = text;
+    this.locations.text = text;
     const n = text.length;
     let pos = 0;
     while (pos < n) {
@@ -123,6 +148,10 @@ class DumpParser {
       this.line(pos, end, unterminated);
       pos = nl + 1;
     }
+  }
+
+  /** Settles the last goroutine once every piece was fed. */
+  finish(): void {
     this.endGoroutine(true);
   }
 

@@ -39,11 +39,16 @@ export function parseModulePath(goMod: string): string | undefined {
   return undefined;
 }
 
+/** What the walk needs read: a directory's entries, or a go.mod's module path. */
+type ReadRequest = { readdir: string } | { module: string };
+type ReadAnswer = fs.Dirent[] | string | undefined;
+
 /**
- * Walks the folders breadth-first and collects `*.go` files and `go.mod` modules. Symbolic links
- * are not followed; unreadable directories are skipped. Folders that do not exist yield nothing.
+ * The walk itself, independent of how files are read: breadth-first over the folders, collecting
+ * `*.go` files and `go.mod` modules. It yields what it needs read and gets the answer back
+ * (undefined for an unreadable directory or a go.mod without a module).
  */
-export function scanWorkspace(folders: readonly string[], opts: ScanOptions = {}): WorkspaceScan {
+function* walk(folders: readonly string[], opts: ScanOptions): Generator<ReadRequest, WorkspaceScan, ReadAnswer> {
   const maxFiles = opts.maxFiles ?? 50000;
   const maxDepth = opts.maxDepth ?? 20;
   const skip = new Set(opts.skipDirs ?? DEFAULT_SKIP);
@@ -54,12 +59,8 @@ export function scanWorkspace(folders: readonly string[], opts: ScanOptions = {}
     const { dir, depth } = queue.shift()!;
     if (seen.has(dir)) continue;
     seen.add(dir);
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch {
-      continue;
-    }
+    const entries = (yield { readdir: dir }) as fs.Dirent[] | undefined;
+    if (!entries) continue;
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {
       const full = path.join(dir, e.name);
@@ -67,7 +68,7 @@ export function scanWorkspace(folders: readonly string[], opts: ScanOptions = {}
         if (depth < maxDepth && !skip.has(e.name) && !e.name.startsWith('.')) queue.push({ dir: full, depth: depth + 1 });
       } else if (e.isFile()) {
         if (e.name === 'go.mod') {
-          const mod = readModule(full);
+          const mod = (yield { module: full }) as string | undefined;
           if (mod) out.modules.push({ path: mod, dir });
         } else if (e.name.endsWith('.go')) {
           if (out.goFiles.length >= maxFiles) {
@@ -80,6 +81,61 @@ export function scanWorkspace(folders: readonly string[], opts: ScanOptions = {}
     }
   }
   return out;
+}
+
+/**
+ * Walks the folders breadth-first and collects `*.go` files and `go.mod` modules. Symbolic links
+ * are not followed; unreadable directories are skipped. Folders that do not exist yield nothing.
+ * Synchronous: for processes with nothing else to serve meanwhile (the CLI, the language server's
+ * start); an editor uses {@link scanWorkspaceAsync}.
+ */
+export function scanWorkspace(folders: readonly string[], opts: ScanOptions = {}): WorkspaceScan {
+  const it = walk(folders, opts);
+  let step = it.next();
+  while (!step.done) {
+    const req = step.value;
+    step = it.next('readdir' in req ? readdirSync(req.readdir) : readModule(req.module));
+  }
+  return step.value;
+}
+
+/**
+ * {@link scanWorkspace} with asynchronous reads: the event loop runs between directories, so an
+ * extension host stays responsive during a large scan. `signal` stops it with its abort reason.
+ */
+export async function scanWorkspaceAsync(folders: readonly string[], opts: ScanOptions & { signal?: AbortSignal } = {}): Promise<WorkspaceScan> {
+  const it = walk(folders, opts);
+  let step = it.next();
+  while (!step.done) {
+    opts.signal?.throwIfAborted();
+    const req = step.value;
+    step = it.next('readdir' in req ? await readdirAsync(req.readdir) : await readModuleAsync(req.module));
+  }
+  return step.value;
+}
+
+function readdirSync(dir: string): fs.Dirent[] | undefined {
+  try {
+    return fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return undefined;
+  }
+}
+
+async function readdirAsync(dir: string): Promise<fs.Dirent[] | undefined> {
+  try {
+    return await fs.promises.readdir(dir, { withFileTypes: true });
+  } catch {
+    return undefined;
+  }
+}
+
+async function readModuleAsync(file: string): Promise<string | undefined> {
+  try {
+    return parseModulePath(await fs.promises.readFile(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
 }
 
 function readModule(file: string): string | undefined {

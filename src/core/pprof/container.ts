@@ -78,9 +78,26 @@ function tooLarge(what: string, maxBytes: number): AnoleError {
   );
 }
 
+/** Deflate expands at most ~1032:1, which bounds a believable size from a gzip trailer. */
+const MAX_DEFLATE_RATIO = 1032;
+
+/**
+ * zlib's output chunk size for `bytes`: the decompressed size its gzip trailer states (ISIZE, the
+ * size mod 2^32 of the last member), plus one so the last chunk is not full, when believable.
+ * One chunk instead of hundreds of 16 KiB ones saves a third of the time on a 10 MB profile.
+ * Only a hint: a wrong size costs speed, never correctness.
+ */
+function gunzipChunkSize(bytes: Uint8Array, maxBytes: number): number | undefined {
+  if (bytes.length < 18) return undefined;
+  const at = bytes.length - 4;
+  const isize = (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24)) >>> 0;
+  if (isize < 64 * 1024 || isize >= maxBytes || isize > bytes.length * MAX_DEFLATE_RATIO) return undefined;
+  return isize + 1;
+}
+
 function gunzip(bytes: Uint8Array, what: string, maxBytes: number): Uint8Array {
   try {
-    return gunzipSync(bytes, { maxOutputLength: maxBytes });
+    return gunzipSync(bytes, { maxOutputLength: maxBytes, chunkSize: gunzipChunkSize(bytes, maxBytes) });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) throw tooLarge(what, maxBytes);

@@ -47,6 +47,11 @@ export interface RemoteHost {
   spawn(argv: readonly string[]): Promise<RemoteProcess>;
   /** Opens a TCP stream to host:port as seen from the remote host (an SSH direct-tcpip tunnel). */
   forward(host: string, port: number): Promise<Duplex>;
+  /**
+   * Opens a stream to a Unix socket on the host (an SSH direct-streamlocal channel): how Anole
+   * reaches what it starts there, which listens only inside a private (0700) directory.
+   */
+  forwardUnix(socketPath: string): Promise<Duplex>;
   /** Closes the connection and everything opened through it. */
   close(): Promise<void>;
 }

@@ -113,13 +113,21 @@ export class LocalHost implements RemoteHost {
   }
 
   forward(host: string, port: number): Promise<Duplex> {
+    return this.connect(net.connect({ host, port }), `${host}:${port}`);
+  }
+
+  /** Connects to a Unix socket on this machine. */
+  forwardUnix(socketPath: string): Promise<Duplex> {
+    return this.connect(net.connect({ path: socketPath }), socketPath);
+  }
+
+  private connect(socket: net.Socket, what: string): Promise<Duplex> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ host, port });
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
       const onError = (e: Error) => {
         socket.destroy();
-        reject(new AnoleError('REMOTE_COMMAND', `${this.label} could not connect to ${host}:${port}: ${e.message}`));
+        reject(new AnoleError('REMOTE_COMMAND', `${this.label} could not connect to ${what}: ${e.message}`));
       };
       socket.once('error', onError);
       socket.once('connect', () => {

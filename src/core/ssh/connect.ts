@@ -112,27 +112,39 @@ export async function connectClient(dest: ResolvedDestination, openSock: () => P
 
 /** Opens a direct-tcpip channel from `client` to host:port, bounded by `timeoutMs`. */
 export function forwardOut(client: Client, host: string, port: number, timeoutMs: number, via: string): Promise<ClientChannel> {
+  return openChannel(`${host}:${port}`, timeoutMs, via,
+    'check that something listens on that address as seen from that host, and that sshd allows TCP forwarding (AllowTcpForwarding)',
+    (cb) => client.forwardOut('127.0.0.1', 0, host, port, cb));
+}
+
+/** Opens a direct-streamlocal channel (OpenSSH) from `client` to the Unix socket `socketPath` on the host, bounded by `timeoutMs`. */
+export function forwardOutUnix(client: Client, socketPath: string, timeoutMs: number, via: string): Promise<ClientChannel> {
+  return openChannel(socketPath, timeoutMs, via,
+    'check that the socket exists and that sshd allows Unix socket forwarding (AllowStreamLocalForwarding, DisableForwarding in sshd_config)',
+    (cb) => client.openssh_forwardOutStreamLocal(socketPath, cb));
+}
+
+function openChannel(
+  what: string, timeoutMs: number, via: string, hint: string,
+  open: (cb: (err: Error | undefined, stream: ClientChannel) => void) => void,
+): Promise<ClientChannel> {
   return new Promise((resolve, reject) => {
     let done = false;
     const timer = setTimeout(() => {
       done = true;
-      reject(new AnoleError('TIMEOUT', `${via} could not reach ${host}:${port} within ${Math.round(timeoutMs / 1000)} s`,
+      reject(new AnoleError('TIMEOUT', `${via} could not reach ${what} within ${Math.round(timeoutMs / 1000)} s`,
         'check that the target is up and reachable from that host'));
     }, timeoutMs);
     try {
-      client.forwardOut('127.0.0.1', 0, host, port, (err, stream) => {
+      open((err, stream) => {
         clearTimeout(timer);
         if (done) {
           stream?.destroy();
           return;
         }
         done = true;
-        if (err) {
-          reject(new AnoleError('SSH_CONNECT', `${via} could not open a connection to ${host}:${port}: ${err.message}`,
-            'check that something listens on that address as seen from that host, and that sshd allows TCP forwarding (AllowTcpForwarding)'));
-        } else {
-          resolve(stream);
-        }
+        if (err) reject(new AnoleError('SSH_CONNECT', `${via} could not open a connection to ${what}: ${err.message}`, hint));
+        else resolve(stream);
       });
     } catch (e) {
       clearTimeout(timer);

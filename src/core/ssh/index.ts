@@ -9,5 +9,7 @@ export type { HostKeyDetails } from './hostKeyPolicy';
 export { addKnownHost, checkHostKey, fingerprintSha256, parseKnownHosts, verifyHostKey } from './knownHosts';
 export type { HostKeyCheck, HostKeyQuery, HostKeyStatus, KnownHostEntry } from './knownHosts';
 export { SshPool, connectionKey } from './pool';
+export { StoredSecretAuth } from './storedSecrets';
+export type { AskSecret, SecretRequest, SecretStore } from './storedSecrets';
 export { SshHost } from './sshHost';
 export type { SshHostOptions } from './sshHost';

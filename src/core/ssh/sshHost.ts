@@ -4,7 +4,7 @@ import type { Client, SFTPWrapper } from 'ssh2';
 import { AnoleError } from '../errors';
 import type { ExecOptions, ExecResult, RemoteHost, RemoteProcess } from '../remote/host';
 import { destinationLabel, resolveDestination, type ResolveOptions, type ResolvedDestination } from './config';
-import { connectChain, forwardOut, type ConnectOptions } from './connect';
+import { connectChain, forwardOut, forwardOutUnix, type ConnectOptions } from './connect';
 import { execOverSsh, type ExecContext, type RunningExec } from './sshExec';
 import { connectionLostError } from './sshErrors';
 import { spawnOnClient } from './sshSpawn';
@@ -202,6 +202,13 @@ export class SshHost implements RemoteHost {
   async forward(host: string, port: number): Promise<Duplex> {
     this.ensureOpen();
     const ch = await forwardOut(this.client, host, port, this.destination.connectTimeoutMs, this.label);
+    return this.track(ch);
+  }
+
+  /** Opens a stream to a Unix socket on the host (OpenSSH's direct-streamlocal channel), tracked until closed. */
+  async forwardUnix(socketPath: string): Promise<Duplex> {
+    this.ensureOpen();
+    const ch = await forwardOutUnix(this.client, socketPath, this.destination.connectTimeoutMs, this.label);
     return this.track(ch);
   }
 

@@ -1,6 +1,7 @@
 // The one message union spoken between the profile webview and the extension, plus validation of
 // what the (untrusted) webview sends. Plain data only: loaded by the webview bundle and by mocha.
-import type { FlameGraphResult, FlameNode, TopTableRow } from '../annotations/protocol';
+import type { FlameGraphResult, FlameNode, StarvationResult, TopTableRow } from '../annotations/protocol';
+import type { WebviewStrings } from './strings';
 
 /** A flame node as the webview sees it; in a diff `value`/`self` are new − base and `base` the base value. */
 export type ViewFlameNode = FlameNode;
@@ -33,10 +34,14 @@ export type HostToWebview =
       diff: boolean;
       /** Sample types the user may switch to (the current one first); empty hides the picker. */
       sampleTypes: string[];
+      /** The page's strings in the display language (see strings.ts); English where absent. */
+      strings?: Partial<WebviewStrings>;
     }
   | { type: 'loading'; message: string }
   | { type: 'data'; flame?: ViewFlameGraph; top?: ViewTopTable }
   | { type: 'focus'; function: string }
+  /** The starvation report page (media/src/starvation.ts): the report of a loaded trace; `focus` selects a group. */
+  | { type: 'starvation'; title: string; report: StarvationResult['report']; focus?: string }
   | { type: 'showTab'; tab: ProfileTab }
   | { type: 'error'; message: string };
 

@@ -7,8 +7,8 @@ import { indexDumpLocations, indexGroupHeaders, type DumpLocation } from '../../
 /** Most links given for one document (a dump of 100k goroutines has a million location lines). */
 const MAX_LINKS = 50_000;
 
-/** Maps a path as the dump prints it to a local file, or undefined. */
-export type PathMapper = (remotePath: string) => vscode.Uri | undefined;
+/** Maps a path as the dump prints it to a local file, or undefined (may wait for the workspace scan). */
+export type PathMapper = (remotePath: string) => vscode.Uri | undefined | PromiseLike<vscode.Uri | undefined>;
 
 /**
  * Links each "file:line" of a dump to the file it names: through `mapPath` (the workspace's path
@@ -23,13 +23,14 @@ export class GoroutineLinkProvider implements vscode.DocumentLinkProvider, vscod
     private readonly log: vscode.LogOutputChannel,
   ) {}
 
-  provideDocumentLinks(doc: vscode.TextDocument, token: vscode.CancellationToken): vscode.DocumentLink[] {
+  async provideDocumentLinks(doc: vscode.TextDocument, token: vscode.CancellationToken): Promise<vscode.DocumentLink[]> {
     const targets = new Map<string, vscode.Uri | null>();
     const links: vscode.DocumentLink[] = [];
     for (const loc of this.locations(doc)) {
       if (links.length >= MAX_LINKS || token.isCancellationRequested) break;
       let target = targets.get(loc.file);
-      if (target === undefined) targets.set(loc.file, (target = this.resolve(loc.file) ?? null));
+      if (target === undefined) targets.set(loc.file, (target = (await this.resolve(loc.file)) ?? null));
+      if (token.isCancellationRequested) break;
       if (!target) continue;
       const link = new vscode.DocumentLink(
         new vscode.Range(loc.line, loc.start, loc.line, loc.end),
@@ -60,9 +61,9 @@ export class GoroutineLinkProvider implements vscode.DocumentLinkProvider, vscod
     return locations;
   }
 
-  private resolve(file: string): vscode.Uri | undefined {
+  private async resolve(file: string): Promise<vscode.Uri | undefined> {
     try {
-      const mapped = this.mapPath(file);
+      const mapped = await this.mapPath(file);
       if (mapped) return mapped;
     } catch (e) {
       this.log.warn(`mapping ${file} failed: ${(e as Error).message}`);

@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { Methods, type FlameGraphParams, type TopParams, type TopResultMessage } from '../../core/annotations/protocol';
 import { sampleTypeChoices, type ProfileTab, type TopBy, type ViewFlameGraph, type WebviewToHost } from '../../core/webview/messages';
 import { bestSuffixMatch, isInside } from '../../core/webview/sourcePaths';
+import { WEBVIEW_STRINGS, type WebviewStrings } from '../../core/webview/strings';
 import { errorText, type TypedWebview } from './webviewHelper';
 
 /** What a view shows: a profile, or the diff of `id` (new) against `baseId`. */
@@ -113,6 +114,7 @@ export class ProfileSession implements vscode.Disposable {
           tab: this.tab,
           diff,
           sampleTypes: sampleTypeChoices(flame.sampleType.type),
+          strings: webviewStrings(),
         });
       }
       await view.post({
@@ -176,4 +178,13 @@ export class ProfileSession implements vscode.Disposable {
     for (const s of this.subs.splice(0)) s.dispose();
     this.view.dispose();
   }
+}
+
+/** The page's strings in VS Code's display language (l10n bundle); the `{n}` placeholders stay for the page to fill. */
+export function webviewStrings(): WebviewStrings {
+  const out = {} as WebviewStrings;
+  for (const [id, english] of Object.entries(WEBVIEW_STRINGS) as Array<[keyof WebviewStrings, string]>) {
+    out[id] = vscode.l10n.t(english, '{0}', '{1}', '{2}');
+  }
+  return out;
 }

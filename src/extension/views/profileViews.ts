@@ -27,10 +27,18 @@ export interface ProfileViewDeps {
   /** The language client (anole/flameGraph, anole/top). */
   client: { sendRequest<R>(method: string, params: unknown): Promise<R> };
   log: vscode.LogOutputChannel;
-  /** Loads a profile file into the server (anole/loadProfile) and returns its id. */
-  loadProfile(path: string): Promise<{ id: string }>;
+  /**
+   * Loads a profile file into the server for a view (anole/loadProfile, held) and returns its id;
+   * the caller holds it until it releases it with `holdProfile(id, false)`. With `annotate` it also
+   * annotates the source (replacing the annotating profile of its kind).
+   */
+  loadProfile(path: string, label?: string, annotate?: boolean): Promise<{ id: string }>;
+  /** Holds (`true`) or releases (`false`) a loaded profile while a view shows it (anole/hold). */
+  holdProfile(id: string, hold: boolean): Promise<void>;
   /** Profiles loaded elsewhere (captures, the load command), offered when a command asks which one. */
-  listProfiles?(): readonly { id: string; label: string }[];
+  listProfiles?(): readonly { id: string; label: string; path?: string }[];
+  /** Stored captures (profile files), offered too: picking one loads it for the view. */
+  listCaptures?(): readonly { file: string; label: string }[];
 }
 
 /**
@@ -69,28 +77,31 @@ export function registerProfileViews(context: vscode.ExtensionContext, deps: Pro
   return views;
 }
 
+/** A profile a command picked; `held` when it was loaded for the view (the view then owns that hold). */
+type Picked = ViewTarget & { held?: boolean };
+
 /** Tracks open panels and sessions; also the custom editor provider. */
 class ProfileViews implements vscode.CustomReadonlyEditorProvider<ProfileDocument>, vscode.Disposable {
   private readonly panels = new Map<string, { panel: vscode.WebviewPanel; session: ProfileSession }>();
   private readonly editorSessions = new Set<ProfileSession>();
-  /** Profiles this module loaded (files opened, compared), for the pickers. */
-  private readonly loaded = new Map<string, string>();
+  /** Labels of profiles this module loaded from files (the pickers ask `listProfiles` which are live). */
+  private readonly labels = new Map<string, string>();
 
   constructor(private readonly extensionUri: vscode.Uri, private readonly deps: ProfileViewDeps) {}
 
   async showCommand(arg: unknown, tab: ProfileTab): Promise<void> {
     try {
-      let target: ViewTarget | undefined;
+      let target: Picked | undefined;
       let focus: string | undefined;
       if (arg instanceof vscode.Uri) {
-        target = await this.loadFile(arg);
+        target = { ...(await this.loadFile(arg, undefined, true)), held: true };
       } else if (isShowArgs(arg)) {
         target = { id: arg.profileId, label: this.labelOf(arg.profileId) };
         focus = arg.function;
       } else {
         target = await this.pickProfile(vscode.l10n.t('Profile to show'));
       }
-      if (target) this.open(target, tab, focus);
+      if (target) this.open(target, tab, focus, target.held ? [target.id] : []);
     } catch (err) {
       this.fail(err);
     }
@@ -98,8 +109,8 @@ class ProfileViews implements vscode.CustomReadonlyEditorProvider<ProfileDocumen
 
   async compareCommand(arg: unknown): Promise<void> {
     try {
-      let base: ViewTarget | undefined;
-      let next: ViewTarget | undefined;
+      let base: Picked | undefined;
+      let next: Picked | undefined;
       if (isCompareArgs(arg)) {
         base = { id: arg.baseId, label: this.labelOf(arg.baseId) };
         next = { id: arg.profileId, label: this.labelOf(arg.profileId) };
@@ -108,34 +119,64 @@ class ProfileViews implements vscode.CustomReadonlyEditorProvider<ProfileDocumen
         if (!base) return;
         next = await this.pickProfile(vscode.l10n.t('New profile (after)'), base.id);
       }
-      if (!base || !next) return;
-      this.open({ id: next.id, baseId: base.id, label: `${next.label} − ${base.label}` }, 'flame');
+      if (!base || !next) {
+        if (base?.held) this.release([base.id]);
+        return;
+      }
+      const held = [base, next].filter((t) => t.held).map((t) => t.id);
+      this.open({ id: next.id, baseId: base.id, label: `${next.label} − ${base.label}` }, 'flame', undefined, held);
     } catch (err) {
       this.fail(err);
     }
   }
 
-  /** Opens (or reveals) the panel of `target`. */
-  open(target: ViewTarget, tab: ProfileTab, focus?: string): void {
+  /**
+   * Opens (or reveals) the panel of `target`. The panel holds its profiles (`held`: those already
+   * held for it) while it is open, so a newer capture of the same kind does not unload them, and
+   * releases them when it closes.
+   */
+  open(target: ViewTarget, tab: ProfileTab, focus?: string, held: string[] = []): void {
     const key = `${target.id}\u0000${target.baseId ?? ''}`;
     const existing = this.panels.get(key);
     if (existing) {
+      this.release(held);
       existing.panel.reveal();
       existing.session.reveal(tab, focus);
       return;
     }
     const title = target.baseId ? vscode.l10n.t('Diff: {0}', target.label) : target.label;
     const { panel, view } = createWebviewPanel(this.extensionUri, PROFILE_PANEL_VIEW_TYPE, title, ENTRY, this.deps.log);
-    const session = new ProfileSession(view, this.deps, async () => target, { tab, focus });
+    const owned = [...held];
+    let closed = false;
+    const acquire = async (): Promise<ViewTarget> => {
+      for (const id of target.baseId === undefined ? [target.id] : [target.id, target.baseId]) {
+        if (owned.includes(id)) continue;
+        await this.deps.holdProfile(id, true);
+        if (closed) this.release([id]);
+        else owned.push(id);
+      }
+      return target;
+    };
+    const session = new ProfileSession(view, this.deps, acquire, { tab, focus });
     this.panels.set(key, { panel, session });
     panel.onDidDispose(() => {
+      closed = true;
       session.dispose();
       this.panels.delete(key);
+      this.release(owned.splice(0));
     });
   }
 
+  /** Releases profiles a view held (the server unloads those nothing else needs). */
+  private release(ids: string[]): void {
+    for (const id of ids) {
+      this.deps.holdProfile(id, false).catch((err: unknown) => this.deps.log.warn(`releasing profile ${id}: ${errorText(err)}`));
+    }
+  }
+
   openCustomDocument(uri: vscode.Uri): ProfileDocument {
-    return new ProfileDocument(uri, () => this.loadFile(uri));
+    // A profile opened from the Explorer also annotates the source, like a capture.
+    return new ProfileDocument(uri, () => this.loadFile(uri, undefined, true), (id) => this.release([id]));
   }
 
   resolveCustomEditor(document: ProfileDocument, panel: vscode.WebviewPanel): void {
@@ -150,38 +191,51 @@ class ProfileViews implements vscode.CustomReadonlyEditorProvider<ProfileDocumen
   }
 
   /** Loads a profile file through the language server. */
-  private async loadFile(uri: vscode.Uri): Promise<ViewTarget> {
+  private async loadFile(uri: vscode.Uri, label = path.basename(uri.fsPath), annotate = false): Promise<ViewTarget> {
     if (uri.scheme !== 'file') throw new Error(vscode.l10n.t('Only local profile files can be opened ({0}).', uri.toString()));
-    const { id } = await this.deps.loadProfile(uri.fsPath);
-    const label = path.basename(uri.fsPath);
-    this.loaded.set(id, label);
+    const { id } = await this.deps.loadProfile(uri.fsPath, label, annotate);
+    this.labels.set(id, label);
     return { id, label };
   }
 
   private labelOf(id: string): string {
-    return this.loaded.get(id) ?? this.deps.listProfiles?.().find((p) => p.id === id)?.label ?? id;
+    return this.labels.get(id) ?? this.deps.listProfiles?.().find((p) => p.id === id)?.label ?? id;
   }
 
-  /** Asks for a loaded profile, or a file to load. */
-  private async pickProfile(title: string, exclude?: string): Promise<ViewTarget | undefined> {
-    const known = new Map<string, string>(this.loaded);
-    for (const p of this.deps.listProfiles?.() ?? []) known.set(p.id, p.label);
-    known.delete(exclude ?? '');
-    if (known.size > 0) {
-      type Item = vscode.QuickPickItem & { id?: string };
-      const items: Item[] = [...known].map(([id, label]) => ({ label, description: id === label ? undefined : id, id }));
+  /**
+   * Asks for a loaded profile (only those still loaded), a stored capture not loaded (loaded now,
+   * then `held`), or a file to load (`held` too).
+   */
+  private async pickProfile(title: string, exclude?: string): Promise<Picked | undefined> {
+    const live = (this.deps.listProfiles?.() ?? []).filter((p) => p.id !== exclude);
+    const loadedPaths = new Set(live.map((p) => p.path));
+    const captures = (this.deps.listCaptures?.() ?? []).filter((c) => !loadedPaths.has(c.file));
+    let file: { uri: vscode.Uri; label?: string } | undefined;
+    if (live.length + captures.length > 0) {
+      type Item = vscode.QuickPickItem & { id?: string; capture?: { file: string; label: string } };
+      const items: Item[] = live.map((p) => {
+        const label = this.labels.get(p.id) ?? p.label;
+        return { label, description: p.id === label ? undefined : p.id, id: p.id };
+      });
+      if (captures.length > 0) items.push({ label: vscode.l10n.t('Captures'), kind: vscode.QuickPickItemKind.Separator });
+      items.push(...captures.map((c) => ({ label: c.label, description: path.basename(c.file), capture: c })));
       items.push({ label: '$(folder-opened) ' + vscode.l10n.t('Open a profile file…') });
       const pick = await vscode.window.showQuickPick(items, { title, placeHolder: title });
       if (!pick) return undefined;
-      if (pick.id) return { id: pick.id, label: known.get(pick.id)! };
+      if (pick.id) return { id: pick.id, label: this.labels.get(pick.id) ?? pick.label };
+      if (pick.capture) file = { uri: vscode.Uri.file(pick.capture.file), label: pick.capture.label };
     }
-    const files = await vscode.window.showOpenDialog({
-      title, canSelectMany: false, canSelectFolders: false, filters: PROFILE_FILTERS, openLabel: vscode.l10n.t('Open profile'),
-    });
-    if (!files || files.length === 0) return undefined;
+    if (!file) {
+      const files = await vscode.window.showOpenDialog({
+        title, canSelectMany: false, canSelectFolders: false, filters: PROFILE_FILTERS, openLabel: vscode.l10n.t('Open profile'),
+      });
+      if (!files || files.length === 0) return undefined;
+      file = { uri: files[0] };
+    }
+    const chosen = file;
     return vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Loading {0}…', path.basename(files[0].fsPath)) },
-      () => this.loadFile(files[0]),
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Loading {0}…', path.basename(chosen.uri.fsPath)) },
+      async () => ({ ...(await this.loadFile(chosen.uri, chosen.label)), held: true }),
     );
   }
 
@@ -198,11 +252,18 @@ class ProfileViews implements vscode.CustomReadonlyEditorProvider<ProfileDocumen
   }
 }
 
-/** A profile file opened in the custom editor: loaded once, shared by its editors; a failed load is retried. */
+/**
+ * A profile file opened in the custom editor: loaded once, shared by its editors, released when the
+ * last of them closes (VS Code disposes the document); a failed load is retried.
+ */
 class ProfileDocument implements vscode.CustomDocument {
   private loading: Promise<ViewTarget> | undefined;
 
-  constructor(readonly uri: vscode.Uri, private readonly load: () => Promise<ViewTarget>) {}
+  constructor(
+    readonly uri: vscode.Uri,
+    private readonly load: () => Promise<ViewTarget>,
+    private readonly release: (id: string) => void,
+  ) {}
 
   target(): Promise<ViewTarget> {
     this.loading ??= this.load().catch((err: unknown) => {
@@ -213,7 +274,9 @@ class ProfileDocument implements vscode.CustomDocument {
   }
 
   dispose(): void {
+    const loading = this.loading;
     this.loading = undefined;
+    void loading?.then((t) => this.release(t.id), () => undefined);
   }
 }
 

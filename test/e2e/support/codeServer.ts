@@ -1,6 +1,7 @@
 // Starts a throwaway code-server (real VS Code server + web workbench) for e2e tests, and stops it.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { requireE2ePaths, type E2ePaths } from './paths';
@@ -25,13 +26,21 @@ export interface CodeServerOptions {
   env?: NodeJS.ProcessEnv;
   /** How long to wait for /healthz; default 60 s. */
   readyTimeoutMs?: number;
+  /**
+   * Listen on this Unix socket (created 0600) instead of 127.0.0.1:random, so only a process of
+   * this user can reach the workbench (the demo puts a token-checking proxy in front of it).
+   */
+  socket?: string;
 }
 
 /** A running code-server. */
 export interface CodeServer {
-  /** Base URL, e.g. http://127.0.0.1:41234 (no trailing slash). */
+  /** Base URL, e.g. http://127.0.0.1:41234 (no trailing slash); with `socket`, http://localhost. */
   url: string;
+  /** The TCP port; 0 with `socket`. */
   port: number;
+  /** The Unix socket it listens on, when started with `socket`. */
+  socket?: string;
   /** Process id of code-server itself; the extension host and the rest are its descendants. */
   pid: number;
   workspace: string;
@@ -155,7 +164,7 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
 
   const args = [
     paths.codeServer, ...common,
-    '--bind-addr', '127.0.0.1:0',
+    ...(opts.socket ? ['--socket', opts.socket, '--socket-mode', '600'] : ['--bind-addr', '127.0.0.1:0']),
     '--auth', 'none',
     '--disable-telemetry',
     '--disable-update-check',
@@ -192,11 +201,13 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
   };
 
   try {
-    const url = await waitForListening(child, () => output, opts.readyTimeoutMs ?? 60_000);
-    await waitForHealthz(url, child, () => output, opts.readyTimeoutMs ?? 60_000);
+    const listening = await waitForListening(child, () => output, opts.readyTimeoutMs ?? 60_000);
+    const url = opts.socket ? 'http://localhost' : listening;
+    await waitForHealthz(url, child, () => output, opts.readyTimeoutMs ?? 60_000, opts.socket);
     return {
       url,
-      port: Number(new URL(url).port),
+      port: opts.socket ? 0 : Number(new URL(url).port),
+      socket: opts.socket,
       pid: child.pid!,
       workspace: opts.workspace,
       userDataDir,
@@ -211,9 +222,9 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
   }
 }
 
-/** Resolves with the base URL once code-server prints the address it listens on. */
+/** Resolves with the base URL (or socket path) once code-server prints where it listens. */
 function waitForListening(child: ChildProcess, logs: () => string, timeoutMs: number): Promise<string> {
-  const re = /HTTP server listening on (http:\/\/127\.0\.0\.1:\d+)/;
+  const re = /HTTP server listening on (http:\/\/127\.0\.0\.1:\d+|\/\S+)/;
   return new Promise((resolve, reject) => {
     const done = (fn: () => void): void => {
       clearTimeout(timer);
@@ -236,7 +247,7 @@ function waitForListening(child: ChildProcess, logs: () => string, timeoutMs: nu
 }
 
 /** Polls GET /healthz until it answers 200, failing fast if the server exits. */
-async function waitForHealthz(url: string, child: ChildProcess, logs: () => string, timeoutMs: number): Promise<void> {
+async function waitForHealthz(url: string, child: ChildProcess, logs: () => string, timeoutMs: number, socket?: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
@@ -244,15 +255,27 @@ async function waitForHealthz(url: string, child: ChildProcess, logs: () => stri
       throw new Error(`code-server exited (${child.signalCode ?? child.exitCode}) before /healthz answered:\n${logs()}`);
     }
     try {
-      const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(5_000) });
-      if (res.ok) return;
-      last = `HTTP ${res.status}`;
+      const status = socket ? await socketStatus(socket, '/healthz') : (await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(5_000) })).status;
+      if (status === 200) return;
+      last = `HTTP ${status}`;
     } catch (err) {
       last = (err as Error).message;
     }
     await new Promise((r) => setTimeout(r, 100)); // poll interval, bounded by the deadline
   }
   throw new Error(`code-server /healthz not ready within ${timeoutMs} ms (last: ${last}):\n${logs()}`);
+}
+
+/** The status code of GET `urlPath` over a Unix socket. */
+function socketStatus(socket: string, urlPath: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ socketPath: socket, path: urlPath, timeout: 5_000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', reject);
+  });
 }
 
 /**

@@ -35,7 +35,10 @@ export const CHROMIUM_ARGS = [
  * browser), opens `server.url/?folder=WORKSPACE` and waits until the workbench shows the
  * explorer's root folder, i.e. the window has loaded and connected to the server.
  */
-export async function openWorkbench(server: CodeServer, opts: { timeoutMs?: number } = {}): Promise<Workbench> {
+export async function openWorkbench(
+  server: Pick<CodeServer, 'url' | 'workspace'>,
+  opts: { timeoutMs?: number; entryUrl?: string } = {},
+): Promise<Workbench> {
   const { chromium: executablePath } = requireE2ePaths();
   const timeout = opts.timeoutMs ?? 60_000;
   const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS, headless: true });
@@ -51,7 +54,7 @@ export async function openWorkbench(server: CodeServer, opts: { timeoutMs?: numb
     const consoleErrors: string[] = [];
     page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
     page.on('pageerror', (e) => consoleErrors.push(String(e)));
-    await page.goto(`${server.url}/?folder=${encodeURIComponent(server.workspace)}`, { timeout });
+    await page.goto(opts.entryUrl ?? `${server.url}/?folder=${encodeURIComponent(server.workspace)}`, { timeout });
     await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout });
     // The explorer lists the folder once the remote file system is connected.
     await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ state: 'visible', timeout });
@@ -91,7 +94,7 @@ export async function runCommand(page: Page, title: string, timeout = 15_000): P
  * Opens a workspace file through quick open (Ctrl+P) and waits until its tab is the active one
  * and an editor shows text.
  */
-export async function openFile(page: Page, relPath: string, timeout = 15_000): Promise<void> {
+export async function openFile(page: Page, relPath: string, timeout = 30_000): Promise<void> {
   await quickOpen(page, relPath, timeout);
   await page.locator('.editor-instance .monaco-editor .view-lines .view-line').first().waitFor({ state: 'visible', timeout });
 }
@@ -100,7 +103,7 @@ export async function openFile(page: Page, relPath: string, timeout = 15_000): P
  * Opens a workspace file through quick open (Ctrl+P) with its default editor (a custom editor, if
  * one claims it) and waits until its tab is the active one; returns the file's base name.
  */
-export async function quickOpen(page: Page, relPath: string, timeout = 15_000): Promise<string> {
+export async function quickOpen(page: Page, relPath: string, timeout = 30_000): Promise<string> {
   await page.locator('.monaco-workbench').focus();
   await page.keyboard.press('Control+P');
   const widget = await quickInput(page, timeout);

@@ -1,4 +1,4 @@
-// The dlv backend: dlv on the host under a watchdog, driven over its JSON-RPC API through an SSH tunnel.
+// The dlv backend: dlv on the host under a watchdog, driven over its JSON-RPC API on a private Unix socket through an SSH channel.
 import { AnoleError } from '../../errors';
 import { isSystemFrame } from '../../goroutines/group';
 import type { RemoteHost } from '../../remote/host';
@@ -62,7 +62,7 @@ export class DlvBackend implements DebugBackend {
   private async start(target: number | CoreTarget): Promise<void> {
     this.server = await startDlvServer(this.host, this.opts.dlvPath, target);
     try {
-      const stream = await this.host.forward('127.0.0.1', this.server.port);
+      const stream = await this.host.forwardUnix(this.server.socket);
       this.rpc = new DlvRpc(stream, this.opts.trace);
     } catch (e) {
       this.server.process.endInput(); // the watchdog makes dlv detach

@@ -1,0 +1,169 @@
+/// <reference lib="dom" />
+// The goroutine starvation report page: sortable tables of goroutine groups and wait lines; a row opens its source line.
+// Data arrives only by postMessage; every string reaches the DOM via textContent.
+import type { HostToWebview, WebviewToHost } from '../../src/core/webview/messages';
+import { el } from './_topTable';
+
+interface VsCodeApi {
+  postMessage(msg: WebviewToHost): void;
+  getState(): unknown;
+  setState(state: unknown): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+const vscode = acquireVsCodeApi();
+const post = (m: WebviewToHost): void => vscode.postMessage(m);
+
+type Report = Extract<HostToWebview, { type: 'starvation' }>['report'];
+type Group = Report['groups'][number];
+type Line = Report['lines'][number];
+
+/** A column: header, how to read the sort key, how to show the cell. */
+interface Column<R> {
+  label: string;
+  key: (r: R) => number | string;
+  show: (r: R) => string;
+  numeric: boolean;
+}
+
+const MAX_ROWS = 1000;
+
+/** "1.21 s", "340 ms", "12 µs", "800 ns". */
+function dur(ns: number): string {
+  const a = Math.abs(ns);
+  const t = (v: number, d: number): string => String(Number(v.toFixed(d)));
+  if (a >= 1e9) return `${t(ns / 1e9, 2)} s`;
+  if (a >= 1e6) return `${t(ns / 1e6, 1)} ms`;
+  if (a >= 1e3) return `${t(ns / 1e3, 1)} µs`;
+  return `${Math.round(ns)} ns`;
+}
+const pct = (f: number): string => `${Math.round(f * 100)}%`;
+const base = (file: string): string => file.slice(file.lastIndexOf('/') + 1);
+const blockedTotal = (g: Group): number => Object.values(g.blockedNs).reduce((a, b) => a + b, 0);
+const topBlocked = (g: Group): string => {
+  const [k, ns] = Object.entries(g.blockedNs).sort((a, b) => b[1] - a[1])[0] ?? ['', 0];
+  return ns > 0 ? `${k} ${dur(ns)}` : '';
+};
+
+const GROUP_COLUMNS: Column<Group>[] = [
+  { label: 'Group (start function)', key: (g) => g.function, show: (g) => g.function, numeric: false },
+  { label: 'Created at', key: (g) => (g.created ? `${base(g.created.file)}:${g.created.line}` : ''), show: (g) => (g.created ? `${base(g.created.file)}:${g.created.line}` : '—'), numeric: false },
+  { label: 'Count', key: (g) => g.count, show: (g) => String(g.count), numeric: true },
+  { label: 'Running', key: (g) => g.runningNs, show: (g) => dur(g.runningNs), numeric: true },
+  { label: 'Runnable', key: (g) => g.runnableNs, show: (g) => dur(g.runnableNs), numeric: true },
+  { label: 'Runnable share', key: (g) => g.runnableShare, show: (g) => pct(g.runnableShare), numeric: true },
+  { label: 'p50', key: (g) => g.runnableP50Ns, show: (g) => dur(g.runnableP50Ns), numeric: true },
+  { label: 'p99', key: (g) => g.runnableP99Ns, show: (g) => dur(g.runnableP99Ns), numeric: true },
+  { label: 'Max wait', key: (g) => g.runnableMaxNs, show: (g) => dur(g.runnableMaxNs), numeric: true },
+  { label: 'Blocked', key: (g) => blockedTotal(g), show: (g) => dur(blockedTotal(g)), numeric: true },
+  { label: 'Top reason', key: (g) => topBlocked(g), show: (g) => topBlocked(g), numeric: false },
+  { label: 'Held Ps', key: (g) => g.culpritShare, show: (g) => (g.culpritShare > 0 ? pct(g.culpritShare) : ''), numeric: true },
+];
+
+const LINE_COLUMNS: Column<Line>[] = [
+  { label: 'Kind', key: (l) => l.kind, show: (l) => (l.kind === 'runnable' ? 'runnable' : `blocked: ${l.kind}`), numeric: false },
+  { label: 'Total', key: (l) => l.ns, show: (l) => dur(l.ns), numeric: true },
+  { label: 'Count', key: (l) => l.count, show: (l) => String(l.count), numeric: true },
+  { label: 'Max', key: (l) => l.maxNs, show: (l) => dur(l.maxNs), numeric: true },
+  { label: 'Function', key: (l) => l.function, show: (l) => l.function, numeric: false },
+  { label: 'Location', key: (l) => `${base(l.file)}:${l.line}`, show: (l) => `${base(l.file)}:${l.line}`, numeric: false },
+];
+
+/** A sortable table; clicking a header sorts by it (again: reverses), a row calls `open`. */
+class SortedTable<R> {
+  private sortBy = 1;
+  private desc = true;
+  private rows: R[] = [];
+  readonly table = el('table', 'report');
+  private readonly thead = el('thead');
+  private readonly tbody = el('tbody');
+
+  constructor(
+    private readonly cols: Column<R>[],
+    defaultSort: number,
+    private readonly open: (r: R) => void,
+    private readonly selected: (r: R) => boolean = () => false,
+  ) {
+    this.sortBy = defaultSort;
+    this.table.append(this.thead, this.tbody);
+  }
+
+  set(rows: R[]): void {
+    this.rows = rows;
+    this.render();
+  }
+
+  render(): void {
+    const tr = el('tr');
+    this.cols.forEach((c, i) => {
+      const th = el('th', c.numeric ? 'num' : undefined, c.label + (i === this.sortBy ? (this.desc ? ' ▼' : ' ▲') : ''));
+      th.tabIndex = 0;
+      th.setAttribute('role', 'button');
+      const sort = (): void => {
+        if (this.sortBy === i) this.desc = !this.desc;
+        else {
+          this.sortBy = i;
+          this.desc = c.numeric;
+        }
+        this.render();
+      };
+      th.addEventListener('click', sort);
+      th.addEventListener('keydown', (e) => (e.key === 'Enter' || e.key === ' ') && sort());
+      tr.append(th);
+    });
+    this.thead.replaceChildren(tr);
+    const col = this.cols[this.sortBy];
+    const sorted = [...this.rows].sort((a, b) => {
+      const x = col.key(a);
+      const y = col.key(b);
+      const c = typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y));
+      return this.desc ? -c : c;
+    });
+    this.tbody.replaceChildren(
+      ...sorted.slice(0, MAX_ROWS).map((r) => {
+        const row = el('tr', this.selected(r) ? 'selected' : undefined);
+        row.tabIndex = 0;
+        for (const c of this.cols) row.append(el('td', c.numeric ? 'num' : undefined, c.show(r)));
+        row.addEventListener('click', () => this.open(r));
+        row.addEventListener('keydown', (e) => e.key === 'Enter' && this.open(r));
+        return row;
+      }),
+    );
+  }
+}
+
+const app = document.getElementById('app')!;
+const header = el('div', 'summary');
+const status = el('div', 'status', 'Loading trace…');
+let focus: string | undefined;
+const groups = new SortedTable<Group>(GROUP_COLUMNS, 4, (g) => {
+  if (g.localUri && g.localLine) post({ type: 'openSource', file: g.created?.file ?? g.function, line: g.localLine, function: g.function, localUri: g.localUri });
+}, (g) => g.function === focus);
+const lines = new SortedTable<Line>(LINE_COLUMNS, 1, (l) => {
+  post({ type: 'openSource', file: l.file, line: l.line, function: l.function, ...(l.localUri ? { localUri: l.localUri } : {}) });
+});
+app.append(status, header, el('h2', undefined, 'Goroutine groups'), groups.table, el('h2', undefined, 'Where goroutines waited'), lines.table);
+
+window.addEventListener('message', (ev: MessageEvent<HostToWebview>) => {
+  const m = ev.data;
+  if (m.type === 'loading') status.textContent = m.message;
+  else if (m.type === 'error') status.textContent = m.message;
+  else if (m.type === 'starvation') {
+    const r = m.report;
+    focus = m.focus;
+    status.textContent = '';
+    document.title = m.title;
+    header.replaceChildren(
+      el('div', undefined, `${m.title} — ${r.goVersion}, ${dur(r.durationNs)}, GOMAXPROCS ${r.gomaxprocs}, ${r.groups.length} groups`),
+      el('div', undefined,
+        `GC: ${r.gc.count} cycles, ${r.gc.stwCount} stop-the-world pauses (max ${dur(r.gc.stwMaxNs)}, total ${dur(r.gc.stwTotalNs)}), mark assist ${dur(r.gc.assistNs)}`),
+      ...(r.saturation && r.saturation.samples > 0
+        ? [el('div', undefined, `While goroutines waited runnable: all Ps busy in ${pct(r.saturation.allPsBusy / r.saturation.samples)} of ${r.saturation.samples} samples, some P idle in ${pct(r.saturation.somePIdle / r.saturation.samples)}`)]
+        : []),
+      ...r.warnings.map((w) => el('div', 'warning', w)),
+    );
+    groups.set(r.groups);
+    lines.set(r.lines);
+  }
+});
+post({ type: 'ready' });

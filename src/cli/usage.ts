@@ -1,0 +1,69 @@
+// The CLI's usage texts, in a module with no heavy imports: `anole --help` loads only this.
+import { CAPTURE_KINDS } from '../core/capture/kinds';
+
+/** Usage of `anole ps`. */
+export const PS_USAGE = `anole ps HOST [--json] [--ssh-config FILE]
+  Lists the Go processes on HOST (an ssh config alias or [user@]host[:port]): pid, executable,
+  command line, the Go version read from the binary, listening TCP sockets and the pprof endpoint.`;
+
+/** Usage of `anole capture`. */
+export const CAPTURE_USAGE = `anole capture KIND HOST (--pid N | --url URL) [--seconds S] [--text] [--max-bytes B] -o FILE
+anole capture trace HOST --flight-recorder URL|PATH [--pid N | --url URL] -o FILE
+  KIND: ${CAPTURE_KINDS.join(' ')}
+  Captures from the service's pprof endpoint through an SSH tunnel (the endpoint is found from
+  --pid's listening sockets, or given as --url as the remote host sees it, e.g.
+  http://127.0.0.1:6060/debug/pprof/). cpu lasts --seconds (default 10); trace 5, or 2 for a
+  service built with Go < 1.21 (known from --pid). goroutine --text saves the debug=2 text dump.
+  trace --max-bytes B keeps the first B bytes and stops tracing there (the file is a valid prefix).
+  trace --flight-recorder fetches a snapshot of the last seconds from a handler the service
+  exposes (Go >= 1.25, runtime/trace.FlightRecorder): a full URL, or a path on --pid's service.`;
+
+/** Usage of `anole top`. */
+export const TOP_USAGE = `anole top PROFILE [--by function|line] [--limit N] [--sample-type T] [--cum] [--json]
+  The heaviest functions (or lines) of a pprof profile by flat value, as go tool pprof -top.`;
+
+/** Usage of `anole locks`. */
+export const LOCKS_USAGE = `anole locks PROFILE [--limit N] [--json]
+  Lock sites of a mutex or block profile: the user-code line where delay is charged (the Unlock
+  that made others wait, or where goroutines waited), sorted by delay.`;
+
+/** Usage of `anole diff`. */
+export const DIFF_USAGE = `anole diff BASE NEW [--by function|line] [--limit N] [--sample-type T] [--normalize] [--json]
+  What changed between two profiles of the same kind, biggest change first.`;
+
+/** Usage of `anole goroutines`. */
+export const GOROUTINES_USAGE = `anole goroutines DUMPFILE [--limit N] [--json]
+anole goroutines HOST (--pid N | --url URL) [--limit N] [--json]
+anole goroutines HOST --pid N --via dlv|gdb|auto [--limit N] [--json]
+anole goroutines --core FILE --exe FILE [--via dlv|gdb|auto] [--limit N] [--json]
+  Groups goroutines with identical stacks: count, state, longest wait, stack. The dump is a
+  debug=2 text dump (or a panic/SIGQUIT traceback) in a file, or fetched live from the service's
+  pprof endpoint through an SSH tunnel. With --via, it is taken through a debugger attached to
+  the process instead (for a service whose pprof endpoint does not answer): the process is
+  paused while its goroutines are read (the pause is printed on stderr), then detached. With
+  --core, the goroutines are read from a core dump (anole core) with this machine's dlv or gdb.`;
+
+/** Usage of `anole core`. */
+export const CORE_USAGE = `anole core HOST --pid N [--tool gcore|dlv|auto] [-o FILE] [--remote-dir DIR] [--json]
+  Writes a core dump of the process on the host (gdb's gcore, or dlv's dump; auto: dlv when the
+  host has it, as it writes only readable memory and pauses less), fetches it gzip-compressed
+  with the process's executable (FILE and FILE.exe; default core.PID in this folder), and
+  removes it from the host. The process is paused only while the core is written (printed on
+  stderr) and never killed. Read it offline: anole goroutines --core FILE --exe FILE.exe`;
+
+/** Usage of `anole doctor`. */
+export const DOCTOR_USAGE = `anole doctor HOST [--pid N] [--window SECONDS] [--json] [--ssh-config FILE]
+  Checks HOST for what makes Go services slow or crash there (CPU quota vs GOMAXPROCS, memory limit
+  vs GOMEMLIMIT, OOM kills, DNS resolver, TLS roots, glibc, tzdata, limits, THP, clock source, ptrace,
+  debug info, GODEBUG), each with the file and value it read and a fix. With --pid, checks that Go
+  process (CPU throttling is measured over --window seconds, default 2); without, the host-level
+  checks and a table of the Go processes with their worst finding.`;
+
+/** Usage of `anole trace`. */
+export const TRACE_USAGE = `anole trace report TRACE [--limit N] [--json]
+  Goroutine starvation report of a Go execution trace (runtime/trace, /debug/pprof/trace,
+  anole capture trace): per group of goroutines (start function + the \`go\` statement that created
+  them) running time, time runnable but not running (count, max, p50/p90/p99) and blocked time by
+  reason; the lines where waiting goroutines resume, charged to the waiting goroutine and not the
+  waker; GC cycles, stop-the-world pauses and mark assists. A trace cut short gives a partial report
+  with a warning saying where it stopped.`;

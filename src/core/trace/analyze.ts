@@ -1,0 +1,393 @@
+// The goroutine starvation report: per-group running/runnable/blocked time, resume and block lines, GC pauses, culprits.
+import { isRuntimeFrame, isSystemFrame } from '../goFrames';
+import { EventKind, GoState, NO_STACK, ResourceKind, type TraceEvent, type TraceTables, type TraceVisitor } from './model';
+import { Hist } from './hist';
+import {
+  BLOCK_KINDS, type BlockKind, type BlockedNs, type GroupReport, type LineKind, type LineReport, type StarvationReport,
+  type TimerReport, blockKindOf,
+} from './report';
+import { SiteTable } from './sites';
+
+export * from './report';
+
+const SYSCALL = 5;
+const SLEEP = 4;
+const KIND_INDEX: Record<string, number> = Object.fromEntries(BLOCK_KINDS.map((k, i) => [k, i]));
+const RUNNABLE = 8;
+const LINE_KINDS: LineKind[] = [...BLOCK_KINDS, 'runnable'];
+
+interface GoAcc {
+  state: number;
+  since: number;
+  /** Start function site, creation (`go` statement) site. */
+  start: number;
+  created: number;
+  resume: number;
+  resumeIsSyscall: boolean;
+  block: number;
+  blockKind: number;
+  syscall: number;
+  p: number;
+  running: number;
+  runnable: number;
+  runnableCount: number;
+  runnableMax: number;
+  /** The group's histogram, once the goroutine's start function is known. */
+  hist: Hist | undefined;
+  /** Waits seen before the group was known. */
+  pending?: number[];
+  blocked: Float64Array;
+  culprit: number;
+}
+
+interface LineAcc {
+  site: number;
+  kind: number;
+  ns: number;
+  count: number;
+  max: number;
+}
+
+/** Options of the analysis. */
+export interface AnalyzeOptions {
+  /** Culprit sampling period, ns (default 1 ms). */
+  sampleNs?: number;
+}
+
+/**
+ * A visitor that accumulates the starvation report; call `report()` after parsing. Cheap per event: a few
+ * map lookups, no allocation except per new goroutine / site.
+ */
+export class StarvationAnalyzer implements TraceVisitor {
+  private readonly sites: SiteTable;
+  private readonly gs = new Map<number, GoAcc>();
+  private readonly lines = new Map<number, LineAcc>();
+  /** P → the goroutine running on it (-1: none), and how many Ps run one. */
+  private readonly running: number[] = [];
+  private busy = 0;
+  private runnableNow = 0;
+  private nextSample: number;
+  private readonly sampleNs: number;
+  private samples = 0;
+  private pSamples = 0;
+  private allBusy = 0;
+  private gomaxprocs = 0;
+  private gcCount = 0;
+  private stwCount = 0;
+  private stwMax = 0;
+  private stwTotal = 0;
+  private readonly stwStart = new Map<number, number>();
+  private readonly assistStart = new Map<number, number>();
+  private assist = 0;
+  private lastTime = 0;
+
+  constructor(
+    private readonly tables: TraceTables,
+    opts: AnalyzeOptions = {},
+  ) {
+    this.sites = new SiteTable(tables);
+    this.sampleNs = opts.sampleNs ?? 1e6;
+    this.nextSample = this.sampleNs;
+  }
+
+  event(ev: TraceEvent): void {
+    const t = ev.time;
+    this.lastTime = t;
+    if (t >= this.nextSample) this.sample(t);
+    switch (ev.kind) {
+      case EventKind.StateTransition:
+        if (ev.resource === ResourceKind.Goroutine) this.goTransition(ev, t);
+        break;
+      case EventKind.Metric:
+        if (ev.name === '/sched/gomaxprocs:threads') this.gomaxprocs = ev.value;
+        break;
+      case EventKind.RangeBegin:
+      case EventKind.RangeActive:
+      case EventKind.RangeEnd:
+        this.range(ev, t);
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** Takes the samples due up to `t` at once: nothing changed between them. */
+  private sample(t: number): void {
+    const k = Math.floor((t - this.nextSample) / this.sampleNs) + 1;
+    this.nextSample += k * this.sampleNs;
+    if (this.runnableNow <= 0) return;
+    this.samples += k;
+    if (this.gomaxprocs > 0 && this.busy >= this.gomaxprocs) this.allBusy += k;
+    for (const g of this.running) {
+      if (g === undefined || g < 0) continue;
+      const acc = this.gs.get(g);
+      if (acc) acc.culprit += k;
+      this.pSamples += k;
+    }
+  }
+
+  private range(ev: TraceEvent, t: number): void {
+    if (ev.name === 'GC concurrent mark phase') {
+      if (ev.kind === EventKind.RangeBegin) this.gcCount++;
+    } else if (ev.name.startsWith('stop-the-world')) {
+      if (ev.kind === EventKind.RangeBegin) this.stwStart.set(ev.id, t);
+      else if (ev.kind === EventKind.RangeEnd) {
+        const s = this.stwStart.get(ev.id);
+        if (s !== undefined) {
+          const d = t - s;
+          this.stwCount++;
+          this.stwTotal += d;
+          if (d > this.stwMax) this.stwMax = d;
+          this.stwStart.delete(ev.id);
+        }
+      }
+    } else if (ev.name === 'GC mark assist') {
+      if (ev.kind === EventKind.RangeEnd) {
+        const s = this.assistStart.get(ev.id);
+        if (s !== undefined) this.assist += t - s;
+        this.assistStart.delete(ev.id);
+      } else if (!this.assistStart.has(ev.id)) this.assistStart.set(ev.id, t);
+    }
+  }
+
+  private acc(id: number, t: number): GoAcc {
+    let a = this.gs.get(id);
+    if (!a) {
+      a = {
+        state: GoState.Undetermined, since: t, start: 0, created: 0, resume: 0, resumeIsSyscall: false, block: 0,
+        blockKind: 7, syscall: 0, p: -1, running: 0, runnable: 0, runnableCount: 0, runnableMax: 0, hist: undefined,
+        blocked: new Float64Array(8), culprit: 0,
+      };
+      this.gs.set(id, a);
+    }
+    return a;
+  }
+
+  private line(site: number, kind: number, d: number, count: number): void {
+    const key = site * 16 + kind;
+    let l = this.lines.get(key);
+    if (!l) this.lines.set(key, (l = { site, kind, ns: 0, count: 0, max: 0 }));
+    l.ns += d;
+    l.count += count;
+    if (d > l.max) l.max = d;
+  }
+
+  private readonly sleeps = new Map<number, { count: number; min: number; max: number; total: number }>();
+
+  private sleep(site: number, d: number): void {
+    let s = this.sleeps.get(site);
+    if (!s) this.sleeps.set(site, (s = { count: 0, min: Infinity, max: 0, total: 0 }));
+    s.count++;
+    s.total += d;
+    if (d < s.min) s.min = d;
+    if (d > s.max) s.max = d;
+  }
+
+  private timers(): TimerReport[] {
+    const out: TimerReport[] = [];
+    for (const [site, s] of this.sleeps) {
+      if (site === 0) continue;
+      const f = this.sites.sites[site];
+      const after = this.lines.get(site * 16 + RUNNABLE)?.ns ?? 0;
+      out.push({
+        function: f.function, file: f.file, line: f.line, count: s.count, minNs: Math.round(s.min), maxNs: Math.round(s.max),
+        meanNs: Math.round(s.total / s.count), overrunNs: Math.round(s.total - s.count * s.min + after),
+      });
+    }
+    return out.sort((x, y) => y.overrunNs - x.overrunNs);
+  }
+
+  private close(a: GoAcc, t: number): void {
+    const d = t - a.since;
+    switch (a.state) {
+      case GoState.Running:
+        a.running += d;
+        break;
+      case GoState.Runnable:
+        this.runnableNow--;
+        if (a.resumeIsSyscall) {
+          a.blocked[SYSCALL] += d;
+          this.line(a.syscall, SYSCALL, d, 0);
+        } else {
+          a.runnable += d;
+          a.runnableCount++;
+          if (d > a.runnableMax) a.runnableMax = d;
+          if (a.hist === undefined && a.start !== 0) a.hist = this.histOf(a.start, a.created);
+          if (a.hist) a.hist.add(d);
+          else (a.pending ??= []).push(d);
+          this.line(a.resume, RUNNABLE, d, 1);
+        }
+        break;
+      case GoState.Waiting:
+        a.blocked[a.blockKind] += d;
+        this.line(a.block, a.blockKind, d, 1);
+        if (a.blockKind === SLEEP) this.sleep(a.block, d);
+        break;
+      case GoState.Syscall:
+        a.blocked[SYSCALL] += d;
+        this.line(a.syscall, SYSCALL, d, 1);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private goTransition(ev: TraceEvent, t: number): void {
+    const a = this.acc(ev.id, t);
+    if (a.state === GoState.Undetermined && ev.from !== GoState.Undetermined && ev.from !== GoState.NotExist) a.state = ev.from;
+    this.close(a, t);
+    if (a.state === GoState.Running && a.p >= 0) {
+      if (this.running[a.p] === ev.id) {
+        this.running[a.p] = -1;
+        this.busy--;
+      }
+      a.p = -1;
+    }
+    const sst = ev.stateStack;
+    if (a.start === 0 && sst !== NO_STACK) a.start = this.sites.startOf(sst);
+    switch (ev.to) {
+      case GoState.Runnable:
+        this.runnableNow++;
+        a.resumeIsSyscall = ev.from === GoState.Syscall;
+        if (ev.from === GoState.NotExist) {
+          a.created = this.creationSite(ev.stack);
+          a.resume = a.created;
+        } else if (ev.from === GoState.Running || ev.from === GoState.Undetermined) {
+          a.resume = this.sites.ofStack(sst);
+        } else if (ev.from === GoState.Waiting) {
+          a.resume = a.block;
+        }
+        break;
+      case GoState.Running:
+        if (ev.p >= 0 && ev.p < 4096) {
+          a.p = ev.p;
+          if (!(this.running[ev.p] >= 0)) this.busy++;
+          this.running[ev.p] = ev.id;
+        }
+        break;
+      case GoState.Waiting:
+        if (ev.from === GoState.NotExist) a.created = this.creationSite(ev.stack);
+        a.blockKind = KIND_INDEX[blockKindOf(ev.reason)];
+        a.block = this.sites.ofStack(sst);
+        break;
+      case GoState.Syscall:
+        a.syscall = this.sites.ofStack(sst !== NO_STACK ? sst : ev.stack);
+        break;
+      default:
+        break;
+    }
+    a.state = ev.to;
+    a.since = t;
+  }
+
+  private readonly groupHists = new Map<string, Hist>();
+
+  /** The shared runnable-wait histogram of a group. */
+  private histOf(start: number, created: number): Hist {
+    const key = groupKey(this.sites.sites[start].function, created);
+    let h = this.groupHists.get(key);
+    if (!h) this.groupHists.set(key, (h = new Hist()));
+    return h;
+  }
+
+  /** The `go` statement's site: the innermost frame of the creator's stack outside the runtime. */
+  private creationSite(stack: number): number {
+    const ids = this.tables.stackFrameIds(stack);
+    for (let i = 0; i < ids.length; i++) {
+      const f = this.tables.frame(ids[i]);
+      if (!isRuntimeFrame(f.func)) return this.sites.intern(f.func, f.file, f.line);
+    }
+    return 0;
+  }
+
+  /** The report, with states still open at the end charged up to `endNs` (default: the last event). */
+  report(goVersion: number, warnings: string[], endNs = this.lastTime): StarvationReport {
+    for (const a of this.gs.values()) {
+      this.close(a, endNs);
+      a.state = GoState.Undetermined;
+    }
+    const sites = this.sites.sites;
+    const groups = new Map<string, { r: GroupReport; hist: Hist; culprit: number }>();
+    for (const a of this.gs.values()) {
+      const fn = a.start ? sites[a.start].function : '(unknown)';
+      const key = groupKey(fn, a.created);
+      let g = groups.get(key);
+      if (!g) {
+        const c = a.created ? sites[a.created] : null;
+        g = {
+          r: {
+            function: fn, created: c ? { function: c.function, file: c.file, line: c.line } : null, count: 0, runningNs: 0,
+            runnableNs: 0, runnableMaxNs: 0, runnableP99Ns: 0, runnableCount: 0, runnableP50Ns: 0, runnableP90Ns: 0,
+            runnableShare: 0, blockedNs: Object.fromEntries(BLOCK_KINDS.map((k) => [k, 0])) as BlockedNs, culpritShare: 0,
+          },
+          hist: this.groupHists.get(key) ?? new Hist(),
+          culprit: 0,
+        };
+        groups.set(key, g);
+      }
+      const r = g.r;
+      r.count++;
+      r.runningNs += a.running;
+      r.runnableNs += a.runnable;
+      r.runnableCount += a.runnableCount;
+      r.runnableMaxNs = Math.max(r.runnableMaxNs, a.runnableMax);
+      BLOCK_KINDS.forEach((k, i) => (r.blockedNs[k] += a.blocked[i]));
+      if (a.hist && a.hist !== g.hist) g.hist.merge(a.hist);
+      if (a.pending) for (const d of a.pending) g.hist.add(d);
+      g.culprit += a.culprit;
+    }
+    const out: GroupReport[] = [];
+    for (const { r, hist, culprit } of groups.values()) {
+      r.runnableP50Ns = hist.quantile(0.5);
+      r.runnableP90Ns = hist.quantile(0.9);
+      r.runnableP99Ns = Math.min(hist.quantile(0.99), Math.round(r.runnableMaxNs));
+      r.runnableShare = r.runnableNs + r.runningNs > 0 ? round3(r.runnableNs / (r.runnableNs + r.runningNs)) : 0;
+      r.culpritShare = this.pSamples ? round3(culprit / this.pSamples) : 0;
+      r.runningNs = Math.round(r.runningNs);
+      r.runnableNs = Math.round(r.runnableNs);
+      r.runnableMaxNs = Math.round(r.runnableMaxNs);
+      for (const k of BLOCK_KINDS) r.blockedNs[k] = Math.round(r.blockedNs[k]);
+      out.push(r);
+    }
+    out.sort((x, y) => y.runnableNs - x.runnableNs || y.runningNs - x.runningNs || x.function.localeCompare(y.function));
+    const lines: LineReport[] = [];
+    for (const l of this.lines.values()) {
+      if (l.site === 0 || l.ns <= 0) continue;
+      const s = sites[l.site];
+      if (isSystemFrame(s.function)) continue; // runtime-internal goroutines: nothing the user can act on
+      lines.push({ function: s.function, file: s.file, line: s.line, kind: LINE_KINDS[l.kind], ns: Math.round(l.ns), count: l.count, maxNs: Math.round(l.max) });
+    }
+    lines.sort((x, y) => y.ns - x.ns);
+    return {
+      goVersion: `go1.${goVersion}`,
+      durationNs: Math.round(endNs),
+      gomaxprocs: this.gomaxprocs,
+      groups: out,
+      lines,
+      gc: {
+        count: this.gcCount, stwCount: this.stwCount, stwMaxNs: Math.round(this.stwMax), stwTotalNs: Math.round(this.stwTotal),
+        assistNs: Math.round(this.assist),
+      },
+      saturation: { samples: this.samples, allPsBusy: this.allBusy, somePIdle: this.samples - this.allBusy },
+      timers: this.timers(),
+      warnings,
+    };
+  }
+
+  /** Per-goroutine totals (ns) for cross-checks: running, and not running (runnable + blocked + syscall). */
+  goroutineTotals(): Map<number, { running: number; notRunning: number }> {
+    const out = new Map<number, { running: number; notRunning: number }>();
+    for (const [id, a] of this.gs) {
+      out.set(id, { running: a.running, notRunning: a.runnable + a.blocked.reduce((x, y) => x + y, 0) });
+    }
+    return out;
+  }
+}
+
+function groupKey(fn: string, created: number): string {
+  return `${fn}\u0000${created}`;
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

@@ -1,0 +1,17 @@
+// Public face of the trace engine: parse a Go execution trace and build the goroutine starvation report.
+import { StarvationAnalyzer, type StarvationReport } from './analyze';
+import { TraceTables } from './model';
+import { parseTrace } from './parse';
+
+export * from './model';
+export { parseTrace, sniffTraceVersion } from './parse';
+export { StarvationAnalyzer, blockKindOf, BLOCK_KINDS } from './analyze';
+export type { StarvationReport, GroupReport, LineReport, GcReport, BlockKind, LineKind } from './analyze';
+
+/** Parses a whole trace and returns its starvation report (partial, with warnings, for a cut trace). */
+export function starvationReport(data: Uint8Array): StarvationReport {
+  const tables = new TraceTables();
+  const an = new StarvationAnalyzer(tables);
+  const res = parseTrace(data, tables, an);
+  return an.report(res.goVersion, res.warnings, res.durationNs);
+}

@@ -1,0 +1,384 @@
+// Reader of the Go ≥ 1.22 trace format: one generation at a time, per-M batches merged by time under order.go's rules.
+import { AnoleError } from '../../errors';
+import { EventKind, type FormatReader, GoState, NO_ID, NO_STACK, ResourceKind, TraceEvent, type TraceTables, type TraceVisitor } from '../model';
+import { Ev, SPECS, VERSION_LAST_EVENT } from './events.generated';
+import { type Generation, TraceFormatError, readGeneration, uvarint, vr } from './generation';
+import { type MState, OrderError, Ordering, smi, type WireEvent, gStatusToState, pStatusToState } from './order';
+
+/** Cursor over one M's batches in a generation. */
+class Cursor {
+  idx = 0;
+  pos = 0;
+  lastTicks = 0;
+  lastNs = 0;
+  readonly ev: WireEvent = { typ: 0, args: new Float64Array(5), time: 0 };
+  constructor(
+    readonly m: number,
+    readonly ms: MState,
+    readonly batches: Generation['batches'] extends Map<number, infer B> ? B : never,
+  ) {}
+}
+
+const ABSENT = 2 ** 53;
+
+/** Per wire type: index in the args (after dt) of the event's own stack, -1 if none. */
+const STACK_ARG = Int8Array.from({ length: 256 }, (_, t) => (SPECS[t]?.stackIds.length ? (SPECS[t]?.stackIds[0] ?? 0) - 1 : -1));
+
+/** Per wire type: number of arguments after the timestamp delta of a timed event, -1 if not a timed event. */
+const TIMED_ARGS = Int8Array.from({ length: 256 }, (_, t) => (SPECS[t]?.timed ? (SPECS[t]?.args.length ?? 1) - 1 : -1));
+
+/** Reads a Go 1.22–1.26 trace body (see model.ts for the contract). */
+export const readV2: FormatReader = (data, offset, version, tables, visitor) => {
+  const lastEvent = VERSION_LAST_EVENT.get(version);
+  if (lastEvent === undefined) {
+    throw new AnoleError('BAD_INPUT', `unknown trace format version go 1.${version}`, 'traces from Go 1.22, 1.23 (also written by 1.24), 1.25 and 1.26 are supported');
+  }
+  const warnings: string[] = [];
+  const out = new TraceEvent();
+  let originNs = -1;
+  let nsPerTick = 1;
+  let lastTime = 0;
+  let events = 0;
+  let generations = 0;
+  let gen: Generation | undefined;
+
+  const emit = (typ: number, args: ArrayLike<number>, time: number, g: number, p: number, m: number, extra: number): void => {
+    if (!fill(out, typ, args, g, p, m, extra, gen as Generation)) return;
+    if (time <= lastTime && events > 0) time = lastTime + 1;
+    lastTime = time;
+    out.time = time;
+    events++;
+    visitor.event(out);
+  };
+  const order = new Ordering(emit);
+
+  const emitSync = (time: number): void => {
+    out.kind = EventKind.Sync;
+    out.g = out.p = out.m = out.id = NO_ID;
+    out.stack = out.stateStack = NO_STACK;
+    out.time = events > 0 && time <= lastTime ? lastTime + 1 : time;
+    lastTime = out.time;
+    events++;
+    visitor.event(out);
+  };
+
+  let pos = offset;
+  let complete = true;
+  for (;;) {
+    let g: Generation | undefined;
+    try {
+      g = readGeneration(data, pos, version, tables);
+    } catch (e) {
+      if (!(e instanceof TraceFormatError)) throw e;
+      warnings.push(`trace stopped at byte ${e.offset}: ${e.message}`);
+      complete = false;
+      break;
+    }
+    if (!g) break;
+    gen = g;
+    generations++;
+    if (g.nsPerTick === 0) {
+      warnings.push(`trace stopped at byte ${g.error?.offset ?? pos}: ${g.error?.message ?? 'no frequency'} (generation ${g.gen} has no clock frequency, its events are lost)`);
+      complete = false;
+      break;
+    }
+    nsPerTick = g.nsPerTick;
+    // Times as Go computes them: the batch's base time, plus each delta, truncated to ns one by one.
+    if (originNs < 0) originNs = Math.trunc(g.minTs * nsPerTick);
+    emitSync(Math.trunc(g.minTs * nsPerTick) - originNs);
+
+    // The frontier: one cursor per M, a binary heap by the time of its pending event.
+    const heap: Cursor[] = [];
+    const scratch: Cursor[] = [];
+    let failure: string | undefined;
+    const next = (c: Cursor): boolean => {
+      while (c.idx < c.batches.length && c.pos >= c.batches[c.idx].end) {
+        c.idx++;
+        c.pos = c.idx < c.batches.length ? c.batches[c.idx].start : 0;
+        c.lastTicks = 0;
+      }
+      if (c.idx >= c.batches.length) return false;
+      const b = c.batches[c.idx];
+      if (c.lastTicks === 0) c.lastNs = Math.trunc(b.time * nsPerTick) - originNs;
+      c.lastTicks = 1;
+      const typ = data[c.pos];
+      const n = typ <= lastEvent ? TIMED_ARGS[typ] : -1;
+      if (n < 0) throw new TraceFormatError(c.pos, `invalid event type ${typ} for go 1.${version}`);
+      const dt = uvarint(data, c.pos + 1, b.end);
+      const args = c.ev.args;
+      for (let i = 0; i < n; i++) args[i] = uvarint(data, vr.end, b.end);
+      c.pos = vr.end;
+      c.ev.typ = typ;
+      c.lastNs += Math.trunc(dt * nsPerTick);
+      c.ev.time = c.lastNs;
+      return true;
+    };
+    try {
+      for (const m of g.ms) {
+        const batches = g.batches.get(m) ?? [];
+        const c = new Cursor(m, order.thread(m), batches);
+        c.pos = batches[0].start;
+        if (next(c)) heapPush(heap, c);
+      }
+      // CPU samples interleave by time.
+      const samples = g.cpuSamples;
+      const order5 = sortSamples(samples);
+      let si = 0;
+      while (heap.length > 0 || si < order5.length) {
+        if (si < order5.length) {
+          const k = order5[si] * 5;
+          const st = Math.trunc(samples[k] * nsPerTick) - originNs;
+          if (heap.length === 0 || st < heap[0].ev.time) {
+            emitSample(out, samples, k, g);
+            out.time = Math.max(st, lastTime);
+            lastTime = out.time;
+            events++;
+            visitor.event(out);
+            si++;
+            continue;
+          }
+        }
+        let c = heap[0];
+        let advanced = order.advance(c.ev, c.m, c.ms, g.gen);
+        let at = 0;
+        if (!advanced) {
+          // Like Go: try the other threads in time order (insertion sort into a reused array).
+          scratch.length = 0;
+          for (let i = 1; i < heap.length; i++) {
+            const x = heap[i];
+            let j = scratch.length;
+            scratch.push(x);
+            while (j > 0 && scratch[j - 1].ev.time > x.ev.time) {
+              scratch[j] = scratch[j - 1];
+              j--;
+            }
+            scratch[j] = x;
+          }
+          for (let i = 0; i < scratch.length && !advanced; i++) {
+            if (order.advance(scratch[i].ev, scratch[i].m, scratch[i].ms, g.gen)) {
+              advanced = true;
+              c = scratch[i];
+            }
+          }
+          if (!advanced) {
+            failure = `no thread can advance in generation ${g.gen} (the trace is inconsistent or missing batches)`;
+            break;
+          }
+          at = heap.indexOf(c);
+        }
+        if (next(c)) heapFix(heap, at);
+        else heapRemove(heap, at);
+      }
+    } catch (e) {
+      if (e instanceof TraceFormatError) failure = `byte ${e.offset}: ${e.message}`;
+      else if (e instanceof OrderError) failure = e.message;
+      else throw e;
+    }
+    if (failure || g.error) {
+      const where = g.error ? `byte ${g.error.offset}` : `generation ${g.gen}`;
+      warnings.push(`trace stopped at ${where}: ${g.error?.message ?? failure}${g.error && failure ? `; ${failure}` : ''}`);
+      complete = false;
+      break;
+    }
+    pos = g.end;
+  }
+  if (events > 0) emitSync(lastTime);
+  return { goVersion: version, durationNs: lastTime, events, generations, complete, warnings };
+};
+
+function sortSamples(s: number[]): number[] {
+  const idx = Array.from({ length: s.length / 5 }, (_, i) => i);
+  return idx.sort((a, b) => s[a * 5] - s[b * 5]);
+}
+
+function emitSample(out: TraceEvent, s: number[], k: number, g: Generation): void {
+  out.kind = EventKind.StackSample;
+  out.m = id(s[k + 1]);
+  out.p = id(s[k + 2]);
+  out.g = id(s[k + 3]);
+  out.stack = g.stacks.get(s[k + 4]) ?? NO_STACK;
+}
+
+function id(v: number): number {
+  return v >= ABSENT ? NO_ID : v;
+}
+
+const RANGE_NAMES: Record<number, string> = {
+  [Ev.GCBegin]: 'GC concurrent mark phase',
+  [Ev.GCActive]: 'GC concurrent mark phase',
+  [Ev.GCEnd]: 'GC concurrent mark phase',
+  [Ev.GCSweepBegin]: 'GC incremental sweep',
+  [Ev.GCSweepActive]: 'GC incremental sweep',
+  [Ev.GCSweepEnd]: 'GC incremental sweep',
+  [Ev.GCMarkAssistBegin]: 'GC mark assist',
+  [Ev.GCMarkAssistActive]: 'GC mark assist',
+  [Ev.GCMarkAssistEnd]: 'GC mark assist',
+};
+
+function str(gen: Generation, a: ArrayLike<number>, i: number): string {
+  return gen.strings.get(smi(a[i])) ?? '';
+}
+
+function trans(out: TraceEvent, res: ResourceKind, rid: number, from: number, to: number): void {
+  out.kind = EventKind.StateTransition;
+  out.resource = res;
+  out.id = rid;
+  out.from = from;
+  out.to = to;
+}
+
+/** Fills the model event from a wire event; false if the event is not surfaced. */
+function fill(out: TraceEvent, typ: number, a: ArrayLike<number>, g: number, p: number, m: number, extra: number, gen: Generation): boolean {
+  out.g = id(g);
+  out.p = id(p);
+  out.m = id(m);
+  const si = STACK_ARG[typ];
+  const stk = si >= 0 ? gen.stacks.get(smi(a[si])) ?? NO_STACK : NO_STACK;
+  out.stack = stk;
+  out.stateStack = NO_STACK;
+  out.reason = '';
+  switch (typ) {
+    case Ev.ProcStart: trans(out, ResourceKind.Proc, a[0], 3, 2); break;
+    case Ev.ProcStop: trans(out, ResourceKind.Proc, out.p, 2, 3); break;
+    case Ev.ProcSteal: trans(out, ResourceKind.Proc, a[0], extra === 4 ? 3 : 2, 3); break;
+    case Ev.ProcStatus: trans(out, ResourceKind.Proc, a[0], extra, pStatusToState(a[1])); break;
+    case Ev.GoCreate:
+    case Ev.GoCreateBlocked:
+      trans(out, ResourceKind.Goroutine, a[0], GoState.NotExist, typ === Ev.GoCreate ? GoState.Runnable : GoState.Waiting);
+      out.stateStack = gen.stacks.get(smi(a[1])) ?? NO_STACK;
+      break;
+    case Ev.GoCreateSyscall: trans(out, ResourceKind.Goroutine, a[0], GoState.NotExist, GoState.Syscall); break;
+    case Ev.GoStart: trans(out, ResourceKind.Goroutine, a[0], GoState.Runnable, GoState.Running); break;
+    case Ev.GoDestroy: trans(out, ResourceKind.Goroutine, out.g, GoState.Running, GoState.NotExist); break;
+    case Ev.GoDestroySyscall: trans(out, ResourceKind.Goroutine, out.g, GoState.Syscall, GoState.NotExist); break;
+    case Ev.GoStop:
+    case Ev.GoBlock:
+      trans(out, ResourceKind.Goroutine, out.g, GoState.Running, typ === Ev.GoStop ? GoState.Runnable : GoState.Waiting);
+      out.reason = str(gen, a, 0);
+      out.stateStack = stk;
+      break;
+    case Ev.GoUnblock:
+    case Ev.GoSwitch:
+    case Ev.GoSwitchDestroy:
+      trans(out, ResourceKind.Goroutine, a[0], GoState.Waiting, GoState.Runnable);
+      break;
+    case Ev.GoSyscallBegin:
+      trans(out, ResourceKind.Goroutine, out.g, GoState.Running, GoState.Syscall);
+      out.stateStack = stk;
+      break;
+    case Ev.GoSyscallEnd: trans(out, ResourceKind.Goroutine, out.g, GoState.Syscall, GoState.Running); break;
+    case Ev.GoSyscallEndBlocked: trans(out, ResourceKind.Goroutine, out.g, GoState.Syscall, GoState.Runnable); break;
+    case Ev.GoStatus:
+    case Ev.GoStatusStack:
+      trans(out, ResourceKind.Goroutine, a[0], extra, gStatusToState(a[2]));
+      out.stateStack = stk;
+      break;
+    case Ev.STWBegin:
+    case Ev.STWEnd:
+      out.kind = typ === Ev.STWBegin ? EventKind.RangeBegin : EventKind.RangeEnd;
+      out.name = `stop-the-world (${str(gen, a, 0)})`;
+      out.resource = ResourceKind.Goroutine;
+      out.id = out.g;
+      break;
+    case Ev.GCBegin:
+    case Ev.GCActive:
+    case Ev.GCEnd:
+    case Ev.GCSweepBegin:
+    case Ev.GCSweepActive:
+    case Ev.GCSweepEnd:
+    case Ev.GCMarkAssistBegin:
+    case Ev.GCMarkAssistActive:
+    case Ev.GCMarkAssistEnd: {
+      const st = SPECS[typ]?.startEv ?? 0;
+      out.kind = typ === Ev.GCActive || typ === Ev.GCSweepActive || typ === Ev.GCMarkAssistActive
+        ? EventKind.RangeActive : st ? EventKind.RangeEnd : EventKind.RangeBegin;
+      out.name = RANGE_NAMES[typ];
+      if (typ <= Ev.GCEnd) {
+        out.resource = ResourceKind.None;
+        out.id = NO_ID;
+      } else if (typ <= Ev.GCSweepEnd) {
+        out.resource = ResourceKind.Proc;
+        out.id = typ === Ev.GCSweepActive ? a[0] : out.p;
+      } else {
+        out.resource = ResourceKind.Goroutine;
+        out.id = typ === Ev.GCMarkAssistActive ? a[0] : out.g;
+      }
+      break;
+    }
+    case Ev.ProcsChange:
+    case Ev.HeapAlloc:
+    case Ev.HeapGoal:
+      out.kind = EventKind.Metric;
+      out.name = typ === Ev.ProcsChange ? '/sched/gomaxprocs:threads' : typ === Ev.HeapAlloc ? '/memory/classes/heap/objects:bytes' : '/gc/heap/goal:bytes';
+      out.value = a[0];
+      break;
+    case Ev.GoLabel:
+      out.kind = EventKind.Label;
+      out.name = str(gen, a, 0);
+      out.resource = ResourceKind.Goroutine;
+      out.id = out.g;
+      break;
+    case Ev.UserTaskBegin:
+      out.kind = EventKind.TaskBegin;
+      out.id = a[0];
+      out.parent = a[1] === 0 ? NO_ID : a[1];
+      out.name = str(gen, a, 2);
+      break;
+    case Ev.UserTaskEnd:
+      out.kind = EventKind.TaskEnd;
+      out.id = a[0];
+      out.name = '';
+      break;
+    case Ev.UserRegionBegin:
+    case Ev.UserRegionEnd:
+      out.kind = typ === Ev.UserRegionBegin ? EventKind.RegionBegin : EventKind.RegionEnd;
+      out.id = a[0];
+      out.name = str(gen, a, 1);
+      break;
+    case Ev.UserLog:
+      out.kind = EventKind.Log;
+      out.id = a[0];
+      out.name = str(gen, a, 1);
+      out.message = str(gen, a, 2);
+      break;
+    default:
+      return false; // experimental alloc/free events are not surfaced
+  }
+  return true;
+}
+
+function heapPush(h: Cursor[], c: Cursor): void {
+  h.push(c);
+  siftUp(h, h.length - 1);
+}
+function heapFix(h: Cursor[], i: number): void {
+  if (siftUp(h, i) === i) siftDown(h, i);
+}
+function heapRemove(h: Cursor[], i: number): void {
+  const last = h.pop() as Cursor;
+  if (i < h.length) {
+    h[i] = last;
+    heapFix(h, i);
+  }
+}
+function siftUp(h: Cursor[], i: number): number {
+  while (i > 0) {
+    const parent = (i - 1) >> 1;
+    if (h[parent].ev.time <= h[i].ev.time) break;
+    [h[parent], h[i]] = [h[i], h[parent]];
+    i = parent;
+  }
+  return i;
+}
+function siftDown(h: Cursor[], i: number): void {
+  for (;;) {
+    let m = i;
+    const l = 2 * i + 1;
+    const r = l + 1;
+    if (l < h.length && h[l].ev.time < h[m].ev.time) m = l;
+    if (r < h.length && h[r].ev.time < h[m].ev.time) m = r;
+    if (m === i) return;
+    [h[m], h[i]] = [h[i], h[m]];
+    i = m;
+  }
+}

@@ -1,0 +1,53 @@
+// The goroutine starvation report webview (a panel, or the custom editor of *.trace / trace.out): sortable tables, rows open source.
+import * as vscode from 'vscode';
+import type { StarvationResult } from '../../core/annotations/protocol';
+import { errorText, setupWebview } from './webviewHelper';
+
+/** What the report page needs from the extension. */
+export interface StarvationViewDeps {
+  extensionUri: vscode.Uri;
+  log: vscode.LogOutputChannel;
+  /** `anole/starvation` of a loaded trace. */
+  starvation(id: string): Promise<StarvationResult>;
+}
+
+/**
+ * Shows the report of trace `id` in `webview` (the page asks with `ready`, also after a reload).
+ * Only workspace files the server mapped are opened. Returns what to dispose with the panel.
+ */
+export function showStarvation(webview: vscode.Webview, deps: StarvationViewDeps, id: string, title: string, focus?: string): vscode.Disposable {
+  const view = setupWebview(webview, deps.extensionUri, 'starvation', title, deps.log);
+  const mapped = new Set<string>();
+  view.onMessage(async (m) => {
+    switch (m.type) {
+      case 'ready': {
+        void view.post({ type: 'loading', message: vscode.l10n.t('Loading the starvation report…') });
+        try {
+          const r = await deps.starvation(id);
+          for (const x of [...r.report.groups, ...r.report.lines]) if (x.localUri) mapped.add(x.localUri);
+          void view.post({ type: 'starvation', title, report: r.report, focus });
+        } catch (e) {
+          void view.post({ type: 'error', message: errorText(e) });
+        }
+        return;
+      }
+      case 'openSource': {
+        if (!m.localUri || !mapped.has(m.localUri)) {
+          void vscode.window.showInformationMessage(vscode.l10n.t('{0} is not in the workspace.', m.file));
+          return;
+        }
+        const pos = new vscode.Position(Math.max(0, m.line - 1), 0);
+        await vscode.window.showTextDocument(vscode.Uri.parse(m.localUri, true), {
+          selection: new vscode.Range(pos, pos), viewColumn: vscode.ViewColumn.Beside, preview: true,
+        });
+        return;
+      }
+      case 'error':
+        deps.log.error(`starvation view: ${m.message}`);
+        return;
+      default:
+        return;
+    }
+  });
+  return view;
+}

@@ -1,0 +1,119 @@
+// Anole in a real VS Code (code-server + Chromium): Trace Remote Service records a runtime trace of tracesvc over a real sshd,
+// the language server decorates the fixture's marked wait lines, and the group CodeLens opens the starvation report.
+// Run after `npm run build`: npx mocha --config .mocharc.json --timeout 300000 test/e2e/trace.test.ts
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Frame, Page } from 'playwright-core';
+import { FIXTURE_DIR, buildFixture, findToolchain, startService, traceMarkerLines, type RunningService } from '../host/goServices';
+import { startSshd, type TestSshd } from '../host/sshd';
+import { startCodeServer, readLogs, type CodeServer } from './support/codeServer';
+import { goToLine, waitForLineDecoration } from './support/editor';
+import { repoRoot, requireE2ePaths } from './support/paths';
+import { anoleVsix } from './support/vsix';
+import { openFile, openWorkbench, quickOpen, reportFailure, runCommand, screenshot, waitForText, type Workbench } from './support/workbench';
+
+/** The starvation report webview frame (it has the groups table). */
+async function reportFrame(page: Page, timeoutMs = 60_000): Promise<Frame> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const f of page.frames()) if ((await f.locator('table.report').count().catch(() => 0)) > 0) return f;
+    if (Date.now() > deadline) throw new Error(`no starvation report webview; frames: ${page.frames().map((f) => f.url()).join(', ')}`);
+    await page.waitForEvent('framenavigated', { timeout: 1_000 }).catch(() => undefined);
+  }
+}
+
+describe('e2e: Trace Remote Service annotates where goroutines wait', function () {
+  this.timeout(300_000);
+  const marks = traceMarkerLines();
+  let tmp: string;
+  let sshd: TestSshd | undefined;
+  let svc: RunningService | undefined;
+  let server: CodeServer | undefined;
+  let wb: Workbench | undefined;
+
+  before(async function () {
+    requireE2ePaths();
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'anole-e2e-trace-'));
+    const workspace = path.join(tmp, 'workspace');
+    fs.cpSync(FIXTURE_DIR, workspace, { recursive: true });
+    fs.copyFileSync(path.join(repoRoot, 'test', 'fixtures', 'traces', 'vscode', 'tracesvc-go1.26.trace'), path.join(workspace, 'trace.out'));
+    const [s, bin] = await Promise.all([startSshd(), findToolchain('current').then((t) => buildFixture(t, 'tracesvc'))]);
+    sshd = s;
+    svc = await startService(bin, ['-procs', '2', '-hogs', '3']);
+    assert.ok(svc.pprofUrl, 'tracesvc has no pprof URL');
+    server = await startCodeServer({
+      workspace,
+      vsixPaths: [anoleVsix(repoRoot, tmp)],
+      settings: {
+        'anole.sshConfigFile': sshd.configFile,
+        'anole.targets': [{ name: 'traced', host: sshd.alias, pprofUrl: svc.pprofUrl }],
+        'anole.trace.seconds': 2,
+      },
+    });
+    wb = await openWorkbench(server);
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state !== 'failed') return;
+    await reportFailure(wb, server, `trace-${this.currentTest.title}-failed`);
+    if (server) for (const name of ['Anole.log', 'Anole Language Server.log']) console.error(`--- ${name}:\n${readLogs(server, name).slice(-5000)}`);
+  });
+
+  after(async function () {
+    await wb?.close();
+    await server?.stop();
+    await svc?.stop();
+    await sshd?.stop();
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('traces from the palette: runnable on the starved sleep line, blocked by reason on the wait lines', async function () {
+    const page = wb!.page;
+    await openFile(page, 'tracesvc/waits.go', 60_000);
+    await runCommand(page, 'Anole: Trace Remote Service');
+    await goToLine(page, marks['tick-sleep'].line);
+    const tick = await waitForLineDecoration(page, marks['tick-sleep'].line, /^runnable [\d.]+m?s · \d+× · max [\d.]+m?s$/, 120_000);
+    await goToLine(page, marks['lock-wait'].line);
+    const lock = await waitForLineDecoration(page, marks['lock-wait'].line, /^blocked on .*sync [\d.]+m?s/, 30_000);
+    await goToLine(page, marks['chan-recv'].line);
+    const chan = await waitForLineDecoration(page, marks['chan-recv'].line, /^blocked on chan [\d.]+m?s/, 30_000);
+    console.log(`      tick-sleep: "${tick}"; lock-wait: "${lock}"; chan-recv: "${chan}"`);
+    await screenshot(page, 'trace-decorations');
+  });
+
+  it('lists the trace under Captures', async function () {
+    const page = wb!.page;
+    await runCommand(page, 'View: Show Anole');
+    await waitForText(page, /^trace · anole-test/, 30_000, '.part.sidebar');
+  });
+
+  it('the group CodeLens opens the starvation report; a wait row reveals its line', async function () {
+    const page = wb!.page;
+    await openFile(page, 'tracesvc/waits.go', 60_000);
+    const hogFunc = fs.readFileSync(marks.hog.file, 'utf8').split('\n').findIndex((l) => /^func cpuHog\(/.test(l)) + 1;
+    assert.ok(hogFunc > 0, 'func cpuHog not found');
+    await goToLine(page, hogFunc); // the lens sits above it: scroll it into view
+    const lens = page.locator('.editor-instance .codelens-decoration a', { hasText: /^3 goroutines · running / }).first();
+    await lens.waitFor({ timeout: 60_000 });
+    await lens.click();
+    const frame = await reportFrame(page);
+    await frame.locator('tr.selected', { hasText: 'main.cpuHog' }).waitFor({ timeout: 60_000 });
+    const row = frame.locator('tbody tr', { hasText: `waits.go:${marks['tick-sleep'].line}` }).filter({ hasText: /^runnable/ }).first();
+    await row.click();
+    await waitForText(page, new RegExp(`^Ln ${marks['tick-sleep'].line}, Col 1$`), 30_000, '.statusbar');
+    await screenshot(page, 'trace-report');
+  });
+
+  it('opens trace.out from the workspace in the starvation report editor', async function () {
+    const page = wb!.page;
+    await runCommand(page, 'View: Close All Editor Groups');
+    await quickOpen(page, 'trace.out', 60_000);
+    const frame = await reportFrame(page);
+    await frame.locator('tbody tr', { hasText: 'main.cpuHog' }).first().waitFor({ timeout: 60_000 });
+    const header = await frame.locator('.summary').innerText();
+    assert.match(header, /trace\.out — go1\.26, [\d.]+ s, GOMAXPROCS 2/);
+    await screenshot(page, 'trace-editor');
+  });
+});

@@ -1,0 +1,200 @@
+// The bundled language server loads a real runtime trace of tracesvc (recorded here over HTTP) and annotates its marked lines.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import {
+  CodeLens,
+  CodeLensRequest,
+  DidChangeConfigurationNotification,
+  ExitNotification,
+  Hover,
+  HoverRequest,
+  InitializeRequest,
+  InitializedNotification,
+  ShutdownRequest,
+} from 'vscode-languageserver-protocol/node';
+import {
+  DecorationsResult,
+  DidChangeSettingsParams,
+  LoadTraceResult,
+  Methods,
+  ServerInitOptions,
+  StarvationResult,
+} from '../../src/core/annotations/protocol';
+import { FIXTURE_DIR, REPO_ROOT, RunningService, buildFixture, findToolchain, traceMarkerLines, startService } from '../host/goServices';
+import { PROBLEMS_URI, PROFILES, Server, ensureBundle, funcLine, startServer } from '../support/lspServer';
+
+const WAITS = path.join(FIXTURE_DIR, 'tracesvc', 'waits.go');
+const WAITS_URI = pathToFileURL(WAITS).href;
+
+/** Records `seconds` of runtime trace from a service's /debug/pprof/trace into `file`. */
+async function recordTrace(svc: RunningService, seconds: number, file: string): Promise<void> {
+  const res = await fetch(`${svc.pprofUrl}trace?seconds=${seconds}`);
+  assert.equal(res.status, 200, `trace endpoint answered ${res.status}`);
+  fs.writeFileSync(file, Buffer.from(await res.arrayBuffer()));
+}
+
+describe('language server: runtime traces (tracesvc, current Go)', function () {
+  this.timeout(180000);
+  const marks = traceMarkerLines();
+  const line0 = (m: keyof typeof marks): number => marks[m].line - 1;
+  let tmp: string;
+  let tracePath: string;
+  let svc: RunningService;
+  let srv: Server;
+  let loaded: LoadTraceResult;
+
+  before(async () => {
+    ensureBundle();
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'anole-trace-lsp-'));
+    tracePath = path.join(tmp, 'trace.out');
+    const bin = await buildFixture(await findToolchain('current'), 'tracesvc');
+    svc = await startService(bin, ['-procs', '2', '-hogs', '3']);
+    await recordTrace(svc, 2, tracePath);
+    await svc.stop();
+    srv = startServer();
+    const init: ServerInitOptions = { traceMinWaitMs: 1 };
+    await srv.conn.sendRequest(InitializeRequest.type, {
+      processId: process.pid,
+      rootUri: null,
+      workspaceFolders: [{ uri: pathToFileURL(FIXTURE_DIR).href, name: 'fixtures' }],
+      capabilities: { workspace: { codeLens: { refreshSupport: true } } },
+      initializationOptions: init,
+    });
+    await srv.conn.sendNotification(InitializedNotification.type, {});
+  });
+
+  afterEach(function () {
+    if (this.currentTest?.state === 'failed') console.error(`server log:\n${srv?.log.join('\n')}`);
+  });
+
+  after(async () => {
+    await svc?.stop();
+    if (srv && srv.child.exitCode === null) srv.child.kill('SIGKILL');
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('loads the trace in the server and announces the annotated fixture file', async () => {
+    const changed = srv.nextChange();
+    loaded = await srv.conn.sendRequest(Methods.loadTrace, { path: tracePath, label: 'tracesvc trace' });
+    assert.match(loaded.id, /^t\d+$/);
+    assert.match(loaded.goVersion, /^go1\.\d+$/);
+    assert.equal(loaded.gomaxprocs, 2);
+    assert.ok(loaded.durationNs > 1e9, `duration ${loaded.durationNs}`);
+    assert.ok(loaded.mappedFiles >= 1, JSON.stringify(loaded));
+    assert.ok((await changed).uris?.includes(WAITS_URI), 'waits.go is among the changed documents');
+  });
+
+  it('decorates the starved sleep loop’s resume line as runnable, with count and max', async () => {
+    const d: DecorationsResult = await srv.conn.sendRequest(Methods.decorations, { uri: WAITS_URI });
+    const tick = d.runnable?.find((a) => a.line === line0('tick-sleep'));
+    assert.ok(tick, `runnable lines: ${d.runnable?.map((a) => `${a.line + 1} ${a.label}`).join('; ')}`);
+    const m = /^runnable ([\d.]+)(m?s) · (\d+)× · max [\d.]+m?s$/.exec(tick.label);
+    assert.ok(m, tick.label);
+    assert.ok(Number(m[3]) >= 5, `only ${m[3]} runnable waits at the tick line`);
+    assert.ok(tick.weight > 0 && tick.weight <= 1);
+  });
+
+  it('decorates each block line with its reason', async () => {
+    const d: DecorationsResult = await srv.conn.sendRequest(Methods.decorations, { uri: WAITS_URI });
+    const at = (m: keyof typeof marks): string => d.blocked?.find((a) => a.line === line0(m))?.label ?? `(none; blocked: ${d.blocked?.map((a) => `${a.line + 1} ${a.label}`).join('; ')})`;
+    assert.match(at('lock-wait'), /^blocked on .*sync [\d.]+m?s/);
+    assert.match(at('chan-recv'), /^blocked on chan [\d.]+m?s/);
+    assert.match(at('select-wait'), /^blocked on select [\d.]+m?s/);
+    assert.match(at('net-read'), /^blocked on network [\d.]+m?s/);
+    assert.match(at('syscall-read'), /^blocked on syscall [\d.]+m?s/);
+    assert.match(at('tick-sleep'), /^blocked on sleep [\d.]+m?s/);
+    assert.deepEqual(d.hot, [], 'no profile is loaded');
+  });
+
+  it('puts a group summary lens on each goroutine function, opening the report', async () => {
+    const lenses: CodeLens[] = (await srv.conn.sendRequest(CodeLensRequest.type, { textDocument: { uri: WAITS_URI } })) ?? [];
+    const src = fs.readFileSync(WAITS, 'utf8').split('\n');
+    const funcLine0 = (re: RegExp): number => src.findIndex((l) => re.test(l));
+    const hog = lenses.find((l) => l.range.start.line === funcLine0(/^func cpuHog\(/));
+    assert.ok(hog, JSON.stringify(lenses.map((l) => [l.range.start.line, l.command?.title])));
+    assert.match(hog.command!.title, /^3 goroutines · running [\d.]+m?s · runnable \d+%/);
+    assert.equal(hog.command!.command, 'anole.showStarvationReport');
+    assert.deepEqual(hog.command!.arguments, [{ traceId: loaded.id, function: 'main.cpuHog' }]);
+    const tick = lenses.find((l) => l.range.start.line === funcLine0(/^func \(t \*tickLoop\) run\(/));
+    assert.ok(tick, 'lens on the tick loop method');
+    assert.match(tick.command!.title, /^1 goroutine · running .* · blocked on sleep /);
+    const locker = lenses.find((l) => l.range.start.line === funcLine0(/^func locker\(/));
+    assert.match(locker?.command?.title ?? '', /^4 goroutines · .*blocked on (sync|sleep) /);
+  });
+
+  it('hovers a runnable line with the culprits holding the Ps', async () => {
+    const h: Hover | null = await srv.conn.sendRequest(HoverRequest.type, { textDocument: { uri: WAITS_URI }, position: { line: line0('tick-sleep'), character: 4 } });
+    assert.ok(h);
+    const md = (h.contents as { value: string }).value;
+    assert.match(md, /tracesvc trace/);
+    assert.match(md, /\*\*Runnable [\d.]+m?s\*\* when `main\.\(\*tickLoop\)\.run` resumed here/);
+    assert.match(md, /all 2 Ps were busy in \d+%/);
+    assert.match(md, /Ps were held by: .*`main\.cpuHog` \d+%/);
+  });
+
+  it('serves the starvation report with workspace URIs', async () => {
+    const r: StarvationResult = await srv.conn.sendRequest(Methods.starvation, { id: loaded.id });
+    const hog = r.report.groups.find((g) => g.function === 'main.cpuHog');
+    assert.ok(hog && hog.count === 3, JSON.stringify(r.report.groups.map((g) => g.function)));
+    assert.equal(hog.localUri, WAITS_URI);
+    const tick = r.report.lines.find((l) => l.kind === 'runnable' && l.line === marks['tick-sleep'].line);
+    assert.equal(tick?.localUri, WAITS_URI);
+    await assert.rejects(srv.conn.sendRequest(Methods.starvation, { id: 't999' }), /no loaded trace with id "t999"/);
+  });
+
+  it('turns decorations and lenses off by setting, live', async () => {
+    const off: DidChangeSettingsParams = { settings: { anole: { traceDecorations: false, traceCodeLens: false, traceHovers: false } } };
+    let changed = srv.nextChange();
+    await srv.conn.sendNotification(DidChangeConfigurationNotification.type, off);
+    await changed;
+    const d: DecorationsResult = await srv.conn.sendRequest(Methods.decorations, { uri: WAITS_URI });
+    assert.deepEqual([d.runnable, d.blocked], [[], []]);
+    const lenses: CodeLens[] = (await srv.conn.sendRequest(CodeLensRequest.type, { textDocument: { uri: WAITS_URI } })) ?? [];
+    assert.deepEqual(lenses, []);
+    const h = await srv.conn.sendRequest(HoverRequest.type, { textDocument: { uri: WAITS_URI }, position: { line: line0('tick-sleep'), character: 4 } });
+    assert.equal(h, null);
+    changed = srv.nextChange();
+    await srv.conn.sendNotification(DidChangeConfigurationNotification.type, { settings: { anole: { traceMinWaitMs: 1 } } });
+    await changed;
+    const back: DecorationsResult = await srv.conn.sendRequest(Methods.decorations, { uri: WAITS_URI });
+    assert.ok((back.runnable?.length ?? 0) > 0);
+  });
+
+  it('refuses a non-trace file and a trace sent as a profile, and keeps serving', async () => {
+    await assert.rejects(
+      srv.conn.sendRequest(Methods.loadTrace, { path: path.join(REPO_ROOT, 'test', 'fixtures', 'profiles', 'hotsvc', 'cpu.pb.gz') }),
+      /not a Go execution trace/,
+    );
+    await assert.rejects(srv.conn.sendRequest(Methods.loadProfile, { path: tracePath, kind: 'trace' }), /anole\/loadTrace/);
+    const d: DecorationsResult = await srv.conn.sendRequest(Methods.decorations, { uri: WAITS_URI });
+    assert.ok((d.runnable?.length ?? 0) > 0);
+  });
+
+  it('clears the trace annotations and unloads the trace', async () => {
+    const changed = srv.nextChange();
+    const r = await srv.conn.sendRequest(Methods.clear, { kind: 'trace' });
+    assert.deepEqual(r, { unloaded: [loaded.id] });
+    assert.ok((await changed).uris?.includes(WAITS_URI));
+    const d: DecorationsResult = await srv.conn.sendRequest(Methods.decorations, { uri: WAITS_URI });
+    assert.deepEqual([d.runnable, d.blocked], [[], []]);
+  });
+
+  it('puts "Trace" next to a hot function\'s CPU lens, for the service the profile came from', async () => {
+    const cpu = await srv.conn.sendRequest<{ id: string }>(Methods.loadProfile, { path: path.join(PROFILES, 'cpu.pb.gz') });
+    const lenses: CodeLens[] = (await srv.conn.sendRequest(CodeLensRequest.type, { textDocument: { uri: PROBLEMS_URI } })) ?? [];
+    const at = lenses.filter((l) => l.range.start.line === funcLine('burnCPU') - 1).map((l) => l.command);
+    assert.deepEqual(at.map((c) => c?.title.replace(/^CPU .*/, 'CPU')), ['CPU', 'Trace']);
+    assert.equal(at[1]?.command, 'anole.traceRemoteService');
+    assert.deepEqual(at[1]?.arguments, [{ profileId: cpu.id, function: 'main.burnCPU' }]);
+  });
+
+  it('shuts down cleanly', async () => {
+    await srv.conn.sendRequest(ShutdownRequest.type);
+    await srv.conn.sendNotification(ExitNotification.type);
+    assert.equal(await srv.exited, 0);
+    srv.conn.dispose();
+  });
+});

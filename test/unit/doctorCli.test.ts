@@ -1,0 +1,36 @@
+// The doctor's text report: one line per check, evidence and fix under warnings and errors, the process table without --pid.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { renderReport } from '../../src/cli/commands/doctor';
+import { hostSummary, judge } from '../../src/core/doctor/run';
+import { parseDoctorOutput } from '../../src/core/doctor/script';
+
+const text = fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'doctor', 'anolis8-cgroupv2.txt'), 'utf8');
+const ev = parseDoctorOutput(text);
+const binary = { goVersion: 'go1.24.3', settings: {}, deps: [], hasDwarf: true, hasSymtab: true, glibcNeeds: [] };
+
+describe('anole doctor text output', () => {
+  it('lists every check and details only the warnings and errors (all with --verbose)', () => {
+    const report = { host: hostSummary(ev, 4242), process: { pid: 4242, exe: '/opt/api/bin/api', goVersion: 'go1.24.3' }, findings: judge({ ev, pid: 4242, env: new Map(), binary, windowSec: 2 }) };
+    const out = renderReport(report, false);
+    assert.match(out, /^host: Anolis OS 8\.8, kernel 5\.10\.134-13\.an8\.x86_64, cgroup v2$/m);
+    assert.match(out, /^process: 4242 \/opt\/api\/bin\/api \(go1\.24\.3\)$/m);
+    for (const f of report.findings) assert.match(out, new RegExp(`^\\S+\\s+${f.id}\\s`, 'm'));
+    assert.match(out, /^ERROR ptrace: /m);
+    assert.match(out, /^ {2}\/sys\/fs\/cgroup\/system\.slice\/cpu\.max: 150000 100000 → 1\.5 CPUs$/m);
+    assert.match(out, /^ {2}fix: set GOMAXPROCS=2 /m);
+    assert.doesNotMatch(out, /^ok glibc-cgo:/m);
+    assert.match(renderReport(report, true), /^ok glibc-cgo: static binary/m);
+  });
+
+  it('without a pid, tables the Go processes with their worst finding; escapes control characters', () => {
+    const report = {
+      host: hostSummary(ev), process: null, findings: judge({ ev, windowSec: 0 }),
+      processes: [{ pid: 7, exe: '/srv/a\nb', goVersion: 'go1.26.8', worst: 'warning' as const, finding: { id: 'nofile' as const, title: 'hard open-files limit is 4096' } }],
+    };
+    const out = renderReport(report, false);
+    assert.match(out, /^\s*7\s+go1\.26\.8\s+WARN\s+nofile: hard open-files limit is 4096\s+\/srv\/a\\x0ab$/m);
+    assert.match(out, /details: anole doctor HOST --pid PID/);
+  });
+});
