@@ -110,6 +110,43 @@ for (const backend of ['dlv', 'gdb'] as const) for (const toolchain of ['current
       await eventually(`${backend} exit`, () => !isLive(tracer));
     });
 
+    it('runs no function inside the process unless the configuration says "allowFunctionCalls": true', async () => {
+      /** A frame of a leaked goroutine, to evaluate in. */
+      const leakFrame = async (dc: DebugClient) => {
+        const { body } = await dc.threadsRequest();
+        const leaky = body.threads.find((t) => /main\.leakyWorker/.test(t.name))!;
+        const st = await dc.stackTraceRequest({ threadId: leaky.id, startFrame: 0, levels: 20 });
+        return st.body.stackFrames.find((f) => f.name === 'main.leakyWorker')!.id;
+      };
+      // gdb wants package-qualified names quoted; dlv takes Go syntax.
+      const call = backend === 'gdb' ? "'runtime.GC'()" : 'runtime.GC()';
+      const dc = await client();
+      await dc.attachRequest(attachArgs() as DebugProtocol.AttachRequestArguments);
+      const frameId = await leakFrame(dc);
+      await assert.rejects(dc.evaluateRequest({ expression: call, frameId, context: 'repl' }),
+        /function calls are off.*"allowFunctionCalls": true/);
+      if (backend === 'gdb') {
+        const setting = await dc.evaluateRequest({ expression: '$_gdb_setting("may-call-functions")', frameId, context: 'repl' });
+        assert.equal(setting.body.result, '0', 'gdb itself refuses calls');
+      }
+      assert.ok(await healthy(svc));
+      await dc.disconnectRequest({});
+
+      const allowed = await client();
+      await allowed.attachRequest(attachArgs({ allowFunctionCalls: true }) as DebugProtocol.AttachRequestArguments);
+      const frame2 = await leakFrame(allowed);
+      if (backend === 'gdb') {
+        const setting = await allowed.evaluateRequest({ expression: '$_gdb_setting("may-call-functions")', frameId: frame2, context: 'repl' });
+        assert.equal(setting.body.result, '1', 'gdb may call functions when allowed');
+      } else {
+        // dlv's `call` runs only on a goroutine that is on a thread: a parked one gets dlv's own refusal, not Anole's.
+        await assert.rejects(allowed.evaluateRequest({ expression: call, frameId: frame2, context: 'repl' }),
+          (e: Error) => !/allowFunctionCalls/.test(e.message) && /dlv Command: /.test(e.message));
+      }
+      await allowed.disconnectRequest({});
+      assert.ok(await healthy(svc));
+    });
+
     it('refuses a second attach with the reason and a fix', async () => {
       const first = await client();
       await first.attachRequest(attachArgs() as DebugProtocol.AttachRequestArguments);
