@@ -58,7 +58,7 @@ export interface CoreDumpResult {
  * `dir`, `free_kb` there, `vm_kb` (all mappings: what gcore writes), `readable_kb` (readable
  * mappings: what dlv writes), `gzip` (its path, empty when missing).
  */
-export const CORE_PREPARE_SCRIPT = `base="\${1:-\${TMPDIR:-/tmp}}"; pid="$2"
+export const CORE_PREPARE_SCRIPT = `umask 077; base="\${1:-\${TMPDIR:-/tmp}}"; pid="$2"
 [ -d "$base" ] || { echo "no such folder: $base" >&2; exit 2; }
 find "$base" -maxdepth 1 -name 'anole-core.*' -user "$(id -u)" -mmin +60 -exec rm -rf {} + 2>/dev/null
 [ -r "/proc/$pid/maps" ] || { echo "process $pid does not exist (or its memory map is not readable)" >&2; exit 3; }
@@ -79,9 +79,10 @@ printf 'gzip=%s\\n' "$(command -v gzip 2>/dev/null)"
  * without reading symbols when gdb can skip them), timed by gdb itself from just before the
  * attach to just after the detach (`pause_ms`); `wall_ms` is the outer bound from the shell.
  * Never killed from outside while attached: gdb detaches on its own when done. Afterwards the
- * process gets a SIGCONT in case a stop was left pending.
+ * process gets a SIGCONT in case a stop was left pending. umask 077: the core (the process's memory,
+ * secrets included) is readable by our user only.
  */
-export const GCORE_SCRIPT = `gdb="$1"; pid="$2"; out="$3"
+export const GCORE_SCRIPT = `umask 077; gdb="$1"; pid="$2"; out="$3"
 rn=
 "$gdb" --readnever -nx -batch </dev/null >/dev/null 2>&1 && rn=--readnever
 t0=$(date +%s%N 2>/dev/null)
