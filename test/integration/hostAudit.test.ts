@@ -9,7 +9,8 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { AnoleAttachArguments } from '../../src/adapter/attachArgs';
 import { binaryOf, buildFixtures, startService, type RunningService } from '../host/goServices';
 import { startSshd, type TestSshd } from '../host/sshd';
-import { runCli } from '../support/cli';
+import { spawn } from 'node:child_process';
+import { CLI, runCli } from '../support/cli';
 import { adapterProcess, eventually, healthy, tracedClient, tracerPid } from '../support/dap';
 import { anoleTempEntries, listeningSockets, probeAsOtherUser, processTree, readableByOtherUser, type TempEntry } from '../support/hostAudit';
 
@@ -124,9 +125,26 @@ describe('host audit: nothing Anole starts is reachable by other users or outliv
     for (const d of [tmp, out]) if (d) fs.rmSync(d, { recursive: true, force: true });
   });
 
-  /** After a scenario: no process of ours is left on the host, no tracer on the service, no temp entry. */
+  /**
+   * Processes Anole started on the host that are still there: under our sshd's sessions, or
+   * orphaned from them (a dropped session's debugger is reparented while it detaches), which
+   * name our TMPDIR or trace the service.
+   */
+  function leftovers(): number[] {
+    const tracer = tracerPid(svc.pid);
+    const named = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number).filter((pid) => {
+      try {
+        return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(tmp);
+      } catch {
+        return false;
+      }
+    });
+    return [...new Set([...processTree(sshd.connectionPids()), ...named, ...(tracer > 0 ? [tracer] : [])])];
+  }
+
+  /** After a scenario: within the watchdogs' grace, no process of ours is left on the host, nothing traces the service, no temp entry. */
   async function nothingLeft(what: string): Promise<void> {
-    await eventually(`${what}: the session's processes to end`, () => processTree(sshd.connectionPids()).length === 0, 20_000);
+    await eventually(`${what}: every process Anole started on the host to end`, () => leftovers().length === 0, 120_000);
     assert.equal(tracerPid(svc.pid), 0, `${what}: nothing traces the service`);
     assert.deepEqual(anoleTempEntries(tmp).map((e) => e.path), [], `${what}: no temp entry is left`);
     assert.ok(await healthy(svc), `${what}: the service answers`);
@@ -175,4 +193,20 @@ describe('host audit: nothing Anole starts is reachable by other users or outliv
     assert.deepEqual([...new Set(dirs)].sort(), ['anole-core', 'anole-dlv'], 'the core dump\'s folder and dlv\'s socket dir were seen, private');
     console.log(`      capture + core: ${sampler.samples} samples; sockets ${JSON.stringify([...sampler.sockets])}; temp entries ${[...sampler.entries.values()].map((e) => `${path.relative(tmp, e.path)} ${(e.mode & 0o777).toString(8)}`).join(', ')}`);
   });
+
+  for (const tool of ['dlv', 'gcore'] as const) {
+    it(`a core dump (${tool}) whose CLI is killed while the core is being written leaves nothing on the host`, async () => {
+      const sampler = new HostSampler(sshd, tmp);
+      const cli = spawn(process.execPath, [CLI, 'core', sshd.alias, '--pid', String(svc.pid), '--tool', tool, '-o', path.join(out, `killed-${tool}.core`), '--ssh-config', sshd.configFile],
+        { stdio: 'ignore' });
+      const exited = new Promise((r) => cli.once('exit', r));
+      // The moment the core file appears in the host folder: the writer runs.
+      await eventually('the core file to appear on the host', () => anoleTempEntries(tmp).some((e) => /\/core\.\d+$/.test(e.path)), 60_000);
+      cli.kill('SIGKILL');
+      await exited;
+      await eventually('the host folder to go', () => anoleTempEntries(tmp).length === 0, 20_000);
+      await nothingLeft(`${tool} core dump, CLI killed`);
+      assert.deepEqual(await sampler.stop(), [], `${sampler.samples} samples`);
+    });
+  }
 });

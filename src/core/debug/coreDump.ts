@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
 import { AnoleError } from '../errors';
-import type { RemoteHost } from '../remote/host';
+import type { RemoteHost, RemoteProcess } from '../remote/host';
 import { shellScript } from '../shell';
 import { findingsMessage } from './attach';
 import { DlvBackend } from './dlv/dlvBackend';
@@ -72,6 +72,17 @@ while read -r range perms rest; do
 done < "/proc/$pid/maps"
 printf 'readable_kb=%s\\n' "$((r / 1024))"
 printf 'gzip=%s\\n' "$(command -v gzip 2>/dev/null)"
+`;
+
+/**
+ * {@link CORE_PREPARE_SCRIPT}, then `ready=1`, then it stays while our channel is open: at EOF —
+ * the capture ended, the CLI or VS Code was killed, the connection dropped — it removes the folder,
+ * so a core (the process's memory) never outlives the session on the host. A writer still running
+ * (gcore is never killed while attached) keeps writing into an unlinked file, freed when it ends.
+ */
+export const CORE_KEEPER_SCRIPT = `${CORE_PREPARE_SCRIPT}printf 'ready=1\\n'
+while read -r _; do :; done
+rm -rf "$d"
 `;
 
 /**
@@ -207,11 +218,13 @@ export async function captureCoreDump(host: RemoteHost, pid: number, opts: CoreD
   if (errors.length) throw new AnoleError('REMOTE_COMMAND', findingsMessage(pid, errors));
   const tool: 'gcore' | 'dlv' = opts.tool === 'gcore' || (opts.tool === 'auto' && !facts.dlv) ? 'gcore' : 'dlv';
 
-  const prep = await host.exec(shellScript(CORE_PREPARE_SCRIPT, [opts.remoteDir ?? '', String(pid)]), { timeoutMs: 30_000 });
-  const kv = parseKeyValues(prep.stdout.toString('utf8'));
+  const keeper = await host.spawn(shellScript(CORE_KEEPER_SCRIPT, [opts.remoteDir ?? '', String(pid)]));
+  const prep = await readUntilReady(keeper, 30_000);
+  const kv = parseKeyValues(prep.stdout);
   const dir = kv.get('dir');
-  if (prep.code !== 0 || !dir) {
-    throw new AnoleError('REMOTE_COMMAND', `cannot prepare a folder for the core dump on ${host.label}: ${prep.stderr.toString('utf8').trim() || `exit ${prep.code}`}`);
+  if (!kv.get('ready') || !dir) {
+    keeper.endInput();
+    throw new AnoleError('REMOTE_COMMAND', `cannot prepare a folder for the core dump on ${host.label}: ${prep.stderr.trim() || prep.why}`);
   }
   const removeDir = () => host.exec(['rm', '-rf', '--', dir]).catch(() => undefined);
   let exeWritten = false;
@@ -271,5 +284,28 @@ export async function captureCoreDump(host: RemoteHost, pid: number, opts: CoreD
       throw new AnoleError('CANCELLED', 'core dump cancelled; the process runs on and nothing was kept');
     }
     throw e;
+  } finally {
+    keeper.endInput(); // the keeper removes the folder if anything is left
   }
+}
+
+/** Collects a keeper's output until its `ready=1` line, its exit or `timeoutMs`. */
+function readUntilReady(proc: RemoteProcess, timeoutMs: number): Promise<{ stdout: string; stderr: string; why: string }> {
+  return new Promise((resolve) => {
+    let stdout = '';
+    let stderr = '';
+    const done = (why: string) => {
+      clearTimeout(timer);
+      proc.stdout.removeListener('data', onOut);
+      resolve({ stdout, stderr, why });
+    };
+    const onOut = (d: Buffer) => {
+      stdout += d.toString('utf8');
+      if (/^ready=1$/m.test(stdout)) done('ready');
+    };
+    const timer = setTimeout(() => done(`no answer within ${timeoutMs} ms`), timeoutMs);
+    proc.stdout.on('data', onOut);
+    proc.stderr.on('data', (d: Buffer) => { stderr += d.toString('utf8'); });
+    void proc.exited.then(({ code }) => done(`exit ${code}`));
+  });
 }
