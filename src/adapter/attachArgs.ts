@@ -30,10 +30,15 @@ export interface AnoleAttachArguments extends DebugProtocol.AttachRequestArgumen
   coreFilePath?: string;
   /** The executable that wrote the core dump. */
   program?: string;
+  /**
+   * Let expressions call functions inside the debugged process (gdb's may-call-functions, dlv's
+   * `call`). Off by default: evaluating must never run code in a production service.
+   */
+  allowFunctionCalls?: boolean;
 }
 
 /** The keys of {@link AnoleAttachArguments}, for the manifest test. */
-export const ATTACH_ARGUMENT_KEYS = ['host', 'sshConfigFile', 'processId', 'processName', 'backend', 'substitutePath', 'cwd', 'trace', 'coreFilePath', 'program'] as const;
+export const ATTACH_ARGUMENT_KEYS = ['host', 'sshConfigFile', 'processId', 'processName', 'backend', 'substitutePath', 'cwd', 'trace', 'coreFilePath', 'program', 'allowFunctionCalls'] as const;
 
 /** Remote path → local path, by the first matching mapping. */
 export function toLocalPath(remote: string, map: readonly SubstitutePath[] = []): string {

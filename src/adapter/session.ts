@@ -121,11 +121,12 @@ export class AnoleDebugSession extends LoggingDebugSession {
       const host = await SshHost.connect(args.host, { resolve: { configFile: args.sshConfigFile } });
       this.host = host;
       const pid = await resolveProcessId(host, args.processId, args.processName);
-      const { backend, findings } = await attachBackend(host, pid, choice, this.backendHooks(args));
+      const { backend, findings } = await attachBackend(host, pid, choice, { ...this.backendHooks(args), allowFunctionCalls: args.allowFunctionCalls === true });
       this.backend = backend;
       for (const f of findings) this.log(`${f.message}${f.fix ? ` (${f.fix})` : ''}`);
       await backend.resume(); // attaching stopped the process: let it run at once
       this.log(`Attached to process ${pid} on ${host.label} with ${backend.kind}; the process keeps running. Disconnecting detaches and never kills it.`);
+      if (args.allowFunctionCalls === true) this.log('"allowFunctionCalls" is on: expressions you evaluate may run functions inside the process.', 'important');
       this.sendResponse(response);
     } catch (e) {
       await this.cleanup();

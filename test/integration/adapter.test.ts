@@ -110,6 +110,56 @@ for (const backend of ['dlv', 'gdb'] as const) for (const toolchain of ['current
       await eventually(`${backend} exit`, () => !isLive(tracer));
     });
 
+    it('runs no function inside the process unless the configuration says "allowFunctionCalls": true', async () => {
+      /** A frame of a leaked goroutine, to evaluate in. */
+      const leakFrame = async (dc: DebugClient) => {
+        const { body } = await dc.threadsRequest();
+        const leaky = body.threads.find((t) => /main\.leakyWorker/.test(t.name))!;
+        const st = await dc.stackTraceRequest({ threadId: leaky.id, startFrame: 0, levels: 20 });
+        return st.body.stackFrames.find((f) => f.name === 'main.leakyWorker')!.id;
+      };
+      // gdb wants package-qualified names quoted; dlv takes Go syntax.
+      const call = backend === 'gdb' ? "'runtime.GC'()" : 'runtime.GC()';
+      /**
+       * gdb reads a parked goroutine's frame on a borrowed thread; at a moment when every thread
+       * sits in a system call it says so. The process runs between requests: ask again then.
+       */
+      const evaluate = async (d: DebugClient, args: DebugProtocol.EvaluateArguments) => {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            return await d.evaluateRequest(args);
+          } catch (e) {
+            if (attempt >= 20 || !/every thread of the process is inside a system call/.test((e as Error).message)) throw e;
+          }
+        }
+      };
+      const dc = await client();
+      await dc.attachRequest(attachArgs() as DebugProtocol.AttachRequestArguments);
+      const frameId = await leakFrame(dc);
+      await assert.rejects(evaluate(dc, { expression: call, frameId, context: 'repl' }),
+        /function calls are off.*"allowFunctionCalls": true/);
+      if (backend === 'gdb') {
+        const setting = await evaluate(dc, { expression: '$_gdb_setting("may-call-functions")', frameId, context: 'repl' });
+        assert.equal(setting.body.result, '0', 'gdb itself refuses calls');
+      }
+      assert.ok(await healthy(svc));
+      await dc.disconnectRequest({});
+
+      const allowed = await client();
+      await allowed.attachRequest(attachArgs({ allowFunctionCalls: true }) as DebugProtocol.AttachRequestArguments);
+      const frame2 = await leakFrame(allowed);
+      if (backend === 'gdb') {
+        const setting = await evaluate(allowed, { expression: '$_gdb_setting("may-call-functions")', frameId: frame2, context: 'repl' });
+        assert.equal(setting.body.result, '1', 'gdb may call functions when allowed');
+      } else {
+        // dlv's `call` runs only on a goroutine that is on a thread: a parked one gets dlv's own refusal, not Anole's.
+        await assert.rejects(evaluate(allowed, { expression: call, frameId: frame2, context: 'repl' }),
+          (e: Error) => !/allowFunctionCalls/.test(e.message) && /dlv Command: /.test(e.message));
+      }
+      await allowed.disconnectRequest({});
+      assert.ok(await healthy(svc));
+    });
+
     it('refuses a second attach with the reason and a fix', async () => {
       const first = await client();
       await first.attachRequest(attachArgs() as DebugProtocol.AttachRequestArguments);

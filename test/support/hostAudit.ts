@@ -21,6 +21,7 @@ export interface TempEntry {
   /** Permission bits, e.g. 0o700. */
   mode: number;
   isDirectory: boolean;
+  isSymlink: boolean;
 }
 
 /** The uid/gid the "other user" probe runs as (nobody). */
@@ -127,7 +128,7 @@ export function anoleTempEntries(tmpdir: string): TempEntry[] {
     } catch {
       return;
     }
-    out.push({ path: p, uid: st.uid, mode: st.mode & 0o7777, isDirectory: st.isDirectory() });
+    out.push({ path: p, uid: st.uid, mode: st.mode & 0o7777, isDirectory: st.isDirectory(), isSymlink: st.isSymbolicLink() });
     if (st.isDirectory()) for (const n of readdirOr(p)) visit(path.join(p, n));
   };
   for (const n of readdirOr(tmpdir)) if (/^anole-[a-z]+\./.test(n)) visit(path.join(tmpdir, n));

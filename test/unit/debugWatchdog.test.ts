@@ -48,6 +48,7 @@ describe('dlv watchdog script', function () {
     const sockDir = path.dirname(socket);
     assert.match(socket, new RegExp(`^${tmp}/anole-dlv\\.[A-Za-z0-9]{6}/dlv\\.sock$`));
     assert.equal(fs.statSync(sockDir).mode & 0o777, 0o700);
+    assert.equal(fs.statSync(path.join(sockDir, 'watchdog.pid')).mode & 0o777, 0o600, 'umask 077: what the watchdog and dlv write is private');
     assert.deepEqual(fs.readFileSync(path.join(dir, 'argv'), 'utf8').trim().split('\n'),
       ['attach', '1234', '--headless', `--listen=unix:${socket}`, '--accept-multiclient=false', '--api-version=2']);
     w.child.stdin.end();

@@ -66,6 +66,7 @@ describe('gdb watchdog script', function () {
     assert.equal(r.goroot, goroot);
     assert.equal(fs.readFileSync(path.join(r.dir, 'anole_goroutines.py'), 'utf8'), 'print(1)\n');
     assert.equal(fs.statSync(r.dir).mode & 0o777, 0o700);
+    assert.equal(fs.statSync(path.join(r.dir, 'anole_goroutines.py')).mode & 0o777, 0o600, 'umask 077: the script is private too');
     assert.equal(fs.existsSync(stale), false);
     assert.equal(fs.existsSync(live), true);
   });

@@ -8,7 +8,7 @@ import { ATTACH_ARGUMENT_KEYS, type AnoleAttachArguments } from '../../src/adapt
 type OwnKeys = Exclude<keyof AnoleAttachArguments, keyof DebugProtocol.AttachRequestArguments>;
 /** Compile-time: one entry per key of the interface, no more, no fewer (tsc fails otherwise). */
 const INTERFACE_KEYS: Record<OwnKeys, true> = {
-  host: true, sshConfigFile: true, processId: true, processName: true, backend: true, substitutePath: true, cwd: true, trace: true, coreFilePath: true, program: true,
+  host: true, sshConfigFile: true, processId: true, processName: true, backend: true, substitutePath: true, cwd: true, trace: true, coreFilePath: true, program: true, allowFunctionCalls: true,
 };
 
 const manifest = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8'));

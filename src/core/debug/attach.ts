@@ -15,6 +15,8 @@ export interface AttachBackendOptions {
   onDidEnd?: (reason: string) => void;
   /** Called right before the debugger attaches (after preflight): where the target's stop can begin. */
   onAttaching?: () => void;
+  /** Let evaluated expressions call functions inside the target (off: refused with a message naming `allowFunctionCalls`). */
+  allowFunctionCalls?: boolean;
 }
 
 /** One line per blocking finding, with its fix. */
@@ -58,12 +60,13 @@ async function startBackend(
   host: RemoteHost,
   useGdb: boolean,
   facts: PreflightFacts,
-  opts: Pick<AttachBackendOptions, 'trace' | 'onDidEnd'>,
+  opts: Pick<AttachBackendOptions, 'trace' | 'onDidEnd' | 'allowFunctionCalls'>,
   start: (b: DebugBackend) => Promise<void>,
 ): Promise<DebugBackend> {
+  const allowFunctionCalls = opts.allowFunctionCalls === true;
   const backend: DebugBackend = useGdb
-    ? new GdbBackend(host, { gdbPath: facts.gdb, trace: opts.trace?.('gdb') })
-    : new DlvBackend(host, { dlvPath: facts.dlv ?? 'dlv', trace: opts.trace?.('dlv') });
+    ? new GdbBackend(host, { gdbPath: facts.gdb, trace: opts.trace?.('gdb'), allowFunctionCalls })
+    : new DlvBackend(host, { dlvPath: facts.dlv ?? 'dlv', trace: opts.trace?.('dlv'), allowFunctionCalls });
   if (opts.onDidEnd) backend.onDidEnd(opts.onDidEnd);
   try {
     await start(backend);

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
 import { AnoleError } from '../errors';
-import type { RemoteHost } from '../remote/host';
+import type { RemoteHost, RemoteProcess } from '../remote/host';
 import { shellScript } from '../shell';
 import { findingsMessage } from './attach';
 import { DlvBackend } from './dlv/dlvBackend';
@@ -58,7 +58,7 @@ export interface CoreDumpResult {
  * `dir`, `free_kb` there, `vm_kb` (all mappings: what gcore writes), `readable_kb` (readable
  * mappings: what dlv writes), `gzip` (its path, empty when missing).
  */
-export const CORE_PREPARE_SCRIPT = `base="\${1:-\${TMPDIR:-/tmp}}"; pid="$2"
+export const CORE_PREPARE_SCRIPT = `umask 077; base="\${1:-\${TMPDIR:-/tmp}}"; pid="$2"
 [ -d "$base" ] || { echo "no such folder: $base" >&2; exit 2; }
 find "$base" -maxdepth 1 -name 'anole-core.*' -user "$(id -u)" -mmin +60 -exec rm -rf {} + 2>/dev/null
 [ -r "/proc/$pid/maps" ] || { echo "process $pid does not exist (or its memory map is not readable)" >&2; exit 3; }
@@ -75,13 +75,25 @@ printf 'gzip=%s\\n' "$(command -v gzip 2>/dev/null)"
 `;
 
 /**
+ * {@link CORE_PREPARE_SCRIPT}, then `ready=1`, then it stays while our channel is open: at EOF —
+ * the capture ended, the CLI or VS Code was killed, the connection dropped — it removes the folder,
+ * so a core (the process's memory) never outlives the session on the host. A writer still running
+ * (gcore is never killed while attached) keeps writing into an unlinked file, freed when it ends.
+ */
+export const CORE_KEEPER_SCRIPT = `${CORE_PREPARE_SCRIPT}printf 'ready=1\\n'
+while read -r _; do :; done
+rm -rf "$d"
+`;
+
+/**
  * $1 gdb, $2 PID, $3 core file. What `gcore` does (attach, gcore, detach in one batch gdb,
  * without reading symbols when gdb can skip them), timed by gdb itself from just before the
  * attach to just after the detach (`pause_ms`); `wall_ms` is the outer bound from the shell.
  * Never killed from outside while attached: gdb detaches on its own when done. Afterwards the
- * process gets a SIGCONT in case a stop was left pending.
+ * process gets a SIGCONT in case a stop was left pending. umask 077: the core (the process's memory,
+ * secrets included) is readable by our user only.
  */
-export const GCORE_SCRIPT = `gdb="$1"; pid="$2"; out="$3"
+export const GCORE_SCRIPT = `umask 077; gdb="$1"; pid="$2"; out="$3"
 rn=
 "$gdb" --readnever -nx -batch </dev/null >/dev/null 2>&1 && rn=--readnever
 t0=$(date +%s%N 2>/dev/null)
@@ -206,11 +218,13 @@ export async function captureCoreDump(host: RemoteHost, pid: number, opts: CoreD
   if (errors.length) throw new AnoleError('REMOTE_COMMAND', findingsMessage(pid, errors));
   const tool: 'gcore' | 'dlv' = opts.tool === 'gcore' || (opts.tool === 'auto' && !facts.dlv) ? 'gcore' : 'dlv';
 
-  const prep = await host.exec(shellScript(CORE_PREPARE_SCRIPT, [opts.remoteDir ?? '', String(pid)]), { timeoutMs: 30_000 });
-  const kv = parseKeyValues(prep.stdout.toString('utf8'));
+  const keeper = await host.spawn(shellScript(CORE_KEEPER_SCRIPT, [opts.remoteDir ?? '', String(pid)]));
+  const prep = await readUntilReady(keeper, 30_000);
+  const kv = parseKeyValues(prep.stdout);
   const dir = kv.get('dir');
-  if (prep.code !== 0 || !dir) {
-    throw new AnoleError('REMOTE_COMMAND', `cannot prepare a folder for the core dump on ${host.label}: ${prep.stderr.toString('utf8').trim() || `exit ${prep.code}`}`);
+  if (!kv.get('ready') || !dir) {
+    keeper.endInput();
+    throw new AnoleError('REMOTE_COMMAND', `cannot prepare a folder for the core dump on ${host.label}: ${prep.stderr.trim() || prep.why}`);
   }
   const removeDir = () => host.exec(['rm', '-rf', '--', dir]).catch(() => undefined);
   let exeWritten = false;
@@ -270,5 +284,28 @@ export async function captureCoreDump(host: RemoteHost, pid: number, opts: CoreD
       throw new AnoleError('CANCELLED', 'core dump cancelled; the process runs on and nothing was kept');
     }
     throw e;
+  } finally {
+    keeper.endInput(); // the keeper removes the folder if anything is left
   }
+}
+
+/** Collects a keeper's output until its `ready=1` line, its exit or `timeoutMs`. */
+function readUntilReady(proc: RemoteProcess, timeoutMs: number): Promise<{ stdout: string; stderr: string; why: string }> {
+  return new Promise((resolve) => {
+    let stdout = '';
+    let stderr = '';
+    const done = (why: string) => {
+      clearTimeout(timer);
+      proc.stdout.removeListener('data', onOut);
+      resolve({ stdout, stderr, why });
+    };
+    const onOut = (d: Buffer) => {
+      stdout += d.toString('utf8');
+      if (/^ready=1$/m.test(stdout)) done('ready');
+    };
+    const timer = setTimeout(() => done(`no answer within ${timeoutMs} ms`), timeoutMs);
+    proc.stdout.on('data', onOut);
+    proc.stderr.on('data', (d: Buffer) => { stderr += d.toString('utf8'); });
+    void proc.exited.then(({ code }) => done(`exit ${code}`));
+  });
 }

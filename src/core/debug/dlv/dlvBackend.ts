@@ -9,6 +9,7 @@ import { G_STATUS, G_WAITING, type DlvDumpState, type DlvGoroutine, type DlvLoca
 import { DlvRpc } from './rpc';
 import { EXPAND_LOAD, SHALLOW_LOAD, childrenOf, convertVariable } from './variables';
 import { startDlvServer, type DlvServer } from './watchdog';
+import { functionCallsRefused, isCallRefusal } from '../functionCalls';
 
 /** Options for {@link DlvBackend}. */
 export interface DlvBackendOptions {
@@ -18,6 +19,13 @@ export interface DlvBackendOptions {
   trace?: (line: string) => void;
   /** How long each RPC may take before detach gives up on politeness (default 10 s). */
   detachTimeoutMs?: number;
+  /** Let expressions call functions in the target (dlv's `call`); off by default. */
+  allowFunctionCalls?: boolean;
+}
+
+/** The State dlv returns after `call`: the return values sit on the current thread. */
+interface DlvCallState extends DlvState {
+  currentThread?: { ReturnValues?: DlvVariable[] | null };
 }
 
 function location(l: DlvLocation | undefined | null): SourceLocation {
@@ -190,10 +198,27 @@ export class DlvBackend implements DebugBackend {
     return childrenOf(r.Variable);
   }
 
+  /**
+   * Evaluates `expression` with dlv's Eval, which never calls functions. One that needs a call is
+   * refused (AnoleError naming the attribute) unless allowed; then dlv's `call` runs it on the
+   * goroutine (dlv lets it run only on a goroutine that is on a thread, and only the call runs).
+   */
   async evaluate(goroutineId: number, frame: number, expression: string): Promise<BackendVariable> {
     await this.warm(goroutineId);
-    const r = await this.call<{ Variable: DlvVariable }>('Eval', { Scope: { GoroutineID: goroutineId, Frame: frame }, Expr: expression, Cfg: SHALLOW_LOAD });
-    return convertVariable(r.Variable, expression);
+    try {
+      const r = await this.call<{ Variable: DlvVariable }>('Eval', { Scope: { GoroutineID: goroutineId, Frame: frame }, Expr: expression, Cfg: SHALLOW_LOAD });
+      return convertVariable(r.Variable, expression);
+    } catch (e) {
+      if (!(e instanceof Error) || !isCallRefusal(e.message) || this.core) throw e;
+      if (!this.opts.allowFunctionCalls) throw functionCallsRefused(expression);
+    }
+    const r = await this.call<{ State: DlvCallState }>('Command', {
+      name: 'call', Expr: expression, GoroutineID: goroutineId, ReturnInfoLoadConfig: SHALLOW_LOAD, UnsafeCall: false,
+    });
+    if (r.State.exited) this.end('the process exited');
+    const values = r.State.currentThread?.ReturnValues ?? [];
+    if (values.length === 1) return convertVariable(values[0], expression);
+    return { name: expression, type: '', value: values.length ? values.map((v) => convertVariable(v).value).join(', ') : 'no return values', children: values.map((v) => convertVariable(v)) };
   }
 
   /**

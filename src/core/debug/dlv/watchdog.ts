@@ -14,7 +14,8 @@ export const DLV_SOCKET_NAME = 'dlv.sock';
  * dlv's API server has no authentication, so it never listens on TCP: it listens on a Unix
  * socket inside a fresh private dir (mktemp -d, mode 700, in $TMPDIR or /tmp; /tmp when $TMPDIR
  * is too long for a socket path), which only our user (and root) can reach; we reach it through
- * an SSH streamlocal channel. The dir is removed when dlv ends; dirs whose watchdog was killed
+ * an SSH streamlocal channel. umask 077: the socket and what dlv writes (a core dump) are private
+ * too. The dir is removed when dlv ends; dirs whose watchdog was killed
  * (it records its PID) are swept by the next start. dlv runs in the background; a watcher reads
  * our stdin (the SSH channel) and, at EOF — we ended it, the adapter died or the connection
  * dropped — sends dlv SIGTERM, on which headless dlv logs "detaching", detaches from an attached
@@ -23,7 +24,7 @@ export const DLV_SOCKET_NAME = 'dlv.sock';
  * target). Not SIGINT: sh starts background jobs with SIGINT ignored. The watcher's stdin is fd 3
  * because sh gives background jobs /dev/null for stdin.
  */
-export const DLV_WATCHDOG_SCRIPT = `dlv="$1"; grace="$2"; shift 2
+export const DLV_WATCHDOG_SCRIPT = `umask 077; dlv="$1"; grace="$2"; shift 2
 base="\${TMPDIR:-/tmp}"
 [ -d "$base" ] && [ \${#base} -le 80 ] || base=/tmp
 for o in "$base"/anole-dlv.*; do

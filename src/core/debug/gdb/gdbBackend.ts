@@ -11,6 +11,7 @@ import type { RemoteProcess } from '../../remote/host';
 import { readGdbScript, toolchainHint } from './goroot';
 import { MiCommandError, MiConnection, type MiRecord } from './mi';
 import { GDB_SCRIPT_NAME, prepareGdbDir, startGdbProcess, type GdbDir } from './watchdog';
+import { functionCallsRefused, isCallRefusal, looksLikeCall } from '../functionCalls';
 
 /** Options for {@link GdbBackend}. */
 export interface GdbBackendOptions {
@@ -28,6 +29,8 @@ export interface GdbBackendOptions {
   listingDepth?: number;
   /** GOROOTs to look for runtime-gdb.py in (default: the binary's own, then the usual places). */
   gorootCandidates?: string[];
+  /** Let expressions call functions in the target (gdb's may-call-functions); off by default. */
+  allowFunctionCalls?: boolean;
 }
 
 /** A location as our script prints it. */
@@ -118,6 +121,8 @@ export class GdbBackend implements DebugBackend {
   /** A core dump is open: nothing runs. */
   private core = false;
   private detaching?: Promise<void>;
+  /** This gdb cannot refuse calls itself (before 8.3): expressions with call syntax are refused here. */
+  private guardCalls = false;
   private stderr = '';
   private readonly endListeners: Array<(reason: string) => void> = [];
   private readonly stopWaiters: Array<(r: MiRecord) => void> = [];
@@ -170,6 +175,10 @@ export class GdbBackend implements DebugBackend {
     for (const c of ['-gdb-set mi-async on', '-gdb-set non-stop off', '-gdb-set pagination off', '-gdb-set print thread-events off',
       '-gdb-set confirm off', '-gdb-set width 0', '-gdb-set print elements 200']) {
       await mi.send(c);
+    }
+    if (!this.opts.allowFunctionCalls) {
+      // Evaluating must not run code inside the process. gdb before 8.3 lacks the setting.
+      await mi.send('-gdb-set may-call-functions off').catch(() => { this.guardCalls = true; });
     }
     // The Go runtime signals itself all the time (SIGURG preempts goroutines): never stop on those.
     await mi.console('handle SIGURG SIGPIPE SIGCHLD SIGWINCH SIGPROF SIGALRM nostop noprint pass');
@@ -290,9 +299,16 @@ export class GdbBackend implements DebugBackend {
     return r.variables.map(toVariable);
   }
 
+  /** Evaluates `expression`; one that would call a function is refused unless allowed (AnoleError naming the attribute). */
   async evaluate(goroutineId: number, frame: number, expression: string): Promise<BackendVariable> {
-    const r = await this.script<{ variable: ScriptVariable }>(`anole-eval ${Math.floor(goroutineId)} ${Math.floor(frame)} 0 ${oneLine(expression)}`);
-    return toVariable({ ...r.variable, name: expression });
+    if (this.guardCalls && looksLikeCall(expression)) throw functionCallsRefused(expression);
+    try {
+      const r = await this.script<{ variable: ScriptVariable }>(`anole-eval ${Math.floor(goroutineId)} ${Math.floor(frame)} 0 ${oneLine(expression)}`);
+      return toVariable({ ...r.variable, name: expression });
+    } catch (e) {
+      if (!this.opts.allowFunctionCalls && e instanceof Error && isCallRefusal(e.message)) throw functionCallsRefused(expression);
+      throw e;
+    }
   }
 
   async pause(): Promise<void> {

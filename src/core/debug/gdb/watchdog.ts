@@ -9,13 +9,13 @@ import { KILL_AFTER_GRACE } from '../watchdogShell';
 export const GDB_SCRIPT_NAME = 'anole_goroutines.py';
 
 /**
- * Makes a private temp dir (mktemp -d, mode 700), writes stdin (our gdb script) into it and
+ * With umask 077 (every file private), makes a private temp dir (mktemp -d, mode 700), writes stdin (our gdb script) into it and
  * finds a GOROOT holding runtime-gdb.py. $1 is the Go release the binary was built with
  * ("go1.19", "" if unknown); $2... are GOROOT candidates, the first whose VERSION matches wins.
  * Prints `dir=`, and `goroot=` / `goroot_real=` (symlinks resolved: gdb checks that path).
  * First removes our dirs whose watchdog is dead or a zombie (it was killed with the connection).
  */
-export const GDB_SETUP_SCRIPT = `want="$1"; shift
+export const GDB_SETUP_SCRIPT = `umask 077; want="$1"; shift
 for o in "\${TMPDIR:-/tmp}"/anole-gdb.*; do
   [ -d "$o" ] && [ -O "$o" ] || continue
   p=$(cat "$o/watchdog.pid" 2>/dev/null)
@@ -47,9 +47,10 @@ done
  * SIGINT pending for the target, which a Go service takes as "exit". After the grace period it
  * SIGKILLs gdb, on which the kernel detaches the tracee. When gdb is gone the target gets a
  * SIGCONT (in case a stop was left pending) and the temp dir is removed.
- * The watcher's stdin is fd 3 because sh gives background jobs /dev/null for stdin.
+ * The watcher's stdin is fd 3 because sh gives background jobs /dev/null for stdin. umask 077:
+ * what gdb writes there (the goroutine listing) is private too.
  */
-export const GDB_WATCHDOG_SCRIPT = `gdb="$1"; dir="$2"; pid="$3"; grace="$4"; shift 4
+export const GDB_WATCHDOG_SCRIPT = `umask 077; gdb="$1"; dir="$2"; pid="$3"; grace="$4"; shift 4
 fifo="$dir/mi-in"
 mkfifo -m 600 "$fifo" || { rm -rf "$dir"; exit 97; }
 echo "$$" > "$dir/watchdog.pid"
