@@ -3,7 +3,7 @@
 //   (write the profile first: cd bench/gen/heapgen && go run . -depth 21 -count 1230000 -out /tmp/heap.pb.gz)
 import { readFileSync, writeFileSync } from 'node:fs';
 import { decodeProfile } from '../src/core/pprof';
-import { diffFlameGraph, flameGraph, FlameTreeNode } from '../src/core/pprof/flame';
+import { diffFlameGraph, flameGraph, type FlameTreeNode } from '../src/core/pprof/flame';
 
 const MB = 1024 * 1024;
 

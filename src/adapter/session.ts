@@ -102,11 +102,23 @@ export class AnoleDebugSession extends LoggingDebugSession {
     return p;
   }
 
+  /**
+   * DAP handlers are void in LoggingDebugSession: each async one runs through here, so an error it
+   * did not answer itself still becomes an error response instead of an unhandled rejection.
+   */
+  private settle(response: DebugProtocol.Response, work: Promise<void>): void {
+    work.catch((e: unknown) => this.fail(response, e));
+  }
+
   private log(text: string, category: 'console' | 'stderr' | 'important' = 'console'): void {
     this.sendEvent(new OutputEvent(text.endsWith('\n') ? text : text + '\n', category));
   }
 
-  protected override async attachRequest(response: DebugProtocol.AttachResponse, args: AnoleAttachArguments): Promise<void> {
+  protected override attachRequest(response: DebugProtocol.AttachResponse, args: AnoleAttachArguments): void {
+    this.settle(response, this.attachImpl(response, args));
+  }
+
+  private async attachImpl(response: DebugProtocol.AttachResponse, args: AnoleAttachArguments): Promise<void> {
     logger.setup(args.trace ? Logger.LogLevel.Verbose : Logger.LogLevel.Stop, false);
     this.toLocal = sourceResolver(args);
     try {
@@ -173,7 +185,11 @@ export class AnoleDebugSession extends LoggingDebugSession {
     this.sendResponse(response);
   }
 
-  protected override async threadsRequest(response: DebugProtocol.ThreadsResponse): Promise<void> {
+  protected override threadsRequest(response: DebugProtocol.ThreadsResponse): void {
+    this.settle(response, this.threadsImpl(response));
+  }
+
+  private async threadsImpl(response: DebugProtocol.ThreadsResponse): Promise<void> {
     try {
       const all = await listAllGoroutines(this.backend!, this.runner);
       this.goroutines = new Map(all.map((g) => [g.id, g]));
@@ -184,7 +200,11 @@ export class AnoleDebugSession extends LoggingDebugSession {
     }
   }
 
-  protected override async stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): Promise<void> {
+  protected override stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): void {
+    this.settle(response, this.stackTraceImpl(response, args));
+  }
+
+  private async stackTraceImpl(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): Promise<void> {
     try {
       const start = args.startFrame ?? 0;
       const levels = args.levels && args.levels > 0 ? args.levels : 50;
@@ -221,7 +241,11 @@ export class AnoleDebugSession extends LoggingDebugSession {
     return { name: v.name, value: v.value, type: v.type, variablesReference: expandable ? this.vars.create({ kind: 'var', gid, frame, v }) : 0 };
   }
 
-  protected override async variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): Promise<void> {
+  protected override variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): void {
+    this.settle(response, this.variablesImpl(response, args));
+  }
+
+  private async variablesImpl(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): Promise<void> {
     try {
       const h = this.vars.get(args.variablesReference);
       if (!h) throw new AnoleError('BAD_INPUT', 'unknown variables reference');
@@ -236,7 +260,11 @@ export class AnoleDebugSession extends LoggingDebugSession {
     }
   }
 
-  protected override async evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): Promise<void> {
+  protected override evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): void {
+    this.settle(response, this.evaluateImpl(response, args));
+  }
+
+  private async evaluateImpl(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): Promise<void> {
     try {
       if (args.frameId === undefined) throw new AnoleError('BAD_INPUT', 'select a stack frame to evaluate in');
       const gid = Math.floor(args.frameId / FRAME_SPAN);
@@ -250,7 +278,11 @@ export class AnoleDebugSession extends LoggingDebugSession {
     }
   }
 
-  protected override async pauseRequest(response: DebugProtocol.PauseResponse): Promise<void> {
+  protected override pauseRequest(response: DebugProtocol.PauseResponse): void {
+    this.settle(response, this.pauseImpl(response));
+  }
+
+  private async pauseImpl(response: DebugProtocol.PauseResponse): Promise<void> {
     try {
       this.userPaused = true;
       await this.stopped((b) => b.pause());
@@ -265,7 +297,11 @@ export class AnoleDebugSession extends LoggingDebugSession {
     }
   }
 
-  protected override async continueRequest(response: DebugProtocol.ContinueResponse): Promise<void> {
+  protected override continueRequest(response: DebugProtocol.ContinueResponse): void {
+    this.settle(response, this.continueImpl(response));
+  }
+
+  private async continueImpl(response: DebugProtocol.ContinueResponse): Promise<void> {
     try {
       if (this.core) throw new AnoleError('BAD_INPUT', 'this is a core dump: it cannot run');
       this.userPaused = false;
@@ -279,7 +315,11 @@ export class AnoleDebugSession extends LoggingDebugSession {
     }
   }
 
-  protected override async customRequest(command: string, response: DebugProtocol.Response, args: unknown): Promise<void> {
+  protected override customRequest(command: string, response: DebugProtocol.Response, args: unknown): void {
+    this.settle(response, this.customImpl(command, response, args));
+  }
+
+  private async customImpl(command: string, response: DebugProtocol.Response, args: unknown): Promise<void> {
     if (command !== 'anole/goroutineGroups') return super.customRequest(command, response, args);
     try {
       const b = this.backend;
@@ -294,7 +334,11 @@ export class AnoleDebugSession extends LoggingDebugSession {
     }
   }
 
-  protected override async disconnectRequest(response: DebugProtocol.DisconnectResponse): Promise<void> {
+  protected override disconnectRequest(response: DebugProtocol.DisconnectResponse): void {
+    this.settle(response, this.disconnectImpl(response));
+  }
+
+  private async disconnectImpl(response: DebugProtocol.DisconnectResponse): Promise<void> {
     // terminateDebuggee is ignored on purpose: Anole never kills a process it attached to.
     await this.cleanup();
     this.sendResponse(response);

@@ -2,21 +2,21 @@
 import type { CodeLens, Hover } from 'vscode-languageserver';
 import {
   Commands,
-  DecorationsResult,
-  FlameGraphParams,
-  FlameGraphResult,
-  FunctionNote,
-  LineAnnotation,
-  LineNote,
-  ShowFlameGraphArgs,
-  TopParams,
-  TopResultMessage,
+  type DecorationsResult,
+  type FlameGraphParams,
+  type FlameGraphResult,
+  type FunctionNote,
+  type LineAnnotation,
+  type LineNote,
+  type ShowFlameGraphArgs,
+  type TopParams,
+  type TopResultMessage,
   functionMarkdown,
 } from '../core/annotations';
 import { diff, top } from '../core/pprof';
 import { diffFlameGraph, flameGraph } from '../core/pprof/flame';
 import { findFuncLine } from './funcLine';
-import { ProfileEntry, ProfileStore } from './store';
+import { type ProfileEntry, type ProfileStore } from './store';
 import { pathToUri } from './uri';
 
 /** Reads a local file's current text (the open document's, else the disk's); undefined if unreadable. */

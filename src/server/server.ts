@@ -2,10 +2,10 @@
 import * as fs from 'node:fs';
 import {
   CodeLensRefreshRequest,
-  Connection,
-  DidChangeConfigurationParams,
-  InitializeParams,
-  InitializeResult,
+  type Connection,
+  type DidChangeConfigurationParams,
+  type InitializeParams,
+  type InitializeResult,
   LSPErrorCodes,
   ResponseError,
   TextDocumentSyncKind,
@@ -13,31 +13,31 @@ import {
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import {
-  ClearParams,
-  DecorationsParams,
-  DidChangeSettingsParams,
-  DidChangeAnnotationsParams,
-  FlameGraphParams,
-  HoldParams,
-  LoadProfileParams,
-  LoadProfileResult,
-  LoadTraceParams,
-  LoadTraceResult,
+  type ClearParams,
+  type DecorationsParams,
+  type DidChangeSettingsParams,
+  type DidChangeAnnotationsParams,
+  type FlameGraphParams,
+  type HoldParams,
+  type LoadProfileParams,
+  type LoadProfileResult,
+  type LoadTraceParams,
+  type LoadTraceResult,
   Methods,
   SettingsSection,
-  StarvationParams,
-  TopParams,
-  UnloadResult,
+  type StarvationParams,
+  type TopParams,
+  type UnloadResult,
 } from '../core/annotations';
 import { isAnoleError } from '../core/errors';
 import { unusedSubstitutions } from '../core/pathmap';
 import { codeLenses, decorations, flame, hover, topRows } from './features';
-import { ServerSettings, readSettings, settingsDiff, thresholds } from './settings';
-import { ProfileEntry, ProfileStore, filesOf } from './store';
+import { type ServerSettings, readSettings, settingsDiff, thresholds } from './settings';
+import { type ProfileEntry, ProfileStore, filesOf } from './store';
 import { starvation, traceDecorations, traceHandoffLenses, traceHoverParts, traceLenses } from './traceFeatures';
-import { TraceEntry, TraceStore, traceFilesOf } from './traceStore';
+import { type TraceEntry, TraceStore, traceFilesOf } from './traceStore';
 import { pathToUri, uriToPath } from './uri';
-import { WorkspaceConfig, buildMapping } from './workspace';
+import { type WorkspaceConfig, buildMapping } from './workspace';
 
 /** Turns any failure into a ResponseError whose message is the user-facing text. */
 function toResponseError(e: unknown): ResponseError<void> {

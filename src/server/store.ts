@@ -1,7 +1,7 @@
 // The loaded profiles (id → decoded profile, kind, annotations): the only place the server parses profiles.
-import { AnnotationKind, ProfileAnnotations, buildAnnotations, guessKind } from '../core/annotations';
+import { type AnnotationKind, type ProfileAnnotations, buildAnnotations, guessKind } from '../core/annotations';
 import { AnoleError } from '../core/errors';
-import { Profile, loadProfile } from '../core/pprof';
+import { type Profile, loadProfile } from '../core/pprof';
 import type { PathResolver } from '../core/annotations/model';
 
 /** A loaded profile with its annotations. */

@@ -1,6 +1,6 @@
 // Answers of the server's requests from loaded runtime traces, in LSP shapes (0-based lines): decorations, lenses, hovers, the report.
 import type { CodeLens } from 'vscode-languageserver';
-import { Commands, LineAnnotation, ShowStarvationArgs, StarvationResult, TraceLensArgs, TraceLineNote } from '../core/annotations';
+import { Commands, type LineAnnotation, type ShowStarvationArgs, type StarvationResult, type TraceLensArgs, type TraceLineNote } from '../core/annotations';
 import { funcLineOf, type TextSource } from './features';
 import { findFuncLine } from './funcLine';
 import type { TraceSettings } from './settings';

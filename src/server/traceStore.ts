@@ -1,6 +1,6 @@
 // The loaded runtime traces (id → starvation report and its source notes): the only place the server parses traces.
 import * as fs from 'node:fs/promises';
-import { TraceAnnotations, buildTraceNotes } from '../core/annotations';
+import { type TraceAnnotations, buildTraceNotes } from '../core/annotations';
 import type { PathResolver } from '../core/annotations/model';
 import { AnoleError } from '../core/errors';
 import { type StarvationReport, starvationReport } from '../core/trace';

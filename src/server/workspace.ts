@@ -1,6 +1,6 @@
 // The server's view of the workspace: folders, and the path mapper built from a bounded scan of them.
 import * as fs from 'node:fs';
-import { PathMapper, PathSubstitution, scanWorkspace } from '../core/pathmap';
+import { PathMapper, type PathSubstitution, scanWorkspace } from '../core/pathmap';
 
 /** Folders and settings the mapper is built from. */
 export interface WorkspaceConfig {

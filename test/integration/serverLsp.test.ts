@@ -5,30 +5,30 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
-  CodeLens,
+  type CodeLens,
   CodeLensRequest,
   DidChangeConfigurationNotification,
   DidChangeWorkspaceFoldersNotification,
   ExitNotification,
-  Hover,
+  type Hover,
   HoverRequest,
   InitializeRequest,
-  InitializeResult,
+  type InitializeResult,
   InitializedNotification,
   ShutdownRequest,
 } from 'vscode-languageserver-protocol/node';
 import {
-  DecorationsResult,
-  DidChangeSettingsParams,
-  FlameGraphResult,
-  FlameNode,
-  LoadProfileResult,
+  type DecorationsResult,
+  type DidChangeSettingsParams,
+  type FlameGraphResult,
+  type FlameNode,
+  type LoadProfileResult,
   Methods,
-  ServerInitOptions,
-  TopResultMessage,
+  type ServerInitOptions,
+  type TopResultMessage,
 } from '../../src/core/annotations/protocol';
 import { FIXTURE_DIR, REPO_ROOT, markerLine } from '../host/goServices';
-import { PROBLEMS, PROBLEMS_URI, PROFILES, Server, ensureBundle, funcLine, startServer } from '../support/lspServer';
+import { PROBLEMS, PROBLEMS_URI, PROFILES, type Server, ensureBundle, funcLine, startServer } from '../support/lspServer';
 
 describe('language server over stdio (dist/server.js)', function () {
   this.timeout(60000);

@@ -5,15 +5,15 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ExitNotification, InitializeRequest, InitializedNotification, ShutdownRequest } from 'vscode-languageserver-protocol/node';
 import {
-  DecorationsResult,
-  FlameGraphResult,
-  LoadProfileResult,
+  type DecorationsResult,
+  type FlameGraphResult,
+  type LoadProfileResult,
   Methods,
-  TopResultMessage,
-  UnloadResult,
+  type TopResultMessage,
+  type UnloadResult,
 } from '../../src/core/annotations/protocol';
 import { FIXTURE_DIR, REPO_ROOT } from '../host/goServices';
-import { PROBLEMS_URI, PROFILES, Server, ensureBundle, startServer } from '../support/lspServer';
+import { PROBLEMS_URI, PROFILES, type Server, ensureBundle, startServer } from '../support/lspServer';
 
 /** Two CPU profiles of the same service: the recorded hotsvc capture, and a Go 1.26 one. */
 const CPU_A = path.join(PROFILES, 'cpu.pb.gz');

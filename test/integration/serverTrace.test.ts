@@ -5,26 +5,26 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
-  CodeLens,
+  type CodeLens,
   CodeLensRequest,
   DidChangeConfigurationNotification,
   ExitNotification,
-  Hover,
+  type Hover,
   HoverRequest,
   InitializeRequest,
   InitializedNotification,
   ShutdownRequest,
 } from 'vscode-languageserver-protocol/node';
 import {
-  DecorationsResult,
-  DidChangeSettingsParams,
-  LoadTraceResult,
+  type DecorationsResult,
+  type DidChangeSettingsParams,
+  type LoadTraceResult,
   Methods,
-  ServerInitOptions,
-  StarvationResult,
+  type ServerInitOptions,
+  type StarvationResult,
 } from '../../src/core/annotations/protocol';
-import { FIXTURE_DIR, REPO_ROOT, RunningService, buildFixture, findToolchain, traceMarkerLines, startService } from '../host/goServices';
-import { PROBLEMS_URI, PROFILES, Server, ensureBundle, funcLine, startServer } from '../support/lspServer';
+import { FIXTURE_DIR, REPO_ROOT, type RunningService, buildFixture, findToolchain, traceMarkerLines, startService } from '../host/goServices';
+import { PROBLEMS_URI, PROFILES, type Server, ensureBundle, funcLine, startServer } from '../support/lspServer';
 
 const WAITS = path.join(FIXTURE_DIR, 'tracesvc', 'waits.go');
 const WAITS_URI = pathToFileURL(WAITS).href;

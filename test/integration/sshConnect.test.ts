@@ -4,7 +4,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { AnoleError } from '../../src/core/errors';
+import { type AnoleError } from '../../src/core/errors';
 import { resolveDestination, type ResolvedDestination } from '../../src/core/ssh/config';
 import { trustHostKey, type HostKeyDetails } from '../../src/core/ssh/hostKeyPolicy';
 import { SshHost, type SshHostOptions } from '../../src/core/ssh/sshHost';

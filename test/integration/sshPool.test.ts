@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { AnoleError } from '../../src/core/errors';
 import { resolveDestination } from '../../src/core/ssh/config';
 import { SshPool } from '../../src/core/ssh/pool';
-import { SshHost } from '../../src/core/ssh/sshHost';
+import { type SshHost } from '../../src/core/ssh/sshHost';
 import { startSshd, type TestSshd } from '../host/sshd';
 
 /** Resolves when `host` reports its connection ended, with the reason. */

@@ -4,9 +4,9 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TraceEvent, TraceTables } from '../../src/core/trace/model';
+import { type TraceEvent, TraceTables } from '../../src/core/trace/model';
 import { parseV1Trace } from '../../src/core/trace/v1';
-import { compareSummaries, Reference, summarize } from '../support/traceSummary';
+import { compareSummaries, type Reference, summarize } from '../support/traceSummary';
 
 const ROOT = join(__dirname, '..', '..');
 const GEN = join(ROOT, 'test', 'fixtures', 'traces', 'v1', 'gen');

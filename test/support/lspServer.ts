@@ -1,17 +1,17 @@
 // The bundled language server (dist/server.js) spawned over stdio with a real JSON-RPC LSP client, for integration tests.
 import assert from 'node:assert/strict';
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   LogMessageNotification,
-  ProtocolConnection,
+  type ProtocolConnection,
   StreamMessageReader,
   StreamMessageWriter,
   createProtocolConnection,
 } from 'vscode-languageserver-protocol/node';
-import { DidChangeAnnotationsParams, Methods } from '../../src/core/annotations/protocol';
+import { type DidChangeAnnotationsParams, Methods } from '../../src/core/annotations/protocol';
 import { FIXTURE_DIR, REPO_ROOT } from '../host/goServices';
 
 /** The bundled server. */

@@ -1,5 +1,5 @@
 // Per-goroutine state totals, event kinds and ranges of a trace's model events: the figures test/tracev1ref prints.
-import { EventKind, GoState, ResourceKind, TraceEvent } from '../../src/core/trace/model';
+import { EventKind, GoState, ResourceKind, type TraceEvent } from '../../src/core/trace/model';
 
 /** Time one goroutine spent in each state, summed between its consecutive transitions. */
 export interface GoTotals {

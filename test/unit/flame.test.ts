@@ -1,7 +1,7 @@
 // Flame graphs (call trees) of recorded profiles: totals, nesting, recursion, inlining, pruning, diff.
 import assert from 'node:assert/strict';
 import { loadProfile, top } from '../../src/core/pprof';
-import { FlameTreeNode, OTHER, diffFlameGraph, flameGraph } from '../../src/core/pprof/flame';
+import { type FlameTreeNode, OTHER, diffFlameGraph, flameGraph } from '../../src/core/pprof/flame';
 import { GO_VERSIONS, fixture } from '../fixtures/profiles/fixtures';
 
 function walk(n: FlameTreeNode, fn: (n: FlameTreeNode, depth: number, parent?: FlameTreeNode) => void, depth = 0, parent?: FlameTreeNode): void {

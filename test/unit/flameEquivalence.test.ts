@@ -4,13 +4,13 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AnoleError } from '../../src/core/errors';
-import { Profile, decodeProfile, loadProfile } from '../../src/core/pprof';
-import { SampleOptions, chooseSampleType } from '../../src/core/pprof/analyze';
-import { DiffFlameOptions, FlameGraph, FlameOptions, FlameTreeNode, OTHER, diffFlameGraph, flameGraph } from '../../src/core/pprof/flame';
+import { type Profile, decodeProfile, loadProfile } from '../../src/core/pprof';
+import { type SampleOptions, chooseSampleType } from '../../src/core/pprof/analyze';
+import { type DiffFlameOptions, type FlameGraph, type FlameOptions, type FlameTreeNode, OTHER, diffFlameGraph, flameGraph } from '../../src/core/pprof/flame';
 import { frameIndex } from '../../src/core/pprof/frames';
-import { SampleTypeChoice, selectSampleType } from '../../src/core/pprof/sampleType';
+import { type SampleTypeChoice, selectSampleType } from '../../src/core/pprof/sampleType';
 import { FIXTURES } from '../fixtures/profiles/fixtures';
-import { SynthProfile, encodeProfile } from '../fixtures/profiles/synth';
+import { type SynthProfile, encodeProfile } from '../fixtures/profiles/synth';
 import { rng } from '../support/rng';
 
 // ---- Reference: the previous builder (whole tree first, then pruned), verbatim. ----

@@ -4,7 +4,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { isAnoleError } from '../../src/core/errors';
-import { Profile, buildHotspotIndex, decodeProfile, top } from '../../src/core/pprof';
+import { type Profile, buildHotspotIndex, decodeProfile, top } from '../../src/core/pprof';
 import { FIXTURES } from '../fixtures/profiles/fixtures';
 import type { BadCaseExpectation } from '../fixtures/profiles/makeBadCorpus';
 

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Profile as PfProfile } from 'pprof-format';
-import { Profile, decodeProfile, loadProfile, sampleLocationIds, sampleValues } from '../../src/core/pprof';
+import { type Profile, decodeProfile, loadProfile, sampleLocationIds, sampleValues } from '../../src/core/pprof';
 import { FIXTURES, GO_VERSIONS } from '../fixtures/profiles/fixtures';
 
 const KINDS = ['cpu', 'heap', 'allocs', 'mutex', 'block', 'goroutine', 'mutex_empty', 'block_empty'];

@@ -1,9 +1,9 @@
 // diff() on synthetic profiles with known deltas and on the two recorded CPU profiles.
 import assert from 'node:assert/strict';
-import { AnoleError } from '../../src/core/errors';
-import { Profile, decodeProfile, diff, loadProfile, top } from '../../src/core/pprof';
+import { type AnoleError } from '../../src/core/errors';
+import { type Profile, decodeProfile, diff, loadProfile, top } from '../../src/core/pprof';
 import { fixture } from '../fixtures/profiles/fixtures';
-import { SynthProfile, encodeProfile } from '../fixtures/profiles/synth';
+import { type SynthProfile, encodeProfile } from '../fixtures/profiles/synth';
 
 function cpuProfile(values: { a: number; b: number; c: number }, unit = 'nanoseconds'): Profile {
   const p: SynthProfile = {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { HotspotIndex, buildHotspotIndex, loadProfile, matchProfileFile, top } from '../../src/core/pprof';
+import { type HotspotIndex, buildHotspotIndex, loadProfile, matchProfileFile, top } from '../../src/core/pprof';
 import { GEN_FILE, GO_VERSIONS, fixture, markLine } from '../fixtures/profiles/fixtures';
 
 describe('pprof hotspot index', () => {

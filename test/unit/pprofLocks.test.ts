@@ -1,9 +1,9 @@
 // lockSites() and emptyProfileReason() on recorded mutex/block profiles and on synthetic stacks.
 import assert from 'node:assert/strict';
-import { AnoleError } from '../../src/core/errors';
+import { type AnoleError } from '../../src/core/errors';
 import { decodeProfile, emptyProfileReason, loadProfile, lockSites } from '../../src/core/pprof';
 import { GEN_FILE, GO_VERSIONS, fixture, goToolPprofTop, markLine } from '../fixtures/profiles/fixtures';
-import { SynthProfile, encodeProfile } from '../fixtures/profiles/synth';
+import { type SynthProfile, encodeProfile } from '../fixtures/profiles/synth';
 
 describe('pprof lockSites on recorded profiles', function () {
   this.timeout(60_000);

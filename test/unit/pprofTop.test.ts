@@ -1,7 +1,7 @@
 // top() against the real `go tool pprof -top` on recorded profiles, plus the findings the generator plants.
 import assert from 'node:assert/strict';
-import { AnoleError } from '../../src/core/errors';
-import { Profile, TopOptions, TopRow, frameIndex, loadProfile, selectSampleType, top } from '../../src/core/pprof';
+import { type AnoleError } from '../../src/core/errors';
+import { type Profile, type TopOptions, type TopRow, frameIndex, loadProfile, selectSampleType, top } from '../../src/core/pprof';
 import { GEN_FILE, GO_VERSIONS, OLD_GO, fixture, goToolPprofTop, markLine } from '../fixtures/profiles/fixtures';
 
 const NODES = 15;

@@ -1,11 +1,11 @@
 // Unit tests of the protobuf wire reader and of decoding synthetic profiles field by field.
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
-import { AnoleError } from '../../src/core/errors';
+import { type AnoleError } from '../../src/core/errors';
 import { decodeProfile, looksLikeText, sampleLocationIds, sampleValues } from '../../src/core/pprof';
 import { WireError, WireReader } from '../../src/core/pprof/wire';
 import { ProtoWriter } from '../fixtures/profiles/protoWriter';
-import { SynthProfile, encodeProfile } from '../fixtures/profiles/synth';
+import { type SynthProfile, encodeProfile } from '../fixtures/profiles/synth';
 
 function varintBytes(v: number | bigint): Uint8Array {
   return new ProtoWriter().varint(v).finish();

@@ -2,10 +2,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EventKind, GoState, ResourceKind, TraceEvent, TraceTables } from '../../src/core/trace/model';
+import { EventKind, GoState, ResourceKind, type TraceEvent, TraceTables } from '../../src/core/trace/model';
 import { StarvationAnalyzer } from '../../src/core/trace';
 import { parseV1Trace } from '../../src/core/trace/v1';
-import { Reference, summarize } from '../support/traceSummary';
+import { type Reference, summarize } from '../support/traceSummary';
 
 const DIR = join(__dirname, '..', 'fixtures', 'traces', 'v1');
 const GEN = readFileSync(join(DIR, 'gen', 'main.go'), 'utf8').split('\n');

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAnoleError } from '../../src/core/errors';
-import { EventKind, ParseResult, TraceTables } from '../../src/core/trace/model';
+import { EventKind, type ParseResult, TraceTables } from '../../src/core/trace/model';
 import { parseV1Trace, readV1 } from '../../src/core/trace/v1';
 
 const DIR = join(__dirname, '..', 'fixtures', 'traces', 'v1');

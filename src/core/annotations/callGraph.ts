@@ -1,7 +1,7 @@
 // Caller/callee edges between functions, each edge counted once per sample (for hovers and lenses).
 import { frameIndex } from '../pprof/frames';
-import { Profile } from '../pprof/profile';
-import { SampleTypeChoice } from '../pprof/sampleType';
+import { type Profile } from '../pprof/profile';
+import { type SampleTypeChoice } from '../pprof/sampleType';
 
 /** A neighbour of a function in the call graph, with the value flowing over the edge. */
 export interface CallEdge {

@@ -1,7 +1,7 @@
 // Guesses what kind of profile a decoded pprof file is from its sample types, stacks and file name.
 import { frameIndex } from '../pprof/frames';
-import { Profile } from '../pprof/profile';
-import { AnnotationKind } from './protocol';
+import { type Profile } from '../pprof/profile';
+import { type AnnotationKind } from './protocol';
 
 /**
  * The kind of a profile: CPU ('cpu' sample type), heap or allocs (by default sample type or file

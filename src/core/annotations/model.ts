@@ -3,11 +3,11 @@ import { percent } from '../pprof/analyze';
 import { frameIndex } from '../pprof/frames';
 import { buildHotspotIndex } from '../pprof/hotspots';
 import { emptyProfileReason, lockSites } from '../pprof/locks';
-import { Profile } from '../pprof/profile';
-import { SampleTypeChoice, selectSampleType } from '../pprof/sampleType';
+import { type Profile } from '../pprof/profile';
+import { type SampleTypeChoice, selectSampleType } from '../pprof/sampleType';
 import type { PathMapping } from '../pathmap/mapper';
-import { CallEdge, callGraph } from './callGraph';
-import { AnnotationKind } from './protocol';
+import { type CallEdge, callGraph } from './callGraph';
+import { type AnnotationKind } from './protocol';
 import { describeValue, formatPercent, formatValue } from './units';
 
 /** Where annotation lines go: hot (cpu/heap/allocs/goroutine), lock-hold (mutex), block-wait (block). */

@@ -30,7 +30,7 @@ export function detectDumpFormat(input: string | Uint8Array): DumpFormat {
   if (head.trim() === '') return 'empty';
   if (/^goroutine \d+ [^\n]*\[[^\n]*\]:[ \t]*\r?$/m.test(head)) return 'debug=2';
   if (/^goroutine profile: total \d+\r?$/m.test(head) || /^\d+ @( 0x[0-9a-f]+)+\r?$/m.test(head)) return 'debug=1';
-  // eslint-disable-next-line no-control-regex
+   
   if (/[\x00-\x08\x0e-\x1a\x1c-\x1f]/.test(head.slice(0, 512))) return 'binary';
   return 'unknown';
 }

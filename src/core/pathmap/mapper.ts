@@ -1,6 +1,6 @@
 // Maps file paths recorded in a profile to workspace files (pure: works on given file lists, no editor types).
 import { STDLIB_ROOTS } from '../goFrames';
-import { GoModule } from './scan';
+import { type GoModule } from './scan';
 
 /** A user substitution: a recorded path starting with `from` is rewritten to start with `to`. */
 export interface PathSubstitution {

@@ -1,7 +1,7 @@
 // The aggregation engine: flat and cum per node, counting each node once per sample like go tool pprof.
-import { FrameIndex, frameIndex } from './frames';
-import { Profile } from './profile';
-import { SampleTypeChoice, selectSampleType } from './sampleType';
+import { type FrameIndex, frameIndex } from './frames';
+import { type Profile } from './profile';
+import { type SampleTypeChoice, selectSampleType } from './sampleType';
 
 /** What to group frames by: function name, function+file+line, or file+line only. */
 export type Granularity = 'function' | 'line' | 'fileLine';

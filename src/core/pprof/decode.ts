@@ -2,10 +2,10 @@
 import { AnoleError, isAnoleError } from '../errors';
 import { DEFAULT_MAX_PROFILE_BYTES, describeText, looksLikeText, unwrapProfileBytes } from './container';
 import {
-  RawFunction,
-  RawLocation,
-  RawMapping,
-  RawValueType,
+  type RawFunction,
+  type RawLocation,
+  type RawMapping,
+  type RawValueType,
   expectWire,
   readFunction,
   readLocation,
@@ -13,7 +13,7 @@ import {
   readRepeatedVarint,
   readValueType,
 } from './messages';
-import { FunctionInfo, Profile } from './profile';
+import { type FunctionInfo, type Profile } from './profile';
 import { Resolver } from './resolve';
 import { SpanList, decodeSamples } from './samples';
 import { WireError, WireReader, WIRE_BYTES, WIRE_VARINT } from './wire';

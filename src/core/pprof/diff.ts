@@ -1,9 +1,9 @@
 // Compares two profiles of the same kind: per-function or per-line deltas of flat and cum.
 import { AnoleError } from '../errors';
 import { aggregate } from './analyze';
-import { Profile } from './profile';
-import { SampleTypeChoice, selectSampleType } from './sampleType';
-import { TopRow, rowsOf } from './top';
+import { type Profile } from './profile';
+import { type SampleTypeChoice, selectSampleType } from './sampleType';
+import { type TopRow, rowsOf } from './top';
 
 /** Options for {@link diff}. */
 export interface DiffOptions {

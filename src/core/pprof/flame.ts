@@ -1,9 +1,9 @@
 // Flame-graph (call tree) builder: root → callers → callees per sample type, with pruning and a diff variant.
 import { AnoleError } from '../errors';
-import { SampleOptions, chooseSampleType } from './analyze';
+import { type SampleOptions, chooseSampleType } from './analyze';
 import { build, newSource } from './flameBuild';
-import { Profile } from './profile';
-import { SampleTypeChoice, selectSampleType } from './sampleType';
+import { type Profile } from './profile';
+import { type SampleTypeChoice, selectSampleType } from './sampleType';
 
 /** A node of the call tree: one function on one call path (recursion gives nested nodes). */
 export interface FlameTreeNode {

@@ -1,8 +1,8 @@
 // The level-by-level flame tree builder behind flameGraph/diffFlameGraph: memory follows the pruned output, not the call tree.
 import type { FlameTreeNode } from './flame';
-import { FrameIndex, frameIndex } from './frames';
-import { Profile } from './profile';
-import { SampleTypeChoice } from './sampleType';
+import { type FrameIndex, frameIndex } from './frames';
+import { type Profile } from './profile';
+import { type SampleTypeChoice } from './sampleType';
 
 /** The name of the node pruned paths are folded into. */
 export const OTHER = '(other)';

@@ -1,5 +1,5 @@
 // Flattens locations into frames and numbers the nodes analyses group by (function, line, file:line).
-import { Profile } from './profile';
+import { type Profile } from './profile';
 
 /** A function node: frames grouped by function name (go tool pprof's default granularity). */
 export interface FunctionNode {

@@ -1,7 +1,7 @@
 // A pure hotspot index (file → line → weights, plus functions) for editor annotations, free of editor types.
-import { SampleOptions, aggregate } from './analyze';
-import { Profile } from './profile';
-import { SampleTypeChoice } from './sampleType';
+import { type SampleOptions, aggregate } from './analyze';
+import { type Profile } from './profile';
+import { type SampleTypeChoice } from './sampleType';
 
 /** Weights of one source line: flat (leaf) and cum (anywhere in the stack, once per sample). */
 export interface LineWeight {

@@ -1,8 +1,8 @@
 // Reads a profile file from disk and decodes it, with file-system errors turned into user-facing ones.
 import { readFile } from 'node:fs/promises';
 import { AnoleError } from '../errors';
-import { DecodeOptions, decodeProfile } from './decode';
-import { Profile } from './profile';
+import { type DecodeOptions, decodeProfile } from './decode';
+import { type Profile } from './profile';
 
 /** Reads and decodes a pprof file; errors name the file. */
 export async function loadProfile(path: string, options: Omit<DecodeOptions, 'source'> = {}): Promise<Profile> {

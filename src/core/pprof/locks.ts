@@ -3,8 +3,8 @@ import { AnoleError } from '../errors';
 import { frameIndex } from './frames';
 import { isSystemFrame } from '../goFrames';
 import { percent } from './analyze';
-import { Profile, sampleTotal } from './profile';
-import { SampleTypeChoice, selectSampleType } from './sampleType';
+import { type Profile, sampleTotal } from './profile';
+import { type SampleTypeChoice, selectSampleType } from './sampleType';
 
 /** The kinds of profile Go serves under /debug/pprof. */
 export type ProfileKind = 'cpu' | 'heap' | 'allocs' | 'mutex' | 'block' | 'goroutine' | 'threadcreate';

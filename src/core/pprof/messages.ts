@@ -1,5 +1,5 @@
 // Readers for the small profile.proto messages (ValueType, Mapping, Location, Function, Label).
-import { WireError, WireReader, WIRE_BYTES, WIRE_VARINT } from './wire';
+import { WireError, type WireReader, WIRE_BYTES, WIRE_VARINT } from './wire';
 
 /** A ValueType with its string-table indexes not yet resolved. */
 export interface RawValueType {

@@ -1,6 +1,6 @@
 // Resolves string indexes and ids while decoding, repairing dangling references and noting each as a warning.
-import { RawLabel, RawLocation } from './messages';
-import { FunctionInfo, Label, Location } from './profile';
+import { type RawLabel, type RawLocation } from './messages';
+import { type FunctionInfo, type Label, type Location } from './profile';
 
 /** Looks up a location index by id: a dense array for compact ids, a map otherwise. */
 export interface LocationLookup {

@@ -1,6 +1,6 @@
 // Picks the sample type (value column) an analysis works on, the way `go tool pprof -sample_index` does.
 import { AnoleError } from '../errors';
-import { Profile, ValueType } from './profile';
+import { type Profile, type ValueType } from './profile';
 
 /** A chosen sample type: its index into each sample's values, with name and unit. */
 export interface SampleTypeChoice extends ValueType {

@@ -1,7 +1,7 @@
 // The hot loop of the decoder: samples into typed arrays, with inlined one- and two-byte varints.
-import { RawLabel, readLabel } from './messages';
-import { Label, Location, SampleTable } from './profile';
-import { Resolver } from './resolve';
+import { type RawLabel, readLabel } from './messages';
+import { type Label, type Location, type SampleTable } from './profile';
+import { type Resolver } from './resolve';
 import { WireError, WireReader } from './wire';
 
 /** Location ids up to which the location buffer is sized to their upper bound in one go. */

@@ -1,7 +1,7 @@
 // The "top" report: heaviest functions or lines by flat (or cum) value, as go tool pprof -top prints it.
-import { Aggregate, SampleOptions, aggregate, percent } from './analyze';
-import { Profile } from './profile';
-import { SampleTypeChoice } from './sampleType';
+import { type Aggregate, type SampleOptions, aggregate, percent } from './analyze';
+import { type Profile } from './profile';
+import { type SampleTypeChoice } from './sampleType';
 
 /** Options for {@link top}. */
 export interface TopOptions extends SampleOptions {
