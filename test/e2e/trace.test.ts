@@ -38,7 +38,7 @@ describe('e2e: Trace Remote Service annotates where goroutines wait', function (
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'anole-e2e-trace-'));
     const workspace = path.join(tmp, 'workspace');
     fs.cpSync(FIXTURE_DIR, workspace, { recursive: true });
-    fs.copyFileSync(path.join(repoRoot, 'test', 'fixtures', 'traces', 'vscode', 'tracesvc-go1.26.trace'), path.join(workspace, 'trace.out'));
+    fs.copyFileSync(path.join(repoRoot, 'test', 'fixtures', 'traces', 'go1.26', 'tracesvc.trace'), path.join(workspace, 'trace.out'));
     const [s, bin] = await Promise.all([startSshd(), findToolchain('current').then((t) => buildFixture(t, 'tracesvc'))]);
     sshd = s;
     svc = await startService(bin, ['-procs', '2', '-hogs', '3']);

@@ -7,8 +7,8 @@ import type { PathResolver } from '../../src/core/annotations/model';
 import { starvationReport } from '../../src/core/trace';
 import { FIXTURE_DIR, REPO_ROOT, traceMarkerLines } from '../host/goServices';
 
-/** Recorded with `curl $PPROF/trace?seconds=2` from tracesvc -procs 2 -hogs 3 built by Go 1.26 (paths of the recording machine). */
-const TRACE = path.join(REPO_ROOT, 'test', 'fixtures', 'traces', 'vscode', 'tracesvc-go1.26.trace');
+/** tracesvc built by Go 1.26 with -trimpath, traced over the test sshd (test/fixtures/traces/README.md). */
+const TRACE = path.join(REPO_ROOT, 'test', 'fixtures', 'traces', 'go1.26', 'tracesvc.trace');
 const WAITS = path.join(FIXTURE_DIR, 'tracesvc', 'waits.go');
 
 /** Maps the recorded tracesvc paths onto this checkout; the Go tree is stdlib; the rest unmapped. */
