@@ -46,22 +46,39 @@ class GoroutineGroupsProvider implements vscode.TreeDataProvider<Node> {
     this.changed.fire();
   }
 
+  /** Bumped by every refresh and clear: an answer that arrives after a newer one is dropped. */
+  private generation = 0;
+
+  /**
+   * Reads the groups of `session` again. The groups shown stay until the new ones arrive (a slow
+   * answer does not blank the view), and a late answer never replaces a newer one.
+   */
   async refresh(session = vscode.debug.activeDebugSession): Promise<void> {
-    this.groups = [];
-    this.nodes = [];
-    if (session && session.type === DEBUG_TYPE) {
-      try {
-        const res = (await session.customRequest('anole/goroutineGroups')) as GroupedGoroutines & { longestStopMs?: number };
-        this.groups = res.groups;
-        this.log.info(`goroutine groups: ${res.total} goroutines in ${res.groups.length} groups (longest stop ${res.longestStopMs ?? '?'} ms)`);
-      } catch (e) {
-        this.nodes = [{ kind: 'note', text: vscode.l10n.t('Could not read the goroutines: {0}', (e as Error).message ?? String(e)) }];
-      }
+    const gen = ++this.generation;
+    if (!session || session.type !== DEBUG_TYPE) {
+      this.groups = [];
+      this.nodes = [];
+      this.show();
+      return;
     }
+    this.log.debug(`goroutine groups: reading (session ${session.id})`);
+    let groups: GroupedGoroutines['groups'] = [];
+    let nodes: Node[] = [];
+    try {
+      const res = (await session.customRequest('anole/goroutineGroups')) as GroupedGoroutines & { longestStopMs?: number };
+      groups = res.groups;
+      this.log.info(`goroutine groups: ${res.total} goroutines in ${res.groups.length} groups (longest stop ${res.longestStopMs ?? '?'} ms)`);
+    } catch (e) {
+      nodes = [{ kind: 'note', text: vscode.l10n.t('Could not read the goroutines: {0}', (e as Error).message ?? String(e)) }];
+    }
+    if (gen !== this.generation) return;
+    this.groups = groups;
+    this.nodes = nodes;
     this.show();
   }
 
   clear(): void {
+    this.generation++;
     this.groups = [];
     this.nodes = [];
     this.show();
