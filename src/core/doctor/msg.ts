@@ -17,7 +17,7 @@ export type Translate = (template: string, args: string[]) => string;
 export const english: Translate = (template, args) => fmt(template, ...args);
 
 /**
- * A translatable text. `template` must be a string literal (a unit test collects every `msg('…')`
+ * A translatable text. `template` must be a string literal (a unit test collects the template of every msg call
  * of the doctor and checks that the zh-cn bundle translates it with the same placeholders).
  */
 export function msg(template: string, ...args: Text[]): Msg {
