@@ -9,15 +9,17 @@ import { parseDoctorOutput } from '../../src/core/doctor/script';
 const root = path.resolve(__dirname, '../..');
 const bundle = JSON.parse(fs.readFileSync(path.join(root, 'l10n/bundle.l10n.zh-cn.json'), 'utf8')) as Record<string, string>;
 const DIR = path.join(root, 'src/core/doctor');
+/** Files outside the doctor that render its texts: the debugger's preflight message, the adapter's link to the report. */
+const MORE = ['src/core/debug/attach.ts', 'src/adapter/checkHostLink.ts'].map((f) => path.join(root, f));
 
-/** Every template of the doctor: the first argument of each msg( call, which must be a string literal. */
+/** Every template of the doctor (and the debugger's preflight): the first argument of each msg( call, which must be a string literal. */
 function doctorTemplates(): string[] {
   const out = new Set<string>();
-  for (const f of fs.readdirSync(DIR).filter((n) => n.endsWith('.ts'))) {
-    const src = fs.readFileSync(path.join(DIR, f), 'utf8');
+  for (const f of [...fs.readdirSync(DIR).filter((n) => n.endsWith('.ts')).map((n) => path.join(DIR, n)), ...MORE]) {
+    const src = fs.readFileSync(f, 'utf8');
     const calls = [...src.matchAll(/\bmsg\(/g)].length - [...src.matchAll(/function msg\(/g)].length;
     const literals = [...src.matchAll(/\bmsg\(\s*'((?:[^'\\]|\\.)*)'/g)].map((m) => m[1].replace(/\\(.)/g, '$1'));
-    assert.equal(literals.length, calls, `${f}: every msg( call takes a string literal template`);
+    assert.equal(literals.length, calls, `${path.relative(root, f)}: every msg( call takes a string literal template`);
     for (const l of literals) out.add(l);
   }
   return [...out];
