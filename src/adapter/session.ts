@@ -13,6 +13,12 @@ import type { RemoteHost } from '../core/remote/host';
 import { LocalHost } from '../core/remote/localHost';
 import { SshHost } from '../core/ssh/sshHost';
 import { sourceResolver, type AnoleAttachArguments } from './attachArgs';
+import { checkHostLink } from './checkHostLink';
+import { english, type Translate } from '../core/doctor/msg';
+import { loadTranslator } from '../core/l10nBundle';
+
+/** Where l10n/ is: next to dist/ when bundled, two levels up from src/adapter under tsx. */
+const L10N_DIRS = [path.join(__dirname, '..', 'l10n'), path.join(__dirname, '..', '..', 'l10n')];
 
 type VarHandle =
   | { kind: 'scope'; gid: number; frame: number; scope: ScopeKind }
@@ -47,6 +53,8 @@ export class AnoleDebugSession extends LoggingDebugSession {
   private maxStallMs = 0;
   /** {@link stopped} as a StoppedRunner for the goroutine listing. */
   private readonly runner: StoppedRunner = (fn) => this.stopped(fn);
+  /** Renders preflight's findings in the client's language (DAP `initialize` sends its locale). */
+  private translate: Translate = english;
 
   constructor() {
     super();
@@ -54,7 +62,8 @@ export class AnoleDebugSession extends LoggingDebugSession {
     this.setDebuggerColumnsStartAt1(true);
   }
 
-  protected override initializeRequest(response: DebugProtocol.InitializeResponse): void {
+  protected override initializeRequest(response: DebugProtocol.InitializeResponse, args?: DebugProtocol.InitializeRequestArguments): void {
+    this.translate = loadTranslator(L10N_DIRS, args?.locale);
     response.body = {
       ...response.body,
       supportsConfigurationDoneRequest: true,
@@ -133,7 +142,7 @@ export class AnoleDebugSession extends LoggingDebugSession {
       const host = await SshHost.connect(args.host, { resolve: { configFile: args.sshConfigFile } });
       this.host = host;
       const pid = await resolveProcessId(host, args.processId, args.processName);
-      const { backend, findings } = await attachBackend(host, pid, choice, { ...this.backendHooks(args), allowFunctionCalls: args.allowFunctionCalls === true });
+      const { backend, findings } = await attachBackend(host, pid, choice, { ...this.backendHooks(args), allowFunctionCalls: args.allowFunctionCalls === true, translate: this.translate });
       this.backend = backend;
       for (const f of findings) this.log(`${f.message}${f.fix ? ` (${f.fix})` : ''}`);
       await backend.resume(); // attaching stopped the process: let it run at once
@@ -142,7 +151,8 @@ export class AnoleDebugSession extends LoggingDebugSession {
       this.sendResponse(response);
     } catch (e) {
       await this.cleanup();
-      this.sendErrorResponse(response, { id: 1001, format: errorText(e).replace(/[{}]/g, ''), showUser: true });
+      // A preflight refusal carries a button opening Check Host's report for this host and process.
+      this.sendErrorResponse(response, { id: 1001, format: errorText(e).replace(/[{}]/g, ''), showUser: true, ...checkHostLink(e, args.host, this.translate) });
     }
   }
 

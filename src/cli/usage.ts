@@ -52,12 +52,13 @@ export const CORE_USAGE = `anole core HOST --pid N [--tool gcore|dlv|auto] [-o F
   stderr) and never killed. Read it offline: anole goroutines --core FILE --exe FILE.exe`;
 
 /** Usage of `anole doctor`. */
-export const DOCTOR_USAGE = `anole doctor HOST [--pid N] [--window SECONDS] [--json] [--ssh-config FILE]
+export const DOCTOR_USAGE = `anole doctor HOST [--pid N] [--window SECONDS] [--lang en|zh-cn] [--json] [--ssh-config FILE]
   Checks HOST for what makes Go services slow or crash there (CPU quota vs GOMAXPROCS, memory limit
   vs GOMEMLIMIT, OOM kills, DNS resolver, TLS roots, glibc, tzdata, limits, THP, clock source, ptrace,
   debug info, GODEBUG), each with the file and value it read and a fix. With --pid, checks that Go
   process (CPU throttling is measured over --window seconds, default 2); without, the host-level
-  checks and a table of the Go processes with their worst finding.`;
+  checks and a table of the Go processes with their worst finding. Findings and fixes are in --lang
+  (text output: the locale of LANG by default, e.g. LANG=zh_CN.UTF-8 gives zh-cn; --json: English).`;
 
 /** Usage of `anole trace`. */
 export const TRACE_USAGE = `anole trace report TRACE [--limit N] [--json]

@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import type { GoProcess } from '../core/discovery/processes';
 import { runDoctor, runHostDoctor, type FullReport } from '../core/doctor/run';
+import type { Translate } from '../core/doctor/msg';
 import { worst, type Finding, type Severity } from '../core/doctor/types';
 import { Commands, Views } from './commands';
 import type { Connections } from './connections';
@@ -23,6 +24,9 @@ const ICONS: Record<Severity, vscode.ThemeIcon> = {
   info: new vscode.ThemeIcon('info', new vscode.ThemeColor('problemsInfoIcon.foreground')),
   ok: new vscode.ThemeIcon('pass'),
 };
+
+/** The doctor's texts in VS Code's display language (zh-cn from l10n/bundle.l10n.zh-cn.json). */
+const translate: Translate = (template, args) => vscode.l10n.t(template, ...args);
 
 function severityLabel(s: Severity): string {
   switch (s) {
@@ -145,7 +149,7 @@ export function register(context: vscode.ExtensionContext, deps: { log: vscode.L
           const sub = token.onCancellationRequested(() => ac.abort());
           try {
             const remote = await deps.connections.get(host!);
-            return pid !== undefined ? await runDoctor(remote, { pid, signal: ac.signal }) : await runHostDoctor(remote, { signal: ac.signal });
+            return pid !== undefined ? await runDoctor(remote, { pid, signal: ac.signal, translate }) : await runHostDoctor(remote, { signal: ac.signal, translate });
           } finally {
             sub.dispose();
           }

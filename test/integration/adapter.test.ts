@@ -5,7 +5,7 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { AnoleAttachArguments } from '../../src/adapter/attachArgs';
 import { binaryOf, buildFixtures, markerLines, startService, type RunningService, type ToolchainId } from '../host/goServices';
 import { startSshd, type TestSshd } from '../host/sshd';
-import { adapterProcess, eventually, healthy, isLive, tracedClient, tracerPid } from '../support/dap';
+import { adapterProcess, eventually, healthy, isLive, responsesTo, tracedClient, tracerPid } from '../support/dap';
 
 const GOROUTINES = 10_000;
 
@@ -160,11 +160,26 @@ for (const backend of ['dlv', 'gdb'] as const) for (const toolchain of ['current
       assert.ok(await healthy(svc));
     });
 
-    it('refuses a second attach with the reason and a fix', async () => {
+    it('refuses a second attach with the reason, a fix and a Check Host button, in English and zh-cn', async () => {
       const first = await client();
       await first.attachRequest(attachArgs() as DebugProtocol.AttachRequestArguments);
       const second = await client();
+      const answers = responsesTo(second, 'attach');
       await assert.rejects(second.attachRequest(attachArgs() as DebugProtocol.AttachRequestArguments), new RegExp(`already being traced by ${backend}`));
+      // The error dialog's button runs Check Host on the same host and process.
+      const error = (answers[0] as DebugProtocol.ErrorResponse | undefined)?.body?.error;
+      assert.equal(error?.urlLabel, 'Check Host');
+      assert.equal(error?.url, `command:anole.checkHost?${encodeURIComponent(JSON.stringify([{ host: sshd.alias, pid: svc.pid }]))}`);
+      // A client in zh-cn gets the refusal, its fix and the button in Chinese.
+      const zh = tracedClient(trace);
+      clients.push(zh);
+      await zh.start();
+      await zh.initializeRequest({ adapterID: 'anole', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path', locale: 'zh-cn' });
+      const zhAnswers = responsesTo(zh, 'attach');
+      await assert.rejects(zh.attachRequest(attachArgs() as DebugProtocol.AttachRequestArguments), new RegExp(`无法附加到进程 ${svc.pid}：\\n• 进程 ${svc.pid} 已被 ${backend}`));
+      const zhError = (zhAnswers[0] as DebugProtocol.ErrorResponse | undefined)?.body?.error;
+      assert.equal(zhError?.urlLabel, '检查主机');
+      assert.match(zhError?.format ?? '', /修复：先让 .* 分离或停止它/);
       await first.disconnectRequest({});
       assert.ok(await healthy(svc));
     });

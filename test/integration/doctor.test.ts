@@ -377,12 +377,16 @@ describe('anole doctor in real conditions (cgroup v1, prlimit, unshare, setpriv)
       assert.ok(host.processes.some((p) => p.pid === svc.pid && p.worst === 'warning'), JSON.stringify(host.processes));
     });
 
-    it('prints a readable table with evidence and fixes, and a clear error for a pid that does not exist', async () => {
+    it('prints a readable table with evidence and fixes (in zh-cn with --lang zh-cn), and a clear error for a pid that does not exist', async () => {
       const ssh = ['--ssh-config', sshd.configFile];
       const text = await runCli(['doctor', sshd.alias, '--pid', String(squeezedSvc.pid), '--window', '0', ...ssh]);
       assert.equal(text.code, 0, text.stderr);
       assert.match(text.stdout, /^WARN\s+gomaxprocs-cpu-quota\s+GOMAXPROCS=8 but the CPU quota is 0\.1 CPUs/m);
       assert.match(text.stdout, /^ {2}fix: set GOMAXPROCS=2/m);
+      const zh = await runCli(['doctor', sshd.alias, '--pid', String(squeezedSvc.pid), '--window', '0', '--lang', 'zh-cn', ...ssh]);
+      assert.equal(zh.code, 0, zh.stderr);
+      assert.match(zh.stdout, /^WARN\s+gomaxprocs-cpu-quota\s+GOMAXPROCS=8，但 CPU 配额只有 0\.1 个 CPU/m);
+      assert.match(zh.stdout, /^ {2}fix: 在服务的环境变量中设置 GOMAXPROCS=2/m);
       const gone = await runCli(['doctor', sshd.alias, '--pid', '4194303', ...ssh]);
       assert.equal(gone.code, 1);
       assert.match(gone.stderr, /process 4194303 does not exist/);

@@ -3,6 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
+import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { RunningService } from '../host/goServices';
 
 export const ADAPTER = path.resolve(__dirname, '../../dist/adapter.js');
@@ -24,6 +25,19 @@ export function tracedClient(trace: string[]): DebugClient {
     return send(command, args);
   };
   return dc;
+}
+
+/** Collects the adapter's responses to `command` (DebugClient rejects an error response with its message only, dropping url and urlLabel). */
+export function responsesTo(dc: DebugClient, command: string): DebugProtocol.Response[] {
+  const out: DebugProtocol.Response[] = [];
+  const raw = dc as unknown as { dispatch(body: string): void };
+  const dispatch = raw.dispatch.bind(dc);
+  raw.dispatch = (body: string) => {
+    const m = JSON.parse(body) as DebugProtocol.ProtocolMessage;
+    if (m.type === 'response' && (m as DebugProtocol.Response).command === command) out.push(m as DebugProtocol.Response);
+    dispatch(body);
+  };
+  return out;
 }
 
 /** The adapter's child process behind a DebugClient. */

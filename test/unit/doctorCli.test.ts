@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { renderReport } from '../../src/cli/commands/doctor';
+import { doctorTranslator, renderReport } from '../../src/cli/commands/doctor';
+import { english } from '../../src/core/doctor/msg';
 import { hostSummary, judge } from '../../src/core/doctor/run';
 import { parseDoctorOutput } from '../../src/core/doctor/script';
 
@@ -32,5 +33,20 @@ describe('anole doctor text output', () => {
     const out = renderReport(report, false);
     assert.match(out, /^\s*7\s+go1\.26\.8\s+WARN\s+nofile: hard open-files limit is 4096\s+\/srv\/a\\x0ab$/m);
     assert.match(out, /details: anole doctor HOST --pid PID/);
+  });
+
+  it('speaks zh-cn with --lang zh-cn or LANG=zh_CN.UTF-8 (text only; --json stays English unless --lang), refuses an unknown --lang', () => {
+    const input = { ev, pid: 4242, env: new Map<string, string>(), binary, windowSec: 2 };
+    const zh = doctorTranslator('zh-cn', false, {});
+    const report = { host: hostSummary(ev, 4242), process: { pid: 4242, exe: '/opt/api/bin/api', goVersion: 'go1.24.3' }, findings: judge(input, zh) };
+    const out = renderReport(report, false);
+    assert.match(out, /^ {2}fix: 在服务的环境变量中设置 GOMAXPROCS=2（systemd：Environment=GOMAXPROCS=2）/m);
+    assert.match(out, /^ERROR ptrace: kernel\.yama\.ptrace_scope 为 1：调试器只能附加到自己的子进程/m);
+    assert.equal(doctorTranslator(undefined, false, { LANG: 'zh_CN.UTF-8' })('Check Host', []), '检查主机');
+    assert.equal(doctorTranslator(undefined, false, { LANG: 'C.UTF-8' }), english);
+    assert.equal(doctorTranslator(undefined, true, { LANG: 'zh_CN.UTF-8' }), english);
+    assert.equal(doctorTranslator('zh-CN', true, {})('Check Host', []), '检查主机');
+    assert.equal(doctorTranslator('en', false, { LANG: 'zh_CN.UTF-8' }), english);
+    assert.throws(() => doctorTranslator('fr', false, {}), /--lang fr: no translation/);
   });
 });

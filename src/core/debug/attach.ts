@@ -6,6 +6,7 @@ import { DlvBackend } from './dlv/dlvBackend';
 import { GdbBackend } from './gdb/gdbBackend';
 import { FIND_DEBUGGERS_SH, parsePreflightFacts, runPreflight, type BackendChoice, type PreflightFacts, type PreflightFinding } from './preflight';
 import { shellScript } from '../shell';
+import { msg, render, type Translate } from '../doctor/msg';
 
 /** Options for {@link attachBackend}. */
 export interface AttachBackendOptions {
@@ -17,12 +18,19 @@ export interface AttachBackendOptions {
   onAttaching?: () => void;
   /** Let evaluated expressions call functions inside the target (off: refused with a message naming `allowFunctionCalls`). */
   allowFunctionCalls?: boolean;
+  /** Renders preflight's messages (English by default). */
+  translate?: Translate;
 }
 
 /** One line per blocking finding, with its fix. */
-export function findingsMessage(pid: number, findings: readonly PreflightFinding[]): string {
-  const lines = findings.map((f) => `• ${f.message}${f.fix ? ` — fix: ${f.fix}` : ''}`);
-  return `Cannot attach to process ${pid}:\n${lines.join('\n')}`;
+export function findingsMessage(pid: number, findings: readonly PreflightFinding[], t?: Translate): string {
+  const lines = findings.map((f) => `• ${f.fix ? render(msg('{0} — fix: {1}', f.message, f.fix), t) : f.message}`);
+  return `${render(msg('Cannot attach to process {0}:', pid), t)}\n${lines.join('\n')}`;
+}
+
+/** `details` of the AnoleError a preflight failure throws: the process whose host report explains it. */
+export interface PreflightFailure {
+  preflightPid: number;
 }
 
 /**
@@ -37,11 +45,12 @@ export async function attachBackend(
   choice: BackendChoice,
   opts: AttachBackendOptions = {},
 ): Promise<{ backend: DebugBackend; findings: PreflightFinding[] }> {
-  const { facts, findings } = await runPreflight(host, pid, choice);
+  const { facts, findings } = await runPreflight(host, pid, choice, opts.translate);
   const errors = findings.filter((f) => f.severity === 'error');
   if (errors.length) {
-    throw new AnoleError('REMOTE_COMMAND', findingsMessage(pid, errors),
-      `the whole report with evidence: Anole: Check Host, or anole doctor ${host.label} --pid ${pid}`);
+    const details: PreflightFailure = { preflightPid: pid };
+    throw new AnoleError('REMOTE_COMMAND', findingsMessage(pid, errors, opts.translate),
+      render(msg('the whole report with evidence: Anole: Check Host, or {0}', `anole doctor ${host.label} --pid ${pid}`), opts.translate), { ...details });
   }
   const backend = await startBackend(host, usesGdb(choice, facts), facts, opts, (b) => {
     opts.onAttaching?.();

@@ -2,6 +2,7 @@
 import { CachingReader, readElf } from '../discovery/elf';
 import type { RemoteHost } from '../remote/host';
 import { shellScript } from '../shell';
+import type { Translate } from '../doctor/msg';
 import { assessPreflight, parsePreflightFacts, PREFLIGHT_SCRIPT, sectionsHaveDwarf, type BackendChoice, type PreflightFacts, type PreflightFinding } from '../doctor/ptrace';
 
 export {
@@ -9,8 +10,8 @@ export {
   type BackendChoice, type PreflightFacts, type PreflightFinding,
 } from '../doctor/ptrace';
 
-/** Runs the checks for attaching to `pid` on `host`. */
-export async function runPreflight(host: RemoteHost, pid: number, backend: BackendChoice): Promise<{ facts: PreflightFacts; findings: PreflightFinding[] }> {
+/** Runs the checks for attaching to `pid` on `host`; `t` renders the findings (English by default). */
+export async function runPreflight(host: RemoteHost, pid: number, backend: BackendChoice, t?: Translate): Promise<{ facts: PreflightFacts; findings: PreflightFinding[] }> {
   const r = await host.exec(shellScript(PREFLIGHT_SCRIPT, [String(pid)]), { timeoutMs: 15_000 });
   const facts = parsePreflightFacts(r.stdout.toString('utf8'));
   let hasDwarf: boolean | undefined;
@@ -22,5 +23,5 @@ export async function runPreflight(host: RemoteHost, pid: number, backend: Backe
       hasDwarf = undefined; // unreadable binary: the debugger will say more
     }
   }
-  return { facts, findings: assessPreflight(facts, pid, backend, hasDwarf) };
+  return { facts, findings: assessPreflight(facts, pid, backend, hasDwarf, t) };
 }

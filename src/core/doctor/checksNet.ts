@@ -1,7 +1,8 @@
 // Checks that replay Go's own lookups: the DNS resolver choice (net/conf.go), TLS roots (crypto/x509/root_linux.go), zoneinfo (time).
 import { effectiveGodebug, envEvidence, type DoctorInput } from './facts';
 import { GO_CERT_DIRS, GO_CERT_FILES, GO_ZONE_SOURCES } from './script';
-import type { Evidence, Finding } from './types';
+import { msg, type Text } from './msg';
+import type { Draft, DraftEvidence } from './types';
 
 /** Where a file of the process's view came from: its root when readable, else the host's. */
 function rooted(input: DoctorInput, path: string): string {
@@ -42,70 +43,75 @@ function loopback(ns: string): boolean {
 }
 
 /** `dns-resolver`: which resolver Go picks (net/conf.go) and whether its nameservers can answer. */
-export function checkDns(input: DoctorInput): Finding {
+export function checkDns(input: DoctorInput): Draft {
   const id = 'dns-resolver';
-  const evidence: Evidence[] = [];
+  const evidence: DraftEvidence[] = [];
   const b = input.binary;
   const tags = (b?.settings['-tags'] ?? '').split(',');
   const cgo = !!b && !!b.interp && b.settings.CGO_ENABLED === '1' && !tags.includes('netgo');
   const netdns = effectiveGodebug(input).get('netdns')?.value.split('+').find((p) => p === 'go' || p === 'cgo');
   const env = input.env ?? new Map<string, string>();
   let resolver: 'go' | 'cgo';
-  let why: string;
+  let why: Text;
   if (input.pid === undefined || !b) {
     resolver = 'go';
-    why = 'no process given: judged for the pure Go resolver (static binaries)';
+    why = msg('no process given: judged for the pure Go resolver (static binaries)');
   } else if (!cgo || tags.includes('netgo') || netdns === 'go') {
     resolver = 'go';
-    why = !cgo ? 'binary without cgo (or static): pure Go resolver' : netdns === 'go' ? 'GODEBUG netdns=go' : 'built with -tags netgo';
+    why = !cgo ? msg('binary without cgo (or static): pure Go resolver') : netdns === 'go' ? 'GODEBUG netdns=go' : msg('built with -tags netgo');
   } else if (netdns === 'cgo' || env.has('LOCALDOMAIN') || env.get('RES_OPTIONS') || env.get('HOSTALIASES')) {
     resolver = 'cgo';
-    why = netdns === 'cgo' ? 'GODEBUG netdns=cgo' : 'LOCALDOMAIN/RES_OPTIONS/HOSTALIASES in the environment';
+    why = netdns === 'cgo' ? 'GODEBUG netdns=cgo' : msg('LOCALDOMAIN/RES_OPTIONS/HOSTALIASES in the environment');
   } else {
     resolver = 'go';
-    why = 'cgo binary: Go picks its own resolver unless nsswitch.conf needs glibc';
+    why = msg('cgo binary: Go picks its own resolver unless nsswitch.conf needs glibc');
   }
-  if (b) evidence.push({ source: 'binary', value: `${b.interp ? `dynamic (${b.interp})` : 'static'}, CGO_ENABLED=${b.settings.CGO_ENABLED ?? '?'}${b.settings['-tags'] ? `, -tags ${b.settings['-tags']}` : ''}` });
+  if (b) {
+    const build = `CGO_ENABLED=${b.settings.CGO_ENABLED ?? '?'}${b.settings['-tags'] ? `, -tags ${b.settings['-tags']}` : ''}`;
+    evidence.push({ source: msg('binary'), value: b.interp ? msg('dynamic ({0}), {1}', b.interp, build) : msg('static, {0}', build) });
+  }
   const nssPath = rooted(input, '/etc/nsswitch.conf');
   const nss = nssHosts(input.ev.files.get(nssPath));
-  evidence.push({ source: nssPath, value: nss ? `hosts: ${nss.sources.join(' ')}` : input.ev.missing.has(nssPath) ? 'missing (Go: files then dns)' : 'no hosts: line' });
+  evidence.push({ source: nssPath, value: nss ? `hosts: ${nss.sources.join(' ')}` : input.ev.missing.has(nssPath) ? msg('missing (Go: files then dns)') : msg('no hosts: line') });
   const others = (nss?.sources ?? []).filter((s) => s !== 'files' && s !== 'dns');
   if (resolver === 'go' && cgo && (others.length || nss?.criteria)) {
     resolver = 'cgo';
-    why = `nsswitch.conf hosts: uses ${others.join(', ') || '[criteria]'}, so Go hands lookups to glibc`;
+    why = msg('nsswitch.conf hosts: uses {0}, so Go hands lookups to glibc', others.join(', ') || '[criteria]');
   }
-  evidence.push({ source: 'resolver', value: `${resolver === 'go' ? 'Go' : 'cgo (glibc)'}: ${why}` });
+  evidence.push({ source: msg('resolver'), value: msg('{0}: {1}', resolver === 'go' ? 'Go' : 'cgo (glibc)', why) });
   const resolvPath = rooted(input, '/etc/resolv.conf');
   const resolv = input.ev.files.get(resolvPath);
   const servers = resolv === undefined ? ['127.0.0.1', '::1'] : nameservers(resolv);
-  evidence.push({ source: resolvPath, value: resolv === undefined ? 'missing: Go uses 127.0.0.1:53 and [::1]:53' : `nameserver ${servers.join(', ') || '(none)'}` });
+  evidence.push({ source: resolvPath, value: resolv === undefined ? msg('missing: Go uses 127.0.0.1:53 and [::1]:53') : servers.length ? `nameserver ${servers.join(', ')}` : msg('nameserver (none)') });
   const udpPath = input.pid !== undefined ? `/proc/${input.pid}/net/udp` : '/proc/net/udp';
   const listeners = udp53Listeners(input.ev.files.get(udpPath), input.ev.files.get(`${udpPath}6`));
   const dead = servers.filter((s) => loopback(s) && !listeners.has(s) && !listeners.has(s.includes(':') ? '::' : '0.0.0.0'));
-  if (servers.some(loopback)) evidence.push({ source: `${udpPath}, ${udpPath}6`, value: `UDP port 53 listeners: ${[...listeners].join(', ') || 'none'}` });
+  if (servers.some(loopback)) evidence.push({ source: `${udpPath}, ${udpPath}6`, value: listeners.size ? msg('UDP port 53 listeners: {0}', [...listeners].join(', ')) : msg('UDP port 53 listeners: none') });
   if (dead.length && dead.length === servers.length) {
-    return { id, severity: 'error', evidence, title: `no nameserver can answer: ${dead.join(', ')} ${dead.length > 1 ? 'are' : 'is a'} local stub resolver${dead.length > 1 ? 's' : ''} with no listener on UDP port 53`,
-      fix: `start the stub resolver (systemctl start systemd-resolved or dnsmasq) or point /etc/resolv.conf at a real server: "nameserver <your DNS server>"` };
+    return { id, severity: 'error', evidence,
+      title: dead.length > 1 ? msg('no nameserver can answer: {0} are local stub resolvers with no listener on UDP port 53', dead.join(', '))
+        : msg('no nameserver can answer: {0} is a local stub resolver with no listener on UDP port 53', dead[0]),
+      fix: msg('start the stub resolver (systemctl start systemd-resolved or dnsmasq) or point /etc/resolv.conf at a real server: "nameserver <your DNS server>"') };
   }
   // myhostname only answers the host's own name, localhost and _gateway: /etc/hosts usually covers it.
   const ignored = others.filter((x) => x !== 'myhostname');
   if (resolver === 'go' && others.length && input.pid !== undefined) {
-    evidence.push({ source: 'net/conf.go', value: `the Go resolver ignores ${others.join(', ')}` });
+    evidence.push({ source: 'net/conf.go', value: msg('the Go resolver ignores {0}', others.join(', ')) });
   }
   if (resolver === 'go' && ignored.length && input.pid !== undefined) {
-    return { id, severity: 'warning', evidence, title: `the Go resolver ignores nsswitch.conf sources ${others.join(', ')}: names only they know will not resolve`,
-      fix: `build with CGO_ENABLED=1 and run with GODEBUG=netdns=cgo, or serve those names from /etc/hosts or DNS (nsswitch.conf line: "hosts: files dns")` };
+    return { id, severity: 'warning', evidence, title: msg('the Go resolver ignores nsswitch.conf sources {0}: names only they know will not resolve', others.join(', ')),
+      fix: msg('build with CGO_ENABLED=1 and run with GODEBUG=netdns=cgo, or serve those names from /etc/hosts or DNS (nsswitch.conf line: "hosts: files dns")') };
   }
   if (dead.length) {
-    return { id, severity: 'warning', evidence, title: `nameserver ${dead.join(', ')} has no listener on UDP port 53: every lookup waits for its timeout first`,
-      fix: `remove "nameserver ${dead[0]}" from /etc/resolv.conf or start its stub resolver` };
+    return { id, severity: 'warning', evidence, title: msg('nameserver {0} has no listener on UDP port 53: every lookup waits for its timeout first', dead.join(', ')),
+      fix: msg('remove "nameserver {0}" from /etc/resolv.conf or start its stub resolver', dead[0]) };
   }
-  if (!servers.length) return { id, severity: 'error', evidence, title: 'resolv.conf lists no nameserver', fix: 'add "nameserver <your DNS server>" to /etc/resolv.conf' };
-  return { id, severity: 'ok', evidence, title: `${resolver === 'go' ? 'Go' : 'cgo'} resolver; nameservers ${servers.join(', ')}` };
+  if (!servers.length) return { id, severity: 'error', evidence, title: msg('resolv.conf lists no nameserver'), fix: msg('add "nameserver <your DNS server>" to /etc/resolv.conf') };
+  return { id, severity: 'ok', evidence, title: msg('{0} resolver; nameservers {1}', resolver === 'go' ? 'Go' : 'cgo', servers.join(', ')) };
 }
 
 /** `ca-roots`: replays loadSystemRoots: the first readable file of the list, then every directory. */
-export function checkCaRoots(input: DoctorInput): Finding {
+export function checkCaRoots(input: DoctorInput): Draft {
   const id = 'ca-roots';
   const fileEnv = input.env?.get('SSL_CERT_FILE') || undefined;
   const dirEnv = input.env?.get('SSL_CERT_DIR') || undefined;
@@ -115,50 +121,52 @@ export function checkCaRoots(input: DoctorInput): Finding {
   for (const v of input.ev.kv.get('cafile') ?? []) fileState.set(v.slice(v.indexOf(' ') + 1), v.slice(0, v.indexOf(' ')));
   const dirState = new Map<string, string>();
   for (const v of input.ev.kv.get('cadir') ?? []) dirState.set(v.slice(v.indexOf(' ') + 1), v.slice(0, v.indexOf(' ')));
-  const evidence: Evidence[] = [];
+  const evidence: DraftEvidence[] = [];
   if (input.pid !== undefined) evidence.push(envEvidence(input, 'SSL_CERT_FILE'), envEvidence(input, 'SSL_CERT_DIR'));
-  const where = input.ev.kv.get('root')?.[0] ? ` (seen from ${input.ev.kv.get('root')![0]})` : '';
+  const root = input.ev.kv.get('root')?.[0];
+  const at = (path: string): Text => (root ? msg('{0} (seen from {1})', path, root) : path);
   let roots = 0;
   for (const f of files) {
     const s = fileState.get(f) ?? 'unknown';
-    evidence.push({ source: f + where, value: s });
+    evidence.push({ source: at(f), value: s === 'unknown' ? msg('unknown') : s });
     if (s === 'pem') roots++;
     if (s === 'pem' || s === 'nopem') break; // Go stops at the first file it can read
   }
   for (const d of dirs) {
     const s = dirState.get(d) ?? 'unknown';
-    evidence.push({ source: d + where, value: s === 'missing' ? 'missing' : `${s} files with certificates` });
+    evidence.push({ source: at(d), value: s === 'missing' ? msg('missing') : msg('{0} files with certificates', s === 'unknown' ? msg('unknown') : s) });
     if (/^\d+$/.test(s)) roots += Number(s);
   }
   const replaced = [fileEnv && 'SSL_CERT_FILE', dirEnv && 'SSL_CERT_DIR'].filter(Boolean).join(' and ');
   if (roots === 0) {
     return { id, severity: 'error', evidence,
-      title: `Go finds no TLS root certificates${replaced ? ` (${replaced} replace Go's own lists)` : ''}: every HTTPS call fails with "certificate signed by unknown authority"`,
-      fix: replaced ? `point ${replaced} at an existing bundle (e.g. SSL_CERT_FILE=/etc/pki/tls/certs/ca-bundle.crt) or unset it` : 'sudo dnf install ca-certificates (provides /etc/pki/tls/certs/ca-bundle.crt)' };
+      title: replaced ? msg('Go finds no TLS root certificates ({0} replace Go\'s own lists): every HTTPS call fails with "certificate signed by unknown authority"', replaced)
+        : msg('Go finds no TLS root certificates: every HTTPS call fails with "certificate signed by unknown authority"'),
+      fix: replaced ? msg('point {0} at an existing bundle (e.g. SSL_CERT_FILE=/etc/pki/tls/certs/ca-bundle.crt) or unset it', replaced) : msg('sudo dnf install ca-certificates (provides /etc/pki/tls/certs/ca-bundle.crt)') };
   }
-  return { id, severity: 'ok', evidence, title: 'Go finds TLS root certificates' };
+  return { id, severity: 'ok', evidence, title: msg('Go finds TLS root certificates') };
 }
 
 /** `tzdata`: TZ's zone file (or any zoneinfo for time.LoadLocation), unless time/tzdata is linked. */
-export function checkTzdata(input: DoctorInput): Finding {
+export function checkTzdata(input: DoctorInput): Draft {
   const id = 'tzdata';
-  const evidence: Evidence[] = [];
+  const evidence: DraftEvidence[] = [];
   if (input.pid !== undefined) evidence.push(envEvidence(input, 'TZ'), envEvidence(input, 'ZONEINFO'));
   const dirs = new Map((input.ev.kv.get('zonedir') ?? []).map((v) => [v.slice(v.indexOf(' ') + 1), v.startsWith('yes')] as const));
-  for (const z of GO_ZONE_SOURCES) evidence.push({ source: rooted(input, z), value: dirs.get(z) ? 'present' : 'missing' });
+  for (const z of GO_ZONE_SOURCES) evidence.push({ source: rooted(input, z), value: dirs.get(z) ? msg('present') : msg('missing') });
   const embedded = (input.binary?.settings['-tags'] ?? '').split(',').includes('timetzdata');
-  if (embedded) evidence.push({ source: 'build info -tags', value: 'timetzdata: zone data embedded' });
+  if (embedded) evidence.push({ source: msg('build info -tags'), value: msg('timetzdata: zone data embedded') });
   const tzFile = input.ev.kv.get('tzfile')?.[0];
   const zoneinfoEnv = input.ev.kv.get('zoneinfo')?.[0];
-  if (zoneinfoEnv) evidence.push({ source: 'ZONEINFO', value: zoneinfoEnv.startsWith('yes') ? 'exists' : 'missing' });
+  if (zoneinfoEnv) evidence.push({ source: 'ZONEINFO', value: zoneinfoEnv.startsWith('yes') ? msg('exists') : msg('missing') });
   const anyDir = [...dirs.values()].some(Boolean) || zoneinfoEnv?.startsWith('yes');
-  const fix = 'sudo dnf install tzdata, or link the data into the binary: import _ "time/tzdata" (or build with -tags timetzdata)';
+  const fix = msg('sudo dnf install tzdata, or link the data into the binary: import _ "time/tzdata" (or build with -tags timetzdata)');
   if (tzFile?.startsWith('no ') && !embedded && !zoneinfoEnv?.startsWith('yes')) {
-    evidence.push({ source: tzFile.slice(3), value: 'missing' });
-    return { id, severity: 'error', evidence, fix, title: `TZ=${input.env?.get('TZ')} but ${tzFile.slice(3)} is missing: Go silently runs in UTC` };
+    evidence.push({ source: tzFile.slice(3), value: msg('missing') });
+    return { id, severity: 'error', evidence, fix, title: msg('TZ={0} but {1} is missing: Go silently runs in UTC', input.env?.get('TZ') ?? '', tzFile.slice(3)) };
   }
   if (!anyDir && !embedded) {
-    return { id, severity: 'warning', evidence, fix, title: 'no zoneinfo: time.LoadLocation fails for every zone name (local time still comes from /etc/localtime)' };
+    return { id, severity: 'warning', evidence, fix, title: msg('no zoneinfo: time.LoadLocation fails for every zone name (local time still comes from /etc/localtime)') };
   }
-  return { id, severity: 'ok', evidence, title: embedded ? 'zone data embedded in the binary' : 'zoneinfo present' };
+  return { id, severity: 'ok', evidence, title: embedded ? msg('zone data embedded in the binary') : msg('zoneinfo present') };
 }

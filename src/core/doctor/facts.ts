@@ -1,6 +1,7 @@
 // What the checks judge: the script's raw evidence, the process's environment, and its binary's facts; plus small shared helpers.
 import type { RawEvidence } from './script';
-import type { Evidence } from './types';
+import { msg, type Text } from './msg';
+import type { DraftEvidence } from './types';
 
 /** What the doctor read from the executable (ELF and Go build info). */
 export interface BinaryFacts {
@@ -29,7 +30,7 @@ export interface DoctorInput {
   /** The executable's facts; null when it could not be read. */
   binary?: BinaryFacts | null;
   /** GOMAXPROCS read from the live process (runtime.gomaxprocs in /proc/PID/mem), or why not. */
-  gomaxprocs?: { value?: number; source: string; note: string };
+  gomaxprocs?: { value?: number; source: Text; note: Text };
   /** The throttling window the script waited, in seconds (0: not measured). */
   windowSec: number;
 }
@@ -83,11 +84,11 @@ export function statusField(text: string | undefined, name: string): string | un
 }
 
 /** Evidence for an environment variable (or why it is unknown). */
-export function envEvidence(input: DoctorInput, name: string): Evidence {
+export function envEvidence(input: DoctorInput, name: string): DraftEvidence {
   const source = `/proc/${input.pid}/environ`;
-  if (input.env === null) return { source, value: `unreadable (needs root or the process's uid)` };
+  if (input.env === null) return { source, value: msg('unreadable (needs root or the process\'s uid)') };
   const v = input.env?.get(name);
-  return { source, value: v === undefined ? `${name} not set` : `${name}=${v}` };
+  return { source, value: v === undefined ? msg('{0} not set', name) : `${name}=${v}` };
 }
 
 /** Bytes as MiB/GiB text. */

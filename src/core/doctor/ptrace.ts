@@ -1,4 +1,5 @@
 // The ptrace checks (Yama, SELinux deny_ptrace, tracers, uids, debuggers, DWARF): shared by the doctor and the debugger preflight.
+import { msg, render, type Msg, type Translate } from './msg';
 
 /** One thing preflight found; `error` blocks the attach. */
 export interface PreflightFinding {
@@ -6,6 +7,13 @@ export interface PreflightFinding {
   message: string;
   /** What to run or change on the host, when we know. */
   fix?: string;
+}
+
+/** A preflight finding before rendering: its texts translatable. */
+export interface PreflightDraft {
+  severity: PreflightFinding['severity'];
+  message: Msg;
+  fix?: Msg;
 }
 
 /** Raw facts gathered on the host by {@link PREFLIGHT_SCRIPT}. */
@@ -79,52 +87,57 @@ export function parsePreflightFacts(text: string): PreflightFacts {
   return facts;
 }
 
-/** Turns facts into findings. `hasDwarf` is undefined when the binary could not be read. */
-export function assessPreflight(facts: PreflightFacts, pid: number, backend: BackendChoice, hasDwarf?: boolean): PreflightFinding[] {
-  const out: PreflightFinding[] = [];
+/** Turns facts into findings, rendered by `t` (English by default). `hasDwarf` is undefined when the binary could not be read. */
+export function assessPreflight(facts: PreflightFacts, pid: number, backend: BackendChoice, hasDwarf?: boolean, t?: Translate): PreflightFinding[] {
+  return preflightDrafts(facts, pid, backend, hasDwarf).map((d) => ({ severity: d.severity, message: render(d.message, t), ...(d.fix ? { fix: render(d.fix, t) } : {}) }));
+}
+
+/** {@link assessPreflight}'s findings with their texts as templates. */
+export function preflightDrafts(facts: PreflightFacts, pid: number, backend: BackendChoice, hasDwarf?: boolean): PreflightDraft[] {
+  const out: PreflightDraft[] = [];
   const root = facts.uid === 0;
   if (facts.tracerPid === undefined) {
-    out.push({ severity: 'error', message: `process ${pid} does not exist on the host (or its /proc entry is not readable)` });
+    out.push({ severity: 'error', message: msg('process {0} does not exist on the host (or its /proc entry is not readable)', pid) });
     return out;
   }
   if (facts.tracerPid !== 0) {
     const who = facts.tracerName ? `${facts.tracerName} (PID ${facts.tracerPid})` : `PID ${facts.tracerPid}`;
-    out.push({ severity: 'error', message: `process ${pid} is already being traced by ${who}; only one debugger can attach`,
-      fix: `detach or stop ${who} first (a leftover debugger: kill -TERM ${facts.tracerPid} makes dlv detach)` });
+    out.push({ severity: 'error', message: msg('process {0} is already being traced by {1}; only one debugger can attach', pid, who),
+      fix: msg('detach or stop {0} first (a leftover debugger: kill -TERM {1} makes dlv detach)', who, facts.tracerPid) });
   }
   const scope = facts.ptraceScope;
   if (scope === 3) {
-    out.push({ severity: 'error', message: 'kernel.yama.ptrace_scope is 3: ptrace is disabled on this host until reboot',
-      fix: 'set kernel.yama.ptrace_scope=0 (or 1) in /etc/sysctl.d/ and reboot' });
+    out.push({ severity: 'error', message: msg('kernel.yama.ptrace_scope is 3: ptrace is disabled on this host until reboot'),
+      fix: msg('set kernel.yama.ptrace_scope=0 (or 1) in /etc/sysctl.d/ and reboot') });
   } else if (scope === 2 && !root) {
-    out.push({ severity: 'error', message: 'kernel.yama.ptrace_scope is 2: only root (CAP_SYS_PTRACE) may attach a debugger',
-      fix: 'connect as root, or run: sudo sysctl kernel.yama.ptrace_scope=0' });
+    out.push({ severity: 'error', message: msg('kernel.yama.ptrace_scope is 2: only root (CAP_SYS_PTRACE) may attach a debugger'),
+      fix: msg('connect as root, or run: sudo sysctl kernel.yama.ptrace_scope=0') });
   } else if (scope === 1 && !root) {
-    out.push({ severity: 'error', message: 'kernel.yama.ptrace_scope is 1: a debugger may attach only to its own child processes',
-      fix: 'run: sudo sysctl kernel.yama.ptrace_scope=0 (persist in /etc/sysctl.d/10-ptrace.conf), or connect as root' });
+    out.push({ severity: 'error', message: msg('kernel.yama.ptrace_scope is 1: a debugger may attach only to its own child processes'),
+      fix: msg('run: sudo sysctl kernel.yama.ptrace_scope=0 (persist in /etc/sysctl.d/10-ptrace.conf), or connect as root') });
   }
   if (facts.denyPtrace) {
-    out.push({ severity: 'error', message: 'SELinux boolean deny_ptrace is on: ptrace is denied to every process, root included',
-      fix: 'run: sudo setsebool deny_ptrace off (add -P to persist)' });
+    out.push({ severity: 'error', message: msg('SELinux boolean deny_ptrace is on: ptrace is denied to every process, root included'),
+      fix: msg('run: sudo setsebool deny_ptrace off (add -P to persist)') });
   }
   if (!root && facts.targetUid !== undefined && facts.uid !== undefined && facts.targetUid !== facts.uid) {
-    out.push({ severity: 'error', message: `process ${pid} runs as uid ${facts.targetUid}, the SSH user is uid ${facts.uid}`,
-      fix: 'connect as the user running the service, or as root' });
+    out.push({ severity: 'error', message: msg('process {0} runs as uid {1}, the SSH user is uid {2}', pid, facts.targetUid, facts.uid),
+      fix: msg('connect as the user running the service, or as root') });
   }
   const needDlv = backend === 'dlv' || (backend === 'auto' && !facts.gdb);
   if (!facts.dlv && needDlv) {
-    out.push({ severity: 'error', message: backend === 'auto' ? 'neither dlv nor gdb is installed on the host' : 'dlv is not installed on the host',
-      fix: 'run: sudo dnf install delve gdb (or: go install github.com/go-delve/delve/cmd/dlv@latest)' });
+    out.push({ severity: 'error', message: backend === 'auto' ? msg('neither dlv nor gdb is installed on the host') : msg('dlv is not installed on the host'),
+      fix: msg('run: sudo dnf install delve gdb (or: go install github.com/go-delve/delve/cmd/dlv@latest)') });
   } else if (!facts.dlv && backend === 'auto') {
-    out.push({ severity: 'warning', message: 'dlv is not installed on the host: using gdb, which knows less about goroutines',
-      fix: 'run: sudo dnf install delve' });
+    out.push({ severity: 'warning', message: msg('dlv is not installed on the host: using gdb, which knows less about goroutines'),
+      fix: msg('run: sudo dnf install delve') });
   }
   if (backend === 'gdb' && !facts.gdb) {
-    out.push({ severity: 'error', message: 'gdb is not installed on the host', fix: 'run: sudo dnf install gdb' });
+    out.push({ severity: 'error', message: msg('gdb is not installed on the host'), fix: msg('run: sudo dnf install gdb') });
   }
   if (hasDwarf === false) {
-    out.push({ severity: 'error', message: `the binary of process ${pid} has no DWARF debug info (built with -ldflags="-s -w" or stripped): no stacks with lines, no variables`,
-      fix: 'rebuild without -s -w in -ldflags and without strip, and deploy that build' });
+    out.push({ severity: 'error', message: msg('the binary of process {0} has no DWARF debug info (built with -ldflags="-s -w" or stripped): no stacks with lines, no variables', pid),
+      fix: msg('rebuild without -s -w in -ldflags and without strip, and deploy that build') });
   }
   return out;
 }

@@ -10,10 +10,11 @@ import { checkGomaxprocs, checkGomemlimit, checkMemlock, checkNofile, checkOomKi
 import { checkCaRoots, checkDns, checkTzdata } from './checksNet';
 import { checkClocksource, checkDebugInfo, checkGlibc, checkGodebug, checkPtrace, checkThp } from './checksSystem';
 import { parseEnviron, type DoctorInput } from './facts';
+import { msg, type Translate } from './msg';
 import { DOCTOR_SCRIPT, kv1, parseDoctorOutput, type RawEvidence } from './script';
-import { CHECK_IDS, PROCESS_CHECKS, worst, type CheckId, type DoctorReport, type Finding, type HostSummary, type Severity } from './types';
+import { CHECK_IDS, PROCESS_CHECKS, renderFinding, worst, type CheckId, type DoctorReport, type Draft, type Finding, type HostSummary, type Severity } from './types';
 
-const CHECKS: Record<CheckId, (input: DoctorInput) => Finding> = {
+const CHECKS: Record<CheckId, (input: DoctorInput) => Draft> = {
   'gomaxprocs-cpu-quota': checkGomaxprocs,
   'cpu-throttling': checkThrottling,
   'gomemlimit-memory-limit': checkGomemlimit,
@@ -31,9 +32,12 @@ const CHECKS: Record<CheckId, (input: DoctorInput) => Finding> = {
   godebug: checkGodebug,
 };
 
-/** Every check that applies (all of them for a process, the host-level ones without), in the order of {@link CHECK_IDS}. */
-export function judge(input: DoctorInput): Finding[] {
-  return CHECK_IDS.filter((id) => input.pid !== undefined || !PROCESS_CHECKS.has(id)).map((id) => CHECKS[id](input));
+/**
+ * Every check that applies (all of them for a process, the host-level ones without), in the order
+ * of {@link CHECK_IDS}, its texts rendered by `t` (English by default).
+ */
+export function judge(input: DoctorInput, t?: Translate): Finding[] {
+  return CHECK_IDS.filter((id) => input.pid !== undefined || !PROCESS_CHECKS.has(id)).map((id) => renderFinding(CHECKS[id](input), t));
 }
 
 /** The host line of the report. */
@@ -50,6 +54,8 @@ export interface DoctorOptions {
   /** Read GOMAXPROCS from the live process (symbol table + /proc/PID/mem, ~0.5 MiB for a typical binary; default true). */
   readLive?: boolean;
   signal?: AbortSignal;
+  /** Renders the findings' texts (English by default; the extension passes vscode.l10n). */
+  translate?: Translate;
 }
 
 /** One Go process of the host-wide table, with its worst finding. */
@@ -93,17 +99,17 @@ export async function runDoctor(host: RemoteHost, opts: DoctorOptions = {}): Pro
   return {
     host: hostSummary(ev, pid),
     process: pid === undefined ? null : { pid, exe: kv1(ev, 'exe') ?? '', goVersion: input.binary?.goVersion ?? null },
-    findings: judge(input),
+    findings: judge(input, opts.translate),
   };
 }
 
 /** Host-level checks plus every visible Go process with its worst finding (no throttling window). */
-export async function runHostDoctor(host: RemoteHost, opts: { signal?: AbortSignal; concurrency?: number } = {}): Promise<FullReport> {
-  const [report, procs] = await Promise.all([runDoctor(host, { signal: opts.signal }), listGoProcesses(host, { probePprof: false, signal: opts.signal })]);
+export async function runHostDoctor(host: RemoteHost, opts: { signal?: AbortSignal; concurrency?: number; translate?: Translate } = {}): Promise<FullReport> {
+  const [report, procs] = await Promise.all([runDoctor(host, { signal: opts.signal, translate: opts.translate }), listGoProcesses(host, { probePprof: false, signal: opts.signal })]);
   const rows: ProcessRow[] = [];
   await mapLimit(procs, opts.concurrency ?? 4, async (p) => {
     try {
-      const r = await runDoctor(host, { pid: p.pid, windowSec: 0, readLive: false, signal: opts.signal });
+      const r = await runDoctor(host, { pid: p.pid, windowSec: 0, readLive: false, signal: opts.signal, translate: opts.translate });
       const w = worst(r.findings);
       const f = r.findings.find((x) => x.severity === w);
       rows.push({ pid: p.pid, exe: p.exe, goVersion: p.goVersion, worst: w, ...(w !== 'ok' && f ? { finding: { id: f.id, title: f.title } } : {}) });
@@ -123,13 +129,13 @@ export async function readLiveGomaxprocs(host: RemoteHost, pid: number, signal?:
   const read = (o: number, l: number) => host.readRange(`/proc/${pid}/exe`, o, l);
   const source = `/proc/${pid}/mem`;
   try {
-    if ((await elfType(read)) !== 2) return { source, note: 'not read: position-independent binary' };
+    if ((await elfType(read)) !== 2) return { source, note: msg('not read: position-independent binary') };
     const sym = await findSymbol(read, `/proc/${pid}/exe on ${host.label}`, 'runtime.gomaxprocs');
-    if (!sym) return { source, note: 'not read: no runtime.gomaxprocs symbol' };
+    if (!sym) return { source, note: msg('not read: no runtime.gomaxprocs symbol') };
     const r = await host.exec(['dd', `if=/proc/${pid}/mem`, 'iflag=skip_bytes,count_bytes', `skip=${sym.addr}`, 'count=4', 'bs=4', 'status=none'], { timeoutMs: 10_000, signal });
-    if (r.code !== 0 || r.stdout.length < 4) return { source, note: 'not read (needs root or the process\'s uid)' };
-    return { source: `${source} at runtime.gomaxprocs 0x${sym.addr.toString(16)}`, value: r.stdout.readInt32LE(0), note: 'read from the running process' };
+    if (r.code !== 0 || r.stdout.length < 4) return { source, note: msg('not read (needs root or the process\'s uid)') };
+    return { source: msg('{0} at runtime.gomaxprocs {1}', source, `0x${sym.addr.toString(16)}`), value: r.stdout.readInt32LE(0), note: msg('read from the running process') };
   } catch {
-    return { source, note: 'not read: the executable could not be read' };
+    return { source, note: msg('not read: the executable could not be read') };
   }
 }

@@ -1,4 +1,5 @@
 // The doctor's vocabulary: check ids, findings with evidence and a fix, and the report shape the CLI prints as JSON.
+import { render, type Text, type Translate } from './msg';
 
 /** Every check the doctor runs; each is always reported, so a missing one is visible. */
 export const CHECK_IDS = [
@@ -45,6 +46,28 @@ export interface Finding {
   evidence: Evidence[];
   /** What to change, concretely; absent when nothing needs changing. */
   fix?: string;
+}
+
+/** Evidence as a check builds it: a path or value as is, or a translatable note. */
+export interface DraftEvidence {
+  source: Text;
+  value: Text;
+}
+
+/** A finding as a check builds it, its texts not yet rendered (see {@link renderFinding}). */
+export interface Draft {
+  id: CheckId;
+  severity: Severity;
+  title: Text;
+  evidence: DraftEvidence[];
+  fix?: Text;
+}
+
+/** A draft with its texts rendered by `t` (English by default). */
+export function renderFinding(d: Draft, t?: Translate): Finding {
+  const f: Finding = { id: d.id, severity: d.severity, title: render(d.title, t), evidence: d.evidence.map((e) => ({ source: render(e.source, t), value: render(e.value, t) })) };
+  if (d.fix !== undefined) f.fix = render(d.fix, t);
+  return f;
 }
 
 /** What the doctor learned about the host itself. */
