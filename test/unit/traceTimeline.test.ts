@@ -35,6 +35,9 @@ for (const v of ['go1.26', 'go1.19']) {
       // Summed over a whole-trace query at fine resolution, the busy time is the same.
       const busy = pLanes.reduce((s, l) => s + timeline.spansIn(l.id, 0, report.durationNs, 1, 1e9).reduce((x, sp) => x + sp.busyNs!, 0), 0);
       assert.ok(Math.abs(busy - reported) <= reported * 0.001 + 1000, `queried busy ${busy} ns vs report ${reported} ns`);
+      // Zoomed out (answered from the lanes' overview), the merged spans still add up to the same busy time.
+      const coarse = pLanes.reduce((s, l) => s + timeline.spansIn(l.id, 0, report.durationNs, report.durationNs / 300).reduce((x, sp) => x + sp.busyNs!, 0), 0);
+      assert.ok(Math.abs(coarse - reported) <= reported * 0.001 + 1000, `zoomed-out busy ${coarse} ns vs report ${reported} ns`);
     });
 
     it('answers a window with sorted spans inside it, merged to a bounded count', () => {

@@ -3,7 +3,7 @@ import { isRuntimeFrame, isSystemFrame } from '../goFrames';
 import { F64, I32 } from './columns';
 import { EventKind, GoState, NO_STACK, ResourceKind, type TraceEvent, type TraceTables, type TraceVisitor } from './model';
 import { type Site, SiteTable } from './sites';
-import { type RawSpan, queryIntervals, querySteps } from './timelineQuery';
+import { type RawSpan, queryIntervals, querySteps, remerge } from './timelineQuery';
 
 export type { RawSpan } from './timelineQuery';
 
@@ -267,6 +267,9 @@ function record(g: GroupLane, t: number, site: number): void {
   g.site.push(site);
 }
 
+/** Pixels of the per-lane overview built once (windows at most 1/2 as fine come from it). */
+const OVERVIEW_PX = 4096;
+
 const base = (file: string): string => file.slice(file.lastIndexOf('/') + 1);
 
 /** The built timeline: lanes, and window queries that merge sub-pixel spans so replies stay small. */
@@ -275,6 +278,8 @@ export class TimelineIndex {
   readonly lanes: LaneInfo[];
   private readonly byId = new Map<string, (from: number, to: number, px: number, max: number) => RawSpan[]>();
   private readonly b: TimelineBuilder;
+  private readonly overview = new Map<string, RawSpan[]>();
+  private overviewPx = 0;
 
   constructor(b: TimelineBuilder, durationNs: number) {
     this.b = b;
@@ -300,6 +305,10 @@ export class TimelineIndex {
       this.byId.set(id, (f, t, px, max) => queryIntervals(r.start, r.end, r.start.length, f, t, px, max, () => ({})));
     }
     this.lanes = lanes;
+    // A fine overview of each lane answers zoomed-out windows (the first paint, "reset") without a pass over every span.
+    const px = durationNs / OVERVIEW_PX;
+    if (px > 0) for (const [id, q] of this.byId) this.overview.set(id, q(0, durationNs, px, Number.MAX_SAFE_INTEGER));
+    this.overviewPx = px;
   }
 
   /** A site by id (0 = none). */
@@ -317,7 +326,10 @@ export class TimelineIndex {
     const from = Math.max(0, fromNs);
     const to = Math.min(this.durationNs, toNs);
     if (!(to > from)) return [];
-    return q(from, to, Math.max(pixelNs, (to - from) / 20000), maxSpans);
+    const px = Math.max(pixelNs, (to - from) / 20000);
+    const ov = this.overview.get(lane);
+    if (ov && px >= 2 * this.overviewPx) return remerge(ov, from, to, px, maxSpans);
+    return q(from, to, px, maxSpans);
   }
 
   /** Sum of running ns of a P lane over the whole trace (for cross-checks). */

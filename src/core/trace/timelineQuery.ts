@@ -129,3 +129,52 @@ export function querySteps(c: StepColumns, from: number, to: number, pixelNs: nu
     return out;
   });
 }
+
+/**
+ * Re-merges already merged spans (an overview taken at finer pixels) for a coarser window query: same rules
+ * as the queries above, counts kept as maxima, busy time summed, the longest span's goroutine and site kept.
+ */
+export function remerge(spans: readonly RawSpan[], from: number, to: number, pixelNs: number, max: number): RawSpan[] {
+  const first = Math.max(0, upperBound(spans.length, (i) => spans[i].e, from));
+  return bounded(pixelNs, max, (px) => {
+    const out: RawSpan[] = [];
+    let cur: RawSpan | undefined;
+    let longest = 0;
+    for (let k = first; k < spans.length; k++) {
+      const sp = spans[k];
+      if (sp.s >= to) break;
+      const s = Math.max(sp.s, from);
+      const e = Math.min(sp.e, to);
+      if (e <= s) continue;
+      const d = e - s;
+      const part = d / (sp.e - sp.s);
+      const clipped: RawSpan = { ...sp, s, e, ...(sp.busyNs !== undefined ? { busyNs: sp.busyNs * part } : {}) };
+      if (cur && s - cur.e < px && e - cur.s < 2 * px && d < px) {
+        cur.e = e;
+        cur.n += sp.n;
+        if (cur.busyNs !== undefined) cur.busyNs += clipped.busyNs ?? 0;
+        if (cur.run !== undefined) {
+          cur.run = Math.max(cur.run, sp.run ?? 0);
+          cur.rbl = Math.max(cur.rbl ?? 0, sp.rbl ?? 0);
+          cur.blk = Math.max(cur.blk ?? 0, sp.blk ?? 0);
+        }
+        if (d > longest && (sp.site || !cur.site)) {
+          longest = d;
+          cur.g = sp.g;
+          cur.group = sp.group;
+          cur.site = sp.site;
+        }
+        continue;
+      }
+      if (cur) out.push(cur);
+      cur = clipped;
+      longest = d;
+      if (d >= px) {
+        out.push(cur);
+        cur = undefined;
+      }
+    }
+    if (cur) out.push(cur);
+    return out;
+  });
+}
