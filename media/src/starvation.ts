@@ -1,7 +1,9 @@
 /// <reference lib="dom" />
-// The goroutine starvation report page: sortable tables of goroutine groups and wait lines; a row opens its source line.
+// The trace report page: a Starvation tab (sortable tables of goroutine groups and wait lines) and a Timeline tab; rows and spans open source.
 // Data arrives only by postMessage; every string reaches the DOM via textContent.
 import type { HostToWebview, WebviewToHost } from '../../src/core/webview/messages';
+import { mergeStrings } from '../../src/core/webview/strings';
+import { TimelineView } from './_timeline';
 import { el } from './_topTable';
 
 interface VsCodeApi {
@@ -142,13 +144,45 @@ const groups = new SortedTable<Group>(GROUP_COLUMNS, 4, (g) => {
 const lines = new SortedTable<Line>(LINE_COLUMNS, 1, (l) => {
   post({ type: 'openSource', file: l.file, line: l.line, function: l.function, ...(l.localUri ? { localUri: l.localUri } : {}) });
 });
-app.append(status, header, el('h2', undefined, 'Goroutine groups'), groups.table, el('h2', undefined, 'Where goroutines waited'), lines.table);
+const report = el('div', 'tab-page');
+report.append(status, header, el('h2', undefined, 'Goroutine groups'), groups.table, el('h2', undefined, 'Where goroutines waited'), lines.table);
+let strings = mergeStrings(undefined);
+const timeline = new TimelineView(post, strings);
+timeline.root.classList.add('tab-page');
+const tabs = el('div', 'tabs');
+const tabButtons = [el('button', 'tab', strings.starvationTab), el('button', 'tab', strings.timelineTab)];
+const pages = [report, timeline.root];
+function showTab(i: number): void {
+  tabButtons.forEach((b, k) => {
+    b.classList.toggle('active', k === i);
+    b.setAttribute('aria-selected', String(k === i));
+  });
+  pages.forEach((p, k) => (p.hidden = k !== i));
+  vscode.setState({ tab: i });
+  if (i === 1) timeline.show();
+}
+tabButtons.forEach((b, i) => {
+  b.setAttribute('role', 'tab');
+  b.addEventListener('click', () => showTab(i));
+});
+tabs.setAttribute('role', 'tablist');
+tabs.append(...tabButtons);
+app.append(tabs, ...pages);
+const saved = vscode.getState() as { tab?: number } | undefined;
+showTab(saved?.tab === 1 ? 1 : 0);
 
 window.addEventListener('message', (ev: MessageEvent<HostToWebview>) => {
   const m = ev.data;
   if (m.type === 'loading') status.textContent = m.message;
-  else if (m.type === 'error') status.textContent = m.message;
+  else if (m.type === 'error') {
+    status.textContent = m.message;
+    timeline.failed(m.message);
+  } else if (m.type === 'timeline') timeline.receive(m.seq, m.data);
   else if (m.type === 'starvation') {
+    strings = mergeStrings(m.strings);
+    tabButtons[0].textContent = strings.starvationTab;
+    tabButtons[1].textContent = strings.timelineTab;
+    timeline.setStrings(strings);
     const r = m.report;
     focus = m.focus;
     status.textContent = '';

@@ -7,7 +7,8 @@ import {
 import {
   Methods, SettingsSection, type ClearParams, type DecorationsParams, type DecorationsResult, type DidChangeAnnotationsParams,
   type DidChangeSettingsParams, type HoldParams, type LoadProfileParams, type LoadProfileResult, type LoadTraceParams,
-  type LoadTraceResult, type ServerInitOptions, type StarvationParams, type StarvationResult, type UnloadResult,
+  type LoadTraceResult, type ServerInitOptions, type StarvationParams, type StarvationResult, type TimelineParams, type TimelineResult,
+  type UnloadResult,
 } from '../core/annotations/protocol';
 import { settings } from './settings';
 
@@ -19,6 +20,8 @@ export interface AnnotationServer {
   loadTrace(params: LoadTraceParams): Promise<LoadTraceResult>;
   /** The starvation report of a loaded trace. */
   starvation(params: StarvationParams): Promise<StarvationResult>;
+  /** The trace viewer's lanes and merged spans of a loaded trace in a window. */
+  timeline(params: TimelineParams): Promise<TimelineResult>;
   /** Stops annotating (one id, one kind or all); returns the ids no longer loaded. */
   clear(params: ClearParams): Promise<UnloadResult>;
   /** A view holds or releases a loaded profile; returns the ids no longer loaded. */
@@ -79,6 +82,7 @@ export async function startLanguageClient(context: vscode.ExtensionContext, log:
     decorations: (p) => client.sendRequest<DecorationsResult>(Methods.decorations, p),
     loadTrace: (p) => client.sendRequest<LoadTraceResult>(Methods.loadTrace, p),
     starvation: (p) => client.sendRequest<StarvationResult>(Methods.starvation, p),
+    timeline: (p) => client.sendRequest<TimelineResult>(Methods.timeline, p),
     clear: (p) => client.sendRequest<UnloadResult>(Methods.clear, p),
     hold: (p) => client.sendRequest<UnloadResult>(Methods.hold, p),
     reconfigure: async () => {

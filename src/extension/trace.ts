@@ -1,7 +1,7 @@
 // "Trace Remote Service": capture a runtime trace like a profile, let the server analyze it, show the starvation report.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { ShowStarvationArgs, TraceLensArgs } from '../core/annotations/protocol';
+import type { ShowStarvationArgs, TimelineParams, TraceLensArgs } from '../core/annotations/protocol';
 import type { GoProcess } from '../core/discovery/processes';
 import { AnoleError } from '../core/errors';
 import type { CaptureMeta } from './captureStore';
@@ -124,7 +124,12 @@ export class Tracer {
   }
 
   private viewDeps(server: AnnotationServer) {
-    return { extensionUri: this.deps.context.extensionUri, log: this.deps.log, starvation: (id: string) => server.starvation({ id }) };
+    return {
+      extensionUri: this.deps.context.extensionUri,
+      log: this.deps.log,
+      starvation: (id: string) => server.starvation({ id }),
+      timeline: (p: TimelineParams) => server.timeline(p),
+    };
   }
 }
 

@@ -23,6 +23,7 @@ import {
   type LoadProfileResult,
   type LoadTraceParams,
   type LoadTraceResult,
+  type TimelineParams,
   Methods,
   SettingsSection,
   type StarvationParams,
@@ -34,6 +35,7 @@ import { unusedSubstitutions } from '../core/pathmap';
 import { codeLenses, decorations, flame, hover, topRows } from './features';
 import { type ServerSettings, readSettings, settingsDiff, thresholds } from './settings';
 import { type ProfileEntry, ProfileStore, filesOf } from './store';
+import { timeline } from './traceTimeline';
 import { starvation, traceDecorations, traceHandoffLenses, traceHoverParts, traceLenses } from './traceFeatures';
 import { type TraceEntry, TraceStore, traceFilesOf } from './traceStore';
 import { pathToUri, uriToPath } from './uri';
@@ -218,6 +220,11 @@ export function startServer(conn: Connection): void {
   conn.onRequest(
     Methods.starvation,
     guarded(conn, Methods.starvation, (p: StarvationParams) => starvation(traces.get(p?.id), (f) => mapping.mapper.map(f))),
+  );
+
+  conn.onRequest(
+    Methods.timeline,
+    guarded(conn, Methods.timeline, (p: TimelineParams) => timeline(traces.get(p?.id), p, (f) => mapping.mapper.map(f))),
   );
 
   conn.onRequest(

@@ -3,7 +3,7 @@ import * as fs from 'node:fs/promises';
 import { type TraceAnnotations, buildTraceNotes } from '../core/annotations';
 import type { PathResolver } from '../core/annotations/model';
 import { AnoleError } from '../core/errors';
-import { type StarvationReport, starvationReport } from '../core/trace';
+import { type StarvationReport, type TimelineIndex, analyzeTrace } from '../core/trace';
 
 /** A loaded trace: its report (the trace itself is not kept) and the notes built from it. */
 export interface TraceEntry {
@@ -11,6 +11,8 @@ export interface TraceEntry {
   path: string;
   label: string;
   report: StarvationReport;
+  /** The timeline index the trace viewer queries by window. */
+  timeline: TimelineIndex;
   notes: TraceAnnotations;
   /** Whether it annotates the source (at most one trace does). */
   annotates: boolean;
@@ -68,13 +70,14 @@ export class TraceStore {
     } catch (e) {
       throw new AnoleError('NOT_FOUND', `cannot read trace ${req.path}: ${(e as Error).message}`);
     }
-    const report = starvationReport(data);
+    const { report, timeline } = analyzeTrace(data);
     const id = `t${this.next++}`;
     const entry: TraceEntry = {
       id,
       path: req.path,
       label: req.label ?? req.path.replace(/\\/g, '/').split('/').pop()!,
       report,
+      timeline,
       notes: buildTraceNotes(report, { mapper: this.mapper, minWaitMs: this.minWaitMs }),
       annotates: req.replace !== false,
       holds: req.replace === false ? 1 : 0,

@@ -22,6 +22,7 @@ import {
   Methods,
   type ServerInitOptions,
   type StarvationResult,
+  type TimelineResult,
 } from '../../src/core/annotations/protocol';
 import { FIXTURE_DIR, REPO_ROOT, type RunningService, buildFixture, findToolchain, traceMarkerLines, startService } from '../host/goServices';
 import { PROBLEMS_URI, PROFILES, type Server, ensureBundle, funcLine, startServer } from '../support/lspServer';
@@ -143,6 +144,37 @@ describe('language server: runtime traces (tracesvc, current Go)', function () {
     const tick = r.report.lines.find((l) => l.kind === 'runnable' && l.line === marks['tick-sleep'].line);
     assert.equal(tick?.localUri, WAITS_URI);
     await assert.rejects(srv.conn.sendRequest(Methods.starvation, { id: 't999' }), /no loaded trace with id "t999"/);
+  });
+
+  it('answers timeline windows: lanes per P and group, merged spans inside the window, sites mapped to the workspace', async () => {
+    const all: TimelineResult = await srv.conn.sendRequest(Methods.timeline, { id: loaded.id, widthPx: 1000 });
+    assert.equal(all.fromNs, 0);
+    assert.equal(all.toNs, all.durationNs);
+    assert.deepEqual(all.lanes.filter((l) => l.kind === 'p').map((l) => l.label), ['P0', 'P1']);
+    const labels = all.lanes.map((l) => l.label);
+    for (const fn of ['main.cpuHog', 'main.(*tickLoop).run', 'main.locker']) assert.ok(labels.includes(fn), labels.join(', '));
+    assert.deepEqual(labels.slice(-2), ['GC', 'STW']);
+    for (const l of all.lanes) assert.ok(l.spans.length <= 2002, `${l.label}: ${l.spans.length} spans for 1000 px`);
+    // A 10 ms window in the middle, 500 px wide: everything clipped to it.
+    const from = Math.round(all.durationNs / 2);
+    const to = from + 10e6;
+    const win: TimelineResult = await srv.conn.sendRequest(Methods.timeline, { id: loaded.id, fromNs: from, toNs: to, widthPx: 500 });
+    let total = 0;
+    for (const l of win.lanes) {
+      for (const sp of l.spans) assert.ok(sp.s >= from && sp.e <= to && sp.e > sp.s, `${l.label} [${sp.s}, ${sp.e}]`);
+      total += l.spans.length;
+    }
+    assert.ok(total > 0, 'nothing ran in the middle 10 ms');
+    // The tick loop's waits point at its own lines in waits.go, mapped to the workspace file.
+    const tick = all.lanes.find((l) => l.label === 'main.(*tickLoop).run')!;
+    const sites = tick.spans.filter((sp) => sp.site !== undefined).map((sp) => all.sites[sp.site!]);
+    assert.ok(sites.some((s) => s.localUri === WAITS_URI && s.function === 'main.(*tickLoop).run'), JSON.stringify(sites.slice(0, 5)));
+    // Only the lanes asked for carry spans.
+    const one: TimelineResult = await srv.conn.sendRequest(Methods.timeline, { id: loaded.id, widthPx: 200, lanes: ['p0'] });
+    assert.ok(one.lanes.find((l) => l.id === 'p0')!.spans.length > 0);
+    assert.ok(one.lanes.filter((l) => l.id !== 'p0').every((l) => l.spans.length === 0));
+    await assert.rejects(srv.conn.sendRequest(Methods.timeline, { id: loaded.id, widthPx: 0 }), /widthPx must be an integer/);
+    await assert.rejects(srv.conn.sendRequest(Methods.timeline, { id: 't999', widthPx: 10 }), /no loaded trace with id "t999"/);
   });
 
   it('turns decorations and lenses off by setting, live', async () => {

@@ -14,6 +14,8 @@ describe('webview messages', () => {
     assert.deepEqual(parseWebviewMessage({ type: 'setSampleType', sampleType: 'cpu' }), { type: 'setSampleType', sampleType: 'cpu' });
     assert.deepEqual(parseWebviewMessage({ type: 'setTopBy', by: 'line' }), { type: 'setTopBy', by: 'line' });
     assert.deepEqual(parseWebviewMessage({ type: 'error', message: '' }), { type: 'error', message: '' });
+    assert.deepEqual(parseWebviewMessage({ type: 'timeline', seq: 3, fromNs: 0, toNs: 1.5e9, widthPx: 900, lanes: ['x'] }),
+      { type: 'timeline', seq: 3, fromNs: 0, toNs: 1.5e9, widthPx: 900 });
   });
 
   it('rejects unknown types, wrong field types and out-of-range values', () => {
@@ -35,6 +37,16 @@ describe('webview messages', () => {
       { type: 'setSampleType', sampleType: ['cpu'] },
       { type: 'setTopBy', by: 'file' },
       { type: 'error', message: 7 },
+      { type: 'timeline', seq: 1, fromNs: 0, toNs: 10 },
+      { type: 'timeline', seq: -1, fromNs: 0, toNs: 10, widthPx: 10 },
+      { type: 'timeline', seq: 1.5, fromNs: 0, toNs: 10, widthPx: 10 },
+      { type: 'timeline', seq: 1, fromNs: 10, toNs: 10, widthPx: 10 },
+      { type: 'timeline', seq: 1, fromNs: -5, toNs: 10, widthPx: 10 },
+      { type: 'timeline', seq: 1, fromNs: 0, toNs: Infinity, widthPx: 10 },
+      { type: 'timeline', seq: 1, fromNs: '0', toNs: 10, widthPx: 10 },
+      { type: 'timeline', seq: 1, fromNs: 0, toNs: 10, widthPx: 0 },
+      { type: 'timeline', seq: 1, fromNs: 0, toNs: 10, widthPx: 20001 },
+      { type: 'timeline', seq: 1, fromNs: 0, toNs: 10, widthPx: 10.5 },
     ];
     for (const m of bad) assert.equal(parseWebviewMessage(m), undefined, `accepted ${JSON.stringify(m)}`);
   });

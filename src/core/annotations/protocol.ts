@@ -199,6 +199,52 @@ export interface StarvationResult {
   };
 }
 
+/** `anole/timeline` params: the spans of a loaded trace's lanes in a window, for a view `widthPx` wide. */
+export interface TimelineParams {
+  id: string;
+  /** The window, ns from the trace start (default: the whole trace). */
+  fromNs?: number;
+  toNs?: number;
+  /** Pixels the window spans: spans shorter than one pixel are merged (1–20000). */
+  widthPx: number;
+  /** Lane ids to answer (default: all). The lane list itself always comes back. */
+  lanes?: string[];
+}
+/** A span of a timeline lane (possibly `n` merged ones); `site` indexes `TimelineResult.sites`. */
+export interface TimelineSpan {
+  s: number;
+  e: number;
+  n: number;
+  /** P lanes: ns busy within [s, e], the goroutine and its group lane id ("g3"). */
+  busyNs?: number;
+  g?: number;
+  group?: string;
+  site?: number;
+  /** Group lanes: most goroutines running / runnable / blocked at once. */
+  run?: number;
+  rbl?: number;
+  blk?: number;
+}
+/** A lane of the timeline and its spans in the window. */
+export interface TimelineLane {
+  /** "p0"…, "g0"…, "gc", "stw". */
+  id: string;
+  kind: 'p' | 'group' | 'gc' | 'stw';
+  label: string;
+  /** Group lanes: the `go` statement, "file:line". */
+  detail?: string;
+  spans: TimelineSpan[];
+}
+/** `anole/timeline` result: lanes with the window's spans, and the source sites spans point to. */
+export interface TimelineResult {
+  id: string;
+  durationNs: number;
+  fromNs: number;
+  toNs: number;
+  lanes: TimelineLane[];
+  sites: Array<{ function: string; file: string; line: number; localUri?: string }>;
+}
+
 /** Method names. */
 export const Methods = {
   loadProfile: 'anole/loadProfile',
@@ -210,6 +256,7 @@ export const Methods = {
   top: 'anole/top',
   loadTrace: 'anole/loadTrace',
   starvation: 'anole/starvation',
+  timeline: 'anole/timeline',
 } as const;
 
 /** Client-side commands the server's CodeLenses invoke. */

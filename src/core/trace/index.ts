@@ -2,10 +2,13 @@
 import { StarvationAnalyzer, type StarvationReport } from './analyze';
 import { TraceTables } from './model';
 import { parseTrace } from './parse';
+import { TimelineBuilder, type TimelineIndex, both } from './timeline';
 
 export * from './model';
 export { parseTrace, sniffTraceVersion } from './parse';
 export { StarvationAnalyzer, blockKindOf, BLOCK_KINDS } from './analyze';
+export { TimelineIndex, TimelineBuilder, both } from './timeline';
+export type { LaneInfo, RawSpan } from './timeline';
 export type { StarvationReport, GroupReport, LineReport, GcReport, BlockKind, LineKind } from './analyze';
 
 /** Parses a whole trace and returns its starvation report (partial, with warnings, for a cut trace). */
@@ -14,4 +17,13 @@ export function starvationReport(data: Uint8Array): StarvationReport {
   const an = new StarvationAnalyzer(tables);
   const res = parseTrace(data, tables, an);
   return an.report(res.goVersion, res.warnings, res.durationNs);
+}
+
+/** Parses a whole trace once into its starvation report and its timeline index (for the trace viewer). */
+export function analyzeTrace(data: Uint8Array): { report: StarvationReport; timeline: TimelineIndex } {
+  const tables = new TraceTables();
+  const an = new StarvationAnalyzer(tables);
+  const tl = new TimelineBuilder(tables);
+  const res = parseTrace(data, tables, both(an, tl));
+  return { report: an.report(res.goVersion, res.warnings, res.durationNs), timeline: tl.finish(res.durationNs) };
 }

@@ -1,6 +1,6 @@
 // The one message union spoken between the profile webview and the extension, plus validation of
 // what the (untrusted) webview sends. Plain data only: loaded by the webview bundle and by mocha.
-import type { FlameGraphResult, FlameNode, StarvationResult, TopTableRow } from '../annotations/protocol';
+import type { FlameGraphResult, FlameNode, StarvationResult, TimelineResult, TopTableRow } from '../annotations/protocol';
 import type { WebviewStrings } from './strings';
 
 /** A flame node as the webview sees it; in a diff `value`/`self` are new − base and `base` the base value. */
@@ -41,7 +41,9 @@ export type HostToWebview =
   | { type: 'data'; flame?: ViewFlameGraph; top?: ViewTopTable }
   | { type: 'focus'; function: string }
   /** The starvation report page (media/src/starvation.ts): the report of a loaded trace; `focus` selects a group. */
-  | { type: 'starvation'; title: string; report: StarvationResult['report']; focus?: string }
+  | { type: 'starvation'; title: string; report: StarvationResult['report']; focus?: string; strings?: Partial<WebviewStrings> }
+  /** The trace report's Timeline tab: the answer to the page's `timeline` request number `seq`. */
+  | { type: 'timeline'; seq: number; data: TimelineResult }
   | { type: 'showTab'; tab: ProfileTab }
   | { type: 'error'; message: string };
 
@@ -51,6 +53,8 @@ export type WebviewToHost =
   | { type: 'openSource'; file: string; line: number; function?: string; localUri?: string }
   | { type: 'setSampleType'; sampleType: string }
   | { type: 'setTopBy'; by: TopBy }
+  /** The Timeline tab asks for the spans of a window (ns from the trace start) drawn `widthPx` wide. */
+  | { type: 'timeline'; seq: number; fromNs: number; toNs: number; widthPx: number }
   | { type: 'error'; message: string };
 
 /** Longest string field accepted from the webview. */
@@ -87,6 +91,14 @@ export function parseWebviewMessage(raw: unknown): WebviewToHost | undefined {
       return isStr(m.sampleType) && m.sampleType.length <= 200 ? { type: 'setSampleType', sampleType: m.sampleType } : undefined;
     case 'setTopBy':
       return m.by === 'function' || m.by === 'line' ? { type: 'setTopBy', by: m.by } : undefined;
+    case 'timeline': {
+      const { seq, fromNs, toNs, widthPx } = m;
+      const ns = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 1e15;
+      if (typeof seq !== 'number' || !Number.isInteger(seq) || seq < 0 || seq > Number.MAX_SAFE_INTEGER) return undefined;
+      if (!ns(fromNs) || !ns(toNs) || toNs <= fromNs) return undefined;
+      if (typeof widthPx !== 'number' || !Number.isInteger(widthPx) || widthPx < 1 || widthPx > 20000) return undefined;
+      return { type: 'timeline', seq, fromNs, toNs, widthPx };
+    }
     case 'error':
       return isStr(m.message, true) ? { type: 'error', message: m.message } : undefined;
     default:

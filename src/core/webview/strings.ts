@@ -31,6 +31,16 @@ export const WEBVIEW_STRINGS = {
   rows: '{0} rows',
   openSource: 'Open source',
   openSourceMaybe: 'Open source (if the file is in the workspace)',
+  starvationTab: 'Starvation',
+  timelineTab: 'Timeline',
+  tlHelp: 'Wheel or +/− zoom · drag or ←/→ pan · 0 resets · click a span to open its source',
+  tlLoading: 'Loading the timeline…',
+  tlGoroutine: 'goroutine {0}',
+  tlMerged: '{0} spans merged · busy {1}',
+  tlCounts: 'running {0} · runnable {1} · blocked {2}',
+  tlGc: 'GC mark phase',
+  tlStw: 'stop-the-world',
+  tlWindow: '{0} – {1} ({2} shown)',
 } as const;
 
 /** A string id of the page. */

@@ -1,6 +1,7 @@
-// The goroutine starvation report webview (a panel, or the custom editor of *.trace / trace.out): sortable tables, rows open source.
+// The trace report webview (a panel, or the custom editor of *.trace / trace.out): the starvation tables and the timeline; spans and rows open source.
 import * as vscode from 'vscode';
-import type { StarvationResult } from '../../core/annotations/protocol';
+import type { StarvationResult, TimelineParams, TimelineResult } from '../../core/annotations/protocol';
+import { webviewStrings } from './profileSession';
 import { errorText, setupWebview } from './webviewHelper';
 
 /** What the report page needs from the extension. */
@@ -9,6 +10,8 @@ export interface StarvationViewDeps {
   log: vscode.LogOutputChannel;
   /** `anole/starvation` of a loaded trace. */
   starvation(id: string): Promise<StarvationResult>;
+  /** `anole/timeline`: the lanes' merged spans of a window (the Timeline tab). */
+  timeline(params: TimelineParams): Promise<TimelineResult>;
 }
 
 /**
@@ -25,7 +28,17 @@ export function showStarvation(webview: vscode.Webview, deps: StarvationViewDeps
         try {
           const r = await deps.starvation(id);
           for (const x of [...r.report.groups, ...r.report.lines]) if (x.localUri) mapped.add(x.localUri);
-          void view.post({ type: 'starvation', title, report: r.report, focus });
+          void view.post({ type: 'starvation', title, report: r.report, focus, strings: webviewStrings() });
+        } catch (e) {
+          void view.post({ type: 'error', message: errorText(e) });
+        }
+        return;
+      }
+      case 'timeline': {
+        try {
+          const data = await deps.timeline({ id, fromNs: m.fromNs, toNs: m.toNs, widthPx: m.widthPx });
+          for (const s of data.sites) if (s.localUri) mapped.add(s.localUri);
+          void view.post({ type: 'timeline', seq: m.seq, data });
         } catch (e) {
           void view.post({ type: 'error', message: errorText(e) });
         }
