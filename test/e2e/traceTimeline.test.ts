@@ -33,7 +33,7 @@ describe('e2e: the trace viewer timeline', function () {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'anole-e2e-timeline-'));
     const workspace = path.join(tmp, 'workspace');
     fs.cpSync(FIXTURE_DIR, workspace, { recursive: true });
-    fs.copyFileSync(path.join(repoRoot, 'test', 'fixtures', 'traces', 'vscode', 'tracesvc-go1.26.trace'), path.join(workspace, 'trace.out'));
+    fs.copyFileSync(path.join(repoRoot, 'test', 'fixtures', 'traces', 'go1.26', 'tracesvc.trace'), path.join(workspace, 'trace.out'));
     server = await startCodeServer({ workspace, vsixPaths: [anoleVsix(repoRoot, tmp)], settings: {} });
     wb = await openWorkbench(server);
   });
