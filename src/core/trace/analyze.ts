@@ -2,6 +2,7 @@
 import { isRuntimeFrame, isSystemFrame } from '../goFrames';
 import { EventKind, GoState, NO_STACK, ResourceKind, type TraceEvent, type TraceTables, type TraceVisitor } from './model';
 import { Hist } from './hist';
+import { IdTable } from './idTable';
 import {
   BLOCK_KINDS, type BlockKind, type BlockedNs, type GroupReport, type LineKind, type LineReport, type StarvationReport,
   type TimerReport, blockKindOf,
@@ -17,6 +18,8 @@ const RUNNABLE = 8;
 const LINE_KINDS: LineKind[] = [...BLOCK_KINDS, 'runnable'];
 
 interface GoAcc {
+  /** Goroutine id. */
+  id: number;
   state: number;
   since: number;
   /** Start function site, creation (`go` statement) site. */
@@ -60,8 +63,14 @@ export interface AnalyzeOptions {
  */
 export class StarvationAnalyzer implements TraceVisitor {
   private readonly sites: SiteTable;
-  private readonly gs = new Map<number, GoAcc>();
-  private readonly lines = new Map<number, LineAcc>();
+  /** Goroutines by id, and in order of first appearance (the report's order). */
+  private readonly gs = new IdTable<GoAcc>();
+  private readonly gOrder: GoAcc[] = [];
+  /** Lines by site * 16 + kind, and in order of first charge. */
+  private readonly lines = new IdTable<LineAcc>();
+  private readonly lineOrder: LineAcc[] = [];
+  /** Block reason → index in BLOCK_KINDS. */
+  private readonly reasonKinds = new Map<string, number>();
   /** P → the goroutine running on it (-1: none), and how many Ps run one. */
   private readonly running: number[] = [];
   private busy = 0;
@@ -154,11 +163,12 @@ export class StarvationAnalyzer implements TraceVisitor {
     let a = this.gs.get(id);
     if (!a) {
       a = {
-        state: GoState.Undetermined, since: t, start: 0, created: 0, resume: 0, resumeIsSyscall: false, block: 0,
+        id, state: GoState.Undetermined, since: t, start: 0, created: 0, resume: 0, resumeIsSyscall: false, block: 0,
         blockKind: 7, syscall: 0, p: -1, running: 0, runnable: 0, runnableCount: 0, runnableMax: 0, hist: undefined,
         blocked: new Float64Array(8), culprit: 0,
       };
       this.gs.set(id, a);
+      this.gOrder.push(a);
     }
     return a;
   }
@@ -166,7 +176,10 @@ export class StarvationAnalyzer implements TraceVisitor {
   private line(site: number, kind: number, d: number, count: number): void {
     const key = site * 16 + kind;
     let l = this.lines.get(key);
-    if (!l) this.lines.set(key, (l = { site, kind, ns: 0, count: 0, max: 0 }));
+    if (!l) {
+      this.lines.set(key, (l = { site, kind, ns: 0, count: 0, max: 0 }));
+      this.lineOrder.push(l);
+    }
     l.ns += d;
     l.count += count;
     if (d > l.max) l.max = d;
@@ -267,7 +280,7 @@ export class StarvationAnalyzer implements TraceVisitor {
         break;
       case GoState.Waiting:
         if (ev.from === GoState.NotExist) a.created = this.creationSite(ev.stack);
-        a.blockKind = KIND_INDEX[blockKindOf(ev.reason)];
+        a.blockKind = this.reasonKind(ev.reason);
         a.block = this.sites.ofStack(sst);
         break;
       case GoState.Syscall:
@@ -278,6 +291,12 @@ export class StarvationAnalyzer implements TraceVisitor {
     }
     a.state = ev.to;
     a.since = t;
+  }
+
+  private reasonKind(reason: string): number {
+    let k = this.reasonKinds.get(reason);
+    if (k === undefined) this.reasonKinds.set(reason, (k = KIND_INDEX[blockKindOf(reason)]));
+    return k;
   }
 
   private readonly groupHists = new Map<string, Hist>();
@@ -302,13 +321,13 @@ export class StarvationAnalyzer implements TraceVisitor {
 
   /** The report, with states still open at the end charged up to `endNs` (default: the last event). */
   report(goVersion: number, warnings: string[], endNs = this.lastTime): StarvationReport {
-    for (const a of this.gs.values()) {
+    for (const a of this.gOrder) {
       this.close(a, endNs);
       a.state = GoState.Undetermined;
     }
     const sites = this.sites.sites;
     const groups = new Map<string, { r: GroupReport; hist: Hist; culprit: number }>();
-    for (const a of this.gs.values()) {
+    for (const a of this.gOrder) {
       const fn = a.start ? sites[a.start].function : '(unknown)';
       const key = groupKey(fn, a.created);
       let g = groups.get(key);
@@ -351,7 +370,7 @@ export class StarvationAnalyzer implements TraceVisitor {
     }
     out.sort((x, y) => y.runnableNs - x.runnableNs || y.runningNs - x.runningNs || x.function.localeCompare(y.function));
     const lines: LineReport[] = [];
-    for (const l of this.lines.values()) {
+    for (const l of this.lineOrder) {
       if (l.site === 0 || l.ns <= 0) continue;
       const s = sites[l.site];
       if (isSystemFrame(s.function)) continue; // runtime-internal goroutines: nothing the user can act on
@@ -377,8 +396,8 @@ export class StarvationAnalyzer implements TraceVisitor {
   /** Per-goroutine totals (ns) for cross-checks: running, and not running (runnable + blocked + syscall). */
   goroutineTotals(): Map<number, { running: number; notRunning: number }> {
     const out = new Map<number, { running: number; notRunning: number }>();
-    for (const [id, a] of this.gs) {
-      out.set(id, { running: a.running, notRunning: a.runnable + a.blocked.reduce((x, y) => x + y, 0) });
+    for (const a of this.gOrder) {
+      out.set(a.id, { running: a.running, notRunning: a.runnable + a.blocked.reduce((x, y) => x + y, 0) });
     }
     return out;
   }

@@ -1,5 +1,6 @@
 // The per-G/P/M state machine of Go's internal/trace/order.go: decides whether the next event of a thread may
 // happen now (respecting sequence numbers across threads) and emits it, with its state transition, in order.
+import { IdTable } from '../idTable';
 import { Ev } from './events.generated';
 
 /** Go's tracev2 wire statuses. */
@@ -42,8 +43,8 @@ const tmp = new Float64Array(5);
 
 /** The ordering state of one trace (persists across generations). */
 export class Ordering {
-  readonly g = new Map<number, GState>();
-  readonly p = new Map<number, PState>();
+  readonly g = new IdTable<GState>();
+  readonly p = new IdTable<PState>();
   readonly mState = new Map<number, MState>();
   private initialGen = 0;
   private gcSeq = 0;
