@@ -38,7 +38,7 @@ interface GoAcc {
   /** The group's histogram, once the goroutine's start function is known. */
   hist: Hist | undefined;
   /** Waits seen before the group was known. */
-  pending?: number[];
+  pending: number[] | undefined;
   blocked: Float64Array;
   culprit: number;
 }
@@ -89,6 +89,11 @@ export class StarvationAnalyzer implements TraceVisitor {
   private readonly assistStart = new Map<number, number>();
   private assist = 0;
   private lastTime = 0;
+  /**
+   * The time the current transition happens at (the report's end when closing): a field rather than an
+   * argument, so that the time, a double beyond 2^31 ns, is not boxed per call.
+   */
+  private now = 0;
 
   constructor(
     private readonly tables: TraceTables,
@@ -105,7 +110,10 @@ export class StarvationAnalyzer implements TraceVisitor {
     if (t >= this.nextSample) this.sample(t);
     switch (ev.kind) {
       case EventKind.StateTransition:
-        if (ev.resource === ResourceKind.Goroutine) this.goTransition(ev, t);
+        if (ev.resource === ResourceKind.Goroutine) {
+          this.now = t;
+          this.goTransition(ev);
+        }
         break;
       case EventKind.Metric:
         if (ev.name === '/sched/gomaxprocs:threads') this.gomaxprocs = ev.value;
@@ -159,12 +167,13 @@ export class StarvationAnalyzer implements TraceVisitor {
     }
   }
 
-  private acc(id: number, t: number): GoAcc {
+  private acc(id: number): GoAcc {
+    const t = this.now;
     let a = this.gs.get(id);
     if (!a) {
       a = {
         id, state: GoState.Undetermined, since: t, start: 0, created: 0, resume: 0, resumeIsSyscall: false, block: 0,
-        blockKind: 7, syscall: 0, p: -1, running: 0, runnable: 0, runnableCount: 0, runnableMax: 0, hist: undefined,
+        blockKind: 7, syscall: 0, p: -1, running: 0, runnable: 0, runnableCount: 0, runnableMax: 0, hist: undefined, pending: undefined,
         blocked: new Float64Array(8), culprit: 0,
       };
       this.gs.set(id, a);
@@ -210,8 +219,9 @@ export class StarvationAnalyzer implements TraceVisitor {
     return out.sort((x, y) => y.overrunNs - x.overrunNs);
   }
 
-  private close(a: GoAcc, t: number): void {
-    const d = t - a.since;
+  /** Charges `a`'s current state up to `this.now`. */
+  private close(a: GoAcc): void {
+    const d = this.now - a.since;
     switch (a.state) {
       case GoState.Running:
         a.running += d;
@@ -245,10 +255,11 @@ export class StarvationAnalyzer implements TraceVisitor {
     }
   }
 
-  private goTransition(ev: TraceEvent, t: number): void {
-    const a = this.acc(ev.id, t);
+  private goTransition(ev: TraceEvent): void {
+    const t = this.now;
+    const a = this.acc(ev.id);
     if (a.state === GoState.Undetermined && ev.from !== GoState.Undetermined && ev.from !== GoState.NotExist) a.state = ev.from;
-    this.close(a, t);
+    this.close(a);
     if (a.state === GoState.Running && a.p >= 0) {
       if (this.running[a.p] === ev.id) {
         this.running[a.p] = -1;
@@ -293,9 +304,15 @@ export class StarvationAnalyzer implements TraceVisitor {
     a.since = t;
   }
 
+  private lastReason = '';
+  private lastReasonKind = KIND_INDEX.other;
+
   private reasonKind(reason: string): number {
+    if (reason === this.lastReason) return this.lastReasonKind;
     let k = this.reasonKinds.get(reason);
     if (k === undefined) this.reasonKinds.set(reason, (k = KIND_INDEX[blockKindOf(reason)]));
+    this.lastReason = reason;
+    this.lastReasonKind = k;
     return k;
   }
 
@@ -321,8 +338,9 @@ export class StarvationAnalyzer implements TraceVisitor {
 
   /** The report, with states still open at the end charged up to `endNs` (default: the last event). */
   report(goVersion: number, warnings: string[], endNs = this.lastTime): StarvationReport {
+    this.now = endNs;
     for (const a of this.gOrder) {
-      this.close(a, endNs);
+      this.close(a);
       a.state = GoState.Undetermined;
     }
     const sites = this.sites.sites;

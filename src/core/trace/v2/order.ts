@@ -14,8 +14,12 @@ export interface WireEvent {
   time: number;
 }
 
-/** Receives ordered events: (type, args, time, g, p, m, extra) — `extra` as Go's smuggled values. */
-export type EmitFn = (typ: number, args: ArrayLike<number>, time: number, g: number, p: number, m: number, extra: number) => void;
+/**
+ * Receives ordered events: (type, args, at, g, p, m, extra) — `at` is the wire event being advanced (its
+ * `time` is the event's; passed as the object so that the time, a double, is not boxed per call),
+ * `extra` as Go's smuggled values.
+ */
+export type EmitFn = (typ: number, args: ArrayLike<number>, at: WireEvent, g: number, p: number, m: number, extra: number) => void;
 
 /** An ordering violation: the trace is inconsistent here (Go calls it a broken trace). */
 export class OrderError extends Error {}
@@ -70,7 +74,6 @@ export class Ordering {
     const a = ev.args;
     const curG = ms.g;
     const curP = ms.p;
-    const t = ev.time;
     switch (ev.typ) {
       case Ev.ProcStatus: {
         const pid = smi(a[0]);
@@ -112,7 +115,7 @@ export class Ordering {
         }
         tmp[0] = pid;
         tmp[1] = shown;
-        this.emit(Ev.ProcStatus, tmp, t, eg, eP, eM, old);
+        this.emit(Ev.ProcStatus, tmp, ev, eg, eP, eM, old);
         return true;
       }
       case Ev.ProcStart: {
@@ -122,7 +125,7 @@ export class Ordering {
         s.status = ProcStatus.Running;
         s.seqGen = gen;
         s.seq = a[1];
-        this.emit(ev.typ, a, t, curG, curP, m, 0);
+        this.emit(ev.typ, a, ev, curG, curP, m, 0);
         ms.p = pid;
         return true;
       }
@@ -131,7 +134,7 @@ export class Ordering {
         if (!s) throw new OrderError(`ProcStop for proc ${curP} that does not exist`);
         if (s.status !== ProcStatus.Running && s.status !== ProcStatus.Syscall) throw new OrderError('ProcStop for a proc not running');
         s.status = ProcStatus.Idle;
-        this.emit(ev.typ, a, t, curG, curP, m, 0);
+        this.emit(ev.typ, a, ev, curG, curP, m, 0);
         ms.p = NONE;
         return true;
       }
@@ -146,13 +149,13 @@ export class Ordering {
         s.seqGen = gen;
         s.seq = a[1];
         if (oldStatus === ProcStatus.SyscallAbandoned) {
-          this.emit(ev.typ, a, t, curG, curP, m, oldStatus);
+          this.emit(ev.typ, a, ev, curG, curP, m, oldStatus);
           return true;
         }
         const mid = smi(a[2]);
         if (mid === m) {
           if (curP !== pid) throw new OrderError(`self-steal of proc ${pid} but thread has ${curP}`);
-          this.emit(ev.typ, a, t, curG, curP, m, oldStatus);
+          this.emit(ev.typ, a, ev, curG, curP, m, oldStatus);
           ms.p = NONE;
           return true;
         }
@@ -160,7 +163,7 @@ export class Ordering {
         if (!victim) throw new OrderError(`proc stolen from unknown thread ${mid}`);
         if (victim.p !== pid) throw new OrderError(`steal of proc ${pid} from thread ${mid} that has ${victim.p}`);
         victim.p = NONE;
-        this.emit(ev.typ, a, t, curG, curP, m, oldStatus);
+        this.emit(ev.typ, a, ev, curG, curP, m, oldStatus);
         return true;
       }
       case Ev.GoStatus:
@@ -198,7 +201,7 @@ export class Ordering {
             eM = mid;
           }
         }
-        this.emit(ev.typ, a, t, eg, curP, eM, old);
+        this.emit(ev.typ, a, ev, eg, curP, eM, old);
         return true;
       }
       case Ev.GoCreate:
@@ -209,7 +212,7 @@ export class Ordering {
         const ng = smi(a[0]);
         if (this.g.has(ng)) throw new OrderError(`goroutine ${ng} created twice`);
         this.g.set(ng, { status: ev.typ === Ev.GoCreate ? GoStatus.Runnable : GoStatus.Waiting, seqGen: gen, seq: 0, ranges: [] });
-        this.emit(ev.typ, a, t, curG, curP, m, 0);
+        this.emit(ev.typ, a, ev, curG, curP, m, 0);
         return true;
       }
       case Ev.GoDestroy:
@@ -219,7 +222,7 @@ export class Ordering {
         if (s.status !== GoStatus.Running) throw new OrderError(`goroutine ${curG} stops but is not running`);
         if (ev.typ === Ev.GoDestroy) this.g.delete(curG);
         else s.status = ev.typ === Ev.GoStop ? GoStatus.Runnable : GoStatus.Waiting;
-        this.emit(ev.typ, a, t, curG, curP, m, 0);
+        this.emit(ev.typ, a, ev, curG, curP, m, 0);
         ms.g = NONE;
         return true;
       }
@@ -231,7 +234,7 @@ export class Ordering {
         s.status = GoStatus.Running;
         s.seqGen = gen;
         s.seq = a[1];
-        this.emit(ev.typ, a, t, curG, curP, m, 0);
+        this.emit(ev.typ, a, ev, curG, curP, m, 0);
         ms.g = gid;
         return true;
       }
@@ -242,7 +245,7 @@ export class Ordering {
         s.status = GoStatus.Runnable;
         s.seqGen = gen;
         s.seq = a[1];
-        this.emit(ev.typ, a, t, curG, curP, m, 0);
+        this.emit(ev.typ, a, ev, curG, curP, m, 0);
         return true;
       }
       case Ev.GoSwitch:
@@ -252,21 +255,21 @@ export class Ordering {
         const next = smi(a[0]);
         const ns = this.g.get(next);
         if (!ns || ns.status !== GoStatus.Waiting || !succeeds(gen, a[1], ns.seqGen, ns.seq)) return false;
-        this.emit(ev.typ, a, t, curG, curP, m, 0);
+        this.emit(ev.typ, a, ev, curG, curP, m, 0);
         tmp.fill(0);
         if (ev.typ === Ev.GoSwitch) {
           cs.status = GoStatus.Waiting;
-          this.emit(Ev.GoBlock, tmp, t, curG, curP, m, 0);
+          this.emit(Ev.GoBlock, tmp, ev, curG, curP, m, 0);
         } else {
           this.g.delete(curG);
-          this.emit(Ev.GoDestroy, tmp, t, curG, curP, m, 0);
+          this.emit(Ev.GoDestroy, tmp, ev, curG, curP, m, 0);
         }
         ns.status = GoStatus.Running;
         ns.seqGen = gen;
         ns.seq = a[1];
         tmp[0] = next;
         tmp[1] = a[1];
-        this.emit(Ev.GoStart, tmp, t, NONE, curP, m, 0);
+        this.emit(Ev.GoStart, tmp, ev, NONE, curP, m, 0);
         ms.g = next;
         return true;
       }
@@ -280,7 +283,7 @@ export class Ordering {
         if (!succeeds(gen, a[0], ps.seqGen, ps.seq)) throw new OrderError(`bad proc sequence at syscall of goroutine ${curG}`);
         ps.seqGen = gen;
         ps.seq = a[0];
-        this.emit(ev.typ, a, t, curG, curP, m, 0);
+        this.emit(ev.typ, a, ev, curG, curP, m, 0);
         return true;
       }
       case Ev.GoSyscallEnd: {
@@ -290,7 +293,7 @@ export class Ordering {
         const ps = this.p.get(curP);
         if (!ps || ps.status !== ProcStatus.Syscall) throw new OrderError(`proc ${curP} not in a syscall at syscall end`);
         ps.status = ProcStatus.Running;
-        this.emit(ev.typ, a, t, curG, curP, m, 0);
+        this.emit(ev.typ, a, ev, curG, curP, m, 0);
         return true;
       }
       case Ev.GoSyscallEndBlocked: {
@@ -303,7 +306,7 @@ export class Ordering {
         const s = this.g.get(curG);
         if (!s || s.status !== GoStatus.Syscall) throw new OrderError(`goroutine ${curG} ends a syscall it is not in`);
         s.status = GoStatus.Runnable;
-        this.emit(ev.typ, a, t, curG, curP, m, 0);
+        this.emit(ev.typ, a, ev, curG, curP, m, 0);
         ms.g = NONE;
         return true;
       }
@@ -312,7 +315,7 @@ export class Ordering {
         const ng = smi(a[0]);
         if (this.g.has(ng)) throw new OrderError(`goroutine ${ng} created twice`);
         this.g.set(ng, { status: GoStatus.Syscall, seqGen: gen, seq: 0, ranges: [] });
-        this.emit(ev.typ, a, t, curG, curP, m, 0);
+        this.emit(ev.typ, a, ev, curG, curP, m, 0);
         ms.g = ng;
         return true;
       }
@@ -327,9 +330,9 @@ export class Ordering {
           ps.status = ProcStatus.SyscallAbandoned;
           tmp.fill(0);
           tmp[0] = curP;
-          this.emit(Ev.ProcSteal, tmp, t, curG, curP, m, ProcStatus.Syscall);
+          this.emit(Ev.ProcSteal, tmp, ev, curG, curP, m, ProcStatus.Syscall);
         }
-        this.emit(ev.typ, a, t, curG, curP, m, 0);
+        this.emit(ev.typ, a, ev, curG, curP, m, 0);
         ms.g = NONE;
         if (curP !== NONE) ms.p = NONE;
         return true;
@@ -337,12 +340,12 @@ export class Ordering {
       case Ev.UserTaskBegin:
         this.activeTasks.add(a[0]);
         this.userCtx(curG, curP);
-        this.emit(ev.typ, a, t, curG, curP, m, 0);
+        this.emit(ev.typ, a, ev, curG, curP, m, 0);
         return true;
       case Ev.UserTaskEnd:
         this.activeTasks.delete(a[0]);
         this.userCtx(curG, curP);
-        this.emit(ev.typ, a, t, curG, curP, m, 0);
+        this.emit(ev.typ, a, ev, curG, curP, m, 0);
         return true;
       case Ev.GCActive: {
         const seq = a[0];
@@ -355,7 +358,7 @@ export class Ordering {
         }
         this.gcSeq = seq;
         this.gcState = 2;
-        this.emit(ev.typ, a, t, curG, curP, m, 0);
+        this.emit(ev.typ, a, ev, curG, curP, m, 0);
         return true;
       }
       case Ev.GCBegin: {
@@ -367,7 +370,7 @@ export class Ordering {
         }
         this.gcSeq = seq;
         this.gcState = 2;
-        this.emit(ev.typ, a, t, curG, curP, m, 0);
+        this.emit(ev.typ, a, ev, curG, curP, m, 0);
         return true;
       }
       case Ev.GCEnd: {
@@ -376,7 +379,7 @@ export class Ordering {
         this.gcSeq = a[0];
         this.gcState = 1;
         this.userCtx(curG, curP);
-        this.emit(ev.typ, a, t, curG, curP, m, 0);
+        this.emit(ev.typ, a, ev, curG, curP, m, 0);
         return true;
       }
       case Ev.GCSweepBegin:
@@ -384,28 +387,28 @@ export class Ordering {
         if (curP === NONE) throw new OrderError('sweep without a proc');
         const ps = this.p.get(curP);
         if (ps) ps.sweeping = ev.typ === Ev.GCSweepBegin;
-        this.emit(ev.typ, a, t, curG, curP, m, 0);
+        this.emit(ev.typ, a, ev, curG, curP, m, 0);
         return true;
       }
       case Ev.GCSweepActive: {
         const ps = this.p.get(smi(a[0]));
         if (!ps) throw new OrderError(`GCSweepActive for unknown proc ${a[0]}`);
         ps.sweeping = true;
-        this.emit(ev.typ, a, t, curG, curP, m, 0);
+        this.emit(ev.typ, a, ev, curG, curP, m, 0);
         return true;
       }
       case Ev.STWBegin:
       case Ev.GCMarkAssistBegin: {
         const s = this.userG(curG, curP);
         s.ranges.push(ev.typ, ev.typ === Ev.STWBegin ? a[0] : 0);
-        this.emit(ev.typ, a, t, curG, curP, m, 0);
+        this.emit(ev.typ, a, ev, curG, curP, m, 0);
         return true;
       }
       case Ev.GCMarkAssistActive: {
         const s = this.g.get(smi(a[0]));
         if (!s) throw new OrderError(`mark assist of unknown goroutine ${a[0]}`);
         if (!hasRange(s.ranges, Ev.GCMarkAssistBegin)) s.ranges.push(Ev.GCMarkAssistBegin, 0);
-        this.emit(ev.typ, a, t, curG, curP, m, 0);
+        this.emit(ev.typ, a, ev, curG, curP, m, 0);
         return true;
       }
       case Ev.STWEnd:
@@ -418,13 +421,13 @@ export class Ordering {
         desc = s.ranges[i + 1];
         s.ranges.splice(i, 2);
         if (ev.typ === Ev.STWEnd) a[0] = desc;
-        this.emit(ev.typ, a, t, curG, curP, m, 0);
+        this.emit(ev.typ, a, ev, curG, curP, m, 0);
         return true;
       }
       case Ev.HeapAlloc:
       case Ev.HeapGoal:
         if (curP === NONE) throw new OrderError('heap metric without a proc');
-        this.emit(ev.typ, a, t, curG, curP, m, 0);
+        this.emit(ev.typ, a, ev, curG, curP, m, 0);
         return true;
       case Ev.ProcsChange:
       case Ev.GoLabel:
@@ -432,11 +435,11 @@ export class Ordering {
       case Ev.UserRegionBegin:
       case Ev.UserRegionEnd:
         this.userCtx(curG, curP);
-        this.emit(ev.typ, a, t, curG, curP, m, 0);
+        this.emit(ev.typ, a, ev, curG, curP, m, 0);
         return true;
       default:
         if (ev.typ >= Ev.Span && ev.typ <= Ev.GoroutineStackFree) {
-          this.emit(ev.typ, a, t, curG, curP, m, 0);
+          this.emit(ev.typ, a, ev, curG, curP, m, 0);
           return true;
         }
         throw new OrderError(`unexpected event type ${ev.typ} in an event batch`);

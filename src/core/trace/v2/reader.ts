@@ -40,15 +40,17 @@ export const readV2: FormatReader = (data, offset, version, tables, visitor) => 
   const out = new TraceEvent();
   let originNs = -1;
   let nsPerTick = 1;
-  let lastTime = 0;
+  /** Time of the last delivered event (a field, not a closure variable: storing a double there would box it). */
+  const clock = { last: 0 };
   let events = 0;
   let generations = 0;
   let gen: Generation | undefined;
 
-  const emit = (typ: number, args: ArrayLike<number>, time: number, g: number, p: number, m: number, extra: number): void => {
+  const emit = (typ: number, args: ArrayLike<number>, at: WireEvent, g: number, p: number, m: number, extra: number): void => {
     if (!fill(out, typ, args, g, p, m, extra, gen as Generation)) return;
-    if (time <= lastTime && events > 0) time = lastTime + 1;
-    lastTime = time;
+    let time = at.time;
+    if (time <= clock.last && events > 0) time = clock.last + 1;
+    clock.last = time;
     out.time = time;
     events++;
     visitor.event(out);
@@ -59,8 +61,8 @@ export const readV2: FormatReader = (data, offset, version, tables, visitor) => 
     out.kind = EventKind.Sync;
     out.g = out.p = out.m = out.id = NO_ID;
     out.stack = out.stateStack = NO_STACK;
-    out.time = events > 0 && time <= lastTime ? lastTime + 1 : time;
-    lastTime = out.time;
+    out.time = events > 0 && time <= clock.last ? clock.last + 1 : time;
+    clock.last = out.time;
     events++;
     visitor.event(out);
   };
@@ -158,8 +160,8 @@ export const readV2: FormatReader = (data, offset, version, tables, visitor) => 
           const st = Math.trunc(samples[k] * nsPerTick) - originNs;
           if (heap.length === 0 || st < heap[0].time) {
             emitSample(out, samples, k, g);
-            out.time = Math.max(st, lastTime);
-            lastTime = out.time;
+            out.time = Math.max(st, clock.last);
+            clock.last = out.time;
             events++;
             visitor.event(out);
             si++;
@@ -210,8 +212,8 @@ export const readV2: FormatReader = (data, offset, version, tables, visitor) => 
     }
     pos = g.end;
   }
-  if (events > 0) emitSync(lastTime);
-  return { goVersion: version, durationNs: lastTime, events, generations, complete, warnings };
+  if (events > 0) emitSync(clock.last);
+  return { goVersion: version, durationNs: clock.last, events, generations, complete, warnings };
 };
 
 function sortSamples(s: number[]): number[] {
