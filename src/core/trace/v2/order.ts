@@ -74,7 +74,41 @@ export class Ordering {
     const a = ev.args;
     const curG = ms.g;
     const curP = ms.p;
+    // The most frequent events first (the cases are compared in order).
     switch (ev.typ) {
+      case Ev.GoDestroy:
+      case Ev.GoStop:
+      case Ev.GoBlock: {
+        const s = this.userG(curG, curP);
+        if (s.status !== GoStatus.Running) throw new OrderError(`goroutine ${curG} stops but is not running`);
+        if (ev.typ === Ev.GoDestroy) this.g.delete(curG);
+        else s.status = ev.typ === Ev.GoStop ? GoStatus.Runnable : GoStatus.Waiting;
+        this.emit(ev.typ, a, ev, curG, curP, m, 0);
+        ms.g = NONE;
+        return true;
+      }
+      case Ev.GoStart: {
+        const gid = smi(a[0]);
+        const s = this.g.get(gid);
+        if (!s || s.status !== GoStatus.Runnable || !succeeds(gen, a[1], s.seqGen, s.seq)) return false;
+        if (curP === NONE || curG !== NONE) throw new OrderError(`goroutine ${gid} started on a thread without a proc or with a goroutine`);
+        s.status = GoStatus.Running;
+        s.seqGen = gen;
+        s.seq = a[1];
+        this.emit(ev.typ, a, ev, curG, curP, m, 0);
+        ms.g = gid;
+        return true;
+      }
+      case Ev.GoUnblock: {
+        const gid = smi(a[0]);
+        const s = this.g.get(gid);
+        if (!s || s.status !== GoStatus.Waiting || !succeeds(gen, a[1], s.seqGen, s.seq)) return false;
+        s.status = GoStatus.Runnable;
+        s.seqGen = gen;
+        s.seq = a[1];
+        this.emit(ev.typ, a, ev, curG, curP, m, 0);
+        return true;
+      }
       case Ev.ProcStatus: {
         const pid = smi(a[0]);
         const status = a[1];
@@ -212,39 +246,6 @@ export class Ordering {
         const ng = smi(a[0]);
         if (this.g.has(ng)) throw new OrderError(`goroutine ${ng} created twice`);
         this.g.set(ng, { status: ev.typ === Ev.GoCreate ? GoStatus.Runnable : GoStatus.Waiting, seqGen: gen, seq: 0, ranges: [] });
-        this.emit(ev.typ, a, ev, curG, curP, m, 0);
-        return true;
-      }
-      case Ev.GoDestroy:
-      case Ev.GoStop:
-      case Ev.GoBlock: {
-        const s = this.userG(curG, curP);
-        if (s.status !== GoStatus.Running) throw new OrderError(`goroutine ${curG} stops but is not running`);
-        if (ev.typ === Ev.GoDestroy) this.g.delete(curG);
-        else s.status = ev.typ === Ev.GoStop ? GoStatus.Runnable : GoStatus.Waiting;
-        this.emit(ev.typ, a, ev, curG, curP, m, 0);
-        ms.g = NONE;
-        return true;
-      }
-      case Ev.GoStart: {
-        const gid = smi(a[0]);
-        const s = this.g.get(gid);
-        if (!s || s.status !== GoStatus.Runnable || !succeeds(gen, a[1], s.seqGen, s.seq)) return false;
-        if (curP === NONE || curG !== NONE) throw new OrderError(`goroutine ${gid} started on a thread without a proc or with a goroutine`);
-        s.status = GoStatus.Running;
-        s.seqGen = gen;
-        s.seq = a[1];
-        this.emit(ev.typ, a, ev, curG, curP, m, 0);
-        ms.g = gid;
-        return true;
-      }
-      case Ev.GoUnblock: {
-        const gid = smi(a[0]);
-        const s = this.g.get(gid);
-        if (!s || s.status !== GoStatus.Waiting || !succeeds(gen, a[1], s.seqGen, s.seq)) return false;
-        s.status = GoStatus.Runnable;
-        s.seqGen = gen;
-        s.seq = a[1];
         this.emit(ev.typ, a, ev, curG, curP, m, 0);
         return true;
       }

@@ -267,20 +267,9 @@ function fill(out: TraceEvent, typ: number, a: ArrayLike<number>, g: number, p: 
   out.stack = stk;
   out.stateStack = NO_STACK;
   out.reason = '';
+  // The most frequent events first (the cases are compared in order).
   switch (typ) {
-    case Ev.ProcStart: trans(out, ResourceKind.Proc, a[0], 3, 2); break;
-    case Ev.ProcStop: trans(out, ResourceKind.Proc, out.p, 2, 3); break;
-    case Ev.ProcSteal: trans(out, ResourceKind.Proc, a[0], extra === 4 ? 3 : 2, 3); break;
-    case Ev.ProcStatus: trans(out, ResourceKind.Proc, a[0], extra, pStatusToState(a[1])); break;
-    case Ev.GoCreate:
-    case Ev.GoCreateBlocked:
-      trans(out, ResourceKind.Goroutine, a[0], GoState.NotExist, typ === Ev.GoCreate ? GoState.Runnable : GoState.Waiting);
-      out.stateStack = gen.stacks.get(smi(a[1])) ?? NO_STACK;
-      break;
-    case Ev.GoCreateSyscall: trans(out, ResourceKind.Goroutine, a[0], GoState.NotExist, GoState.Syscall); break;
     case Ev.GoStart: trans(out, ResourceKind.Goroutine, a[0], GoState.Runnable, GoState.Running); break;
-    case Ev.GoDestroy: trans(out, ResourceKind.Goroutine, out.g, GoState.Running, GoState.NotExist); break;
-    case Ev.GoDestroySyscall: trans(out, ResourceKind.Goroutine, out.g, GoState.Syscall, GoState.NotExist); break;
     case Ev.GoStop:
     case Ev.GoBlock:
       trans(out, ResourceKind.Goroutine, out.g, GoState.Running, typ === Ev.GoStop ? GoState.Runnable : GoState.Waiting);
@@ -292,6 +281,18 @@ function fill(out: TraceEvent, typ: number, a: ArrayLike<number>, g: number, p: 
     case Ev.GoSwitchDestroy:
       trans(out, ResourceKind.Goroutine, a[0], GoState.Waiting, GoState.Runnable);
       break;
+    case Ev.ProcStart: trans(out, ResourceKind.Proc, a[0], 3, 2); break;
+    case Ev.ProcStop: trans(out, ResourceKind.Proc, out.p, 2, 3); break;
+    case Ev.ProcSteal: trans(out, ResourceKind.Proc, a[0], extra === 4 ? 3 : 2, 3); break;
+    case Ev.ProcStatus: trans(out, ResourceKind.Proc, a[0], extra, pStatusToState(a[1])); break;
+    case Ev.GoCreate:
+    case Ev.GoCreateBlocked:
+      trans(out, ResourceKind.Goroutine, a[0], GoState.NotExist, typ === Ev.GoCreate ? GoState.Runnable : GoState.Waiting);
+      out.stateStack = gen.stacks.get(smi(a[1])) ?? NO_STACK;
+      break;
+    case Ev.GoCreateSyscall: trans(out, ResourceKind.Goroutine, a[0], GoState.NotExist, GoState.Syscall); break;
+    case Ev.GoDestroy: trans(out, ResourceKind.Goroutine, out.g, GoState.Running, GoState.NotExist); break;
+    case Ev.GoDestroySyscall: trans(out, ResourceKind.Goroutine, out.g, GoState.Syscall, GoState.NotExist); break;
     case Ev.GoSyscallBegin:
       trans(out, ResourceKind.Goroutine, out.g, GoState.Running, GoState.Syscall);
       out.stateStack = stk;
