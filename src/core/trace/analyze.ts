@@ -2,6 +2,7 @@
 import { isRuntimeFrame, isSystemFrame } from '../goFrames';
 import { EventKind, GoState, NO_STACK, ResourceKind, type TraceEvent, type TraceTables, type TraceVisitor } from './model';
 import { Hist } from './hist';
+import { IdTable } from './idTable';
 import {
   BLOCK_KINDS, type BlockKind, type BlockedNs, type GroupReport, type LineKind, type LineReport, type StarvationReport,
   type TimerReport, blockKindOf,
@@ -17,6 +18,8 @@ const RUNNABLE = 8;
 const LINE_KINDS: LineKind[] = [...BLOCK_KINDS, 'runnable'];
 
 interface GoAcc {
+  /** Goroutine id. */
+  id: number;
   state: number;
   since: number;
   /** Start function site, creation (`go` statement) site. */
@@ -35,7 +38,7 @@ interface GoAcc {
   /** The group's histogram, once the goroutine's start function is known. */
   hist: Hist | undefined;
   /** Waits seen before the group was known. */
-  pending?: number[];
+  pending: number[] | undefined;
   blocked: Float64Array;
   culprit: number;
 }
@@ -60,8 +63,14 @@ export interface AnalyzeOptions {
  */
 export class StarvationAnalyzer implements TraceVisitor {
   private readonly sites: SiteTable;
-  private readonly gs = new Map<number, GoAcc>();
-  private readonly lines = new Map<number, LineAcc>();
+  /** Goroutines by id, and in order of first appearance (the report's order). */
+  private readonly gs = new IdTable<GoAcc>();
+  private readonly gOrder: GoAcc[] = [];
+  /** Lines by site * 16 + kind, and in order of first charge. */
+  private readonly lines = new IdTable<LineAcc>();
+  private readonly lineOrder: LineAcc[] = [];
+  /** Block reason → index in BLOCK_KINDS. */
+  private readonly reasonKinds = new Map<string, number>();
   /** P → the goroutine running on it (-1: none), and how many Ps run one. */
   private readonly running: number[] = [];
   private busy = 0;
@@ -80,6 +89,11 @@ export class StarvationAnalyzer implements TraceVisitor {
   private readonly assistStart = new Map<number, number>();
   private assist = 0;
   private lastTime = 0;
+  /**
+   * The time the current transition happens at (the report's end when closing): a field rather than an
+   * argument, so that the time, a double beyond 2^31 ns, is not boxed per call.
+   */
+  private now = 0;
 
   constructor(
     private readonly tables: TraceTables,
@@ -96,7 +110,10 @@ export class StarvationAnalyzer implements TraceVisitor {
     if (t >= this.nextSample) this.sample(t);
     switch (ev.kind) {
       case EventKind.StateTransition:
-        if (ev.resource === ResourceKind.Goroutine) this.goTransition(ev, t);
+        if (ev.resource === ResourceKind.Goroutine) {
+          this.now = t;
+          this.goTransition(ev);
+        }
         break;
       case EventKind.Metric:
         if (ev.name === '/sched/gomaxprocs:threads') this.gomaxprocs = ev.value;
@@ -150,15 +167,17 @@ export class StarvationAnalyzer implements TraceVisitor {
     }
   }
 
-  private acc(id: number, t: number): GoAcc {
+  private acc(id: number): GoAcc {
+    const t = this.now;
     let a = this.gs.get(id);
     if (!a) {
       a = {
-        state: GoState.Undetermined, since: t, start: 0, created: 0, resume: 0, resumeIsSyscall: false, block: 0,
-        blockKind: 7, syscall: 0, p: -1, running: 0, runnable: 0, runnableCount: 0, runnableMax: 0, hist: undefined,
+        id, state: GoState.Undetermined, since: t, start: 0, created: 0, resume: 0, resumeIsSyscall: false, block: 0,
+        blockKind: 7, syscall: 0, p: -1, running: 0, runnable: 0, runnableCount: 0, runnableMax: 0, hist: undefined, pending: undefined,
         blocked: new Float64Array(8), culprit: 0,
       };
       this.gs.set(id, a);
+      this.gOrder.push(a);
     }
     return a;
   }
@@ -166,7 +185,10 @@ export class StarvationAnalyzer implements TraceVisitor {
   private line(site: number, kind: number, d: number, count: number): void {
     const key = site * 16 + kind;
     let l = this.lines.get(key);
-    if (!l) this.lines.set(key, (l = { site, kind, ns: 0, count: 0, max: 0 }));
+    if (!l) {
+      this.lines.set(key, (l = { site, kind, ns: 0, count: 0, max: 0 }));
+      this.lineOrder.push(l);
+    }
     l.ns += d;
     l.count += count;
     if (d > l.max) l.max = d;
@@ -197,8 +219,9 @@ export class StarvationAnalyzer implements TraceVisitor {
     return out.sort((x, y) => y.overrunNs - x.overrunNs);
   }
 
-  private close(a: GoAcc, t: number): void {
-    const d = t - a.since;
+  /** Charges `a`'s current state up to `this.now`. */
+  private close(a: GoAcc): void {
+    const d = this.now - a.since;
     switch (a.state) {
       case GoState.Running:
         a.running += d;
@@ -232,10 +255,11 @@ export class StarvationAnalyzer implements TraceVisitor {
     }
   }
 
-  private goTransition(ev: TraceEvent, t: number): void {
-    const a = this.acc(ev.id, t);
+  private goTransition(ev: TraceEvent): void {
+    const t = this.now;
+    const a = this.acc(ev.id);
     if (a.state === GoState.Undetermined && ev.from !== GoState.Undetermined && ev.from !== GoState.NotExist) a.state = ev.from;
-    this.close(a, t);
+    this.close(a);
     if (a.state === GoState.Running && a.p >= 0) {
       if (this.running[a.p] === ev.id) {
         this.running[a.p] = -1;
@@ -267,7 +291,7 @@ export class StarvationAnalyzer implements TraceVisitor {
         break;
       case GoState.Waiting:
         if (ev.from === GoState.NotExist) a.created = this.creationSite(ev.stack);
-        a.blockKind = KIND_INDEX[blockKindOf(ev.reason)];
+        a.blockKind = this.reasonKind(ev.reason);
         a.block = this.sites.ofStack(sst);
         break;
       case GoState.Syscall:
@@ -278,6 +302,18 @@ export class StarvationAnalyzer implements TraceVisitor {
     }
     a.state = ev.to;
     a.since = t;
+  }
+
+  private lastReason = '';
+  private lastReasonKind = KIND_INDEX.other;
+
+  private reasonKind(reason: string): number {
+    if (reason === this.lastReason) return this.lastReasonKind;
+    let k = this.reasonKinds.get(reason);
+    if (k === undefined) this.reasonKinds.set(reason, (k = KIND_INDEX[blockKindOf(reason)]));
+    this.lastReason = reason;
+    this.lastReasonKind = k;
+    return k;
   }
 
   private readonly groupHists = new Map<string, Hist>();
@@ -302,13 +338,14 @@ export class StarvationAnalyzer implements TraceVisitor {
 
   /** The report, with states still open at the end charged up to `endNs` (default: the last event). */
   report(goVersion: number, warnings: string[], endNs = this.lastTime): StarvationReport {
-    for (const a of this.gs.values()) {
-      this.close(a, endNs);
+    this.now = endNs;
+    for (const a of this.gOrder) {
+      this.close(a);
       a.state = GoState.Undetermined;
     }
     const sites = this.sites.sites;
     const groups = new Map<string, { r: GroupReport; hist: Hist; culprit: number }>();
-    for (const a of this.gs.values()) {
+    for (const a of this.gOrder) {
       const fn = a.start ? sites[a.start].function : '(unknown)';
       const key = groupKey(fn, a.created);
       let g = groups.get(key);
@@ -351,7 +388,7 @@ export class StarvationAnalyzer implements TraceVisitor {
     }
     out.sort((x, y) => y.runnableNs - x.runnableNs || y.runningNs - x.runningNs || x.function.localeCompare(y.function));
     const lines: LineReport[] = [];
-    for (const l of this.lines.values()) {
+    for (const l of this.lineOrder) {
       if (l.site === 0 || l.ns <= 0) continue;
       const s = sites[l.site];
       if (isSystemFrame(s.function)) continue; // runtime-internal goroutines: nothing the user can act on
@@ -377,8 +414,8 @@ export class StarvationAnalyzer implements TraceVisitor {
   /** Per-goroutine totals (ns) for cross-checks: running, and not running (runnable + blocked + syscall). */
   goroutineTotals(): Map<number, { running: number; notRunning: number }> {
     const out = new Map<number, { running: number; notRunning: number }>();
-    for (const [id, a] of this.gs) {
-      out.set(id, { running: a.running, notRunning: a.runnable + a.blocked.reduce((x, y) => x + y, 0) });
+    for (const a of this.gOrder) {
+      out.set(a.id, { running: a.running, notRunning: a.runnable + a.blocked.reduce((x, y) => x + y, 0) });
     }
     return out;
   }

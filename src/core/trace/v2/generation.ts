@@ -1,4 +1,5 @@
 // Splits a Go ≥ 1.22 trace body into generations and decodes each one's structural batches (strings, stacks, sync, CPU samples).
+import { IdTable } from '../idTable';
 import { NO_STACK, type TraceTables } from '../model';
 import { Ev, MaxFramesPerStack } from './events.generated';
 
@@ -56,9 +57,9 @@ export interface Generation {
   minTs: number;
   /** ns per tick. */
   nsPerTick: number;
-  strings: Map<number, string>;
+  strings: IdTable<string>;
   /** Generation stack id → TraceTables stack id. */
-  stacks: Map<number, number>;
+  stacks: IdTable<number>;
   /** CPU samples as flat [time(ticks), m, p, g, stack] tuples. */
   cpuSamples: number[];
   /** Offset just past this generation's last batch. */
@@ -96,7 +97,7 @@ function readBatchHeader(d: Uint8Array, pos: number): RawBatch {
   return { gen, m, time, start, end: start + size, endOfGen: false, exp };
 }
 
-function addStrings(d: Uint8Array, b: BatchRef, out: Map<number, string>): void {
+function addStrings(d: Uint8Array, b: BatchRef, out: IdTable<string>): void {
   let p = b.start + 1;
   while (p < b.end) {
     if (d[p] !== Ev.String) throw new TraceFormatError(p, `expected a string entry, found ${d[p]}`);
@@ -173,7 +174,7 @@ function readSync(d: Uint8Array, b: BatchRef, version: number): number {
 export function readGeneration(d: Uint8Array, pos: number, version: number, tables: TraceTables): Generation | undefined {
   if (pos >= d.length) return undefined;
   const g: Generation = {
-    gen: 0, batches: new Map(), ms: [], minTs: 0, nsPerTick: 0, strings: new Map(), stacks: new Map(),
+    gen: 0, batches: new Map(), ms: [], minTs: 0, nsPerTick: 0, strings: new IdTable(), stacks: new IdTable(),
     cpuSamples: [], end: pos,
   };
   const rawStacks: RawStack[] = [];

@@ -1,5 +1,6 @@
 // The per-G/P/M state machine of Go's internal/trace/order.go: decides whether the next event of a thread may
 // happen now (respecting sequence numbers across threads) and emits it, with its state transition, in order.
+import { IdTable } from '../idTable';
 import { Ev } from './events.generated';
 
 /** Go's tracev2 wire statuses. */
@@ -13,8 +14,12 @@ export interface WireEvent {
   time: number;
 }
 
-/** Receives ordered events: (type, args, time, g, p, m, extra) — `extra` as Go's smuggled values. */
-export type EmitFn = (typ: number, args: ArrayLike<number>, time: number, g: number, p: number, m: number, extra: number) => void;
+/**
+ * Receives ordered events: (type, args, at, g, p, m, extra) — `at` is the wire event being advanced (its
+ * `time` is the event's; passed as the object so that the time, a double, is not boxed per call),
+ * `extra` as Go's smuggled values.
+ */
+export type EmitFn = (typ: number, args: ArrayLike<number>, at: WireEvent, g: number, p: number, m: number, extra: number) => void;
 
 /** An ordering violation: the trace is inconsistent here (Go calls it a broken trace). */
 export class OrderError extends Error {}
@@ -42,8 +47,8 @@ const tmp = new Float64Array(5);
 
 /** The ordering state of one trace (persists across generations). */
 export class Ordering {
-  readonly g = new Map<number, GState>();
-  readonly p = new Map<number, PState>();
+  readonly g = new IdTable<GState>();
+  readonly p = new IdTable<PState>();
   readonly mState = new Map<number, MState>();
   private initialGen = 0;
   private gcSeq = 0;
@@ -69,8 +74,41 @@ export class Ordering {
     const a = ev.args;
     const curG = ms.g;
     const curP = ms.p;
-    const t = ev.time;
+    // The most frequent events first (the cases are compared in order).
     switch (ev.typ) {
+      case Ev.GoDestroy:
+      case Ev.GoStop:
+      case Ev.GoBlock: {
+        const s = this.userG(curG, curP);
+        if (s.status !== GoStatus.Running) throw new OrderError(`goroutine ${curG} stops but is not running`);
+        if (ev.typ === Ev.GoDestroy) this.g.delete(curG);
+        else s.status = ev.typ === Ev.GoStop ? GoStatus.Runnable : GoStatus.Waiting;
+        this.emit(ev.typ, a, ev, curG, curP, m, 0);
+        ms.g = NONE;
+        return true;
+      }
+      case Ev.GoStart: {
+        const gid = smi(a[0]);
+        const s = this.g.get(gid);
+        if (!s || s.status !== GoStatus.Runnable || !succeeds(gen, a[1], s.seqGen, s.seq)) return false;
+        if (curP === NONE || curG !== NONE) throw new OrderError(`goroutine ${gid} started on a thread without a proc or with a goroutine`);
+        s.status = GoStatus.Running;
+        s.seqGen = gen;
+        s.seq = a[1];
+        this.emit(ev.typ, a, ev, curG, curP, m, 0);
+        ms.g = gid;
+        return true;
+      }
+      case Ev.GoUnblock: {
+        const gid = smi(a[0]);
+        const s = this.g.get(gid);
+        if (!s || s.status !== GoStatus.Waiting || !succeeds(gen, a[1], s.seqGen, s.seq)) return false;
+        s.status = GoStatus.Runnable;
+        s.seqGen = gen;
+        s.seq = a[1];
+        this.emit(ev.typ, a, ev, curG, curP, m, 0);
+        return true;
+      }
       case Ev.ProcStatus: {
         const pid = smi(a[0]);
         const status = a[1];
@@ -111,7 +149,7 @@ export class Ordering {
         }
         tmp[0] = pid;
         tmp[1] = shown;
-        this.emit(Ev.ProcStatus, tmp, t, eg, eP, eM, old);
+        this.emit(Ev.ProcStatus, tmp, ev, eg, eP, eM, old);
         return true;
       }
       case Ev.ProcStart: {
@@ -121,7 +159,7 @@ export class Ordering {
         s.status = ProcStatus.Running;
         s.seqGen = gen;
         s.seq = a[1];
-        this.emit(ev.typ, a, t, curG, curP, m, 0);
+        this.emit(ev.typ, a, ev, curG, curP, m, 0);
         ms.p = pid;
         return true;
       }
@@ -130,7 +168,7 @@ export class Ordering {
         if (!s) throw new OrderError(`ProcStop for proc ${curP} that does not exist`);
         if (s.status !== ProcStatus.Running && s.status !== ProcStatus.Syscall) throw new OrderError('ProcStop for a proc not running');
         s.status = ProcStatus.Idle;
-        this.emit(ev.typ, a, t, curG, curP, m, 0);
+        this.emit(ev.typ, a, ev, curG, curP, m, 0);
         ms.p = NONE;
         return true;
       }
@@ -145,13 +183,13 @@ export class Ordering {
         s.seqGen = gen;
         s.seq = a[1];
         if (oldStatus === ProcStatus.SyscallAbandoned) {
-          this.emit(ev.typ, a, t, curG, curP, m, oldStatus);
+          this.emit(ev.typ, a, ev, curG, curP, m, oldStatus);
           return true;
         }
         const mid = smi(a[2]);
         if (mid === m) {
           if (curP !== pid) throw new OrderError(`self-steal of proc ${pid} but thread has ${curP}`);
-          this.emit(ev.typ, a, t, curG, curP, m, oldStatus);
+          this.emit(ev.typ, a, ev, curG, curP, m, oldStatus);
           ms.p = NONE;
           return true;
         }
@@ -159,7 +197,7 @@ export class Ordering {
         if (!victim) throw new OrderError(`proc stolen from unknown thread ${mid}`);
         if (victim.p !== pid) throw new OrderError(`steal of proc ${pid} from thread ${mid} that has ${victim.p}`);
         victim.p = NONE;
-        this.emit(ev.typ, a, t, curG, curP, m, oldStatus);
+        this.emit(ev.typ, a, ev, curG, curP, m, oldStatus);
         return true;
       }
       case Ev.GoStatus:
@@ -197,7 +235,7 @@ export class Ordering {
             eM = mid;
           }
         }
-        this.emit(ev.typ, a, t, eg, curP, eM, old);
+        this.emit(ev.typ, a, ev, eg, curP, eM, old);
         return true;
       }
       case Ev.GoCreate:
@@ -208,40 +246,7 @@ export class Ordering {
         const ng = smi(a[0]);
         if (this.g.has(ng)) throw new OrderError(`goroutine ${ng} created twice`);
         this.g.set(ng, { status: ev.typ === Ev.GoCreate ? GoStatus.Runnable : GoStatus.Waiting, seqGen: gen, seq: 0, ranges: [] });
-        this.emit(ev.typ, a, t, curG, curP, m, 0);
-        return true;
-      }
-      case Ev.GoDestroy:
-      case Ev.GoStop:
-      case Ev.GoBlock: {
-        const s = this.userG(curG, curP);
-        if (s.status !== GoStatus.Running) throw new OrderError(`goroutine ${curG} stops but is not running`);
-        if (ev.typ === Ev.GoDestroy) this.g.delete(curG);
-        else s.status = ev.typ === Ev.GoStop ? GoStatus.Runnable : GoStatus.Waiting;
-        this.emit(ev.typ, a, t, curG, curP, m, 0);
-        ms.g = NONE;
-        return true;
-      }
-      case Ev.GoStart: {
-        const gid = smi(a[0]);
-        const s = this.g.get(gid);
-        if (!s || s.status !== GoStatus.Runnable || !succeeds(gen, a[1], s.seqGen, s.seq)) return false;
-        if (curP === NONE || curG !== NONE) throw new OrderError(`goroutine ${gid} started on a thread without a proc or with a goroutine`);
-        s.status = GoStatus.Running;
-        s.seqGen = gen;
-        s.seq = a[1];
-        this.emit(ev.typ, a, t, curG, curP, m, 0);
-        ms.g = gid;
-        return true;
-      }
-      case Ev.GoUnblock: {
-        const gid = smi(a[0]);
-        const s = this.g.get(gid);
-        if (!s || s.status !== GoStatus.Waiting || !succeeds(gen, a[1], s.seqGen, s.seq)) return false;
-        s.status = GoStatus.Runnable;
-        s.seqGen = gen;
-        s.seq = a[1];
-        this.emit(ev.typ, a, t, curG, curP, m, 0);
+        this.emit(ev.typ, a, ev, curG, curP, m, 0);
         return true;
       }
       case Ev.GoSwitch:
@@ -251,21 +256,21 @@ export class Ordering {
         const next = smi(a[0]);
         const ns = this.g.get(next);
         if (!ns || ns.status !== GoStatus.Waiting || !succeeds(gen, a[1], ns.seqGen, ns.seq)) return false;
-        this.emit(ev.typ, a, t, curG, curP, m, 0);
+        this.emit(ev.typ, a, ev, curG, curP, m, 0);
         tmp.fill(0);
         if (ev.typ === Ev.GoSwitch) {
           cs.status = GoStatus.Waiting;
-          this.emit(Ev.GoBlock, tmp, t, curG, curP, m, 0);
+          this.emit(Ev.GoBlock, tmp, ev, curG, curP, m, 0);
         } else {
           this.g.delete(curG);
-          this.emit(Ev.GoDestroy, tmp, t, curG, curP, m, 0);
+          this.emit(Ev.GoDestroy, tmp, ev, curG, curP, m, 0);
         }
         ns.status = GoStatus.Running;
         ns.seqGen = gen;
         ns.seq = a[1];
         tmp[0] = next;
         tmp[1] = a[1];
-        this.emit(Ev.GoStart, tmp, t, NONE, curP, m, 0);
+        this.emit(Ev.GoStart, tmp, ev, NONE, curP, m, 0);
         ms.g = next;
         return true;
       }
@@ -279,7 +284,7 @@ export class Ordering {
         if (!succeeds(gen, a[0], ps.seqGen, ps.seq)) throw new OrderError(`bad proc sequence at syscall of goroutine ${curG}`);
         ps.seqGen = gen;
         ps.seq = a[0];
-        this.emit(ev.typ, a, t, curG, curP, m, 0);
+        this.emit(ev.typ, a, ev, curG, curP, m, 0);
         return true;
       }
       case Ev.GoSyscallEnd: {
@@ -289,7 +294,7 @@ export class Ordering {
         const ps = this.p.get(curP);
         if (!ps || ps.status !== ProcStatus.Syscall) throw new OrderError(`proc ${curP} not in a syscall at syscall end`);
         ps.status = ProcStatus.Running;
-        this.emit(ev.typ, a, t, curG, curP, m, 0);
+        this.emit(ev.typ, a, ev, curG, curP, m, 0);
         return true;
       }
       case Ev.GoSyscallEndBlocked: {
@@ -302,7 +307,7 @@ export class Ordering {
         const s = this.g.get(curG);
         if (!s || s.status !== GoStatus.Syscall) throw new OrderError(`goroutine ${curG} ends a syscall it is not in`);
         s.status = GoStatus.Runnable;
-        this.emit(ev.typ, a, t, curG, curP, m, 0);
+        this.emit(ev.typ, a, ev, curG, curP, m, 0);
         ms.g = NONE;
         return true;
       }
@@ -311,7 +316,7 @@ export class Ordering {
         const ng = smi(a[0]);
         if (this.g.has(ng)) throw new OrderError(`goroutine ${ng} created twice`);
         this.g.set(ng, { status: GoStatus.Syscall, seqGen: gen, seq: 0, ranges: [] });
-        this.emit(ev.typ, a, t, curG, curP, m, 0);
+        this.emit(ev.typ, a, ev, curG, curP, m, 0);
         ms.g = ng;
         return true;
       }
@@ -326,9 +331,9 @@ export class Ordering {
           ps.status = ProcStatus.SyscallAbandoned;
           tmp.fill(0);
           tmp[0] = curP;
-          this.emit(Ev.ProcSteal, tmp, t, curG, curP, m, ProcStatus.Syscall);
+          this.emit(Ev.ProcSteal, tmp, ev, curG, curP, m, ProcStatus.Syscall);
         }
-        this.emit(ev.typ, a, t, curG, curP, m, 0);
+        this.emit(ev.typ, a, ev, curG, curP, m, 0);
         ms.g = NONE;
         if (curP !== NONE) ms.p = NONE;
         return true;
@@ -336,12 +341,12 @@ export class Ordering {
       case Ev.UserTaskBegin:
         this.activeTasks.add(a[0]);
         this.userCtx(curG, curP);
-        this.emit(ev.typ, a, t, curG, curP, m, 0);
+        this.emit(ev.typ, a, ev, curG, curP, m, 0);
         return true;
       case Ev.UserTaskEnd:
         this.activeTasks.delete(a[0]);
         this.userCtx(curG, curP);
-        this.emit(ev.typ, a, t, curG, curP, m, 0);
+        this.emit(ev.typ, a, ev, curG, curP, m, 0);
         return true;
       case Ev.GCActive: {
         const seq = a[0];
@@ -354,7 +359,7 @@ export class Ordering {
         }
         this.gcSeq = seq;
         this.gcState = 2;
-        this.emit(ev.typ, a, t, curG, curP, m, 0);
+        this.emit(ev.typ, a, ev, curG, curP, m, 0);
         return true;
       }
       case Ev.GCBegin: {
@@ -366,7 +371,7 @@ export class Ordering {
         }
         this.gcSeq = seq;
         this.gcState = 2;
-        this.emit(ev.typ, a, t, curG, curP, m, 0);
+        this.emit(ev.typ, a, ev, curG, curP, m, 0);
         return true;
       }
       case Ev.GCEnd: {
@@ -375,7 +380,7 @@ export class Ordering {
         this.gcSeq = a[0];
         this.gcState = 1;
         this.userCtx(curG, curP);
-        this.emit(ev.typ, a, t, curG, curP, m, 0);
+        this.emit(ev.typ, a, ev, curG, curP, m, 0);
         return true;
       }
       case Ev.GCSweepBegin:
@@ -383,28 +388,28 @@ export class Ordering {
         if (curP === NONE) throw new OrderError('sweep without a proc');
         const ps = this.p.get(curP);
         if (ps) ps.sweeping = ev.typ === Ev.GCSweepBegin;
-        this.emit(ev.typ, a, t, curG, curP, m, 0);
+        this.emit(ev.typ, a, ev, curG, curP, m, 0);
         return true;
       }
       case Ev.GCSweepActive: {
         const ps = this.p.get(smi(a[0]));
         if (!ps) throw new OrderError(`GCSweepActive for unknown proc ${a[0]}`);
         ps.sweeping = true;
-        this.emit(ev.typ, a, t, curG, curP, m, 0);
+        this.emit(ev.typ, a, ev, curG, curP, m, 0);
         return true;
       }
       case Ev.STWBegin:
       case Ev.GCMarkAssistBegin: {
         const s = this.userG(curG, curP);
         s.ranges.push(ev.typ, ev.typ === Ev.STWBegin ? a[0] : 0);
-        this.emit(ev.typ, a, t, curG, curP, m, 0);
+        this.emit(ev.typ, a, ev, curG, curP, m, 0);
         return true;
       }
       case Ev.GCMarkAssistActive: {
         const s = this.g.get(smi(a[0]));
         if (!s) throw new OrderError(`mark assist of unknown goroutine ${a[0]}`);
         if (!hasRange(s.ranges, Ev.GCMarkAssistBegin)) s.ranges.push(Ev.GCMarkAssistBegin, 0);
-        this.emit(ev.typ, a, t, curG, curP, m, 0);
+        this.emit(ev.typ, a, ev, curG, curP, m, 0);
         return true;
       }
       case Ev.STWEnd:
@@ -417,13 +422,13 @@ export class Ordering {
         desc = s.ranges[i + 1];
         s.ranges.splice(i, 2);
         if (ev.typ === Ev.STWEnd) a[0] = desc;
-        this.emit(ev.typ, a, t, curG, curP, m, 0);
+        this.emit(ev.typ, a, ev, curG, curP, m, 0);
         return true;
       }
       case Ev.HeapAlloc:
       case Ev.HeapGoal:
         if (curP === NONE) throw new OrderError('heap metric without a proc');
-        this.emit(ev.typ, a, t, curG, curP, m, 0);
+        this.emit(ev.typ, a, ev, curG, curP, m, 0);
         return true;
       case Ev.ProcsChange:
       case Ev.GoLabel:
@@ -431,11 +436,11 @@ export class Ordering {
       case Ev.UserRegionBegin:
       case Ev.UserRegionEnd:
         this.userCtx(curG, curP);
-        this.emit(ev.typ, a, t, curG, curP, m, 0);
+        this.emit(ev.typ, a, ev, curG, curP, m, 0);
         return true;
       default:
         if (ev.typ >= Ev.Span && ev.typ <= Ev.GoroutineStackFree) {
-          this.emit(ev.typ, a, t, curG, curP, m, 0);
+          this.emit(ev.typ, a, ev, curG, curP, m, 0);
           return true;
         }
         throw new OrderError(`unexpected event type ${ev.typ} in an event batch`);

@@ -2,20 +2,23 @@
 import { AnoleError } from '../../errors';
 import { EventKind, type FormatReader, GoState, NO_ID, NO_STACK, ResourceKind, TraceEvent, type TraceTables, type TraceVisitor } from '../model';
 import { Ev, SPECS, VERSION_LAST_EVENT } from './events.generated';
-import { type Generation, TraceFormatError, readGeneration, uvarint, vr } from './generation';
+import { type BatchRef, type Generation, TraceFormatError, readGeneration, uvarint, vr } from './generation';
 import { type MState, OrderError, Ordering, smi, type WireEvent, gStatusToState, pStatusToState } from './order';
 
-/** Cursor over one M's batches in a generation. */
-class Cursor {
-  idx = 0;
+/** Cursor over one M's batches in a generation; also the M's pending event (type, args, time in ns). */
+class Cursor implements WireEvent {
+  typ = 0;
+  readonly args = new Float64Array(5);
+  time = 0;
+  /** Current batch (-1 before the first), read position and end of that batch, time of the last event. */
+  idx = -1;
   pos = 0;
-  lastTicks = 0;
+  end = 0;
   lastNs = 0;
-  readonly ev: WireEvent = { typ: 0, args: new Float64Array(5), time: 0 };
   constructor(
     readonly m: number,
     readonly ms: MState,
-    readonly batches: Generation['batches'] extends Map<number, infer B> ? B : never,
+    readonly batches: BatchRef[],
   ) {}
 }
 
@@ -37,15 +40,17 @@ export const readV2: FormatReader = (data, offset, version, tables, visitor) => 
   const out = new TraceEvent();
   let originNs = -1;
   let nsPerTick = 1;
-  let lastTime = 0;
+  /** Time of the last delivered event (a field, not a closure variable: storing a double there would box it). */
+  const clock = { last: 0 };
   let events = 0;
   let generations = 0;
   let gen: Generation | undefined;
 
-  const emit = (typ: number, args: ArrayLike<number>, time: number, g: number, p: number, m: number, extra: number): void => {
+  const emit = (typ: number, args: ArrayLike<number>, at: WireEvent, g: number, p: number, m: number, extra: number): void => {
     if (!fill(out, typ, args, g, p, m, extra, gen as Generation)) return;
-    if (time <= lastTime && events > 0) time = lastTime + 1;
-    lastTime = time;
+    let time = at.time;
+    if (time <= clock.last && events > 0) time = clock.last + 1;
+    clock.last = time;
     out.time = time;
     events++;
     visitor.event(out);
@@ -56,8 +61,8 @@ export const readV2: FormatReader = (data, offset, version, tables, visitor) => 
     out.kind = EventKind.Sync;
     out.g = out.p = out.m = out.id = NO_ID;
     out.stack = out.stateStack = NO_STACK;
-    out.time = events > 0 && time <= lastTime ? lastTime + 1 : time;
-    lastTime = out.time;
+    out.time = events > 0 && time <= clock.last ? clock.last + 1 : time;
+    clock.last = out.time;
     events++;
     visitor.event(out);
   };
@@ -91,33 +96,58 @@ export const readV2: FormatReader = (data, offset, version, tables, visitor) => 
     const heap: Cursor[] = [];
     const scratch: Cursor[] = [];
     let failure: string | undefined;
+    /** Decodes the cursor's next event into it; false at the end of its batches. */
     const next = (c: Cursor): boolean => {
-      while (c.idx < c.batches.length && c.pos >= c.batches[c.idx].end) {
-        c.idx++;
-        c.pos = c.idx < c.batches.length ? c.batches[c.idx].start : 0;
-        c.lastTicks = 0;
+      let p = c.pos;
+      let end = c.end;
+      if (p >= end) {
+        const bs = c.batches;
+        let i = c.idx + 1;
+        while (i < bs.length && bs[i].start >= bs[i].end) i++;
+        c.idx = i;
+        if (i >= bs.length) {
+          c.pos = c.end = 0;
+          return false;
+        }
+        const b = bs[i];
+        p = b.start;
+        end = c.end = b.end;
+        c.lastNs = Math.trunc(b.time * nsPerTick) - originNs;
       }
-      if (c.idx >= c.batches.length) return false;
-      const b = c.batches[c.idx];
-      if (c.lastTicks === 0) c.lastNs = Math.trunc(b.time * nsPerTick) - originNs;
-      c.lastTicks = 1;
-      const typ = data[c.pos];
+      const typ = data[p];
       const n = typ <= lastEvent ? TIMED_ARGS[typ] : -1;
-      if (n < 0) throw new TraceFormatError(c.pos, `invalid event type ${typ} for go 1.${version}`);
-      const dt = uvarint(data, c.pos + 1, b.end);
-      const args = c.ev.args;
-      for (let i = 0; i < n; i++) args[i] = uvarint(data, vr.end, b.end);
-      c.pos = vr.end;
-      c.ev.typ = typ;
+      if (n < 0) throw new TraceFormatError(p, `invalid event type ${typ} for go 1.${version}`);
+      // Varints inline for the common one-byte case, else the general decoder (same errors).
+      p++;
+      let dt: number;
+      let x = p < end ? data[p] : 0x80;
+      if (x < 0x80) {
+        dt = x;
+        p++;
+      } else {
+        dt = uvarint(data, p, end);
+        p = vr.end;
+      }
+      const args = c.args;
+      for (let i = 0; i < n; i++) {
+        x = p < end ? data[p] : 0x80;
+        if (x < 0x80) {
+          args[i] = x;
+          p++;
+        } else {
+          args[i] = uvarint(data, p, end);
+          p = vr.end;
+        }
+      }
+      c.pos = p;
+      c.typ = typ;
       c.lastNs += Math.trunc(dt * nsPerTick);
-      c.ev.time = c.lastNs;
+      c.time = c.lastNs;
       return true;
     };
     try {
       for (const m of g.ms) {
-        const batches = g.batches.get(m) ?? [];
-        const c = new Cursor(m, order.thread(m), batches);
-        c.pos = batches[0].start;
+        const c = new Cursor(m, order.thread(m), g.batches.get(m) ?? []);
         if (next(c)) heapPush(heap, c);
       }
       // CPU samples interleave by time.
@@ -128,10 +158,10 @@ export const readV2: FormatReader = (data, offset, version, tables, visitor) => 
         if (si < order5.length) {
           const k = order5[si] * 5;
           const st = Math.trunc(samples[k] * nsPerTick) - originNs;
-          if (heap.length === 0 || st < heap[0].ev.time) {
+          if (heap.length === 0 || st < heap[0].time) {
             emitSample(out, samples, k, g);
-            out.time = Math.max(st, lastTime);
-            lastTime = out.time;
+            out.time = Math.max(st, clock.last);
+            clock.last = out.time;
             events++;
             visitor.event(out);
             si++;
@@ -139,7 +169,7 @@ export const readV2: FormatReader = (data, offset, version, tables, visitor) => 
           }
         }
         let c = heap[0];
-        let advanced = order.advance(c.ev, c.m, c.ms, g.gen);
+        let advanced = order.advance(c, c.m, c.ms, g.gen);
         let at = 0;
         if (!advanced) {
           // Like Go: try the other threads in time order (insertion sort into a reused array).
@@ -148,14 +178,14 @@ export const readV2: FormatReader = (data, offset, version, tables, visitor) => 
             const x = heap[i];
             let j = scratch.length;
             scratch.push(x);
-            while (j > 0 && scratch[j - 1].ev.time > x.ev.time) {
+            while (j > 0 && scratch[j - 1].time > x.time) {
               scratch[j] = scratch[j - 1];
               j--;
             }
             scratch[j] = x;
           }
           for (let i = 0; i < scratch.length && !advanced; i++) {
-            if (order.advance(scratch[i].ev, scratch[i].m, scratch[i].ms, g.gen)) {
+            if (order.advance(scratch[i], scratch[i].m, scratch[i].ms, g.gen)) {
               advanced = true;
               c = scratch[i];
             }
@@ -182,8 +212,8 @@ export const readV2: FormatReader = (data, offset, version, tables, visitor) => 
     }
     pos = g.end;
   }
-  if (events > 0) emitSync(lastTime);
-  return { goVersion: version, durationNs: lastTime, events, generations, complete, warnings };
+  if (events > 0) emitSync(clock.last);
+  return { goVersion: version, durationNs: clock.last, events, generations, complete, warnings };
 };
 
 function sortSamples(s: number[]): number[] {
@@ -237,20 +267,9 @@ function fill(out: TraceEvent, typ: number, a: ArrayLike<number>, g: number, p: 
   out.stack = stk;
   out.stateStack = NO_STACK;
   out.reason = '';
+  // The most frequent events first (the cases are compared in order).
   switch (typ) {
-    case Ev.ProcStart: trans(out, ResourceKind.Proc, a[0], 3, 2); break;
-    case Ev.ProcStop: trans(out, ResourceKind.Proc, out.p, 2, 3); break;
-    case Ev.ProcSteal: trans(out, ResourceKind.Proc, a[0], extra === 4 ? 3 : 2, 3); break;
-    case Ev.ProcStatus: trans(out, ResourceKind.Proc, a[0], extra, pStatusToState(a[1])); break;
-    case Ev.GoCreate:
-    case Ev.GoCreateBlocked:
-      trans(out, ResourceKind.Goroutine, a[0], GoState.NotExist, typ === Ev.GoCreate ? GoState.Runnable : GoState.Waiting);
-      out.stateStack = gen.stacks.get(smi(a[1])) ?? NO_STACK;
-      break;
-    case Ev.GoCreateSyscall: trans(out, ResourceKind.Goroutine, a[0], GoState.NotExist, GoState.Syscall); break;
     case Ev.GoStart: trans(out, ResourceKind.Goroutine, a[0], GoState.Runnable, GoState.Running); break;
-    case Ev.GoDestroy: trans(out, ResourceKind.Goroutine, out.g, GoState.Running, GoState.NotExist); break;
-    case Ev.GoDestroySyscall: trans(out, ResourceKind.Goroutine, out.g, GoState.Syscall, GoState.NotExist); break;
     case Ev.GoStop:
     case Ev.GoBlock:
       trans(out, ResourceKind.Goroutine, out.g, GoState.Running, typ === Ev.GoStop ? GoState.Runnable : GoState.Waiting);
@@ -262,6 +281,18 @@ function fill(out: TraceEvent, typ: number, a: ArrayLike<number>, g: number, p: 
     case Ev.GoSwitchDestroy:
       trans(out, ResourceKind.Goroutine, a[0], GoState.Waiting, GoState.Runnable);
       break;
+    case Ev.ProcStart: trans(out, ResourceKind.Proc, a[0], 3, 2); break;
+    case Ev.ProcStop: trans(out, ResourceKind.Proc, out.p, 2, 3); break;
+    case Ev.ProcSteal: trans(out, ResourceKind.Proc, a[0], extra === 4 ? 3 : 2, 3); break;
+    case Ev.ProcStatus: trans(out, ResourceKind.Proc, a[0], extra, pStatusToState(a[1])); break;
+    case Ev.GoCreate:
+    case Ev.GoCreateBlocked:
+      trans(out, ResourceKind.Goroutine, a[0], GoState.NotExist, typ === Ev.GoCreate ? GoState.Runnable : GoState.Waiting);
+      out.stateStack = gen.stacks.get(smi(a[1])) ?? NO_STACK;
+      break;
+    case Ev.GoCreateSyscall: trans(out, ResourceKind.Goroutine, a[0], GoState.NotExist, GoState.Syscall); break;
+    case Ev.GoDestroy: trans(out, ResourceKind.Goroutine, out.g, GoState.Running, GoState.NotExist); break;
+    case Ev.GoDestroySyscall: trans(out, ResourceKind.Goroutine, out.g, GoState.Syscall, GoState.NotExist); break;
     case Ev.GoSyscallBegin:
       trans(out, ResourceKind.Goroutine, out.g, GoState.Running, GoState.Syscall);
       out.stateStack = stk;
@@ -364,8 +395,11 @@ function heapRemove(h: Cursor[], i: number): void {
 function siftUp(h: Cursor[], i: number): number {
   while (i > 0) {
     const parent = (i - 1) >> 1;
-    if (h[parent].ev.time <= h[i].ev.time) break;
-    [h[parent], h[i]] = [h[i], h[parent]];
+    const x = h[i];
+    const up = h[parent];
+    if (up.time <= x.time) break;
+    h[parent] = x;
+    h[i] = up;
     i = parent;
   }
   return i;
@@ -375,10 +409,12 @@ function siftDown(h: Cursor[], i: number): void {
     let m = i;
     const l = 2 * i + 1;
     const r = l + 1;
-    if (l < h.length && h[l].ev.time < h[m].ev.time) m = l;
-    if (r < h.length && h[r].ev.time < h[m].ev.time) m = r;
+    if (l < h.length && h[l].time < h[m].time) m = l;
+    if (r < h.length && h[r].time < h[m].time) m = r;
     if (m === i) return;
-    [h[m], h[i]] = [h[i], h[m]];
+    const x = h[m];
+    h[m] = h[i];
+    h[i] = x;
     i = m;
   }
 }
