@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAnoleError } from '../../src/core/errors';
 import { TraceTables, parseTrace, sniffTraceVersion, starvationReport } from '../../src/core/trace';
+import { rng } from '../support/rng';
 
 const DIR = join(__dirname, '..', 'fixtures', 'traces', 'engine');
 const VERSIONS = ['1.22', '1.23', '1.25', '1.26'];
@@ -20,18 +21,6 @@ function countEvents(data: Uint8Array) {
   let n = 0;
   const res = parseTrace(data, new TraceTables(), { event: () => void n++ });
   return { n, res };
-}
-
-/** A small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('trace engine on bad input', () => {
