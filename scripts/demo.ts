@@ -22,11 +22,20 @@ function anole(args: string[]): void {
   process.stdout.write(out);
 }
 
-/** Resolves on the first SIGINT or SIGTERM. */
+/**
+ * Resolves on the first SIGINT or SIGTERM. The handlers stay: Ctrl-C reaches both npx/tsx and this
+ * process, and tsx relays it again, so a second signal must not kill the demo mid-cleanup.
+ */
 function interrupted(): Promise<void> {
   return new Promise((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
+    let seen = false;
+    const onSignal = (): void => {
+      if (seen) return;
+      seen = true;
+      resolve();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
   });
 }
 
@@ -42,6 +51,7 @@ async function cleanup(fns: Array<(() => Promise<void> | void) | undefined>): Pr
 }
 
 async function cliDemo(keep: boolean): Promise<void> {
+  const stopRequested = interrupted(); // from the start: Ctrl-C during set-up still cleans up
   console.log('Starting the test host: OpenSSH sshd on 127.0.0.1 and the sample service "hotsvc" (Go 1.26 and Go 1.19 builds)…');
   const host = await startTestHost();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'anole-demo-'));
@@ -60,7 +70,7 @@ async function cliDemo(keep: boolean): Promise<void> {
     anole(['goroutines', host.sshd.alias, '--pid', String(svc.pid), '--limit', '3', ...ssh]);
     if (keep) {
       console.log(`\nThe test host keeps running. Try:\n  node dist/cli.js ps ${host.sshd.alias} --ssh-config ${host.sshd.configFile}\nCtrl-C stops it.`);
-      await interrupted();
+      await stopRequested;
     }
   } finally {
     await stop();
@@ -68,6 +78,7 @@ async function cliDemo(keep: boolean): Promise<void> {
 }
 
 async function editorDemo(): Promise<void> {
+  const stopRequested = interrupted(); // from the start: Ctrl-C during set-up still cleans up
   console.log('Starting the test host (OpenSSH sshd on 127.0.0.1, the sample service "hotsvc") and VS Code (code-server) with Anole…');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'anole-demo-'));
   let host: TestHost | undefined;
@@ -108,7 +119,7 @@ The sample service is pid ${svc.pid}; the test host's ssh config is ${host.sshd.
 (the CLI works too: npm run demo -- --cli).
 Ctrl-C stops everything.`);
     console.log(`demo: ready ${url}`);
-    await interrupted();
+    await stopRequested;
     console.log('\ndemo: stopping…');
   } finally {
     await stop();
