@@ -3,6 +3,7 @@ import { type AnnotationKind, type ProfileAnnotations, buildAnnotations, guessKi
 import { AnoleError } from '../core/errors';
 import { type Profile, loadProfile } from '../core/pprof';
 import type { PathResolver } from '../core/annotations/model';
+import { LoadedEntries } from './lifetimes';
 
 /** A loaded profile with its annotations. */
 export interface ProfileEntry {
@@ -40,33 +41,12 @@ export interface LoadRequest {
  * another of its kind replaces it or it is cleared; a profile views hold lives until the last
  * view releases it.
  */
-export class ProfileStore {
-  private readonly entries = new Map<string, ProfileEntry>();
-  private next = 1;
-
+export class ProfileStore extends LoadedEntries<ProfileEntry> {
   constructor(
     private mapper: PathResolver,
     private settings: AnnotationSettings,
-  ) {}
-
-  /** Every entry, oldest first. */
-  all(): ProfileEntry[] {
-    return [...this.entries.values()];
-  }
-
-  /** The entries that annotate the source (one per kind at most), oldest first. */
-  annotating(): ProfileEntry[] {
-    return this.all().filter((e) => e.annotates);
-  }
-
-  /** The entry of an id; throws a NOT_FOUND AnoleError naming the loaded ids otherwise. */
-  get(id: string): ProfileEntry {
-    const e = this.entries.get(id);
-    if (!e) {
-      const ids = [...this.entries.keys()].join(', ') || 'none';
-      throw new AnoleError('NOT_FOUND', `no loaded profile with id "${id}" (loaded: ${ids})`);
-    }
-    return e;
+  ) {
+    super('p', 'profile');
   }
 
   /**
@@ -76,13 +56,12 @@ export class ProfileStore {
    * `hold` makes the caller hold it either way.
    */
   async load(req: LoadRequest): Promise<{ entry: ProfileEntry; replaced: ProfileEntry[]; unloaded: ProfileEntry[] }> {
-    if (req.kind === 'trace') throw new AnoleError('BAD_INPUT', 'runtime traces cannot be shown as source annotations; open them with go tool trace');
+    if (req.kind === 'trace') throw new AnoleError('BAD_INPUT', 'a runtime trace is not a profile: load it as a trace (anole/loadTrace)');
     const profile = await loadProfile(req.path);
     const kind = req.kind ?? guessKind(profile, req.path);
     const annotations = buildAnnotations(profile, { kind, mapper: this.mapper, sampleType: req.sampleType, ...this.settings });
-    const id = `p${this.next++}`;
     const entry: ProfileEntry = {
-      id,
+      id: this.nextId(),
       path: req.path,
       kind,
       label: req.label ?? req.path.replace(/\\/g, '/').split('/').pop()!,
@@ -92,49 +71,17 @@ export class ProfileStore {
       annotates: req.replace !== false,
       holds: (req.hold ?? req.replace === false) ? 1 : 0,
     };
-    const replaced = entry.annotates ? this.annotating().filter((e) => e.kind === kind) : [];
-    const unloaded = this.stopAnnotating(replaced);
-    this.entries.set(id, entry);
-    return { entry, replaced, unloaded };
-  }
-
-  /**
-   * A view starts (`hold`) or stops showing a profile. Holding an id that is not loaded throws
-   * NOT_FOUND; the last release of a profile that does not annotate unloads it (returned).
-   */
-  hold(id: string, hold: boolean): ProfileEntry[] {
-    if (hold) {
-      this.get(id).holds++;
-      return [];
-    }
-    const e = this.entries.get(id);
-    if (!e) return [];
-    e.holds = Math.max(0, e.holds - 1);
-    return this.unloadIfUnused([e]);
+    return this.add(entry, entry.annotates ? this.annotating().filter((e) => e.kind === kind) : []);
   }
 
   /**
    * Stops annotating with one profile, every profile of a kind, or everything. Returns what
-   * stopped annotating and what was unloaded (not held by a view).
+   * stopped annotating and what was unloaded (not held by a view); an explicit id goes even if a
+   * view holds it.
    */
   clear(opts: { id?: string; kind?: AnnotationKind }): { cleared: ProfileEntry[]; unloaded: ProfileEntry[] } {
     const matching = this.all().filter((e) => (opts.id === undefined || e.id === opts.id) && (opts.kind === undefined || e.kind === opts.kind));
-    const cleared = matching.filter((e) => e.annotates);
-    const unloaded = this.stopAnnotating(matching);
-    // An explicit id goes even if a view holds it.
-    if (opts.id !== undefined) for (const e of matching) if (this.entries.delete(e.id) && !unloaded.includes(e)) unloaded.push(e);
-    return { cleared, unloaded };
-  }
-
-  private stopAnnotating(entries: ProfileEntry[]): ProfileEntry[] {
-    for (const e of entries) e.annotates = false;
-    return this.unloadIfUnused(entries);
-  }
-
-  private unloadIfUnused(entries: ProfileEntry[]): ProfileEntry[] {
-    const gone = entries.filter((e) => !e.annotates && e.holds === 0);
-    for (const e of gone) this.entries.delete(e.id);
-    return gone;
+    return this.clearMatching(matching, opts.id !== undefined);
   }
 
   /**

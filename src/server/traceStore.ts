@@ -4,6 +4,7 @@ import { type TraceAnnotations, buildTraceNotes } from '../core/annotations';
 import type { PathResolver } from '../core/annotations/model';
 import { AnoleError } from '../core/errors';
 import { type StarvationReport, type TimelineIndex, analyzeTrace } from '../core/trace';
+import { LoadedEntries } from './lifetimes';
 
 /** A loaded trace: its report (the trace itself is not kept) and the notes built from it. */
 export interface TraceEntry {
@@ -31,35 +32,12 @@ export interface TraceLoadRequest {
  * Loaded traces with the same lifetimes as profiles (see ProfileStore): the annotating trace lives
  * until another replaces it or it is cleared; a trace views hold lives until the last one releases it.
  */
-export class TraceStore {
-  private readonly entries = new Map<string, TraceEntry>();
-  private next = 1;
-
+export class TraceStore extends LoadedEntries<TraceEntry> {
   constructor(
     private mapper: PathResolver,
     private minWaitMs: number,
-  ) {}
-
-  /** Every entry, oldest first. */
-  all(): TraceEntry[] {
-    return [...this.entries.values()];
-  }
-
-  /** The annotating entries (one at most). */
-  annotating(): TraceEntry[] {
-    return this.all().filter((e) => e.annotates);
-  }
-
-  /** Whether an id is a loaded trace. */
-  has(id: string): boolean {
-    return this.entries.has(id);
-  }
-
-  /** The entry of an id; throws NOT_FOUND naming the loaded traces otherwise. */
-  get(id: string): TraceEntry {
-    const e = this.entries.get(id);
-    if (!e) throw new AnoleError('NOT_FOUND', `no loaded trace with id "${id}" (loaded: ${[...this.entries.keys()].join(', ') || 'none'})`);
-    return e;
+  ) {
+    super('t', 'trace');
   }
 
   /** Reads and analyzes a trace file; with `replace` (default) it becomes the annotating trace. */
@@ -71,9 +49,8 @@ export class TraceStore {
       throw new AnoleError('NOT_FOUND', `cannot read trace ${req.path}: ${(e as Error).message}`);
     }
     const { report, timeline } = analyzeTrace(data);
-    const id = `t${this.next++}`;
     const entry: TraceEntry = {
-      id,
+      id: this.nextId(),
       path: req.path,
       label: req.label ?? req.path.replace(/\\/g, '/').split('/').pop()!,
       report,
@@ -82,31 +59,12 @@ export class TraceStore {
       annotates: req.replace !== false,
       holds: req.replace === false ? 1 : 0,
     };
-    const replaced = entry.annotates ? this.annotating() : [];
-    const unloaded = this.stopAnnotating(replaced);
-    this.entries.set(id, entry);
-    return { entry, replaced, unloaded };
-  }
-
-  /** A view starts or stops showing a trace (see ProfileStore.hold). */
-  hold(id: string, hold: boolean): TraceEntry[] {
-    if (hold) {
-      this.get(id).holds++;
-      return [];
-    }
-    const e = this.entries.get(id);
-    if (!e) return [];
-    e.holds = Math.max(0, e.holds - 1);
-    return this.unloadIfUnused([e]);
+    return this.add(entry, entry.annotates ? this.annotating() : []);
   }
 
   /** Stops annotating with one trace or all; an explicit id is unloaded even if a view holds it. */
   clear(id?: string): { cleared: TraceEntry[]; unloaded: TraceEntry[] } {
-    const matching = this.all().filter((e) => id === undefined || e.id === id);
-    const cleared = matching.filter((e) => e.annotates);
-    const unloaded = this.stopAnnotating(matching);
-    if (id !== undefined) for (const e of matching) if (this.entries.delete(e.id) && !unloaded.includes(e)) unloaded.push(e);
-    return { cleared, unloaded };
+    return this.clearMatching(this.all().filter((e) => id === undefined || e.id === id), id !== undefined);
   }
 
   /** Uses a new mapper and/or threshold and rebuilds every entry's notes. */
@@ -114,17 +72,6 @@ export class TraceStore {
     this.mapper = mapper;
     this.minWaitMs = minWaitMs;
     for (const e of this.entries.values()) e.notes = buildTraceNotes(e.report, { mapper, minWaitMs });
-  }
-
-  private stopAnnotating(entries: TraceEntry[]): TraceEntry[] {
-    for (const e of entries) e.annotates = false;
-    return this.unloadIfUnused(entries);
-  }
-
-  private unloadIfUnused(entries: TraceEntry[]): TraceEntry[] {
-    const gone = entries.filter((e) => !e.annotates && e.holds === 0);
-    for (const e of gone) this.entries.delete(e.id);
-    return gone;
   }
 }
 
