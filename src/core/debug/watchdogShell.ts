@@ -10,3 +10,18 @@ export const KILL_AFTER_GRACE = `n=0
     if [ "$n" -gt $((grace * 10)) ]; then kill -KILL "$child" 2>/dev/null; break; fi
     sleep 0.1
   done`;
+
+/**
+ * POSIX sh lines that remove our leftover dirs matching `glob` (a constant shell word, e.g.
+ * `"$base"/anole-dlv.*`) whose watchdog, recorded in `watchdog.pid`, is dead or a zombie: it was
+ * killed with its connection before it could clean up.
+ */
+export function sweepDeadWatchdogDirs(glob: string): string {
+  return `for o in ${glob}; do
+  [ -d "$o" ] && [ -O "$o" ] || continue
+  p=$(cat "$o/watchdog.pid" 2>/dev/null)
+  [ -n "$p" ] || continue
+  st=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | cut -d' ' -f1)
+  if [ -z "$st" ] || [ "$st" = Z ]; then rm -rf "$o"; fi
+done`;
+}

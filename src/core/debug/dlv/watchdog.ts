@@ -3,7 +3,7 @@ import { AnoleError } from '../../errors';
 import type { RemoteHost, RemoteProcess } from '../../remote/host';
 import { shellScript } from '../../shell';
 import type { CoreTarget } from '../backend';
-import { KILL_AFTER_GRACE } from '../watchdogShell';
+import { KILL_AFTER_GRACE, sweepDeadWatchdogDirs } from '../watchdogShell';
 
 
 /** The name of dlv's socket inside its private dir. */
@@ -27,13 +27,7 @@ export const DLV_SOCKET_NAME = 'dlv.sock';
 export const DLV_WATCHDOG_SCRIPT = `umask 077; dlv="$1"; grace="$2"; shift 2
 base="\${TMPDIR:-/tmp}"
 [ -d "$base" ] && [ \${#base} -le 80 ] || base=/tmp
-for o in "$base"/anole-dlv.*; do
-  [ -d "$o" ] && [ -O "$o" ] || continue
-  p=$(cat "$o/watchdog.pid" 2>/dev/null)
-  [ -n "$p" ] || continue
-  st=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | cut -d' ' -f1)
-  if [ -z "$st" ] || [ "$st" = Z ]; then rm -rf "$o"; fi
-done
+${sweepDeadWatchdogDirs('"$base"/anole-dlv.*')}
 d=$(mktemp -d "$base/anole-dlv.XXXXXX") || exit 96
 echo "$$" > "$d/watchdog.pid"
 exec 3<&0

@@ -2,7 +2,7 @@
 import { AnoleError } from '../../errors';
 import type { RemoteHost, RemoteProcess } from '../../remote/host';
 import { shellScript } from '../../shell';
-import { KILL_AFTER_GRACE } from '../watchdogShell';
+import { KILL_AFTER_GRACE, sweepDeadWatchdogDirs } from '../watchdogShell';
 
 
 /** The name of our gdb script inside the private temp dir. */
@@ -16,13 +16,7 @@ export const GDB_SCRIPT_NAME = 'anole_goroutines.py';
  * First removes our dirs whose watchdog is dead or a zombie (it was killed with the connection).
  */
 export const GDB_SETUP_SCRIPT = `umask 077; want="$1"; shift
-for o in "\${TMPDIR:-/tmp}"/anole-gdb.*; do
-  [ -d "$o" ] && [ -O "$o" ] || continue
-  p=$(cat "$o/watchdog.pid" 2>/dev/null)
-  [ -n "$p" ] || continue
-  st=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | cut -d' ' -f1)
-  if [ -z "$st" ] || [ "$st" = Z ]; then rm -rf "$o"; fi
-done
+${sweepDeadWatchdogDirs('"${TMPDIR:-/tmp}"/anole-gdb.*')}
 d=$(mktemp -d "\${TMPDIR:-/tmp}/anole-gdb.XXXXXX") || exit 1
 cat > "$d/${GDB_SCRIPT_NAME}" || { rm -rf "$d"; exit 1; }
 printf 'dir=%s\\n' "$d"
