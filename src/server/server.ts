@@ -224,7 +224,7 @@ export function startServer(conn: Connection): void {
 
   conn.onRequest(
     Methods.timeline,
-    guarded(conn, Methods.timeline, (p: TimelineParams) => timeline(traces.get(p?.id), p, (f) => mapping.mapper.map(f))),
+    guarded(conn, Methods.timeline, (p: TimelineParams) => timeline(p?.id, traces.timelineOf(p?.id), p, (f) => mapping.mapper.map(f))),
   );
 
   conn.onRequest(

@@ -1,9 +1,10 @@
 // The loaded runtime traces (id → starvation report and its source notes): the only place the server parses traces.
 import * as fs from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { type TraceAnnotations, buildTraceNotes } from '../core/annotations';
 import type { PathResolver } from '../core/annotations/model';
 import { AnoleError } from '../core/errors';
-import { type StarvationReport, type TimelineIndex, analyzeTrace } from '../core/trace';
+import { type StarvationReport, type TimelineIndex, starvationReport, traceTimeline } from '../core/trace';
 import { LoadedEntries } from './lifetimes';
 
 /** A loaded trace: its report (the trace itself is not kept) and the notes built from it. */
@@ -12,8 +13,11 @@ export interface TraceEntry {
   path: string;
   label: string;
   report: StarvationReport;
-  /** The timeline index the trace viewer queries by window. */
-  timeline: TimelineIndex;
+  /**
+   * The timeline index the trace viewer queries by window: built on the first query (several times
+   * the trace's size in memory), not for every trace that only annotates the source.
+   */
+  timeline?: TimelineIndex;
   notes: TraceAnnotations;
   /** Whether it annotates the source (at most one trace does). */
   annotates: boolean;
@@ -48,13 +52,12 @@ export class TraceStore extends LoadedEntries<TraceEntry> {
     } catch (e) {
       throw new AnoleError('NOT_FOUND', `cannot read trace ${req.path}: ${(e as Error).message}`);
     }
-    const { report, timeline } = analyzeTrace(data);
+    const report = starvationReport(data);
     const entry: TraceEntry = {
       id: this.nextId(),
       path: req.path,
       label: req.label ?? req.path.replace(/\\/g, '/').split('/').pop()!,
       report,
-      timeline,
       notes: buildTraceNotes(report, { mapper: this.mapper, minWaitMs: this.minWaitMs }),
       annotates: req.replace !== false,
       holds: req.replace === false ? 1 : 0,
@@ -65,6 +68,21 @@ export class TraceStore extends LoadedEntries<TraceEntry> {
   /** Stops annotating with one trace or all; an explicit id is unloaded even if a view holds it. */
   clear(id?: string): { cleared: TraceEntry[]; unloaded: TraceEntry[] } {
     return this.clearMatching(this.all().filter((e) => id === undefined || e.id === id), id !== undefined);
+  }
+
+  /** The timeline index of a loaded trace, built from its file on first use. */
+  timelineOf(id: string): TimelineIndex {
+    const e = this.get(id);
+    if (!e.timeline) {
+      let data: Uint8Array;
+      try {
+        data = readFileSync(e.path);
+      } catch (err) {
+        throw new AnoleError('NOT_FOUND', `cannot read trace ${e.path} for its timeline: ${(err as Error).message}`, 'load the trace again from a file that exists');
+      }
+      e.timeline = traceTimeline(data);
+    }
+    return e.timeline;
   }
 
   /** Uses a new mapper and/or threshold and rebuilds every entry's notes. */

@@ -1,7 +1,7 @@
 // `anole/timeline`: the trace viewer's window query, spans of each lane merged to the view's pixels, sites mapped to workspace files.
 import type { TimelineLane, TimelineParams, TimelineResult, TimelineSpan } from '../core/annotations/protocol';
 import { AnoleError } from '../core/errors';
-import type { TraceEntry } from './traceStore';
+import type { TimelineIndex } from '../core/trace';
 import { pathToUri } from './uri';
 
 /** Most spans per lane in one reply, whatever the width asks. */
@@ -13,9 +13,8 @@ function num(v: unknown, what: string): number | undefined {
   return v;
 }
 
-/** Checks the params and answers them from the entry's timeline index. */
-export function timeline(e: TraceEntry, p: TimelineParams, map: (file: string) => string | null): TimelineResult {
-  const tl = e.timeline;
+/** Checks the params and answers them from a trace's timeline index. */
+export function timeline(id: string, tl: TimelineIndex, p: TimelineParams, map: (file: string) => string | null): TimelineResult {
   const from = Math.max(0, num(p.fromNs, 'fromNs') ?? 0);
   const to = Math.min(tl.durationNs, num(p.toNs, 'toNs') ?? tl.durationNs);
   const width = p.widthPx;
@@ -57,5 +56,5 @@ export function timeline(e: TraceEntry, p: TimelineParams, map: (file: string) =
     });
     return { ...l, spans };
   });
-  return { id: e.id, durationNs: tl.durationNs, fromNs: from, toNs: to, lanes, sites };
+  return { id, durationNs: tl.durationNs, fromNs: from, toNs: to, lanes, sites };
 }

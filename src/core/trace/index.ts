@@ -19,6 +19,14 @@ export function starvationReport(data: Uint8Array): StarvationReport {
   return an.report(res.goVersion, res.warnings, res.durationNs);
 }
 
+/** Parses a whole trace and builds only its timeline index (for the trace viewer). */
+export function traceTimeline(data: Uint8Array): TimelineIndex {
+  const tables = new TraceTables();
+  const tl = new TimelineBuilder(tables);
+  const res = parseTrace(data, tables, tl);
+  return tl.finish(res.durationNs);
+}
+
 /** Parses a whole trace once into its starvation report and its timeline index (for the trace viewer). */
 export function analyzeTrace(data: Uint8Array): { report: StarvationReport; timeline: TimelineIndex } {
   const tables = new TraceTables();
