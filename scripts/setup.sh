@@ -13,6 +13,15 @@ command -v node >/dev/null || die "node is not installed (Node >= 20.19 is neede
 command -v npm >/dev/null || die "npm is not installed"
 command -v go >/dev/null || die "go is not installed (a current Go toolchain is needed)"
 
+# One set-up at a time on this machine: apt-get and the dlv/toolchain installs of two runs started
+# together (a demo and a test run, or two checkouts) would otherwise trip over each other.
+mkdir -p "${XDG_CACHE_HOME:-$HOME/.cache}"
+exec 9>"${XDG_CACHE_HOME:-$HOME/.cache}/anole-setup.lock"
+if ! flock -n 9; then
+  say "another set-up is running on this machine; waiting for it"
+  flock 9
+fi
+
 SUDO=()
 if [ "$(id -u)" -ne 0 ]; then
   command -v sudo >/dev/null || die "not root and no sudo: install openssh-server openssh-client gdb golang-1.19-go yourself"
