@@ -3,11 +3,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { captureCoreDump, type CorePhase } from '../core/debug/coreDump';
-import type { GoProcess } from '../core/discovery/processes';
 import { CORE_KIND, type CaptureMeta, type CaptureStore } from './captureStore';
-import { Commands } from './commands';
+import { Commands, registerCommand } from './commands';
 import type { Connections } from './connections';
 import { DEBUG_TYPE } from './debug';
+import type { HostsNode } from './hostsView';
 import { describeProcess, type Profiler, type ProfileTarget } from './profile';
 import { settings } from './settings';
 import { formatBytes, showError } from './ui';
@@ -17,13 +17,6 @@ interface CoreDumpDeps {
   connections: Connections;
   store: CaptureStore;
   profiler: Profiler;
-}
-
-/** A process node of the Hosts view (the argument of its context menu). */
-interface ProcessNode {
-  type: 'process';
-  host: string;
-  process: GoProcess;
 }
 
 const PHASES = (): Record<CorePhase, string> => ({
@@ -49,7 +42,7 @@ export function coreDebugConfiguration(c: CaptureMeta, backend: 'auto' | 'dlv' |
 export function register(context: vscode.ExtensionContext, deps: CoreDumpDeps): void {
   const { log, store } = deps;
 
-  const capture = async (n?: ProcessNode): Promise<CaptureMeta | undefined> => {
+  const capture = async (n?: HostsNode): Promise<CaptureMeta | undefined> => {
     let target: ProfileTarget | undefined;
     try {
       target = n?.type === 'process'
@@ -156,7 +149,7 @@ export function register(context: vscode.ExtensionContext, deps: CoreDumpDeps): 
   };
 
   context.subscriptions.push(
-    vscode.commands.registerCommand(Commands.captureCoreDump, capture),
-    vscode.commands.registerCommand(Commands.openCoreDump, (m?: CaptureMeta, backend?: 'auto' | 'dlv' | 'gdb') => openCore(m, backend)),
+    registerCommand(vscode.commands, Commands.captureCoreDump, capture),
+    registerCommand(vscode.commands, Commands.openCoreDump, (m?: CaptureMeta, backend?: 'auto' | 'dlv' | 'gdb') => openCore(m, backend)),
   );
 }

@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import type { AnoleAttachArguments } from '../adapter/attachArgs';
 import { AttachPicks } from './attachPicks';
-import { Commands } from './commands';
+import { Commands, registerCommand } from './commands';
 import type { Profiler } from './profile';
 import { settings } from './settings';
 
@@ -13,7 +13,7 @@ interface DebugDeps {
   profiler: Profiler;
 }
 
-type AttachConfig = vscode.DebugConfiguration & Partial<AnoleAttachArguments>;
+export type AttachConfig = vscode.DebugConfiguration & Partial<AnoleAttachArguments>;
 
 /**
  * The debugger: `dist/adapter.js` runs as its own process (DAP over stdio); the configuration
@@ -46,8 +46,8 @@ export function register(context: vscode.ExtensionContext, deps: DebugDeps): voi
         return config;
       },
     }),
-    vscode.commands.registerCommand(Commands.pickRemoteHost, () => picks.host()),
-    vscode.commands.registerCommand(Commands.pickRemoteProcess, (config?: AttachConfig) => picks.processId(config)),
+    registerCommand(vscode.commands, Commands.pickRemoteHost, () => picks.host()),
+    registerCommand(vscode.commands, Commands.pickRemoteProcess, (config?: AttachConfig) => picks.processId(config)),
   );
 }
 

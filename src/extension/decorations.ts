@@ -1,7 +1,7 @@
 // Heat, lock-hold, block-wait and runtime-trace (runnable, blocked) decorations for visible Go editors, from `anole/decorations`.
 import * as vscode from 'vscode';
 import type { DecorationsResult, LineAnnotation } from '../core/annotations/protocol';
-import { Commands, ContextKeys } from './commands';
+import { Commands, ContextKeys, registerCommand } from './commands';
 import type { AnnotationServer } from './languageClient';
 import { HEAT_BUCKETS, heatBucket, labelledLines } from './heat';
 import { affects, settings, type AnnotationSettings } from './settings';
@@ -161,7 +161,7 @@ export function register(
   const decorations = new AnnotationDecorations(deps.server, deps.log);
   context.subscriptions.push(
     decorations,
-    vscode.commands.registerCommand(Commands.clearAnnotations, async () => {
+    registerCommand(vscode.commands, Commands.clearAnnotations, async () => {
       try {
         const res = await deps.server()?.clear({});
         decorations.clearAll();

@@ -4,11 +4,13 @@ import type { GoProcess } from '../core/discovery/processes';
 import { runDoctor, runHostDoctor, type FullReport } from '../core/doctor/run';
 import type { Translate } from '../core/doctor/msg';
 import { worst, type Finding, type Severity } from '../core/doctor/types';
-import { Commands, Views } from './commands';
+import { Commands, Views, registerCommand } from './commands';
 import type { Connections } from './connections';
 import type { Profiler } from './profile';
 import { showError } from './ui';
 
+/** A node of the Host Check tree (the argument of its context-menu commands). */
+export type DoctorNode = Node;
 type Node =
   | { type: 'header'; report: FullReport }
   | { type: 'group'; severity: Severity; findings: Finding[] }
@@ -126,7 +128,8 @@ const checked = new vscode.EventEmitter<void>();
 export const onDidCheck = checked.event;
 
 /** What the command accepts: a Hosts tree node, a {host, pid} pair, or nothing (then it asks). */
-type CheckArg = { type?: string; host?: string; pid?: number; process?: GoProcess } | undefined;
+/** The argument of `anole.checkHost`: a Hosts view node, or a host and pid. */
+export type CheckArg = { type?: string; host?: string; pid?: number; process?: GoProcess } | undefined;
 
 /** Registers the Host Check view, `anole.checkHost` and the fix's copy action. */
 export function register(context: vscode.ExtensionContext, deps: { log: vscode.LogOutputChannel; connections: Connections; profiler: Profiler }): void {
@@ -170,8 +173,8 @@ export function register(context: vscode.ExtensionContext, deps: { log: vscode.L
     tree,
     view,
     checked,
-    vscode.commands.registerCommand(Commands.checkHost, (arg?: CheckArg) => check(arg)),
-    vscode.commands.registerCommand(Commands.doctorCopyFix, async (n?: Node) => {
+    registerCommand(vscode.commands, Commands.checkHost, (arg?: CheckArg) => check(arg)),
+    registerCommand(vscode.commands, Commands.doctorCopyFix, async (n?: Node) => {
       if (n?.type !== 'fix') return;
       await vscode.env.clipboard.writeText(n.fix);
       void vscode.window.showInformationMessage(vscode.l10n.t('Fix copied to the clipboard'));

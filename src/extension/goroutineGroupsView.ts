@@ -1,7 +1,7 @@
 // The "Goroutine Groups" view of an Anole debug session: every goroutine grouped by identical stack.
 import * as vscode from 'vscode';
 import type { GoroutineGroup, GroupedGoroutines, StackFrame } from '../core/goroutines';
-import { Commands, ContextKeys, Views } from './commands';
+import { Commands, ContextKeys, Views, registerCommand } from './commands';
 import { describeGroup, matchesGroupFilter } from './goroutineGroupsModel';
 import { DEBUG_TYPE } from './debug';
 import type { WorkspacePathMapper } from './pathMapping';
@@ -130,8 +130,8 @@ export function register(context: vscode.ExtensionContext, deps: { paths: Worksp
     provider,
     { dispose: () => clearTimeout(timer) },
     (provider.view = vscode.window.createTreeView(Views.goroutineGroups, { treeDataProvider: provider, showCollapseAll: true })),
-    vscode.commands.registerCommand(Commands.refreshGoroutineGroups, () => provider.refresh()),
-    vscode.commands.registerCommand(Commands.filterGoroutineGroups, async (text?: string) => {
+    registerCommand(vscode.commands, Commands.refreshGoroutineGroups, () => provider.refresh()),
+    registerCommand(vscode.commands, Commands.filterGoroutineGroups, async (text?: string) => {
       const filter = typeof text === 'string' ? text : await vscode.window.showInputBox({
         title: vscode.l10n.t('Anole: Filter Goroutine Groups'),
         prompt: vscode.l10n.t('Words each group must contain in its state or stack (function, file:line); -word excludes. Empty shows all.'),
@@ -140,7 +140,7 @@ export function register(context: vscode.ExtensionContext, deps: { paths: Worksp
       });
       if (filter !== undefined) provider.setFilter(filter);
     }),
-    vscode.commands.registerCommand(Commands.clearGoroutineGroupsFilter, () => provider.setFilter('')),
+    registerCommand(vscode.commands, Commands.clearGoroutineGroupsFilter, () => provider.setFilter('')),
     vscode.debug.onDidTerminateDebugSession((s) => s.type === DEBUG_TYPE && provider.clear()),
     vscode.debug.registerDebugAdapterTrackerFactory(DEBUG_TYPE, {
       createDebugAdapterTracker: (session) => ({

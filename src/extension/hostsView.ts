@@ -1,12 +1,14 @@
 // The Anole view's "Hosts" tree: hosts (ssh config + targets) → Go processes → profile actions.
 import * as vscode from 'vscode';
 import type { GoProcess } from '../core/discovery/processes';
-import { Commands, Views } from './commands';
+import { Commands, Views, registerCommand } from './commands';
 import { lastChecks, onDidCheck } from './doctorView';
 import { describeProcess, discoverProcesses, type Profiler, type ProfilerDeps, type ProfileTarget } from './profile';
 import { affects, PROFILE_KINDS, settings, SettingKeys, type ProfileKind } from './settings';
 import { listSshHosts } from './sshHosts';
 
+/** A node of the Hosts tree (the argument of its context-menu commands). */
+export type HostsNode = Node;
 type Node =
   | { type: 'host'; host: string; name?: string }
   | { type: 'process'; host: string; process: GoProcess }
@@ -102,9 +104,9 @@ export function register(context: vscode.ExtensionContext, deps: ProfilerDeps & 
   context.subscriptions.push(
     tree,
     vscode.window.createTreeView(Views.hosts, { treeDataProvider: tree, showCollapseAll: true }),
-    vscode.commands.registerCommand(Commands.hostsRefresh, () => tree.refresh()),
+    registerCommand(vscode.commands, Commands.hostsRefresh, () => tree.refresh()),
     onDidCheck(() => tree.refresh()),
-    vscode.commands.registerCommand(Commands.processProfile, async (n?: Node) => {
+    registerCommand(vscode.commands, Commands.processProfile, async (n?: Node) => {
       if (n?.type === 'action') return deps.profiler.run(n.target, n.kind);
       if (n?.type === 'process') {
         const target: ProfileTarget = { host: n.host, pid: n.process.pid, url: n.process.pprof ?? undefined, label: describeProcess(n.process).label };

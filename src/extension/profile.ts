@@ -9,7 +9,7 @@ import { AnoleError } from '../core/errors';
 import type { RemoteHost } from '../core/remote/host';
 import { resolveEndpoint } from '../core/workflow/endpoint';
 import type { CaptureMeta, CaptureStore } from './captureStore';
-import { Commands, ContextKeys } from './commands';
+import { Commands, ContextKeys, registerCommand } from './commands';
 import type { Connections } from './connections';
 import type { AnnotationServer } from './languageClient';
 import { PROFILE_KINDS, settings, type ProfileKind, type TargetSetting } from './settings';
@@ -379,9 +379,9 @@ export function register(context: vscode.ExtensionContext, deps: ProfilerDeps): 
     }
   };
   context.subscriptions.push(
-    vscode.commands.registerCommand(Commands.profileRemoteService,
+    registerCommand(vscode.commands, Commands.profileRemoteService,
       guard(vscode.l10n.t('Profile Remote Service'), () => profiler.profileInteractive())),
-    vscode.commands.registerCommand(Commands.profileAgain, guard(vscode.l10n.t('Profile Again'), () => profiler.profileAgain())),
+    registerCommand(vscode.commands, Commands.profileAgain, guard(vscode.l10n.t('Profile Again'), () => profiler.profileAgain())),
   );
   void vscode.commands.executeCommand('setContext', ContextKeys.hasLastProfile, context.workspaceState.get(LAST_TARGET) !== undefined);
   return profiler;

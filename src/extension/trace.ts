@@ -5,7 +5,7 @@ import type { ShowStarvationArgs, TimelineParams, TraceLensArgs } from '../core/
 import type { GoProcess } from '../core/discovery/processes';
 import { AnoleError } from '../core/errors';
 import type { CaptureMeta } from './captureStore';
-import { Commands, ContextKeys } from './commands';
+import { Commands, ContextKeys, registerCommand } from './commands';
 import type { AnnotationServer } from './languageClient';
 import { describeProcess, type Profiler, type ProfileTarget } from './profile';
 import { settings } from './settings';
@@ -145,15 +145,15 @@ export function register(context: vscode.ExtensionContext, deps: TracerDeps): Tr
   };
   context.subscriptions.push(
     // From the palette or the view: pick; from the "Trace" lens of a hot function: the service last profiled.
-    vscode.commands.registerCommand(Commands.traceRemoteService, guard(vscode.l10n.t('Trace Remote Service'),
+    registerCommand(vscode.commands, Commands.traceRemoteService, guard(vscode.l10n.t('Trace Remote Service'),
       (lens?: TraceLensArgs) => tracer.traceInteractive(lens?.profileId ? deps.profiler.lastTarget() : undefined))),
-    vscode.commands.registerCommand(Commands.processTrace, guard(vscode.l10n.t('Trace Remote Service'), async (n?: { host?: string; process?: GoProcess }) => {
+    registerCommand(vscode.commands, Commands.processTrace, guard(vscode.l10n.t('Trace Remote Service'), async (n?: { host?: string; process?: GoProcess }) => {
       const target = n?.host && n.process
         ? { host: n.host, pid: n.process.pid, url: n.process.pprof ?? undefined, label: describeProcess(n.process).label }
         : undefined;
       return tracer.traceInteractive(target);
     })),
-    vscode.commands.registerCommand(Commands.showStarvationReport,
+    registerCommand(vscode.commands, Commands.showStarvationReport,
       guard(vscode.l10n.t('Show Goroutine Starvation Report'), (args?: ShowStarvationArgs) => tracer.showReport(args))),
     vscode.window.registerCustomEditorProvider(TRACE_EDITOR_VIEW_TYPE, tracer.editorProvider(), {
       webviewOptions: { retainContextWhenHidden: false, enableFindWidget: false },

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RemoteHost } from '../../core/remote/host';
 import { fetchCapture } from '../../core/workflow/endpoint';
+import { Commands, registerCommand } from '../commands';
 import { formatBytes, showError } from '../ui';
 import { DUMP_SCHEME, GoroutineDumpStore, type DumpInput, type DumpView } from './dumpStore';
 import { GoroutineLinkProvider, GoroutineOutlineProvider, type PathMapper } from './links';
@@ -13,13 +14,8 @@ export { DUMP_SCHEME, type DumpInput, type DumpView } from './dumpStore';
 /** The language of goroutine dumps (grammar `source.go-goroutines`, files `*.goroutines`). */
 export const GOROUTINES_LANGUAGE = 'go-goroutines';
 
-/** This feature's command ids (`anole.<verb>`). */
-export const GoroutineCommands = {
-  dumpGoroutines: 'anole.dumpGoroutines',
-  showGroupedGoroutines: 'anole.showGroupedGoroutines',
-  showRawGoroutines: 'anole.showRawGoroutines',
-  openGoroutineDump: 'anole.openGoroutineDump',
-} as const;
+/** The argument of the dump commands: a dump file (Explorer) or a goroutine document (editor title). */
+export type GoroutineDocumentArg = vscode.Uri;
 
 /**
  * A service to dump: a connected host, its pprof index URL ("http://127.0.0.1:6060/debug/pprof/")
@@ -254,10 +250,10 @@ export function registerGoroutines(context: vscode.ExtensionContext, deps: Gorou
       links.forget(doc.uri);
       if (doc.uri.scheme === DUMP_SCHEME) store.prune();
     }),
-    vscode.commands.registerCommand(GoroutineCommands.dumpGoroutines, dumpGoroutines),
-    vscode.commands.registerCommand(GoroutineCommands.openGoroutineDump, openGoroutineDump),
-    vscode.commands.registerCommand(GoroutineCommands.showGroupedGoroutines, showGrouped),
-    vscode.commands.registerCommand(GoroutineCommands.showRawGoroutines, showRaw),
+    registerCommand(vscode.commands, Commands.dumpGoroutines, dumpGoroutines),
+    registerCommand(vscode.commands, Commands.openGoroutineDump, openGoroutineDump),
+    registerCommand(vscode.commands, Commands.showGroupedGoroutines, showGrouped),
+    registerCommand(vscode.commands, Commands.showRawGoroutines, showRaw),
   );
   return api;
 }

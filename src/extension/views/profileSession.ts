@@ -2,7 +2,7 @@
 // language server, answers the page's messages, and opens source files it may open.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { Methods, type FlameGraphParams, type TopParams, type TopResultMessage } from '../../core/annotations/protocol';
+import { FlameGraphRequest, TopRequest, type FlameGraphParams, type RequestSender, type TopResultMessage } from '../../core/annotations/protocol';
 import { sampleTypeChoices, type ProfileTab, type TopBy, type ViewFlameGraph, type WebviewToHost } from '../../core/webview/messages';
 import { bestSuffixMatch, isInside } from '../../core/webview/sourcePaths';
 import { WEBVIEW_STRINGS, type WebviewStrings } from '../../core/webview/strings';
@@ -17,7 +17,8 @@ export interface ViewTarget {
 
 /** What a session needs from the extension. */
 export interface SessionDeps {
-  client: { sendRequest<R>(method: string, params: unknown): Promise<R> };
+  /** The language client (anole/flameGraph, anole/top). */
+  client: RequestSender;
   log: vscode.LogOutputChannel;
 }
 
@@ -88,10 +89,10 @@ export class ProfileSession implements vscode.Disposable {
       let fetched = this.cache?.key === key ? this.cache : undefined;
       if (!fetched) {
         const flameParams: FlameGraphParams = { id: t.id, sampleType: this.sampleType, baseId: t.baseId };
-        const flameP = this.deps.client.sendRequest<ViewFlameGraph>(Methods.flameGraph, flameParams);
+        const flameP = this.deps.client.sendRequest(FlameGraphRequest, flameParams);
         // A diff's table is the CLI's diff (new − base per function or line), not derived from the pruned tree.
-        const topP = this.deps.client.sendRequest<TopResultMessage>(Methods.top,
-          { id: t.id, by: this.by, sampleType: this.sampleType, limit: 5000, baseId: t.baseId } satisfies TopParams);
+        const topP = this.deps.client.sendRequest(TopRequest,
+          { id: t.id, by: this.by, sampleType: this.sampleType, limit: 5000, baseId: t.baseId });
         const [f, tr] = await Promise.all([flameP, topP]);
         fetched = { key, flame: f, topRes: tr };
       }
