@@ -10,7 +10,7 @@ import { DEBUG_TYPE } from './debug';
 import type { HostsNode } from './hostsView';
 import { describeProcess, type Profiler, type ProfileTarget } from './profile';
 import { settings } from './settings';
-import { formatBytes, showError } from './ui';
+import { formatBytes, showError, withCancellableProgress } from './ui';
 
 interface CoreDumpDeps {
   log: vscode.LogOutputChannel;
@@ -71,27 +71,21 @@ export function register(context: vscode.ExtensionContext, deps: CoreDumpDeps): 
     const tool = settings.coreDumpTool();
     const { id, file } = store.allocate(CORE_KIND, new Date(), '.core');
     const executable = path.join(store.dir, `${id}.exe`);
-    const ac = new AbortController();
     try {
-      const r = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Anole: Core dump of {0}', t.label), cancellable: true },
-        async (progress, token) => {
-          const sub = token.onCancellationRequested(() => ac.abort());
+      const r = await withCancellableProgress(
+        vscode.l10n.t('Anole: Core dump of {0}', t.label),
+        async (progress, signal) => {
           let last = '';
-          try {
-            const host = await deps.connections.get(t.host);
-            return await captureCoreDump(host, t.pid, {
-              tool, coreFile: file, executableFile: executable, remoteDir: settings.coreDumpRemoteDirectory(), signal: ac.signal,
-              onProgress: (phase, done, total) => {
-                const pct = phase === 'fetching core' && done !== undefined && total ? ` ${Math.min(100, Math.round((done / total) * 100))}%` : '';
-                const msg = PHASES()[phase] + pct;
-                if (msg !== last) progress.report({ message: msg });
-                last = msg;
-              },
-            });
-          } finally {
-            sub.dispose();
-          }
+          const host = await deps.connections.get(t.host);
+          return captureCoreDump(host, t.pid, {
+            tool, coreFile: file, executableFile: executable, remoteDir: settings.coreDumpRemoteDirectory(), signal,
+            onProgress: (phase, done, total) => {
+              const pct = phase === 'fetching core' && done !== undefined && total ? ` ${Math.min(100, Math.round((done / total) * 100))}%` : '';
+              const msg = PHASES()[phase] + pct;
+              if (msg !== last) progress.report({ message: msg });
+              last = msg;
+            },
+          });
         },
       );
       for (const f of r.findings) log.warn(`${f.message}${f.fix ? ` (${f.fix})` : ''}`);

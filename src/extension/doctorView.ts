@@ -7,7 +7,7 @@ import { worst, type Finding, type Severity } from '../core/doctor/types';
 import { Commands, Views, registerCommand } from './commands';
 import type { Connections } from './connections';
 import type { Profiler } from './profile';
-import { showError } from './ui';
+import { showError, withCancellableProgress } from './ui';
 
 /** A node of the Host Check tree (the argument of its context-menu commands). */
 export type DoctorNode = Node;
@@ -145,17 +145,11 @@ export function register(context: vscode.ExtensionContext, deps: { log: vscode.L
     }
     const where = pid !== undefined ? `${host} · ${pid}` : host;
     try {
-      const report: FullReport = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Anole: Checking {0}…', where), cancellable: true },
-        async (_p, token) => {
-          const ac = new AbortController();
-          const sub = token.onCancellationRequested(() => ac.abort());
-          try {
-            const remote = await deps.connections.get(host!);
-            return pid !== undefined ? await runDoctor(remote, { pid, signal: ac.signal, translate }) : await runHostDoctor(remote, { signal: ac.signal, translate });
-          } finally {
-            sub.dispose();
-          }
+      const report: FullReport = await withCancellableProgress(
+        vscode.l10n.t('Anole: Checking {0}…', where),
+        async (_p, signal) => {
+          const remote = await deps.connections.get(host!);
+          return pid !== undefined ? runDoctor(remote, { pid, signal, translate }) : runHostDoctor(remote, { signal, translate });
         },
       );
       tree.show(host, report);

@@ -14,7 +14,7 @@ import type { Connections } from './connections';
 import type { AnnotationServer } from './languageClient';
 import { PROFILE_KINDS, settings, type ProfileKind, type TargetSetting } from './settings';
 import { listSshHosts } from './sshHosts';
-import { formatBytes, showError } from './ui';
+import { abortOn, formatBytes, showError, withCancellableProgress } from './ui';
 
 /** A resolved thing to profile: a host and how to reach its pprof endpoint. */
 export interface ProfileTarget {
@@ -56,12 +56,11 @@ const KIND_LABELS = (): Record<ProfileKind, string> => ({
 /** Lists the Go processes of a host with a progress notification. */
 export async function discoverProcesses(deps: ProfilerDeps, host: string, token?: vscode.CancellationToken): Promise<GoProcess[]> {
   const remote = await deps.connections.get(host);
-  const ac = new AbortController();
-  const sub = token?.onCancellationRequested(() => ac.abort());
+  const abort = abortOn(token);
   try {
-    return await listGoProcesses(remote, { signal: ac.signal, onWarning: (m) => deps.log.warn(`${host}: ${m}`) });
+    return await listGoProcesses(remote, { signal: abort.signal, onWarning: (m) => deps.log.warn(`${host}: ${m}`) });
   } finally {
-    sub?.dispose();
+    abort.dispose();
   }
 }
 
@@ -286,18 +285,16 @@ export class Profiler {
   ): Promise<CaptureMeta> {
     const { log, store } = this.deps;
     const secs = effectiveSeconds({ kind, seconds: opts.seconds });
-    return vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: opts.title, cancellable: true },
-      async (progress, token) => {
-        const ac = new AbortController();
-        const sub = token.onCancellationRequested(() => ac.abort());
+    return withCancellableProgress(
+      opts.title,
+      async (progress, signal, token) => {
         let timer: NodeJS.Timeout | undefined;
         let reserved: string | undefined;
         let saved = false;
         try {
           progress.report({ message: vscode.l10n.t('connecting to {0}…', target.host) });
           const remote = await this.deps.connections.get(target.host);
-          const url = await resolveEndpoint(remote, { pid: target.pid, url: target.url }, ac.signal);
+          const url = await resolveEndpoint(remote, { pid: target.pid, url: target.url }, signal);
           const { id, file } = store.allocate(kind, undefined, opts.ext);
           reserved = id;
           if (isTimed(kind)) {
@@ -312,7 +309,7 @@ export class Profiler {
             progress.report({ message: vscode.l10n.t('downloading…') });
           }
           log.info(`capturing ${kind} from ${target.host} ${url}${isTimed(kind) ? ` for ${secs} s` : ''}`);
-          const res = await capture(remote, { kind, seconds: opts.seconds, url, outFile: file, signal: ac.signal });
+          const res = await capture(remote, { kind, seconds: opts.seconds, url, outFile: file, signal: signal });
           clearInterval(timer);
           if (token.isCancellationRequested) throw new AnoleError('CANCELLED', opts.cancelled);
           const m: CaptureMeta = {
@@ -331,7 +328,6 @@ export class Profiler {
           throw e;
         } finally {
           clearInterval(timer);
-          sub.dispose();
         }
       },
     );

@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import type { RemoteHost } from '../../core/remote/host';
 import { fetchCapture } from '../../core/workflow/endpoint';
 import { Commands, registerCommand } from '../commands';
-import { formatBytes, showError } from '../ui';
+import { formatBytes, showError, withCancellableProgress } from '../ui';
 import { DUMP_SCHEME, GoroutineDumpStore, type DumpInput, type DumpView } from './dumpStore';
 import { GoroutineLinkProvider, GoroutineOutlineProvider, type PathMapper } from './links';
 import { dumpGoroutinesViaDebugger } from '../../core/debug/dump';
@@ -110,19 +110,15 @@ export function registerGoroutines(context: vscode.ExtensionContext, deps: Gorou
     }
     const endpoint = t.endpoint!;
     try {
-      const { body, ms } = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Anole: Dumping goroutines of {0}', t.label), cancellable: true },
-        async (progress, token) => {
-          const sub = token.onCancellationRequested(() => ac.abort());
-          try {
-            progress.report({ message: vscode.l10n.t('fetching goroutine?debug=2…') });
-            const t0 = performance.now();
-            const body = await fetchCapture(t.host, endpoint, { kind: 'goroutine', text: true }, { signal: ac.signal, maxBytes: MAX_DUMP_BYTES });
-            return { body, ms: performance.now() - t0 };
-          } finally {
-            sub.dispose();
-          }
+      const { body, ms } = await withCancellableProgress(
+        vscode.l10n.t('Anole: Dumping goroutines of {0}', t.label),
+        async (progress, signal) => {
+          progress.report({ message: vscode.l10n.t('fetching goroutine?debug=2…') });
+          const t0 = performance.now();
+          const body = await fetchCapture(t.host, endpoint, { kind: 'goroutine', text: true }, { signal, maxBytes: MAX_DUMP_BYTES });
+          return { body, ms: performance.now() - t0 };
         },
+        ac,
       );
       log.info(`goroutine dump of ${t.label} (${endpoint}): ${formatBytes(body.length)} in ${Math.round(ms)} ms`);
       await api.openDump({ text: body, label: t.label, source: `${t.label} · ${endpoint}`, capturedAt, pauseMs: ms });
@@ -154,17 +150,13 @@ export function registerGoroutines(context: vscode.ExtensionContext, deps: Gorou
 
   const dumpViaDebugger = async (t: GoroutineTarget, backend: 'dlv' | 'gdb', capturedAt: Date, ac: AbortController): Promise<void> => {
     try {
-      const dump = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Anole: Dumping goroutines of {0}', t.label), cancellable: true },
-        async (progress, token) => {
-          const sub = token.onCancellationRequested(() => ac.abort());
-          try {
-            progress.report({ message: vscode.l10n.t('attaching {0}…', backend) });
-            return await dumpGoroutinesViaDebugger(t.host, t.pid!, { backend, signal: ac.signal });
-          } finally {
-            sub.dispose();
-          }
+      const dump = await withCancellableProgress(
+        vscode.l10n.t('Anole: Dumping goroutines of {0}', t.label),
+        async (progress, signal) => {
+          progress.report({ message: vscode.l10n.t('attaching {0}…', backend) });
+          return dumpGoroutinesViaDebugger(t.host, t.pid!, { backend, signal });
         },
+        ac,
       );
       log.info(`goroutine dump of ${t.label} via ${backend}: ${dump.goroutines.length} goroutines, paused at most ${dump.pauseMs} ms`);
       await api.openDump({ text: dump.text, label: t.label, source: `${t.label} · via ${backend}`, capturedAt, pauseMs: dump.pauseMs });

@@ -6,6 +6,7 @@ import { FlameGraphRequest, TopRequest, type FlameGraphParams, type RequestSende
 import { sampleTypeChoices, type ProfileTab, type TopBy, type ViewFlameGraph, type WebviewToHost } from '../../core/webview/messages';
 import { bestSuffixMatch, isInside } from '../../core/webview/sourcePaths';
 import { WEBVIEW_STRINGS, type WebviewStrings } from '../../core/webview/strings';
+import { Disposable } from '../dispose';
 import { errorText, type TypedWebview } from './webviewHelper';
 
 /** What a view shows: a profile, or the diff of `id` (new) against `baseId`. */
@@ -23,7 +24,7 @@ export interface SessionDeps {
 }
 
 /** Controller of one webview showing one profile (or diff). */
-export class ProfileSession implements vscode.Disposable {
+export class ProfileSession extends Disposable {
   private sampleType: string | undefined;
   private by: TopBy = 'function';
   private focus: string | undefined;
@@ -34,7 +35,6 @@ export class ProfileSession implements vscode.Disposable {
   private readonly mappedByPath = new Map<string, string>();
   private generation = 0;
   private cache: { key: string; flame: ViewFlameGraph; topRes: TopResultMessage } | undefined;
-  private readonly subs: vscode.Disposable[] = [];
 
   constructor(
     readonly view: TypedWebview,
@@ -43,9 +43,10 @@ export class ProfileSession implements vscode.Disposable {
     private readonly resolveTarget: () => Promise<ViewTarget>,
     opts: { tab?: ProfileTab; focus?: string } = {},
   ) {
+    super();
     this.tab = opts.tab ?? 'flame';
     this.focus = opts.focus;
-    this.subs.push(view.onMessage((m) => this.onMessage(m)));
+    this._register(view.onMessage((m) => this.onMessage(m)));
   }
 
   /** Shows `tab` and, optionally, focuses a function (on a page that is already running). */
@@ -174,9 +175,9 @@ export class ProfileSession implements vscode.Disposable {
     return vscode.Uri.file(best);
   }
 
-  dispose(): void {
+  override dispose(): void {
     this.generation++;
-    for (const s of this.subs.splice(0)) s.dispose();
+    super.dispose();
     this.view.dispose();
   }
 }

@@ -1,6 +1,7 @@
 // The one audited way Anole creates webview content: strict CSP with a per-page crypto nonce,
 // resources only from media/ and dist/webview/, and typed, validated messages in both directions.
 import * as vscode from 'vscode';
+import { Disposable } from '../dispose';
 import { makeNonce, renderHtml } from '../../core/webview/csp';
 import { parseWebviewMessage, type HostToWebview, type WebviewToHost } from '../../core/webview/messages';
 
@@ -22,13 +23,13 @@ export function panelOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptio
 }
 
 /** A configured webview with typed messaging. Dispose it with its panel. */
-export class TypedWebview implements vscode.Disposable {
-  private readonly disposables: vscode.Disposable[] = [];
-
+export class TypedWebview extends Disposable {
   constructor(
     readonly webview: vscode.Webview,
     private readonly log: vscode.LogOutputChannel,
-  ) {}
+  ) {
+    super();
+  }
 
   /** Sends a message; resolves false when the page is gone or not listening. */
   post(message: HostToWebview): Thenable<boolean> {
@@ -47,12 +48,7 @@ export class TypedWebview implements vscode.Disposable {
         .then(() => handler(msg))
         .catch((err: unknown) => this.log.error(`webview: handling '${msg.type}' failed: ${errorText(err)}`));
     });
-    this.disposables.push(sub);
-    return sub;
-  }
-
-  dispose(): void {
-    for (const d of this.disposables.splice(0)) d.dispose();
+    return this._register(sub);
   }
 }
 
