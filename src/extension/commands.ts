@@ -54,7 +54,7 @@ export const Commands = {
 export type CommandId = (typeof Commands)[keyof typeof Commands];
 
 /** A debugger's core dump backend, or `auto` (dlv if it is installed, else gdb). */
-type CoreBackend = 'auto' | 'dlv' | 'gdb';
+export type CoreBackend = 'auto' | 'dlv' | 'gdb';
 
 /**
  * The arguments of each command, as menus, CodeLenses and `executeCommand` pass them (all optional:
