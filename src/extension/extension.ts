@@ -10,7 +10,7 @@ import { Connections } from './connections';
 import * as debug from './debug';
 import * as decorations from './decorations';
 import * as doctorView from './doctorView';
-import * as goroutineGroupsView from './goroutineGroupsView';
+import * as goroutineGroupsView from './debug/goroutineGroupsView';
 import * as hostsView from './hostsView';
 import { startLanguageClient, type AnnotationServer } from './languageClient';
 import * as profile from './profile';
@@ -19,7 +19,7 @@ import { affects, SettingKeys } from './settings';
 import { showError } from './ui';
 import { registerGoroutines, type GoroutineDumps } from './goroutines';
 import { WorkspacePathMapper } from './pathMapping';
-import { registerProfileViews } from './views/profileViews';
+import { registerProfileViews } from './views';
 
 /** What activate() hands to other features (views, goroutine dumps, the debugger). */
 export interface AnoleApi {

@@ -1,4 +1,7 @@
 // Goroutine dumps in the editor: fetch one from a service, open one from disk, group it, link its frames.
+// This folder: the commands and their registration (index.ts), the dumps held in memory and served as
+// `anole-goroutines:` documents (dumpStore.ts), and the links and outline of those documents (links.ts).
+// The parsing and grouping are src/core/goroutines; a debug session's Goroutine Groups view is ../debug.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RemoteHost } from '../../core/remote/host';

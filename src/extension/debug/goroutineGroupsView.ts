@@ -1,10 +1,10 @@
 // The "Goroutine Groups" view of an Anole debug session: every goroutine grouped by identical stack.
 import * as vscode from 'vscode';
-import type { GoroutineGroup, GroupedGoroutines, StackFrame } from '../core/goroutines';
-import { Commands, ContextKeys, Views, registerCommand } from './commands';
+import type { GoroutineGroup, GroupedGoroutines, StackFrame } from '../../core/goroutines';
+import { Commands, ContextKeys, Views, registerCommand } from '../commands';
 import { describeGroup, matchesGroupFilter } from './goroutineGroupsModel';
-import { DEBUG_TYPE } from './debug';
-import type { WorkspacePathMapper } from './pathMapping';
+import { DEBUG_TYPE } from './index';
+import type { WorkspacePathMapper } from '../pathMapping';
 
 type Node = { kind: 'group'; group: GoroutineGroup } | { kind: 'frame'; frame: StackFrame } | { kind: 'note'; text: string };
 

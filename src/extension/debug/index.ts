@@ -1,10 +1,13 @@
 // Registers Anole's `anole` debugger: the adapter process, attach defaults and a remote process picker.
+// This folder is the debugger's side of the extension: this registration, and the Goroutine Groups view of
+// a debug session (goroutineGroupsView.ts; its labels, pure, in goroutineGroupsModel.ts). The adapter itself
+// is src/adapter; goroutine dumps opened as documents are src/extension/goroutines.
 import * as vscode from 'vscode';
-import type { AnoleAttachArguments } from '../adapter/attachArgs';
-import { AttachPicks } from './attachPicks';
-import { Commands, registerCommand } from './commands';
-import type { Profiler } from './profile';
-import { settings } from './settings';
+import type { AnoleAttachArguments } from '../../adapter/attachArgs';
+import { AttachPicks } from '../attachPicks';
+import { Commands, registerCommand } from '../commands';
+import type { Profiler } from '../profile';
+import { settings } from '../settings';
 
 export const DEBUG_TYPE = 'anole';
 
