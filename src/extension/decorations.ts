@@ -1,5 +1,6 @@
 // Heat, lock-hold, block-wait and runtime-trace (runnable, blocked) decorations for visible Go editors, from `anole/decorations`.
 import * as vscode from 'vscode';
+import { errorMessage } from '../core/errors';
 import type { DecorationsResult, LineAnnotation } from '../core/annotations/protocol';
 import { Commands, ContextKeys, registerCommand } from './commands';
 import type { AnnotationServer } from './languageClient';
@@ -117,7 +118,7 @@ export class AnnotationDecorations extends Disposable {
         try {
           res = await server.decorations({ uri });
         } catch (e) {
-          this.log.warn(`anole/decorations ${uri}: ${(e as Error).message}`);
+          this.log.warn(`anole/decorations ${uri}: ${errorMessage(e)}`);
           return;
         }
       }

@@ -2,6 +2,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RequestSender } from '../core/annotations/protocol';
+import { errorMessage } from '../core/errors';
 import * as capturesView from './capturesView';
 import * as coreDumps from './coreDumps';
 import { CaptureStore, CORE_KIND } from './captureStore';
@@ -92,13 +93,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<AnoleA
         log.info(`language client ready ${Date.now() - started} ms after activation began`);
       },
       (e: unknown) => {
-        log.error(`the language server did not start: ${(e as Error).message ?? e}`);
-        void vscode.window.showErrorMessage(vscode.l10n.t('Anole: the language server did not start: {0}', (e as Error).message ?? String(e)));
+        log.error(`the language server did not start: ${errorMessage(e)}`);
+        void vscode.window.showErrorMessage(vscode.l10n.t('Anole: the language server did not start: {0}', errorMessage(e)));
       },
     );
   } catch (e) {
     log.error(`activation failed: ${(e as Error).stack ?? e}`);
-    void vscode.window.showErrorMessage(vscode.l10n.t('Anole failed to start: {0}', (e as Error).message ?? String(e)));
+    void vscode.window.showErrorMessage(vscode.l10n.t('Anole failed to start: {0}', errorMessage(e)));
     throw e;
   }
   const ready = serverReady;

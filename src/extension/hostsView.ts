@@ -1,5 +1,6 @@
 // The Anole view's "Hosts" tree: hosts (ssh config + targets) → Go processes → profile actions.
 import * as vscode from 'vscode';
+import { errorMessage } from '../core/errors';
 import type { GoProcess } from '../core/discovery/processes';
 import { Commands, Views, registerCommand } from './commands';
 import { lastChecks, onDidCheck } from './doctorView';
@@ -69,7 +70,7 @@ class HostsTree implements vscode.TreeDataProvider<Node> {
       try {
         hosts = await listSshHosts(settings.sshConfigFile());
       } catch (e) {
-        return [...targets, { type: 'message', text: (e as Error).message, error: true }];
+        return [...targets, { type: 'message', text: errorMessage(e), error: true }];
       }
       const nodes: Node[] = [...targets, ...hosts.filter((h) => !targets.some((t) => t.name === h)).map((h) => ({ type: 'host' as const, host: h }))];
       return nodes;
@@ -80,7 +81,7 @@ class HostsTree implements vscode.TreeDataProvider<Node> {
         if (procs.length === 0) return [{ type: 'message', text: vscode.l10n.t('No Go processes you may inspect') }];
         return procs.map((p) => ({ type: 'process', host: n.host, process: p }));
       } catch (e) {
-        return [{ type: 'message', text: (e as Error).message, error: true }];
+        return [{ type: 'message', text: errorMessage(e), error: true }];
       }
     }
     if (n.type === 'process') {

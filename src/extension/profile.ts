@@ -5,7 +5,7 @@ import type { AnnotationKind, LoadProfileParams } from '../core/annotations/prot
 import { capture } from '../core/capture/capture';
 import { effectiveSeconds, isTimed, type CaptureKind } from '../core/capture/kinds';
 import { listGoProcesses, type GoProcess } from '../core/discovery/processes';
-import { AnoleError } from '../core/errors';
+import { AnoleError, errorMessage } from '../core/errors';
 import type { RemoteHost } from '../core/remote/host';
 import { resolveEndpoint } from '../core/workflow/endpoint';
 import type { CaptureMeta, CaptureStore } from './captureStore';
@@ -130,7 +130,7 @@ export class Profiler {
     } catch (e) {
       // A hung service may not answer pprof: with its pid, a debugger can still take the dump.
       if (target.pid === undefined) throw e;
-      this.deps.log.warn(`no pprof endpoint for ${label}: ${(e as Error).message}`);
+      this.deps.log.warn(`no pprof endpoint for ${label}: ${errorMessage(e)}`);
       return { host, pid: target.pid, label };
     }
   }
@@ -206,7 +206,7 @@ export class Profiler {
     try {
       hosts = await listSshHosts(settings.sshConfigFile());
     } catch (e) {
-      this.deps.log.warn(`cannot read the ssh config: ${(e as Error).message}`);
+      this.deps.log.warn(`cannot read the ssh config: ${errorMessage(e)}`);
     }
     if (items.length && hosts.length) items.push({ label: vscode.l10n.t('ssh hosts'), kind: vscode.QuickPickItemKind.Separator });
     items.push(...hosts.map((h) => ({ label: `$(remote) ${h}`, host: h })));

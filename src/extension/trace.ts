@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ShowStarvationArgs, TimelineParams, TraceLensArgs } from '../core/annotations/protocol';
 import type { GoProcess } from '../core/discovery/processes';
-import { AnoleError } from '../core/errors';
+import { AnoleError, errorMessage } from '../core/errors';
 import type { CaptureMeta } from './captureStore';
 import { Commands, ContextKeys, registerCommand } from './commands';
 import type { AnnotationServer } from './languageClient';
@@ -113,7 +113,7 @@ export class Tracer {
           const view = showStarvation(panel.webview, this.viewDeps(server), res.id, name);
           panel.onDidDispose(() => {
             view.dispose();
-            server.hold({ id: res.id, hold: false }).catch((e: unknown) => this.deps.log.warn(`releasing ${res.id}: ${(e as Error).message}`));
+            server.hold({ id: res.id, hold: false }).catch((e: unknown) => this.deps.log.warn(`releasing ${res.id}: ${errorMessage(e)}`));
           });
         } catch (e) {
           showError(this.deps.log, vscode.l10n.t('Opening {0} failed', name), e);

@@ -1,6 +1,6 @@
 // Small UI helpers shared by the features: error display, the log, and cancellable progress.
 import * as vscode from 'vscode';
-import { AnoleError } from '../core/errors';
+import { AnoleError, errorMessage } from '../core/errors';
 
 /** Shows an error to the user (AnoleError: its message and hint; cancellation: nothing) and logs it. */
 export function showError(log: vscode.LogOutputChannel, what: string, e: unknown): void {
@@ -8,7 +8,7 @@ export function showError(log: vscode.LogOutputChannel, what: string, e: unknown
     log.info(`${what}: ${e.message}`);
     return;
   }
-  const text = e instanceof AnoleError ? e.oneLine : e instanceof Error ? e.message : String(e);
+  const text = errorMessage(e);
   log.error(`${what}: ${text}`);
   if (!(e instanceof AnoleError) && e instanceof Error && e.stack) log.debug(e.stack);
   const showLog = vscode.l10n.t('Show Log');

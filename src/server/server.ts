@@ -31,7 +31,7 @@ import {
   TopRequest,
   type UnloadResult,
 } from '../core/annotations';
-import { isAnoleError } from '../core/errors';
+import { errorMessage, isAnoleError } from '../core/errors';
 import { unusedSubstitutions } from '../core/pathmap';
 import { codeLenses, decorations, flame, hover, topRows } from './features';
 import { type ServerSettings, readSettings, settingsDiff, thresholds } from './settings';
@@ -45,7 +45,7 @@ import { type WorkspaceConfig, buildMapping } from './workspace';
 /** Turns any failure into a ResponseError whose message is the user-facing text. */
 function toResponseError(e: unknown): ResponseError<void> {
   if (e instanceof ResponseError) return e;
-  const message = isAnoleError(e) ? e.oneLine : e instanceof Error ? e.message : String(e);
+  const message = errorMessage(e);
   return new ResponseError(LSPErrorCodes.RequestFailed, message);
 }
 

@@ -1,5 +1,6 @@
 // The "Goroutine Groups" view of an Anole debug session: every goroutine grouped by identical stack.
 import * as vscode from 'vscode';
+import { errorMessage } from '../../core/errors';
 import type { GoroutineGroup, GroupedGoroutines, StackFrame } from '../../core/goroutines';
 import { Commands, ContextKeys, Views, registerCommand } from '../commands';
 import { describeGroup, matchesGroupFilter } from './goroutineGroupsModel';
@@ -69,7 +70,7 @@ class GoroutineGroupsProvider implements vscode.TreeDataProvider<Node> {
       groups = res.groups;
       this.log.info(`goroutine groups: ${res.total} goroutines in ${res.groups.length} groups (longest stop ${res.longestStopMs ?? '?'} ms)`);
     } catch (e) {
-      nodes = [{ kind: 'note', text: vscode.l10n.t('Could not read the goroutines: {0}', (e as Error).message ?? String(e)) }];
+      nodes = [{ kind: 'note', text: vscode.l10n.t('Could not read the goroutines: {0}', errorMessage(e)) }];
     }
     if (gen !== this.generation) return;
     this.groups = groups;
@@ -103,7 +104,7 @@ class GoroutineGroupsProvider implements vscode.TreeDataProvider<Node> {
     const item = new vscode.TreeItem(f.function);
     item.description = `${f.file}:${f.line}`;
     const uri = await this.paths.toUri(f.file).catch((e: unknown) => {
-      this.log.warn(`mapping ${f.file} failed: ${(e as Error).message ?? e}`);
+      this.log.warn(`mapping ${f.file} failed: ${errorMessage(e)}`);
       return undefined;
     });
     if (uri && f.line > 0) {

@@ -2,12 +2,13 @@
 // language server, answers the page's messages, and opens source files it may open.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { errorMessage } from '../../core/errors';
 import { FlameGraphRequest, TopRequest, type FlameGraphParams, type RequestSender, type TopResultMessage } from '../../core/annotations/protocol';
 import { sampleTypeChoices, type ProfileTab, type TopBy, type ViewFlameGraph, type WebviewToHost } from '../../core/webview/messages';
 import { bestSuffixMatch, isInside } from '../../core/webview/sourcePaths';
 import { WEBVIEW_STRINGS, type WebviewStrings } from '../../core/webview/strings';
 import { Disposable } from '../dispose';
-import { errorText, type TypedWebview } from './webviewHelper';
+import type { TypedWebview } from './webviewHelper';
 
 /** What a view shows: a profile, or the diff of `id` (new) against `baseId`. */
 export interface ViewTarget {
@@ -130,8 +131,8 @@ export class ProfileSession extends Disposable {
       }
     } catch (err) {
       if (gen !== this.generation) return;
-      this.deps.log.error(`profile view: ${errorText(err)}`);
-      void view.post({ type: 'error', message: vscode.l10n.t('Could not load the profile: {0}', errorText(err)) });
+      this.deps.log.error(`profile view: ${errorMessage(err)}`);
+      void view.post({ type: 'error', message: vscode.l10n.t('Could not load the profile: {0}', errorMessage(err)) });
     }
   }
 
@@ -153,7 +154,7 @@ export class ProfileSession extends Disposable {
         preview: true,
       });
     } catch (err) {
-      this.deps.log.error(`profile view: opening ${uri.toString()} failed: ${errorText(err)}`);
+      this.deps.log.error(`profile view: opening ${uri.toString()} failed: ${errorMessage(err)}`);
       void vscode.window.showErrorMessage(vscode.l10n.t('Opening {0} failed', uri.fsPath));
     }
   }

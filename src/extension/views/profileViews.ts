@@ -2,11 +2,12 @@
 // read-only custom editor that opens .pb.gz / .pprof files from the Explorer.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { errorMessage } from '../../core/errors';
 import type { RequestSender, ShowFlameGraphArgs } from '../../core/annotations/protocol';
 import type { ProfileTab } from '../../core/webview/messages';
 import { Commands, registerCommand } from '../commands';
 import { ProfileSession, type ViewTarget } from './profileSession';
-import { createWebviewPanel, errorText, setupWebview } from './webviewHelper';
+import { createWebviewPanel, setupWebview } from './webviewHelper';
 
 /** viewType of the read-only profile custom editor. */
 export const PROFILE_EDITOR_VIEW_TYPE = 'anole.profileEditor';
@@ -166,7 +167,7 @@ class ProfileViews implements vscode.CustomReadonlyEditorProvider<ProfileDocumen
   /** Releases profiles a view held (the server unloads those nothing else needs). */
   private release(ids: string[]): void {
     for (const id of ids) {
-      this.deps.holdProfile(id, false).catch((err: unknown) => this.deps.log.warn(`releasing profile ${id}: ${errorText(err)}`));
+      this.deps.holdProfile(id, false).catch((err: unknown) => this.deps.log.warn(`releasing profile ${id}: ${errorMessage(err)}`));
     }
   }
 
@@ -236,8 +237,8 @@ class ProfileViews implements vscode.CustomReadonlyEditorProvider<ProfileDocumen
   }
 
   private fail(err: unknown): void {
-    this.deps.log.error(`profile views: ${errorText(err)}`);
-    void vscode.window.showErrorMessage(vscode.l10n.t('Anole: {0}', errorText(err)));
+    this.deps.log.error(`profile views: ${errorMessage(err)}`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('Anole: {0}', errorMessage(err)));
   }
 
   dispose(): void {

@@ -1,6 +1,7 @@
 // The one audited way Anole creates webview content: strict CSP with a per-page crypto nonce,
 // resources only from media/ and dist/webview/, and typed, validated messages in both directions.
 import * as vscode from 'vscode';
+import { errorMessage } from '../../core/errors';
 import { Disposable } from '../dispose';
 import { makeNonce, renderHtml } from '../../core/webview/csp';
 import { parseWebviewMessage, type HostToWebview, type WebviewToHost } from '../../core/webview/messages';
@@ -46,7 +47,7 @@ export class TypedWebview extends Disposable {
       }
       Promise.resolve()
         .then(() => handler(msg))
-        .catch((err: unknown) => this.log.error(`webview: handling '${msg.type}' failed: ${errorText(err)}`));
+        .catch((err: unknown) => this.log.error(`webview: handling '${msg.type}' failed: ${errorMessage(err)}`));
     });
     return this._register(sub);
   }
@@ -97,9 +98,4 @@ function safePreview(raw: unknown): string {
   } catch {
     return typeof raw;
   }
-}
-
-/** Message text of any thrown value. */
-export function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
