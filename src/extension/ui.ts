@@ -45,9 +45,5 @@ export function withCancellableProgress<T>(
   });
 }
 
-/** Human-readable bytes. */
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
-}
+/** Human-readable bytes, as every view formats them (core/units.ts). */
+export { formatBytes } from '../core/units';
