@@ -309,7 +309,7 @@ export class Profiler {
             progress.report({ message: vscode.l10n.t('downloading…') });
           }
           log.info(`capturing ${kind} from ${target.host} ${url}${isTimed(kind) ? ` for ${secs} s` : ''}`);
-          const res = await capture(remote, { kind, seconds: opts.seconds, url, outFile: file, signal: signal });
+          const res = await capture(remote, { kind, seconds: opts.seconds, url, outFile: file, signal });
           clearInterval(timer);
           if (token.isCancellationRequested) throw new AnoleError('CANCELLED', opts.cancelled);
           const m: CaptureMeta = {
