@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark in one run, each printing Anole's figures next to a baseline
 // measured in the same run (go tool pprof, ...). Goals are reported, never asserted in unit tests.
 import { formatAnnotationsBench, runAnnotationsBench } from './annotationsBench';
+import { errorMessage } from '../src/core/errors';
 import { formatCliBench, runCliBench } from './cliBench';
 import { formatCoreBench, runCoreBench } from './coreBench';
 import { formatDebugBench, runDebugBench } from './debugBench';
@@ -94,7 +95,7 @@ async function main(): Promise<number> {
       console.log(r.text);
       if (!r.ok) failed++;
     } catch (e) {
-      console.log(`FAILED: ${(e as Error).message}`);
+      console.log(`FAILED: ${errorMessage(e)}`);
       failed++;
     }
   }

@@ -8,7 +8,7 @@ import type { BackendVariable, DebugBackend, GoroutineSummary, ScopeKind } from 
 import { attachBackend, openCoreBackend } from '../core/debug/attach';
 import { goroutineName, groupByStack, listAllGoroutines, orderForDisplay, type StoppedRunner } from '../core/debug/goroutineList';
 import { resolveProcessId } from '../core/debug/target';
-import { AnoleError, isAnoleError } from '../core/errors';
+import { AnoleError, errorMessage } from '../core/errors';
 import type { RemoteHost } from '../core/remote/host';
 import { LocalHost } from '../core/remote/localHost';
 import { SshHost } from '../core/ssh/sshHost';
@@ -29,10 +29,6 @@ const MAX_BREATHER_MS = 250;
 
 /** Encodes (goroutine, frame) into one DAP frame id. */
 const FRAME_SPAN = 100_000;
-
-function errorText(e: unknown): string {
-  return isAnoleError(e) ? e.oneLine : (e as Error)?.message ?? String(e);
-}
 
 /** The DAP session. One per attach; owns the SSH connection and the backend. */
 export class AnoleDebugSession extends LoggingDebugSession {
@@ -152,7 +148,7 @@ export class AnoleDebugSession extends LoggingDebugSession {
     } catch (e) {
       await this.cleanup();
       // A preflight refusal carries a button opening Check Host's report for this host and process.
-      this.sendErrorResponse(response, { id: 1001, format: errorText(e).replace(/[{}]/g, ''), showUser: true, ...checkHostLink(e, args.host, this.translate) });
+      this.sendErrorResponse(response, { id: 1001, format: errorMessage(e).replace(/[{}]/g, ''), showUser: true, ...checkHostLink(e, args.host, this.translate) });
     }
   }
 
@@ -187,7 +183,7 @@ export class AnoleDebugSession extends LoggingDebugSession {
       ev.body.allThreadsStopped = true;
       this.sendEvent(ev);
     } catch (e) {
-      this.log(`cannot list the goroutines of the core dump: ${errorText(e)}`, 'stderr');
+      this.log(`cannot list the goroutines of the core dump: ${errorMessage(e)}`, 'stderr');
     }
   }
 
@@ -363,7 +359,7 @@ export class AnoleDebugSession extends LoggingDebugSession {
     try {
       await b?.detach();
     } catch (e) {
-      this.log(`detach: ${errorText(e)}`, 'stderr');
+      this.log(`detach: ${errorMessage(e)}`, 'stderr');
     }
     const h = this.host;
     this.host = undefined;
@@ -371,6 +367,6 @@ export class AnoleDebugSession extends LoggingDebugSession {
   }
 
   private fail(response: DebugProtocol.Response, e: unknown): void {
-    this.sendErrorResponse(response, { id: 1002, format: errorText(e).replace(/[{}]/g, ''), showUser: false });
+    this.sendErrorResponse(response, { id: 1002, format: errorMessage(e).replace(/[{}]/g, ''), showUser: false });
   }
 }

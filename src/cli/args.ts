@@ -1,6 +1,6 @@
 // Argument parsing for the CLI on node:util parseArgs, with errors a user can act on.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { AnoleError } from '../core/errors';
+import { AnoleError, errorMessage } from '../core/errors';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -18,7 +18,7 @@ export function parse<O extends Options>(command: string, args: string[], option
   try {
     return parseArgs({ args, options: { ...COMMON_OPTIONS, ...options }, allowPositionals: true, strict: true });
   } catch (e) {
-    const msg = (e as Error).message.replace(/\. To specify a positional argument.*$/s, '');
+    const msg = errorMessage(e).replace(/\. To specify a positional argument.*$/s, '');
     throw new AnoleError('BAD_INPUT', `${command}: ${msg}`, `see: anole ${command} --help`);
   }
 }

@@ -13,34 +13,8 @@ export function table(header: string[], rows: (string | number)[][], rightAligne
     .join('\n');
 }
 
-/** 1234567 ns → "1.23ms"; units as go tool pprof prints them. */
-export function nanos(ns: number): string {
-  const a = Math.abs(ns);
-  if (a >= 1e9) return `${(ns / 1e9).toFixed(2)}s`;
-  if (a >= 1e6) return `${(ns / 1e6).toFixed(2)}ms`;
-  if (a >= 1e3) return `${(ns / 1e3).toFixed(2)}us`;
-  return `${ns}ns`;
-}
-
-/** 1536 → "1.50kB" (powers of 1024, pprof's unit names). */
-export function bytes(n: number): string {
-  const a = Math.abs(n);
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let i = 0;
-  let v = a;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${n < 0 ? '-' : ''}${i === 0 ? v : v.toFixed(2)}${units[i]}`;
-}
-
-/** A value in the profile's unit, readable. */
-export function value(v: number, unit: string): string {
-  if (unit === 'nanoseconds') return nanos(v);
-  if (unit === 'bytes') return bytes(v);
-  return String(v);
-}
+/** Values as every view formats them (core/units.ts): "1.21s", "3.00MB", "12.3k". */
+export { formatBytes as bytes, formatDuration as nanos, formatValue as value } from '../core/units';
 
 export function percent(p: number): string {
   return `${p.toFixed(2)}%`;

@@ -3,7 +3,7 @@
 // Startup cost matters here: `anole --help` must not load ssh2, the debuggers or the profile
 // decoder, so each command's module is imported only when that command runs (the build makes each
 // a separate file, dist/cli-<module>.js; test/unit/cliStartup.test.ts checks what --help loads).
-import { isAnoleError } from '../core/errors';
+import { errorMessage, isAnoleError } from '../core/errors';
 import { CAPTURE_USAGE, CORE_USAGE, DIFF_USAGE, DOCTOR_USAGE, GOROUTINES_USAGE, LOCKS_USAGE, PS_USAGE, TOP_USAGE, TRACE_USAGE } from './usage';
 
 type Command = (args: string[]) => Promise<number>;
@@ -48,7 +48,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`anole: ${e.oneLine}\n`);
       return e.code === 'CANCELLED' ? 130 : 1;
     }
-    process.stderr.write(`anole: internal error: ${(e as Error)?.message ?? String(e)}\n`);
+    process.stderr.write(`anole: internal error: ${errorMessage(e)}\n`);
     if (process.env.ANOLE_DEBUG) process.stderr.write(`${(e as Error)?.stack}\n`);
     return 70;
   }

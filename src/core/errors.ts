@@ -39,6 +39,15 @@ export class AnoleError extends Error {
 }
 
 /**
+ * The one line to show or log for any thrown value: an AnoleError's message with its hint, an
+ * Error's message, or the value itself.
+ */
+export function errorMessage(e: unknown): string {
+  if (isAnoleError(e)) return e.oneLine;
+  return e instanceof Error ? e.message : String(e);
+}
+
+/**
  * True for errors the user can act on (printed without a stack trace). Also recognises an
  * AnoleError of another copy of this module (the CLI loads each command as a separate bundle).
  */

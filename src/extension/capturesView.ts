@@ -1,7 +1,7 @@
 // The Anole view's "Captures" list: profiles kept in storage; open (annotate), reveal, delete.
 import * as vscode from 'vscode';
 import { CORE_KIND, type CaptureMeta, type CaptureStore } from './captureStore';
-import { Commands, Views } from './commands';
+import { Commands, Views, registerCommand, runCommand } from './commands';
 import type { Profiler } from './profile';
 import { formatBytes, showError } from './ui';
 
@@ -51,12 +51,12 @@ export function register(
     tree,
     deps.store.onDidChange(() => tree.refresh()),
     vscode.window.createTreeView(Views.captures, { treeDataProvider: tree }),
-    vscode.commands.registerCommand(Commands.capturesRefresh, () => tree.refresh()),
-    vscode.commands.registerCommand(Commands.capturesOpen, async (m?: CaptureMeta) => {
+    registerCommand(vscode.commands, Commands.capturesRefresh, () => tree.refresh()),
+    registerCommand(vscode.commands, Commands.capturesOpen, async (m?: CaptureMeta) => {
       const c = await pick(m);
       if (!c) return;
       if (c.kind === CORE_KIND) {
-        await vscode.commands.executeCommand(Commands.openCoreDump, c);
+        await runCommand(vscode.commands, Commands.openCoreDump, c);
         return;
       }
       try {
@@ -66,11 +66,11 @@ export function register(
         showError(deps.log, vscode.l10n.t('Opening {0} failed', c.id), e);
       }
     }),
-    vscode.commands.registerCommand(Commands.capturesReveal, async (m?: CaptureMeta) => {
+    registerCommand(vscode.commands, Commands.capturesReveal, async (m?: CaptureMeta) => {
       const c = await pick(m);
       if (c) await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(c.file));
     }),
-    vscode.commands.registerCommand(Commands.capturesDelete, async (m?: CaptureMeta) => {
+    registerCommand(vscode.commands, Commands.capturesDelete, async (m?: CaptureMeta) => {
       const c = await pick(m);
       if (!c) return;
       const del = vscode.l10n.t('Delete');

@@ -5,18 +5,19 @@ import type { RemoteHost } from '../core/remote/host';
 import { SshPool } from '../core/ssh/pool';
 import { StoredSecretAuth, type SecretRequest } from '../core/ssh/storedSecrets';
 import { trustHostKey, type HostKeyDetails } from '../core/ssh/hostKeyPolicy';
+import { Disposable } from './dispose';
 import { settings, SettingKeys, affects } from './settings';
 
 const SECRET_PREFIX = 'anole.secret:';
 
 /** Connections shared by every feature; dispose() closes them all. */
-export class Connections implements vscode.Disposable {
+export class Connections extends Disposable {
   private pool: SshPool;
   /** Passphrases and passwords in SecretStorage, tracked per connection attempt. */
   private readonly auth: StoredSecretAuth;
-  private readonly subs: vscode.Disposable[] = [];
 
   constructor(secrets: vscode.SecretStorage, private readonly log: vscode.LogOutputChannel) {
+    super();
     this.auth = new StoredSecretAuth(
       {
         get: (key) => secrets.get(SECRET_PREFIX + key),
@@ -27,7 +28,7 @@ export class Connections implements vscode.Disposable {
       (m) => log.warn(m),
     );
     this.pool = this.createPool();
-    this.subs.push(vscode.workspace.onDidChangeConfiguration((e) => {
+    this._register(vscode.workspace.onDidChangeConfiguration((e) => {
       if (affects(e, SettingKeys.sshConfigFile)) {
         const old = this.pool;
         this.pool = this.createPool();
@@ -62,8 +63,8 @@ export class Connections implements vscode.Disposable {
     }
   }
 
-  dispose(): void {
-    for (const s of this.subs) s.dispose();
+  override dispose(): void {
+    super.dispose();
     void this.pool.closeAll();
   }
 }

@@ -1,8 +1,10 @@
 // Heat, lock-hold, block-wait and runtime-trace (runnable, blocked) decorations for visible Go editors, from `anole/decorations`.
 import * as vscode from 'vscode';
+import { errorMessage } from '../core/errors';
 import type { DecorationsResult, LineAnnotation } from '../core/annotations/protocol';
-import { Commands, ContextKeys } from './commands';
+import { Commands, ContextKeys, registerCommand } from './commands';
 import type { AnnotationServer } from './languageClient';
+import { Disposable } from './dispose';
 import { HEAT_BUCKETS, heatBucket, labelledLines } from './heat';
 import { affects, settings, type AnnotationSettings } from './settings';
 import { showError } from './ui';
@@ -10,19 +12,19 @@ import { showError } from './ui';
 const DEBOUNCE_MS = 150;
 
 /** Owns the decoration types and keeps visible Go editors in step with the server. */
-export class AnnotationDecorations implements vscode.Disposable {
+export class AnnotationDecorations extends Disposable {
   private readonly heat: vscode.TextEditorDecorationType[];
   private readonly lockHold: vscode.TextEditorDecorationType;
   private readonly blockWait: vscode.TextEditorDecorationType;
   private readonly runnable: vscode.TextEditorDecorationType;
   private readonly blocked: vscode.TextEditorDecorationType;
-  private readonly subs: vscode.Disposable[] = [];
   private timer?: NodeJS.Timeout;
   private pending = new Set<string>();
   private all = false;
   private generation = 0;
 
   constructor(private readonly server: () => AnnotationServer | undefined, private readonly log: vscode.LogOutputChannel) {
+    super();
     const after = { color: new vscode.ThemeColor('anole.annotationForeground'), margin: '0 0 0 2em', fontStyle: 'italic' };
     this.heat = HEAT_BUCKETS.map((b, i) => vscode.window.createTextEditorDecorationType({
       isWholeLine: true,
@@ -71,18 +73,16 @@ export class AnnotationDecorations implements vscode.Disposable {
       overviewRulerLane: vscode.OverviewRulerLane.Center,
       after: { ...after, color: new vscode.ThemeColor('anole.blockedForeground') },
     });
-    this.subs.push(
-      vscode.window.onDidChangeVisibleTextEditors(() => this.schedule()),
-      vscode.workspace.onDidSaveTextDocument((d) => this.schedule([d.uri.toString()])),
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (affects(e, 'annotations')) this.schedule();
-      }),
-    );
+    this._register(vscode.window.onDidChangeVisibleTextEditors(() => this.schedule()));
+    this._register(vscode.workspace.onDidSaveTextDocument((d) => this.schedule([d.uri.toString()])));
+    this._register(vscode.workspace.onDidChangeConfiguration((e) => {
+      if (affects(e, 'annotations')) this.schedule();
+    }));
   }
 
   /** Listens to the server's change notifications (call once the client has started). */
   attach(server: AnnotationServer): void {
-    this.subs.push(server.onDidChangeAnnotations((p) => this.schedule(p.uris)));
+    this._register(server.onDidChangeAnnotations((p) => this.schedule(p.uris)));
     this.schedule();
   }
 
@@ -118,7 +118,7 @@ export class AnnotationDecorations implements vscode.Disposable {
         try {
           res = await server.decorations({ uri });
         } catch (e) {
-          this.log.warn(`anole/decorations ${uri}: ${(e as Error).message}`);
+          this.log.warn(`anole/decorations ${uri}: ${errorMessage(e)}`);
           return;
         }
       }
@@ -146,9 +146,9 @@ export class AnnotationDecorations implements vscode.Disposable {
     ed.setDecorations(this.blocked, opts(res?.blocked ?? [], 'all'));
   }
 
-  dispose(): void {
+  override dispose(): void {
     clearTimeout(this.timer);
-    for (const s of this.subs) s.dispose();
+    super.dispose();
     for (const t of [...this.heat, this.lockHold, this.blockWait, this.runnable, this.blocked]) t.dispose();
   }
 }
@@ -161,7 +161,7 @@ export function register(
   const decorations = new AnnotationDecorations(deps.server, deps.log);
   context.subscriptions.push(
     decorations,
-    vscode.commands.registerCommand(Commands.clearAnnotations, async () => {
+    registerCommand(vscode.commands, Commands.clearAnnotations, async () => {
       try {
         const res = await deps.server()?.clear({});
         decorations.clearAll();

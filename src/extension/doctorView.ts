@@ -4,11 +4,13 @@ import type { GoProcess } from '../core/discovery/processes';
 import { runDoctor, runHostDoctor, type FullReport } from '../core/doctor/run';
 import type { Translate } from '../core/doctor/msg';
 import { worst, type Finding, type Severity } from '../core/doctor/types';
-import { Commands, Views } from './commands';
+import { Commands, Views, registerCommand } from './commands';
 import type { Connections } from './connections';
 import type { Profiler } from './profile';
-import { showError } from './ui';
+import { showError, withCancellableProgress } from './ui';
 
+/** A node of the Host Check tree (the argument of its context-menu commands). */
+export type DoctorNode = Node;
 type Node =
   | { type: 'header'; report: FullReport }
   | { type: 'group'; severity: Severity; findings: Finding[] }
@@ -126,7 +128,8 @@ const checked = new vscode.EventEmitter<void>();
 export const onDidCheck = checked.event;
 
 /** What the command accepts: a Hosts tree node, a {host, pid} pair, or nothing (then it asks). */
-type CheckArg = { type?: string; host?: string; pid?: number; process?: GoProcess } | undefined;
+/** The argument of `anole.checkHost`: a Hosts view node, or a host and pid. */
+export type CheckArg = { type?: string; host?: string; pid?: number; process?: GoProcess } | undefined;
 
 /** Registers the Host Check view, `anole.checkHost` and the fix's copy action. */
 export function register(context: vscode.ExtensionContext, deps: { log: vscode.LogOutputChannel; connections: Connections; profiler: Profiler }): void {
@@ -142,17 +145,11 @@ export function register(context: vscode.ExtensionContext, deps: { log: vscode.L
     }
     const where = pid !== undefined ? `${host} · ${pid}` : host;
     try {
-      const report: FullReport = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Anole: Checking {0}…', where), cancellable: true },
-        async (_p, token) => {
-          const ac = new AbortController();
-          const sub = token.onCancellationRequested(() => ac.abort());
-          try {
-            const remote = await deps.connections.get(host!);
-            return pid !== undefined ? await runDoctor(remote, { pid, signal: ac.signal, translate }) : await runHostDoctor(remote, { signal: ac.signal, translate });
-          } finally {
-            sub.dispose();
-          }
+      const report: FullReport = await withCancellableProgress(
+        vscode.l10n.t('Anole: Checking {0}…', where),
+        async (_p, signal) => {
+          const remote = await deps.connections.get(host!);
+          return pid !== undefined ? runDoctor(remote, { pid, signal, translate }) : runHostDoctor(remote, { signal, translate });
         },
       );
       tree.show(host, report);
@@ -170,8 +167,8 @@ export function register(context: vscode.ExtensionContext, deps: { log: vscode.L
     tree,
     view,
     checked,
-    vscode.commands.registerCommand(Commands.checkHost, (arg?: CheckArg) => check(arg)),
-    vscode.commands.registerCommand(Commands.doctorCopyFix, async (n?: Node) => {
+    registerCommand(vscode.commands, Commands.checkHost, (arg?: CheckArg) => check(arg)),
+    registerCommand(vscode.commands, Commands.doctorCopyFix, async (n?: Node) => {
       if (n?.type !== 'fix') return;
       await vscode.env.clipboard.writeText(n.fix);
       void vscode.window.showInformationMessage(vscode.l10n.t('Fix copied to the clipboard'));

@@ -1,15 +1,17 @@
 // Anole's VS Code entry point: creates the shared services and registers each feature.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { RequestSender } from '../core/annotations/protocol';
+import { errorMessage } from '../core/errors';
 import * as capturesView from './capturesView';
 import * as coreDumps from './coreDumps';
 import { CaptureStore, CORE_KIND } from './captureStore';
-import { Commands } from './commands';
+import { Commands, registerCommand } from './commands';
 import { Connections } from './connections';
 import * as debug from './debug';
 import * as decorations from './decorations';
 import * as doctorView from './doctorView';
-import * as goroutineGroupsView from './goroutineGroupsView';
+import * as goroutineGroupsView from './debug/goroutineGroupsView';
 import * as hostsView from './hostsView';
 import { startLanguageClient, type AnnotationServer } from './languageClient';
 import * as profile from './profile';
@@ -18,15 +20,15 @@ import { affects, SettingKeys } from './settings';
 import { showError } from './ui';
 import { registerGoroutines, type GoroutineDumps } from './goroutines';
 import { WorkspacePathMapper } from './pathMapping';
-import { registerProfileViews } from './views/profileViews';
+import { registerProfileViews } from './views';
 
 /** What activate() hands to other features (views, goroutine dumps, the debugger). */
 export interface AnoleApi {
   log: vscode.LogOutputChannel;
   /** The language server once started; undefined if it failed to start. */
   server(): AnnotationServer | undefined;
-  /** Sends a request to the language server, waiting for it to start (for anole/flameGraph, anole/top). */
-  request<R>(method: string, params: unknown): Promise<R>;
+  /** Sends a typed request (core/annotations/protocol.ts) to the language server, waiting for it to start. */
+  request: RequestSender['sendRequest'];
   store: CaptureStore;
   connections: Connections;
   /** Target picking, capture, loading (loadFile, listProfiles, pickEndpoint). */
@@ -38,7 +40,7 @@ export interface AnoleApi {
 export async function activate(context: vscode.ExtensionContext): Promise<AnoleApi> {
   const started = Date.now();
   const log = vscode.window.createOutputChannel('Anole', { log: true });
-  context.subscriptions.push(log, vscode.commands.registerCommand(Commands.showLog, () => log.show()));
+  context.subscriptions.push(log, registerCommand(vscode.commands, Commands.showLog, () => log.show()));
   let server: AnnotationServer | undefined;
   const getServer = () => server;
   const connections = new Connections(context.secrets, log);
@@ -56,10 +58,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<AnoleA
     tracer = trace.register(context, { context, log, profiler, whenServer });
     capturesView.register(context, { store, profiler, log, openTrace: (m) => tracer!.load(m) });
     const p = profiler;
-    const request = async <R>(method: string, params: unknown): Promise<R> => {
+    const request: RequestSender['sendRequest'] = async (type, params) => {
       const s = await whenServer();
       if (!s) throw new Error(vscode.l10n.t('the language server is not running'));
-      return s.client.sendRequest<R>(method, params);
+      return s.client.sendRequest(type, params);
     };
     context.subscriptions.push(registerProfileViews(context, {
       client: { sendRequest: request },
@@ -91,19 +93,19 @@ export async function activate(context: vscode.ExtensionContext): Promise<AnoleA
         log.info(`language client ready ${Date.now() - started} ms after activation began`);
       },
       (e: unknown) => {
-        log.error(`the language server did not start: ${(e as Error).message ?? e}`);
-        void vscode.window.showErrorMessage(vscode.l10n.t('Anole: the language server did not start: {0}', (e as Error).message ?? String(e)));
+        log.error(`the language server did not start: ${errorMessage(e)}`);
+        void vscode.window.showErrorMessage(vscode.l10n.t('Anole: the language server did not start: {0}', errorMessage(e)));
       },
     );
   } catch (e) {
     log.error(`activation failed: ${(e as Error).stack ?? e}`);
-    void vscode.window.showErrorMessage(vscode.l10n.t('Anole failed to start: {0}', (e as Error).message ?? String(e)));
+    void vscode.window.showErrorMessage(vscode.l10n.t('Anole failed to start: {0}', errorMessage(e)));
     throw e;
   }
   const ready = serverReady;
   return {
     log, server: getServer, store, connections, profiler: profiler!, goroutines: goroutines!,
-    request: async <R>(method: string, params: unknown) => (await ready).client.sendRequest<R>(method, params),
+    request: async (type, params) => (await ready).client.sendRequest(type, params),
   };
 }
 

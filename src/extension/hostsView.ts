@@ -1,12 +1,15 @@
 // The Anole view's "Hosts" tree: hosts (ssh config + targets) → Go processes → profile actions.
 import * as vscode from 'vscode';
+import { errorMessage } from '../core/errors';
 import type { GoProcess } from '../core/discovery/processes';
-import { Commands, Views } from './commands';
+import { Commands, Views, registerCommand } from './commands';
 import { lastChecks, onDidCheck } from './doctorView';
 import { describeProcess, discoverProcesses, type Profiler, type ProfilerDeps, type ProfileTarget } from './profile';
 import { affects, PROFILE_KINDS, settings, SettingKeys, type ProfileKind } from './settings';
 import { listSshHosts } from './sshHosts';
 
+/** A node of the Hosts tree (the argument of its context-menu commands). */
+export type HostsNode = Node;
 type Node =
   | { type: 'host'; host: string; name?: string }
   | { type: 'process'; host: string; process: GoProcess }
@@ -67,7 +70,7 @@ class HostsTree implements vscode.TreeDataProvider<Node> {
       try {
         hosts = await listSshHosts(settings.sshConfigFile());
       } catch (e) {
-        return [...targets, { type: 'message', text: (e as Error).message, error: true }];
+        return [...targets, { type: 'message', text: errorMessage(e), error: true }];
       }
       const nodes: Node[] = [...targets, ...hosts.filter((h) => !targets.some((t) => t.name === h)).map((h) => ({ type: 'host' as const, host: h }))];
       return nodes;
@@ -78,7 +81,7 @@ class HostsTree implements vscode.TreeDataProvider<Node> {
         if (procs.length === 0) return [{ type: 'message', text: vscode.l10n.t('No Go processes you may inspect') }];
         return procs.map((p) => ({ type: 'process', host: n.host, process: p }));
       } catch (e) {
-        return [{ type: 'message', text: (e as Error).message, error: true }];
+        return [{ type: 'message', text: errorMessage(e), error: true }];
       }
     }
     if (n.type === 'process') {
@@ -102,9 +105,9 @@ export function register(context: vscode.ExtensionContext, deps: ProfilerDeps & 
   context.subscriptions.push(
     tree,
     vscode.window.createTreeView(Views.hosts, { treeDataProvider: tree, showCollapseAll: true }),
-    vscode.commands.registerCommand(Commands.hostsRefresh, () => tree.refresh()),
+    registerCommand(vscode.commands, Commands.hostsRefresh, () => tree.refresh()),
     onDidCheck(() => tree.refresh()),
-    vscode.commands.registerCommand(Commands.processProfile, async (n?: Node) => {
+    registerCommand(vscode.commands, Commands.processProfile, async (n?: Node) => {
       if (n?.type === 'action') return deps.profiler.run(n.target, n.kind);
       if (n?.type === 'process') {
         const target: ProfileTarget = { host: n.host, pid: n.process.pid, url: n.process.pprof ?? undefined, label: describeProcess(n.process).label };

@@ -5,10 +5,11 @@ import {
   DidChangeConfigurationNotification, LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions,
 } from 'vscode-languageclient/node';
 import {
-  Methods, SettingsSection, type ClearParams, type DecorationsParams, type DecorationsResult, type DidChangeAnnotationsParams,
-  type DidChangeSettingsParams, type HoldParams, type LoadProfileParams, type LoadProfileResult, type LoadTraceParams,
-  type LoadTraceResult, type ServerInitOptions, type StarvationParams, type StarvationResult, type TimelineParams, type TimelineResult,
-  type UnloadResult,
+  ClearRequest, DecorationsRequest, DidChangeAnnotationsNotification, HoldRequest, LoadProfileRequest, LoadTraceRequest,
+  SettingsSection, StarvationRequest, TimelineRequest, type ClearParams, type DecorationsParams, type DecorationsResult,
+  type DidChangeAnnotationsParams, type DidChangeSettingsParams, type HoldParams, type LoadProfileParams, type LoadProfileResult,
+  type LoadTraceParams, type LoadTraceResult, type ServerInitOptions, type StarvationParams, type StarvationResult,
+  type TimelineParams, type TimelineResult, type UnloadResult,
 } from '../core/annotations/protocol';
 import { settings } from './settings';
 
@@ -73,18 +74,18 @@ export async function startLanguageClient(context: vscode.ExtensionContext, log:
   await client.start();
   log.info(`language server started in ${Date.now() - started} ms`);
   context.subscriptions.push(
-    client.onNotification(Methods.didChangeAnnotations, (p: DidChangeAnnotationsParams | undefined) => changed.fire(p ?? {})),
+    client.onNotification(DidChangeAnnotationsNotification, (p: DidChangeAnnotationsParams | undefined) => changed.fire(p ?? {})),
   );
   return {
     client,
     onDidChangeAnnotations: changed.event,
-    loadProfile: (p) => client.sendRequest<LoadProfileResult>(Methods.loadProfile, p),
-    decorations: (p) => client.sendRequest<DecorationsResult>(Methods.decorations, p),
-    loadTrace: (p) => client.sendRequest<LoadTraceResult>(Methods.loadTrace, p),
-    starvation: (p) => client.sendRequest<StarvationResult>(Methods.starvation, p),
-    timeline: (p) => client.sendRequest<TimelineResult>(Methods.timeline, p),
-    clear: (p) => client.sendRequest<UnloadResult>(Methods.clear, p),
-    hold: (p) => client.sendRequest<UnloadResult>(Methods.hold, p),
+    loadProfile: (p) => client.sendRequest(LoadProfileRequest, p),
+    decorations: (p) => client.sendRequest(DecorationsRequest, p),
+    loadTrace: (p) => client.sendRequest(LoadTraceRequest, p),
+    starvation: (p) => client.sendRequest(StarvationRequest, p),
+    timeline: (p) => client.sendRequest(TimelineRequest, p),
+    clear: (p) => client.sendRequest(ClearRequest, p),
+    hold: (p) => client.sendRequest(HoldRequest, p),
     reconfigure: async () => {
       const params: DidChangeSettingsParams = { settings: { [SettingsSection]: initOptions(log) } };
       await client.sendNotification(DidChangeConfigurationNotification.type, params);

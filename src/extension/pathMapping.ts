@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { PathMapper, scanWorkspaceAsync } from '../core/pathmap';
+import { Disposable } from './dispose';
 import { settings } from './settings';
 
 /**
@@ -9,18 +10,16 @@ import { settings } from './settings';
  * runs once, asynchronously (the extension host keeps serving meanwhile), on first use; it runs
  * again on the next use after the workspace folders or the setting changed.
  */
-export class WorkspacePathMapper implements vscode.Disposable {
+export class WorkspacePathMapper extends Disposable {
   private building: Promise<PathMapper> | undefined;
   private abort: AbortController | undefined;
-  private readonly subs: vscode.Disposable[];
 
   constructor(private readonly log?: vscode.LogOutputChannel) {
+    super();
     // Callers already waiting get the scan under way; the next use scans again.
     const reset = () => (this.building = undefined);
-    this.subs = [
-      vscode.workspace.onDidChangeWorkspaceFolders(reset),
-      vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('anole.pathMappings') && reset()),
-    ];
+    this._register(vscode.workspace.onDidChangeWorkspaceFolders(reset));
+    this._register(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('anole.pathMappings') && reset()));
   }
 
   /** The workspace file for `remotePath`, or the path itself when it exists locally, else undefined. */
@@ -51,8 +50,8 @@ export class WorkspacePathMapper implements vscode.Disposable {
     return this.building;
   }
 
-  dispose(): void {
+  override dispose(): void {
     this.abort?.abort();
-    for (const s of this.subs) s.dispose();
+    super.dispose();
   }
 }

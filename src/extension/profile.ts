@@ -5,16 +5,16 @@ import type { AnnotationKind, LoadProfileParams } from '../core/annotations/prot
 import { capture } from '../core/capture/capture';
 import { effectiveSeconds, isTimed, type CaptureKind } from '../core/capture/kinds';
 import { listGoProcesses, type GoProcess } from '../core/discovery/processes';
-import { AnoleError } from '../core/errors';
+import { AnoleError, errorMessage } from '../core/errors';
 import type { RemoteHost } from '../core/remote/host';
 import { resolveEndpoint } from '../core/workflow/endpoint';
 import type { CaptureMeta, CaptureStore } from './captureStore';
-import { Commands, ContextKeys } from './commands';
+import { Commands, ContextKeys, registerCommand } from './commands';
 import type { Connections } from './connections';
 import type { AnnotationServer } from './languageClient';
 import { PROFILE_KINDS, settings, type ProfileKind, type TargetSetting } from './settings';
 import { listSshHosts } from './sshHosts';
-import { formatBytes, showError } from './ui';
+import { abortOn, formatBytes, showError, withCancellableProgress } from './ui';
 
 /** A resolved thing to profile: a host and how to reach its pprof endpoint. */
 export interface ProfileTarget {
@@ -56,12 +56,11 @@ const KIND_LABELS = (): Record<ProfileKind, string> => ({
 /** Lists the Go processes of a host with a progress notification. */
 export async function discoverProcesses(deps: ProfilerDeps, host: string, token?: vscode.CancellationToken): Promise<GoProcess[]> {
   const remote = await deps.connections.get(host);
-  const ac = new AbortController();
-  const sub = token?.onCancellationRequested(() => ac.abort());
+  const abort = abortOn(token);
   try {
-    return await listGoProcesses(remote, { signal: ac.signal, onWarning: (m) => deps.log.warn(`${host}: ${m}`) });
+    return await listGoProcesses(remote, { signal: abort.signal, onWarning: (m) => deps.log.warn(`${host}: ${m}`) });
   } finally {
-    sub?.dispose();
+    abort.dispose();
   }
 }
 
@@ -131,7 +130,7 @@ export class Profiler {
     } catch (e) {
       // A hung service may not answer pprof: with its pid, a debugger can still take the dump.
       if (target.pid === undefined) throw e;
-      this.deps.log.warn(`no pprof endpoint for ${label}: ${(e as Error).message}`);
+      this.deps.log.warn(`no pprof endpoint for ${label}: ${errorMessage(e)}`);
       return { host, pid: target.pid, label };
     }
   }
@@ -207,7 +206,7 @@ export class Profiler {
     try {
       hosts = await listSshHosts(settings.sshConfigFile());
     } catch (e) {
-      this.deps.log.warn(`cannot read the ssh config: ${(e as Error).message}`);
+      this.deps.log.warn(`cannot read the ssh config: ${errorMessage(e)}`);
     }
     if (items.length && hosts.length) items.push({ label: vscode.l10n.t('ssh hosts'), kind: vscode.QuickPickItemKind.Separator });
     items.push(...hosts.map((h) => ({ label: `$(remote) ${h}`, host: h })));
@@ -286,18 +285,16 @@ export class Profiler {
   ): Promise<CaptureMeta> {
     const { log, store } = this.deps;
     const secs = effectiveSeconds({ kind, seconds: opts.seconds });
-    return vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: opts.title, cancellable: true },
-      async (progress, token) => {
-        const ac = new AbortController();
-        const sub = token.onCancellationRequested(() => ac.abort());
+    return withCancellableProgress(
+      opts.title,
+      async (progress, signal, token) => {
         let timer: NodeJS.Timeout | undefined;
         let reserved: string | undefined;
         let saved = false;
         try {
           progress.report({ message: vscode.l10n.t('connecting to {0}…', target.host) });
           const remote = await this.deps.connections.get(target.host);
-          const url = await resolveEndpoint(remote, { pid: target.pid, url: target.url }, ac.signal);
+          const url = await resolveEndpoint(remote, { pid: target.pid, url: target.url }, signal);
           const { id, file } = store.allocate(kind, undefined, opts.ext);
           reserved = id;
           if (isTimed(kind)) {
@@ -312,7 +309,7 @@ export class Profiler {
             progress.report({ message: vscode.l10n.t('downloading…') });
           }
           log.info(`capturing ${kind} from ${target.host} ${url}${isTimed(kind) ? ` for ${secs} s` : ''}`);
-          const res = await capture(remote, { kind, seconds: opts.seconds, url, outFile: file, signal: ac.signal });
+          const res = await capture(remote, { kind, seconds: opts.seconds, url, outFile: file, signal });
           clearInterval(timer);
           if (token.isCancellationRequested) throw new AnoleError('CANCELLED', opts.cancelled);
           const m: CaptureMeta = {
@@ -331,7 +328,6 @@ export class Profiler {
           throw e;
         } finally {
           clearInterval(timer);
-          sub.dispose();
         }
       },
     );
@@ -379,9 +375,9 @@ export function register(context: vscode.ExtensionContext, deps: ProfilerDeps): 
     }
   };
   context.subscriptions.push(
-    vscode.commands.registerCommand(Commands.profileRemoteService,
+    registerCommand(vscode.commands, Commands.profileRemoteService,
       guard(vscode.l10n.t('Profile Remote Service'), () => profiler.profileInteractive())),
-    vscode.commands.registerCommand(Commands.profileAgain, guard(vscode.l10n.t('Profile Again'), () => profiler.profileAgain())),
+    registerCommand(vscode.commands, Commands.profileAgain, guard(vscode.l10n.t('Profile Again'), () => profiler.profileAgain())),
   );
   void vscode.commands.executeCommand('setContext', ContextKeys.hasLastProfile, context.workspaceState.get(LAST_TARGET) !== undefined);
   return profiler;

@@ -3,9 +3,9 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ShowStarvationArgs, TimelineParams, TraceLensArgs } from '../core/annotations/protocol';
 import type { GoProcess } from '../core/discovery/processes';
-import { AnoleError } from '../core/errors';
+import { AnoleError, errorMessage } from '../core/errors';
 import type { CaptureMeta } from './captureStore';
-import { Commands, ContextKeys } from './commands';
+import { Commands, ContextKeys, registerCommand } from './commands';
 import type { AnnotationServer } from './languageClient';
 import { describeProcess, type Profiler, type ProfileTarget } from './profile';
 import { settings } from './settings';
@@ -113,7 +113,7 @@ export class Tracer {
           const view = showStarvation(panel.webview, this.viewDeps(server), res.id, name);
           panel.onDidDispose(() => {
             view.dispose();
-            server.hold({ id: res.id, hold: false }).catch((e: unknown) => this.deps.log.warn(`releasing ${res.id}: ${(e as Error).message}`));
+            server.hold({ id: res.id, hold: false }).catch((e: unknown) => this.deps.log.warn(`releasing ${res.id}: ${errorMessage(e)}`));
           });
         } catch (e) {
           showError(this.deps.log, vscode.l10n.t('Opening {0} failed', name), e);
@@ -145,15 +145,15 @@ export function register(context: vscode.ExtensionContext, deps: TracerDeps): Tr
   };
   context.subscriptions.push(
     // From the palette or the view: pick; from the "Trace" lens of a hot function: the service last profiled.
-    vscode.commands.registerCommand(Commands.traceRemoteService, guard(vscode.l10n.t('Trace Remote Service'),
+    registerCommand(vscode.commands, Commands.traceRemoteService, guard(vscode.l10n.t('Trace Remote Service'),
       (lens?: TraceLensArgs) => tracer.traceInteractive(lens?.profileId ? deps.profiler.lastTarget() : undefined))),
-    vscode.commands.registerCommand(Commands.processTrace, guard(vscode.l10n.t('Trace Remote Service'), async (n?: { host?: string; process?: GoProcess }) => {
+    registerCommand(vscode.commands, Commands.processTrace, guard(vscode.l10n.t('Trace Remote Service'), async (n?: { host?: string; process?: GoProcess }) => {
       const target = n?.host && n.process
         ? { host: n.host, pid: n.process.pid, url: n.process.pprof ?? undefined, label: describeProcess(n.process).label }
         : undefined;
       return tracer.traceInteractive(target);
     })),
-    vscode.commands.registerCommand(Commands.showStarvationReport,
+    registerCommand(vscode.commands, Commands.showStarvationReport,
       guard(vscode.l10n.t('Show Goroutine Starvation Report'), (args?: ShowStarvationArgs) => tracer.showReport(args))),
     vscode.window.registerCustomEditorProvider(TRACE_EDITOR_VIEW_TYPE, tracer.editorProvider(), {
       webviewOptions: { retainContextWhenHidden: false, enableFindWidget: false },

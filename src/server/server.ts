@@ -13,24 +13,25 @@ import {
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import {
-  type ClearParams,
-  type DecorationsParams,
+  ClearRequest,
+  DecorationsRequest,
   type DidChangeSettingsParams,
   type DidChangeAnnotationsParams,
-  type FlameGraphParams,
-  type HoldParams,
-  type LoadProfileParams,
+  DidChangeAnnotationsNotification,
+  FlameGraphRequest,
+  HoldRequest,
   type LoadProfileResult,
-  type LoadTraceParams,
+  LoadProfileRequest,
   type LoadTraceResult,
-  type TimelineParams,
+  LoadTraceRequest,
   Methods,
   SettingsSection,
-  type StarvationParams,
-  type TopParams,
+  StarvationRequest,
+  TimelineRequest,
+  TopRequest,
   type UnloadResult,
 } from '../core/annotations';
-import { isAnoleError } from '../core/errors';
+import { errorMessage, isAnoleError } from '../core/errors';
 import { unusedSubstitutions } from '../core/pathmap';
 import { codeLenses, decorations, flame, hover, topRows } from './features';
 import { type ServerSettings, readSettings, settingsDiff, thresholds } from './settings';
@@ -44,7 +45,7 @@ import { type WorkspaceConfig, buildMapping } from './workspace';
 /** Turns any failure into a ResponseError whose message is the user-facing text. */
 function toResponseError(e: unknown): ResponseError<void> {
   if (e instanceof ResponseError) return e;
-  const message = isAnoleError(e) ? e.oneLine : e instanceof Error ? e.message : String(e);
+  const message = errorMessage(e);
   return new ResponseError(LSPErrorCodes.RequestFailed, message);
 }
 
@@ -93,7 +94,7 @@ export function startServer(conn: Connection): void {
   const changed = (entries: ProfileEntry[], all = false, traceEntries: TraceEntry[] = []): void => {
     const uris = [...new Set([...entries.flatMap(filesOf), ...traceEntries.flatMap(traceFilesOf)])].map(pathToUri);
     const params: DidChangeAnnotationsParams = all ? {} : { uris };
-    void conn.sendNotification(Methods.didChangeAnnotations, params);
+    void conn.sendNotification(DidChangeAnnotationsNotification, params);
     if (codeLensRefresh) conn.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
   };
 
@@ -156,8 +157,8 @@ export function startServer(conn: Connection): void {
   });
 
   conn.onRequest(
-    Methods.loadProfile,
-    guarded(conn, Methods.loadProfile, async (p: LoadProfileParams): Promise<LoadProfileResult> => {
+    LoadProfileRequest,
+    guarded(conn, LoadProfileRequest.method, async (p): Promise<LoadProfileResult> => {
       if (!p || typeof p.path !== 'string' || p.path === '') throw new ResponseError(LSPErrorCodes.RequestFailed, 'loadProfile needs a profile file path');
       if (p.kind === 'trace') throw new ResponseError(LSPErrorCodes.RequestFailed, `${p.path} is a runtime trace: load it with ${Methods.loadTrace}`);
       const { entry, replaced, unloaded } = await store.load(p);
@@ -188,8 +189,8 @@ export function startServer(conn: Connection): void {
   );
 
   conn.onRequest(
-    Methods.loadTrace,
-    guarded(conn, Methods.loadTrace, async (p: LoadTraceParams): Promise<LoadTraceResult> => {
+    LoadTraceRequest,
+    guarded(conn, LoadTraceRequest.method, async (p): Promise<LoadTraceResult> => {
       if (!p || typeof p.path !== 'string' || p.path === '') throw new ResponseError(LSPErrorCodes.RequestFailed, 'loadTrace needs a trace file path');
       const t0 = Date.now();
       const { entry, replaced, unloaded } = await traces.load(p);
@@ -218,26 +219,26 @@ export function startServer(conn: Connection): void {
   );
 
   conn.onRequest(
-    Methods.starvation,
-    guarded(conn, Methods.starvation, (p: StarvationParams) => starvation(traces.get(p?.id), (f) => mapping.mapper.map(f))),
+    StarvationRequest,
+    guarded(conn, StarvationRequest.method, (p) => starvation(traces.get(p?.id), (f) => mapping.mapper.map(f))),
   );
 
   conn.onRequest(
-    Methods.timeline,
-    guarded(conn, Methods.timeline, (p: TimelineParams) => timeline(p?.id, traces.timelineOf(p?.id), p, (f) => mapping.mapper.map(f))),
+    TimelineRequest,
+    guarded(conn, TimelineRequest.method, (p) => timeline(p?.id, traces.timelineOf(p?.id), p, (f) => mapping.mapper.map(f))),
   );
 
   conn.onRequest(
-    Methods.decorations,
-    guarded(conn, Methods.decorations, (p: DecorationsParams) => {
+    DecorationsRequest,
+    guarded(conn, DecorationsRequest.method, (p) => {
       const file = uriToPath(p.uri);
       return { ...decorations(store, p.uri, file), ...traceDecorations(traces, file, opts.trace) };
     }),
   );
 
   conn.onRequest(
-    Methods.clear,
-    guarded(conn, Methods.clear, (p: ClearParams | undefined) => {
+    ClearRequest,
+    guarded(conn, ClearRequest.method, (p) => {
       const q = p ?? {};
       const { cleared, unloaded } = q.kind === 'trace' ? { cleared: [], unloaded: [] } : store.clear(q);
       const t = q.kind === undefined || q.kind === 'trace' ? traces.clear(q.id) : { cleared: [], unloaded: [] };
@@ -247,8 +248,8 @@ export function startServer(conn: Connection): void {
   );
 
   conn.onRequest(
-    Methods.hold,
-    guarded(conn, Methods.hold, (p: HoldParams): UnloadResult => {
+    HoldRequest,
+    guarded(conn, HoldRequest.method, (p): UnloadResult => {
       if (!p || typeof p.id !== 'string' || typeof p.hold !== 'boolean') throw new ResponseError(LSPErrorCodes.RequestFailed, 'hold needs { id, hold }');
       const unloaded = traces.has(p.id) ? traces.hold(p.id, p.hold) : store.hold(p.id, p.hold);
       if (unloaded.length > 0) conn.console.info(`unloaded ${p.id}: no view shows it any more`);
@@ -257,15 +258,15 @@ export function startServer(conn: Connection): void {
   );
 
   conn.onRequest(
-    Methods.flameGraph,
-    guarded(conn, Methods.flameGraph, (p: FlameGraphParams) =>
+    FlameGraphRequest,
+    guarded(conn, FlameGraphRequest.method, (p) =>
       flame(store.get(p.id), p, p.baseId ? store.get(p.baseId) : undefined, opts.flameMinFraction),
     ),
   );
 
   conn.onRequest(
-    Methods.top,
-    guarded(conn, Methods.top, (p: TopParams) =>
+    TopRequest,
+    guarded(conn, TopRequest.method, (p) =>
       topRows(store.get(p.id), p, (f) => mapping.mapper.map(f), p.baseId ? store.get(p.baseId) : undefined),
     ),
   );

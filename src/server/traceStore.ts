@@ -3,7 +3,7 @@ import * as fs from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { type TraceAnnotations, buildTraceNotes } from '../core/annotations';
 import type { PathResolver } from '../core/annotations/model';
-import { AnoleError } from '../core/errors';
+import { AnoleError, errorMessage } from '../core/errors';
 import { type StarvationReport, type TimelineIndex, starvationReport, traceTimeline } from '../core/trace';
 import { LoadedEntries } from './lifetimes';
 
@@ -50,7 +50,7 @@ export class TraceStore extends LoadedEntries<TraceEntry> {
     try {
       data = await fs.readFile(req.path);
     } catch (e) {
-      throw new AnoleError('NOT_FOUND', `cannot read trace ${req.path}: ${(e as Error).message}`);
+      throw new AnoleError('NOT_FOUND', `cannot read trace ${req.path}: ${errorMessage(e)}`);
     }
     const report = starvationReport(data);
     const entry: TraceEntry = {
@@ -78,7 +78,7 @@ export class TraceStore extends LoadedEntries<TraceEntry> {
       try {
         data = readFileSync(e.path);
       } catch (err) {
-        throw new AnoleError('NOT_FOUND', `cannot read trace ${e.path} for its timeline: ${(err as Error).message}`, 'load the trace again from a file that exists');
+        throw new AnoleError('NOT_FOUND', `cannot read trace ${e.path} for its timeline: ${errorMessage(err)}`, 'load the trace again from a file that exists');
       }
       e.timeline = traceTimeline(data);
     }

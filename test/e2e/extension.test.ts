@@ -355,7 +355,7 @@ describe('e2e: Anole extension profiles a remote Go service', function () {
     await dialog.waitFor({ state: 'visible', timeout: 30_000 });
     assert.match(await dialog.innerText(), new RegExp(`Capture a core dump of core-target \\(PID ${svc.pid}\\)`));
     await dialog.getByRole('button', { name: 'Capture Core Dump' }).click();
-    await waitForText(page, /^Core dump of core-target: [\d.]+ MiB; the process was paused \d+ ms\.$/, 120_000);
+    await waitForText(page, /^Core dump of core-target: [\d.]+(B|kB|MB|GB); the process was paused \d+ ms\.$/, 120_000);
     const tracer = () => Number(/^TracerPid:\s*(\d+)/m.exec(fs.readFileSync(`/proc/${svc.pid}/status`, 'utf8'))?.[1] ?? -1);
     assert.equal(tracer(), 0, 'dlv detached after writing the core');
     assert.equal((await fetch(`http://${svc.addr}/healthz`)).status, 200, 'the service answers after the core dump');

@@ -34,7 +34,8 @@ export function activate(context) {
     root: node('root', 1e9, [node('main.main', 1e9, [node('main.burnCPU', 7e8, [node('main.spin', 6e8, [], 7)]), node('main.serve', 3e8)])]) });
   registerProfileViews(context, {
     client: {
-      async sendRequest(method, params) {
+      async sendRequest(type, params) {
+        const method = type.method;
         log.info('request ' + method + ' ' + JSON.stringify(params));
         if (method === 'anole/flameGraph') return flame(params.id);
         if (method === 'anole/top') return { id: params.id, sampleType: { type: 'cpu', unit: 'nanoseconds' }, total: 1e9, rows: [

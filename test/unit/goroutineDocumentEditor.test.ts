@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import Module from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Commands } from '../../src/extension/commands';
 import { LocalHost } from '../support/localHost';
 import { binaryOf, buildFixtures, startService } from '../host/goServices';
 
@@ -138,6 +139,13 @@ function doc(text: string, uri = FakeUri.file('/tmp/x.goroutines'), version = 1)
     lineAt: (n: number) => ({ text: lines[n], range: new FakeRange(n, 0, n, lines[n].length) }),
   };
 }
+/** The commands the goroutine feature registers (from the one registry). */
+const GoroutineCommands = {
+  dumpGoroutines: Commands.dumpGoroutines,
+  openGoroutineDump: Commands.openGoroutineDump,
+  showGroupedGoroutines: Commands.showGroupedGoroutines,
+  showRawGoroutines: Commands.showRawGoroutines,
+};
 const NEVER = { isCancellationRequested: false };
 const LOG = { warn: () => undefined, info: () => undefined };
 const DUMPS = path.resolve(__dirname, '../fixtures/dumps');
@@ -345,7 +353,7 @@ describe('goroutine documents in the editor', () => {
 
     it('registers its commands and providers, and disposes them all', () => {
       register(async () => undefined);
-      assert.deepEqual([...ui.commands.keys()].sort(), Object.values(feature.GoroutineCommands).sort());
+      assert.deepEqual([...ui.commands.keys()].sort(), Object.values(GoroutineCommands).sort());
       assert.ok(ui.providers.has(feature.DUMP_SCHEME));
       for (const d of context.subscriptions) d.dispose();
       context.subscriptions = [];
@@ -355,7 +363,7 @@ describe('goroutine documents in the editor', () => {
 
     it('anole.dumpGoroutines fetches debug=2 through the host and opens the grouped view', async () => {
       register(async () => ({ host, endpoint, label: 'local · pid 1' }));
-      await ui.commands.get(feature.GoroutineCommands.dumpGoroutines)!();
+      await ui.commands.get(GoroutineCommands.dumpGoroutines)!();
       assert.deepEqual(ui.errors, []);
       assert.deepEqual(requests, ['/debug/pprof/goroutine?debug=2']);
       assert.equal(host.stats.forward, 1, 'fetched through the host tunnel');
@@ -366,7 +374,7 @@ describe('goroutine documents in the editor', () => {
       const text = shown.getText();
       assert.match(text, /^# Anole goroutine report · \d+ goroutines in \d+ groups · debug=2\n# source: local · pid 1 · http:\/\/127\.0\.0\.1:\d+\/debug\/pprof\/\n# captured .* UTC · pause ≤ \d+ ms/);
 
-      await ui.commands.get(feature.GoroutineCommands.showRawGoroutines)!(shown.uri);
+      await ui.commands.get(GoroutineCommands.showRawGoroutines)!(shown.uri);
       assert.equal(ui.shown[1].uri.query, 'view=raw');
       assert.equal(ui.shown[1].getText(), dumpBytes.toString('utf8'));
     });
@@ -379,7 +387,7 @@ describe('goroutine documents in the editor', () => {
         register(async () => ({ host, pid: svc.pid, label: `local · pid ${svc.pid}` }));
         ui.pick = 'dlv';
         ui.picks.length = 0;
-        await ui.commands.get(feature.GoroutineCommands.dumpGoroutines)!();
+        await ui.commands.get(GoroutineCommands.dumpGoroutines)!();
         assert.deepEqual(ui.errors, []);
         assert.deepEqual(ui.picks, [['dlv', 'gdb']], 'without an endpoint only the debuggers are offered');
         assert.equal(ui.shown.length, 1);
@@ -399,13 +407,13 @@ describe('goroutine documents in the editor', () => {
       hang = true;
       register(async () => ({ host, endpoint, label: 'local' }));
       onRequest = () => ui.cancel?.();
-      await ui.commands.get(feature.GoroutineCommands.dumpGoroutines)!();
+      await ui.commands.get(GoroutineCommands.dumpGoroutines)!();
       assert.deepEqual(ui.errors, []);
       assert.equal(ui.shown.length, 0);
       assert.ok(logged.some((m) => /cancelled/.test(m)), logged.join('\n'));
 
       onRequest = () => context.subscriptions.forEach((d) => d.dispose());
-      await ui.commands.get(feature.GoroutineCommands.dumpGoroutines)!();
+      await ui.commands.get(GoroutineCommands.dumpGoroutines)!();
       assert.deepEqual(ui.errors, []);
       assert.equal(ui.shown.length, 0);
       context.subscriptions = [];
@@ -413,14 +421,14 @@ describe('goroutine documents in the editor', () => {
 
     it('anole.dumpGoroutines reports a failed fetch, and does nothing when no target is picked', async () => {
       register(async () => ({ host, endpoint: 'http://127.0.0.1:1/debug/pprof/', label: 'nowhere' }));
-      await ui.commands.get(feature.GoroutineCommands.dumpGoroutines)!();
+      await ui.commands.get(GoroutineCommands.dumpGoroutines)!();
       assert.equal(ui.errors.length, 1);
       assert.match(ui.errors[0], /^Dumping the goroutines of nowhere failed: /);
       for (const d of context.subscriptions) d.dispose();
       context.subscriptions = [];
       ui.errors.length = 0;
       register(async () => undefined);
-      await ui.commands.get(feature.GoroutineCommands.dumpGoroutines)!();
+      await ui.commands.get(GoroutineCommands.dumpGoroutines)!();
       assert.deepEqual([ui.errors, ui.shown.length], [[], 0]);
     });
 
@@ -434,10 +442,10 @@ describe('goroutine documents in the editor', () => {
       ws.openTextDocument = async (u: FakeUri) =>
         u.scheme === 'file' ? { uri: u, languageId: 'plaintext', getText: () => files.get(u.toString())!.toString('utf8') } : open(u);
       try {
-        await ui.commands.get(feature.GoroutineCommands.openGoroutineDump)!(file);
+        await ui.commands.get(GoroutineCommands.openGoroutineDump)!(file);
         assert.equal(ui.shown[0].uri, file);
         assert.equal(ui.shown[0].languageId, feature.GOROUTINES_LANGUAGE);
-        await ui.commands.get(feature.GoroutineCommands.showGroupedGoroutines)!(file);
+        await ui.commands.get(GoroutineCommands.showGroupedGoroutines)!(file);
         const grouped = ui.shown[1];
         assert.equal(grouped.uri.path.endsWith('/panic-all.txt (grouped).goroutines'), true, grouped.uri.path);
         assert.match(grouped.getText(), new RegExp(`^# source: ${file.fsPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));

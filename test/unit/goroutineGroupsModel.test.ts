@@ -1,6 +1,6 @@
 // Labels of the debugger's goroutine groups view.
 import * as assert from 'node:assert/strict';
-import { describeGroup, matchesGroupFilter } from '../../src/extension/goroutineGroupsModel';
+import { describeGroup, matchesGroupFilter } from '../../src/extension/debug/goroutineGroupsModel';
 
 describe('goroutine groups view labels', () => {
   const frames = [

@@ -103,6 +103,22 @@ describe('manifest (package.json)', () => {
     }
   });
 
+  it('every command of the registry is registered through it, once, and nothing else is registered', () => {
+    const registered: string[] = [];
+    const untyped: string[] = [];
+    for (const f of extensionSources().filter((x) => x !== path.join(root, 'src/extension/commands.ts'))) {
+      const src = fs.readFileSync(f, 'utf8');
+      for (const m of src.matchAll(/\bregisterCommand\(\s*vscode\.commands,\s*Commands\.(\w+)/g)) {
+        const id = (Commands as Record<string, string>)[m[1]];
+        assert.ok(id, `${path.relative(root, f)} registers Commands.${m[1]}, which is not in the registry`);
+        registered.push(id);
+      }
+      for (const m of src.matchAll(/\bcommands\.registerCommand\(\s*([^,)]*)/g)) untyped.push(`${path.relative(root, f)}: ${m[1]}`);
+    }
+    assert.deepEqual(untyped, [], 'commands registered outside the typed registry (use registerCommand from commands.ts)');
+    assert.deepEqual(registered.sort(), pkg.contributes.commands.map((c) => c.command).sort());
+  });
+
   it('menus only name contributed commands', () => {
     const ids = new Set(pkg.contributes.commands.map((c) => c.command));
     for (const [menu, items] of Object.entries(pkg.contributes.menus)) {

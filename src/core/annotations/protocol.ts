@@ -1,5 +1,7 @@
 // The Anole language server's custom LSP requests and notifications, shared by server and clients.
-// Plain data only (no editor types): any LSP client can speak it.
+// Plain data only (no editor types): any LSP client can speak it. Each request is a typed
+// `RequestType<P, R>` constant, imported by the server (onRequest) and the client (sendRequest).
+import { NotificationType, RequestType, type RequestParam } from 'vscode-jsonrpc';
 import type { FlameTreeNode } from '../pprof/flame';
 import type { TopRow } from '../pprof/top';
 import type { GroupReport, LineReport, StarvationReport } from '../trace/analyze';
@@ -258,6 +260,32 @@ export const Methods = {
   starvation: 'anole/starvation',
   timeline: 'anole/timeline',
 } as const;
+
+/** `anole/loadProfile`: loads (and by default annotates with) a profile file. */
+export const LoadProfileRequest = new RequestType<LoadProfileParams, LoadProfileResult, void>(Methods.loadProfile);
+/** `anole/decorations`: every annotation of one document. */
+export const DecorationsRequest = new RequestType<DecorationsParams, DecorationsResult, void>(Methods.decorations);
+/** `anole/clear`: stops annotating with one profile, one kind or everything. */
+export const ClearRequest = new RequestType<ClearParams | undefined, UnloadResult, void>(Methods.clear);
+/** `anole/hold`: a view holds or releases a loaded profile or trace. */
+export const HoldRequest = new RequestType<HoldParams, UnloadResult, void>(Methods.hold);
+/** `anole/flameGraph`: the call tree of a loaded profile (or a diff). */
+export const FlameGraphRequest = new RequestType<FlameGraphParams, FlameGraphResult, void>(Methods.flameGraph);
+/** `anole/top`: the top table of a loaded profile (or a diff). */
+export const TopRequest = new RequestType<TopParams, TopResultMessage, void>(Methods.top);
+/** `anole/loadTrace`: loads (and by default annotates with) a runtime trace. */
+export const LoadTraceRequest = new RequestType<LoadTraceParams, LoadTraceResult, void>(Methods.loadTrace);
+/** `anole/starvation`: the starvation report of a loaded trace. */
+export const StarvationRequest = new RequestType<StarvationParams, StarvationResult, void>(Methods.starvation);
+/** `anole/timeline`: the lanes and merged spans of a loaded trace in a window. */
+export const TimelineRequest = new RequestType<TimelineParams, TimelineResult, void>(Methods.timeline);
+/** `anole/didChangeAnnotations` (server → client): re-request decorations and CodeLens. */
+export const DidChangeAnnotationsNotification = new NotificationType<DidChangeAnnotationsParams>(Methods.didChangeAnnotations);
+
+/** What sends the typed requests: a `LanguageClient`, or a stand-in in tests. */
+export interface RequestSender {
+  sendRequest<P, R>(type: RequestType<P, R, void>, params: RequestParam<P>): Promise<R>;
+}
 
 /** Client-side commands the server's CodeLenses invoke. */
 export const Commands = {

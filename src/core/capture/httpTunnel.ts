@@ -2,7 +2,7 @@
 import * as http from 'node:http';
 import type { Duplex, Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
-import { AnoleError } from '../errors';
+import { AnoleError, errorMessage } from '../errors';
 import type { RemoteHost } from '../remote/host';
 
 export interface TunnelGetOptions {
@@ -32,7 +32,7 @@ export async function openTunnel(host: RemoteHost, url: URL): Promise<Duplex> {
     if (e instanceof AnoleError) throw e;
     throw new AnoleError(
       'PPROF',
-      `${host.label} could not open a tunnel to ${hostname}:${port}: ${(e as Error).message}`,
+      `${host.label} could not open a tunnel to ${hostname}:${port}: ${errorMessage(e)}`,
       'is the service running and listening there? `anole ps HOST` lists the Go processes and their endpoints',
     );
   }
@@ -82,7 +82,7 @@ export async function tunnelGet(host: RemoteHost, url: URL, sink: Writable, opts
       throw reason instanceof AnoleError ? reason : cancelled();
     }
     if (e instanceof AnoleError) throw e;
-    throw new AnoleError('PPROF', `request to ${url.href} failed: ${(e as Error).message}`);
+    throw new AnoleError('PPROF', `request to ${url.href} failed: ${errorMessage(e)}`);
   } finally {
     clearTimeout(timer);
     opts.signal?.removeEventListener('abort', onAbort);

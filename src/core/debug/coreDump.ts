@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
-import { AnoleError } from '../errors';
+import { AnoleError, errorMessage } from '../errors';
 import type { RemoteHost, RemoteProcess } from '../remote/host';
 import { shellScript } from '../shell';
 import { findingsMessage } from './attach';
@@ -194,7 +194,7 @@ export async function fetchFile(
     // An empty or cut stream fails the gunzip first: the command's own exit says why.
     const exit = await Promise.race([proc.exited, new Promise<undefined>((r) => setTimeout(() => r(undefined), 5_000).unref())]);
     if (exit && exit.code !== 0) throw new AnoleError('REMOTE_COMMAND', `cannot read ${remotePath} on ${host.label}: ${err.trim() || `exit ${exit.code}`}`);
-    throw new AnoleError('REMOTE_COMMAND', `fetching ${remotePath} from ${host.label} failed: ${err.trim() || (e as Error).message}`);
+    throw new AnoleError('REMOTE_COMMAND', `fetching ${remotePath} from ${host.label} failed: ${err.trim() || errorMessage(e)}`);
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
   }

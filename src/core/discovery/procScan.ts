@@ -1,5 +1,5 @@
 // One remote command that snapshots /proc (processes, executables, argv, sockets, users) and its parser.
-import { AnoleError } from '../errors';
+import { AnoleError, errorMessage } from '../errors';
 import type { RemoteHost } from '../remote/host';
 import { shellScript } from '../shell';
 import { parseProcNetTcp, type ListenSocket } from './procNet';
@@ -82,7 +82,7 @@ export async function scanProcesses(host: RemoteHost, opts: { pids?: readonly nu
     const err = res.stderr.toString('utf8').trim().split('\n').slice(-3).join(' | ');
     throw new AnoleError(
       'REMOTE_COMMAND',
-      `listing processes on ${host.label} failed: ${(e as Error).message}${err ? ` (stderr: ${err})` : ''}`,
+      `listing processes on ${host.label} failed: ${errorMessage(e)}${err ? ` (stderr: ${err})` : ''}`,
       'the host needs a POSIX sh with readlink, od and stat (coreutils or busybox)',
     );
   }

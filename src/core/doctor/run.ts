@@ -1,7 +1,7 @@
 // Runs the doctor on a host (one remote script, then ranged reads of the executable) and judges the evidence.
 import { listGoProcesses } from '../discovery/processes';
 import { mapLimit } from '../discovery/limit';
-import { AnoleError } from '../errors';
+import { AnoleError, errorMessage } from '../errors';
 import type { RemoteHost } from '../remote/host';
 import { shellScript } from '../shell';
 import { elfType, findSymbol, readBinaryFacts } from './binary';
@@ -83,7 +83,7 @@ export async function runDoctor(host: RemoteHost, opts: DoctorOptions = {}): Pro
     ev = parseDoctorOutput(res.stdout.toString('utf8'));
   } catch (e) {
     const err = res.stderr.toString('utf8').trim().split('\n').slice(-3).join(' | ');
-    throw new AnoleError('REMOTE_COMMAND', `checking ${host.label} failed: ${(e as Error).message}${err ? ` (stderr: ${err})` : ''}`,
+    throw new AnoleError('REMOTE_COMMAND', `checking ${host.label} failed: ${errorMessage(e)}${err ? ` (stderr: ${err})` : ''}`,
       'the host needs a POSIX sh with cat, od, tr, sed and grep');
   }
   if (pid !== undefined && kv1(ev, 'gone')) {

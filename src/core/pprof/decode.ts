@@ -1,5 +1,5 @@
 // Decodes a pprof profile.proto (gzipped or raw) into the compact Profile model, fast.
-import { AnoleError, isAnoleError } from '../errors';
+import { AnoleError, errorMessage, isAnoleError } from '../errors';
 import { DEFAULT_MAX_PROFILE_BYTES, describeText, looksLikeText, unwrapProfileBytes } from './container';
 import {
   type RawFunction,
@@ -78,7 +78,7 @@ export function decodeProfile(input: Uint8Array, options: DecodeOptions = {}): P
     if (e instanceof RangeError && /allocat|length|size/i.test(e.message)) {
       throw new AnoleError('BAD_PROFILE', `${what} is too large to load (${e.message})`, 'capture a shorter profile');
     }
-    throw new AnoleError('BAD_PROFILE', `${what} could not be decoded: ${(e as Error).message}`);
+    throw new AnoleError('BAD_PROFILE', `${what} could not be decoded: ${errorMessage(e)}`);
   }
 }
 

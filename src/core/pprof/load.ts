@@ -1,6 +1,6 @@
 // Reads a profile file from disk and decodes it, with file-system errors turned into user-facing ones.
 import { readFile } from 'node:fs/promises';
-import { AnoleError } from '../errors';
+import { AnoleError, errorMessage } from '../errors';
 import { type DecodeOptions, decodeProfile } from './decode';
 import { type Profile } from './profile';
 
@@ -17,7 +17,7 @@ export async function loadProfile(path: string, options: Omit<DecodeOptions, 'so
     if (code === 'ERR_FS_FILE_TOO_LARGE') {
       throw new AnoleError('BAD_PROFILE', `${path} is too large to load`, 'capture a shorter profile');
     }
-    throw new AnoleError('BAD_INPUT', `cannot read ${path}: ${(e as Error).message}`);
+    throw new AnoleError('BAD_INPUT', `cannot read ${path}: ${errorMessage(e)}`);
   }
   return decodeProfile(bytes, { ...options, source: path });
 }

@@ -2,7 +2,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { glob, SSHConfig, type Line, type Section } from 'ssh-config';
-import { AnoleError } from '../errors';
+import { AnoleError, errorMessage } from '../errors';
 import { expandTilde } from './expand';
 
 const MAX_INCLUDE_DEPTH = 16;
@@ -72,7 +72,7 @@ async function readConfigText(file: string, explicit: boolean): Promise<string |
     if (code === 'ENOENT') {
       throw new AnoleError('SSH_CONFIG', `ssh config file not found: ${file}`, 'check the path of the ssh config file setting');
     }
-    throw new AnoleError('SSH_CONFIG', `cannot read ssh config file ${file}: ${(e as Error).message}`);
+    throw new AnoleError('SSH_CONFIG', `cannot read ssh config file ${file}: ${errorMessage(e)}`);
   }
 }
 

@@ -2,7 +2,7 @@
 import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
-import { AnoleError } from '../errors';
+import { AnoleError, errorMessage } from '../errors';
 import { createAuthSession, type AuthCallbacks } from './auth';
 import { destinationLabel, type ResolvedDestination } from './config';
 import { loadHostKeyPolicy, type HostKeyPolicy } from './hostKeyPolicy';
@@ -148,7 +148,7 @@ function openChannel(
       });
     } catch (e) {
       clearTimeout(timer);
-      reject(new AnoleError('SSH_CONNECT', `${via}: ${(e as Error).message}`));
+      reject(new AnoleError('SSH_CONNECT', `${via}: ${errorMessage(e)}`));
     }
   });
 }

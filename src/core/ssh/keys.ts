@@ -1,5 +1,6 @@
 // Private key files and ssh-agent access for authentication (ssh2's key parser underneath).
 import * as fs from 'node:fs/promises';
+import { errorMessage } from '../errors';
 import { BaseAgent, OpenSSHAgent, utils, type ParsedKey } from 'ssh2';
 
 /** An identity file as read from disk; `key` is set when it needs no passphrase. */
@@ -56,7 +57,7 @@ export async function loadIdentity(file: string): Promise<IdentityFile | undefin
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    return { path: file, data: Buffer.alloc(0), encrypted: false, problem: `cannot read: ${code ?? (e as Error).message}` };
+    return { path: file, data: Buffer.alloc(0), encrypted: false, problem: `cannot read: ${code ?? errorMessage(e)}` };
   }
   const parsed = firstKey(utils.parseKey(data));
   if (parsed instanceof Error) {

@@ -2,7 +2,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { AnoleError } from '../errors';
+import { AnoleError, errorMessage } from '../errors';
 import { hostPortName } from './destination';
 
 /** Result of checking a server's host key against known_hosts. */
@@ -126,7 +126,7 @@ export async function readKnownHosts(files: readonly string[]): Promise<KnownHos
       text = await fs.readFile(file, 'utf8');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') continue;
-      throw new AnoleError('SSH_CONFIG', `cannot read known_hosts file ${file}: ${(e as Error).message}`);
+      throw new AnoleError('SSH_CONFIG', `cannot read known_hosts file ${file}: ${errorMessage(e)}`);
     }
     out.push(...parseKnownHosts(text, file));
   }

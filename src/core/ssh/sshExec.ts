@@ -1,7 +1,7 @@
 // One remote command over an ssh2 exec channel: output collection, limits, and killing it for sure.
 import { randomBytes } from 'node:crypto';
 import type { Client, ClientChannel } from 'ssh2';
-import { AnoleError } from '../errors';
+import { AnoleError, errorMessage } from '../errors';
 import type { ExecOptions, ExecResult } from '../remote/host';
 import { buildCommand } from '../shell';
 
@@ -187,7 +187,7 @@ export function execOverSsh(ctx: ExecContext, argv: readonly string[], opts: Exe
         else ch.end();
       });
     } catch (e) {
-      finish(ctx.lostError() ?? new AnoleError('SSH_CONNECT', `cannot run ${what} on ${ctx.label}: ${(e as Error).message}`));
+      finish(ctx.lostError() ?? new AnoleError('SSH_CONNECT', `cannot run ${what} on ${ctx.label}: ${errorMessage(e)}`));
     }
   });
 }

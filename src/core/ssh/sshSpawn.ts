@@ -1,6 +1,6 @@
 // Long-running commands over ssh2 with stdin left open (RemoteHost.spawn for SshHost).
 import type { Client, ClientChannel } from 'ssh2';
-import { AnoleError } from '../errors';
+import { AnoleError, errorMessage } from '../errors';
 import type { RemoteProcess } from '../remote/host';
 import { buildCommand } from '../shell';
 
@@ -35,7 +35,7 @@ export function spawnOnClient(client: Client, argv: readonly string[], label: st
         resolve(processFromChannel(ch));
       });
     } catch (e) {
-      reject(new AnoleError('SSH_CONNECT', `cannot start ${argv[0]} on ${label}: ${(e as Error).message}`));
+      reject(new AnoleError('SSH_CONNECT', `cannot start ${argv[0]} on ${label}: ${errorMessage(e)}`));
     }
   });
 }

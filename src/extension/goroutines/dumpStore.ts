@@ -1,6 +1,6 @@
 // Goroutine dumps held in memory and served read-only as `anole-goroutines:` documents, raw or grouped.
 import * as vscode from 'vscode';
-import { AnoleError } from '../../core/errors';
+import { AnoleError, errorMessage } from '../../core/errors';
 import { analyzeGoroutineDump } from '../../core/goroutines';
 import { renderGroupedReport, renderRawDump } from '../../core/goroutines/document';
 
@@ -93,7 +93,7 @@ export class GoroutineDumpStore implements vscode.TextDocumentContentProvider, v
     try {
       return ref.view === 'grouped' ? this.grouped(ref.id) : this.raw(ref.id);
     } catch (e) {
-      const text = e instanceof AnoleError ? e.oneLine : (e as Error).message;
+      const text = errorMessage(e);
       return `# ${vscode.l10n.t('Anole could not read this goroutine dump: {0}', text)}\n`;
     }
   }

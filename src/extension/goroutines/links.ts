@@ -1,5 +1,6 @@
 // Editor providers for goroutine dumps: file:line links to the workspace, and an outline of groups.
 import * as fs from 'node:fs';
+import { errorMessage } from '../../core/errors';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { indexDumpLocations, indexGroupHeaders, type DumpLocation } from '../../core/goroutines/document';
@@ -66,7 +67,7 @@ export class GoroutineLinkProvider implements vscode.DocumentLinkProvider, vscod
       const mapped = await this.mapPath(file);
       if (mapped) return mapped;
     } catch (e) {
-      this.log.warn(`mapping ${file} failed: ${(e as Error).message}`);
+      this.log.warn(`mapping ${file} failed: ${errorMessage(e)}`);
     }
     return path.isAbsolute(file) && fs.existsSync(file) ? vscode.Uri.file(file) : undefined;
   }

@@ -2,11 +2,13 @@
 // language server, answers the page's messages, and opens source files it may open.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { Methods, type FlameGraphParams, type TopParams, type TopResultMessage } from '../../core/annotations/protocol';
+import { errorMessage } from '../../core/errors';
+import { FlameGraphRequest, TopRequest, type FlameGraphParams, type RequestSender, type TopResultMessage } from '../../core/annotations/protocol';
 import { sampleTypeChoices, type ProfileTab, type TopBy, type ViewFlameGraph, type WebviewToHost } from '../../core/webview/messages';
 import { bestSuffixMatch, isInside } from '../../core/webview/sourcePaths';
 import { WEBVIEW_STRINGS, type WebviewStrings } from '../../core/webview/strings';
-import { errorText, type TypedWebview } from './webviewHelper';
+import { Disposable } from '../dispose';
+import type { TypedWebview } from './webviewHelper';
 
 /** What a view shows: a profile, or the diff of `id` (new) against `baseId`. */
 export interface ViewTarget {
@@ -17,12 +19,13 @@ export interface ViewTarget {
 
 /** What a session needs from the extension. */
 export interface SessionDeps {
-  client: { sendRequest<R>(method: string, params: unknown): Promise<R> };
+  /** The language client (anole/flameGraph, anole/top). */
+  client: RequestSender;
   log: vscode.LogOutputChannel;
 }
 
 /** Controller of one webview showing one profile (or diff). */
-export class ProfileSession implements vscode.Disposable {
+export class ProfileSession extends Disposable {
   private sampleType: string | undefined;
   private by: TopBy = 'function';
   private focus: string | undefined;
@@ -33,7 +36,6 @@ export class ProfileSession implements vscode.Disposable {
   private readonly mappedByPath = new Map<string, string>();
   private generation = 0;
   private cache: { key: string; flame: ViewFlameGraph; topRes: TopResultMessage } | undefined;
-  private readonly subs: vscode.Disposable[] = [];
 
   constructor(
     readonly view: TypedWebview,
@@ -42,9 +44,10 @@ export class ProfileSession implements vscode.Disposable {
     private readonly resolveTarget: () => Promise<ViewTarget>,
     opts: { tab?: ProfileTab; focus?: string } = {},
   ) {
+    super();
     this.tab = opts.tab ?? 'flame';
     this.focus = opts.focus;
-    this.subs.push(view.onMessage((m) => this.onMessage(m)));
+    this._register(view.onMessage((m) => this.onMessage(m)));
   }
 
   /** Shows `tab` and, optionally, focuses a function (on a page that is already running). */
@@ -88,10 +91,10 @@ export class ProfileSession implements vscode.Disposable {
       let fetched = this.cache?.key === key ? this.cache : undefined;
       if (!fetched) {
         const flameParams: FlameGraphParams = { id: t.id, sampleType: this.sampleType, baseId: t.baseId };
-        const flameP = this.deps.client.sendRequest<ViewFlameGraph>(Methods.flameGraph, flameParams);
+        const flameP = this.deps.client.sendRequest(FlameGraphRequest, flameParams);
         // A diff's table is the CLI's diff (new − base per function or line), not derived from the pruned tree.
-        const topP = this.deps.client.sendRequest<TopResultMessage>(Methods.top,
-          { id: t.id, by: this.by, sampleType: this.sampleType, limit: 5000, baseId: t.baseId } satisfies TopParams);
+        const topP = this.deps.client.sendRequest(TopRequest,
+          { id: t.id, by: this.by, sampleType: this.sampleType, limit: 5000, baseId: t.baseId });
         const [f, tr] = await Promise.all([flameP, topP]);
         fetched = { key, flame: f, topRes: tr };
       }
@@ -128,8 +131,8 @@ export class ProfileSession implements vscode.Disposable {
       }
     } catch (err) {
       if (gen !== this.generation) return;
-      this.deps.log.error(`profile view: ${errorText(err)}`);
-      void view.post({ type: 'error', message: vscode.l10n.t('Could not load the profile: {0}', errorText(err)) });
+      this.deps.log.error(`profile view: ${errorMessage(err)}`);
+      void view.post({ type: 'error', message: vscode.l10n.t('Could not load the profile: {0}', errorMessage(err)) });
     }
   }
 
@@ -151,7 +154,7 @@ export class ProfileSession implements vscode.Disposable {
         preview: true,
       });
     } catch (err) {
-      this.deps.log.error(`profile view: opening ${uri.toString()} failed: ${errorText(err)}`);
+      this.deps.log.error(`profile view: opening ${uri.toString()} failed: ${errorMessage(err)}`);
       void vscode.window.showErrorMessage(vscode.l10n.t('Opening {0} failed', uri.fsPath));
     }
   }
@@ -173,9 +176,9 @@ export class ProfileSession implements vscode.Disposable {
     return vscode.Uri.file(best);
   }
 
-  dispose(): void {
+  override dispose(): void {
     this.generation++;
-    for (const s of this.subs.splice(0)) s.dispose();
+    super.dispose();
     this.view.dispose();
   }
 }

@@ -2,18 +2,12 @@
 // read-only custom editor that opens .pb.gz / .pprof files from the Explorer.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { Commands as LensCommands } from '../../core/annotations/protocol';
+import { errorMessage } from '../../core/errors';
+import type { RequestSender, ShowFlameGraphArgs } from '../../core/annotations/protocol';
 import type { ProfileTab } from '../../core/webview/messages';
+import { Commands, registerCommand } from '../commands';
 import { ProfileSession, type ViewTarget } from './profileSession';
-import { createWebviewPanel, errorText, setupWebview } from './webviewHelper';
-
-/** Command ids contributed by the views (see CONTRIBUTES.md for the manifest entries). */
-export const ViewCommands = {
-  /** The server's CodeLens names this one (core/annotations/protocol.ts). */
-  showFlameGraph: LensCommands.showFlameGraph,
-  showTopTable: 'anole.showTopTable',
-  compareProfiles: 'anole.compareProfiles',
-} as const;
+import { createWebviewPanel, setupWebview } from './webviewHelper';
 
 /** viewType of the read-only profile custom editor. */
 export const PROFILE_EDITOR_VIEW_TYPE = 'anole.profileEditor';
@@ -25,7 +19,7 @@ const ENTRY = 'profile';
 /** What the views need from the rest of the extension. */
 export interface ProfileViewDeps {
   /** The language client (anole/flameGraph, anole/top). */
-  client: { sendRequest<R>(method: string, params: unknown): Promise<R> };
+  client: RequestSender;
   log: vscode.LogOutputChannel;
   /**
    * Loads a profile file into the server for a view (anole/loadProfile, held) and returns its id;
@@ -50,6 +44,9 @@ export interface ShowProfileArgs {
   function?: string;
 }
 
+/** The argument of anole.showFlameGraph / anole.showTopTable: lens or programmatic args, or a profile file. */
+export type ProfileViewArg = ShowFlameGraphArgs | ShowProfileArgs | vscode.Uri;
+
 /** Arguments of anole.compareProfiles when called programmatically. */
 export interface CompareArgs {
   baseId: string;
@@ -66,9 +63,9 @@ export function registerProfileViews(context: vscode.ExtensionContext, deps: Pro
   const views = new ProfileViews(context.extensionUri, deps);
   context.subscriptions.push(
     views,
-    vscode.commands.registerCommand(ViewCommands.showFlameGraph, (arg?: unknown) => views.showCommand(arg, 'flame')),
-    vscode.commands.registerCommand(ViewCommands.showTopTable, (arg?: unknown) => views.showCommand(arg, 'top')),
-    vscode.commands.registerCommand(ViewCommands.compareProfiles, (arg?: unknown) => views.compareCommand(arg)),
+    registerCommand(vscode.commands, Commands.showFlameGraph, (arg?: unknown) => views.showCommand(arg, 'flame')),
+    registerCommand(vscode.commands, Commands.showTopTable, (arg?: unknown) => views.showCommand(arg, 'top')),
+    registerCommand(vscode.commands, Commands.compareProfiles, (arg?: unknown) => views.compareCommand(arg)),
     vscode.window.registerCustomEditorProvider(PROFILE_EDITOR_VIEW_TYPE, views, {
       webviewOptions: { retainContextWhenHidden: false },
       supportsMultipleEditorsPerDocument: true,
@@ -170,7 +167,7 @@ class ProfileViews implements vscode.CustomReadonlyEditorProvider<ProfileDocumen
   /** Releases profiles a view held (the server unloads those nothing else needs). */
   private release(ids: string[]): void {
     for (const id of ids) {
-      this.deps.holdProfile(id, false).catch((err: unknown) => this.deps.log.warn(`releasing profile ${id}: ${errorText(err)}`));
+      this.deps.holdProfile(id, false).catch((err: unknown) => this.deps.log.warn(`releasing profile ${id}: ${errorMessage(err)}`));
     }
   }
 
@@ -240,8 +237,8 @@ class ProfileViews implements vscode.CustomReadonlyEditorProvider<ProfileDocumen
   }
 
   private fail(err: unknown): void {
-    this.deps.log.error(`profile views: ${errorText(err)}`);
-    void vscode.window.showErrorMessage(vscode.l10n.t('Anole: {0}', errorText(err)));
+    this.deps.log.error(`profile views: ${errorMessage(err)}`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('Anole: {0}', errorMessage(err)));
   }
 
   dispose(): void {

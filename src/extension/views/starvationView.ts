@@ -1,8 +1,9 @@
 // The trace report webview (a panel, or the custom editor of *.trace / trace.out): the starvation tables and the timeline; spans and rows open source.
 import * as vscode from 'vscode';
+import { errorMessage } from '../../core/errors';
 import type { StarvationResult, TimelineParams, TimelineResult } from '../../core/annotations/protocol';
 import { webviewStrings } from './profileSession';
-import { errorText, setupWebview } from './webviewHelper';
+import { setupWebview } from './webviewHelper';
 
 /** What the report page needs from the extension. */
 export interface StarvationViewDeps {
@@ -30,7 +31,7 @@ export function showStarvation(webview: vscode.Webview, deps: StarvationViewDeps
           for (const x of [...r.report.groups, ...r.report.lines]) if (x.localUri) mapped.add(x.localUri);
           void view.post({ type: 'starvation', title, report: r.report, focus, strings: webviewStrings() });
         } catch (e) {
-          void view.post({ type: 'error', message: errorText(e) });
+          void view.post({ type: 'error', message: errorMessage(e) });
         }
         return;
       }
@@ -40,7 +41,7 @@ export function showStarvation(webview: vscode.Webview, deps: StarvationViewDeps
           for (const s of data.sites) if (s.localUri) mapped.add(s.localUri);
           void view.post({ type: 'timeline', seq: m.seq, data });
         } catch (e) {
-          void view.post({ type: 'error', message: errorText(e) });
+          void view.post({ type: 'error', message: errorMessage(e) });
         }
         return;
       }

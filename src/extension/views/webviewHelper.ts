@@ -1,6 +1,8 @@
 // The one audited way Anole creates webview content: strict CSP with a per-page crypto nonce,
 // resources only from media/ and dist/webview/, and typed, validated messages in both directions.
 import * as vscode from 'vscode';
+import { errorMessage } from '../../core/errors';
+import { Disposable } from '../dispose';
 import { makeNonce, renderHtml } from '../../core/webview/csp';
 import { parseWebviewMessage, type HostToWebview, type WebviewToHost } from '../../core/webview/messages';
 
@@ -22,13 +24,13 @@ export function panelOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptio
 }
 
 /** A configured webview with typed messaging. Dispose it with its panel. */
-export class TypedWebview implements vscode.Disposable {
-  private readonly disposables: vscode.Disposable[] = [];
-
+export class TypedWebview extends Disposable {
   constructor(
     readonly webview: vscode.Webview,
     private readonly log: vscode.LogOutputChannel,
-  ) {}
+  ) {
+    super();
+  }
 
   /** Sends a message; resolves false when the page is gone or not listening. */
   post(message: HostToWebview): Thenable<boolean> {
@@ -45,14 +47,9 @@ export class TypedWebview implements vscode.Disposable {
       }
       Promise.resolve()
         .then(() => handler(msg))
-        .catch((err: unknown) => this.log.error(`webview: handling '${msg.type}' failed: ${errorText(err)}`));
+        .catch((err: unknown) => this.log.error(`webview: handling '${msg.type}' failed: ${errorMessage(err)}`));
     });
-    this.disposables.push(sub);
-    return sub;
-  }
-
-  dispose(): void {
-    for (const d of this.disposables.splice(0)) d.dispose();
+    return this._register(sub);
   }
 }
 
@@ -101,9 +98,4 @@ function safePreview(raw: unknown): string {
   } catch {
     return typeof raw;
   }
-}
-
-/** Message text of any thrown value. */
-export function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -1,5 +1,5 @@
 // Labels for the debugger's goroutine groups view (pure: no vscode, tested under plain mocha).
-import { innermostUserFrame, type GoroutineGroup } from '../core/goroutines';
+import { innermostUserFrame, type GoroutineGroup } from '../../core/goroutines';
 
 /** "50 × chan receive", then where the group's own code waits: "main.leakyWorker · problems.go:78". */
 export function describeGroup(g: Pick<GoroutineGroup, 'count' | 'state' | 'frames' | 'waitMinutes'>): { label: string; description: string } {

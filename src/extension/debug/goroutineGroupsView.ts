@@ -1,10 +1,11 @@
 // The "Goroutine Groups" view of an Anole debug session: every goroutine grouped by identical stack.
 import * as vscode from 'vscode';
-import type { GoroutineGroup, GroupedGoroutines, StackFrame } from '../core/goroutines';
-import { Commands, ContextKeys, Views } from './commands';
+import { errorMessage } from '../../core/errors';
+import type { GoroutineGroup, GroupedGoroutines, StackFrame } from '../../core/goroutines';
+import { Commands, ContextKeys, Views, registerCommand } from '../commands';
 import { describeGroup, matchesGroupFilter } from './goroutineGroupsModel';
-import { DEBUG_TYPE } from './debug';
-import type { WorkspacePathMapper } from './pathMapping';
+import { DEBUG_TYPE } from './index';
+import type { WorkspacePathMapper } from '../pathMapping';
 
 type Node = { kind: 'group'; group: GoroutineGroup } | { kind: 'frame'; frame: StackFrame } | { kind: 'note'; text: string };
 
@@ -69,7 +70,7 @@ class GoroutineGroupsProvider implements vscode.TreeDataProvider<Node> {
       groups = res.groups;
       this.log.info(`goroutine groups: ${res.total} goroutines in ${res.groups.length} groups (longest stop ${res.longestStopMs ?? '?'} ms)`);
     } catch (e) {
-      nodes = [{ kind: 'note', text: vscode.l10n.t('Could not read the goroutines: {0}', (e as Error).message ?? String(e)) }];
+      nodes = [{ kind: 'note', text: vscode.l10n.t('Could not read the goroutines: {0}', errorMessage(e)) }];
     }
     if (gen !== this.generation) return;
     this.groups = groups;
@@ -103,7 +104,7 @@ class GoroutineGroupsProvider implements vscode.TreeDataProvider<Node> {
     const item = new vscode.TreeItem(f.function);
     item.description = `${f.file}:${f.line}`;
     const uri = await this.paths.toUri(f.file).catch((e: unknown) => {
-      this.log.warn(`mapping ${f.file} failed: ${(e as Error).message ?? e}`);
+      this.log.warn(`mapping ${f.file} failed: ${errorMessage(e)}`);
       return undefined;
     });
     if (uri && f.line > 0) {
@@ -130,8 +131,8 @@ export function register(context: vscode.ExtensionContext, deps: { paths: Worksp
     provider,
     { dispose: () => clearTimeout(timer) },
     (provider.view = vscode.window.createTreeView(Views.goroutineGroups, { treeDataProvider: provider, showCollapseAll: true })),
-    vscode.commands.registerCommand(Commands.refreshGoroutineGroups, () => provider.refresh()),
-    vscode.commands.registerCommand(Commands.filterGoroutineGroups, async (text?: string) => {
+    registerCommand(vscode.commands, Commands.refreshGoroutineGroups, () => provider.refresh()),
+    registerCommand(vscode.commands, Commands.filterGoroutineGroups, async (text?: string) => {
       const filter = typeof text === 'string' ? text : await vscode.window.showInputBox({
         title: vscode.l10n.t('Anole: Filter Goroutine Groups'),
         prompt: vscode.l10n.t('Words each group must contain in its state or stack (function, file:line); -word excludes. Empty shows all.'),
@@ -140,7 +141,7 @@ export function register(context: vscode.ExtensionContext, deps: { paths: Worksp
       });
       if (filter !== undefined) provider.setFilter(filter);
     }),
-    vscode.commands.registerCommand(Commands.clearGoroutineGroupsFilter, () => provider.setFilter('')),
+    registerCommand(vscode.commands, Commands.clearGoroutineGroupsFilter, () => provider.setFilter('')),
     vscode.debug.onDidTerminateDebugSession((s) => s.type === DEBUG_TYPE && provider.clear()),
     vscode.debug.registerDebugAdapterTrackerFactory(DEBUG_TYPE, {
       createDebugAdapterTracker: (session) => ({

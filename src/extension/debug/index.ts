@@ -1,10 +1,13 @@
 // Registers Anole's `anole` debugger: the adapter process, attach defaults and a remote process picker.
+// This folder is the debugger's side of the extension: this registration, and the Goroutine Groups view of
+// a debug session (goroutineGroupsView.ts; its labels, pure, in goroutineGroupsModel.ts). The adapter itself
+// is src/adapter; goroutine dumps opened as documents are src/extension/goroutines.
 import * as vscode from 'vscode';
-import type { AnoleAttachArguments } from '../adapter/attachArgs';
-import { AttachPicks } from './attachPicks';
-import { Commands } from './commands';
-import type { Profiler } from './profile';
-import { settings } from './settings';
+import type { AnoleAttachArguments } from '../../adapter/attachArgs';
+import { AttachPicks } from '../attachPicks';
+import { Commands, registerCommand } from '../commands';
+import type { Profiler } from '../profile';
+import { settings } from '../settings';
 
 export const DEBUG_TYPE = 'anole';
 
@@ -13,7 +16,7 @@ interface DebugDeps {
   profiler: Profiler;
 }
 
-type AttachConfig = vscode.DebugConfiguration & Partial<AnoleAttachArguments>;
+export type AttachConfig = vscode.DebugConfiguration & Partial<AnoleAttachArguments>;
 
 /**
  * The debugger: `dist/adapter.js` runs as its own process (DAP over stdio); the configuration
@@ -46,8 +49,8 @@ export function register(context: vscode.ExtensionContext, deps: DebugDeps): voi
         return config;
       },
     }),
-    vscode.commands.registerCommand(Commands.pickRemoteHost, () => picks.host()),
-    vscode.commands.registerCommand(Commands.pickRemoteProcess, (config?: AttachConfig) => picks.processId(config)),
+    registerCommand(vscode.commands, Commands.pickRemoteHost, () => picks.host()),
+    registerCommand(vscode.commands, Commands.pickRemoteProcess, (config?: AttachConfig) => picks.processId(config)),
   );
 }
 
