@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Profile as PfProfile } from 'pprof-format';
-import { decodeProfile, top } from '../src/core/pprof';
+import { decodeProfile, top, topFromBytes } from '../src/core/pprof';
 import { formatRows, median, medianTimes, processTimes, requireBuiltCli, run, runAsScript, timed, type ProcessTime } from './util';
 
 /** Anole's time must be at most this fraction of go tool pprof's. */
@@ -46,7 +46,22 @@ export interface PprofBenchFigures {
   wholeRatio: number;
   wholeCpuRatio: number;
   wholeMeetsGoal: boolean;
+  /**
+   * What any Node program reading this file pays, timed in the same turns: a bare `node -e 0`, and
+   * node reading and gunzipping the file (as anole top does) and nothing else.
+   */
+  floorNodeRuns: ProcessTime[];
+  floorNode: ProcessTime;
+  floorGunzipRuns: ProcessTime[];
+  floorGunzip: ProcessTime;
+  /** anole top's own fast path in process (read, gunzip, aggregate from the bytes): median and first run. */
+  wireMedianMs: number;
+  wireColdMs: number;
 }
+
+/** Node reading and gunzipping a file in one go, the way container.ts does (output sized from the gzip trailer). */
+const GUNZIP_ONLY =
+  "const b=require('fs').readFileSync(process.argv[1]);require('zlib').gunzipSync(b,{chunkSize:b.readUInt32LE(b.length-4)+1})";
 
 
 
@@ -77,15 +92,20 @@ export async function runPprofBench(opts: { depth?: number; log?: (line: string)
     const gz = await readFile(file);
     const raw = gunzipSync(gz);
 
-    log('timing go tool pprof -top and anole top as whole processes, in turns (one warm-up run, then three of pprof, seven of anole)...');
+    log('timing go tool pprof -top, anole top and the Node floors as whole processes, in turns (one warm-up run, then three of pprof, seven of the others)...');
     const cli = requireBuiltCli();
     const pprofArgs = ['tool', 'pprof', '-top', '-unit=B', file];
     const [pprofFirstMs] = await timed(() => run('go', pprofArgs));
     const pprofText = await run('go', pprofArgs);
-    const anoleTop: [string, string[]] = [process.execPath, [cli, 'top', file]];
-    const [pprofRuns, wholeFirst] = await processTimes([['go', pprofArgs], anoleTop], 3);
-    const [wholeMore] = await processTimes([anoleTop], 4);
-    const wholeRuns = [...wholeFirst, ...wholeMore];
+    const ours: [string, string[]][] = [
+      [process.execPath, [cli, 'top', file]],
+      [process.execPath, ['-e', '0']],
+      [process.execPath, ['-e', GUNZIP_ONLY, file]],
+    ];
+    await processTimes(ours, 1); // warm the page cache
+    const [pprofRuns, ...first] = await processTimes([['go', pprofArgs], ...ours], 3);
+    const more = await processTimes(ours, 4);
+    const [wholeRuns, floorNodeRuns, floorGunzipRuns] = first.map((runs, i) => [...runs, ...more[i]]);
     const pprofRunsMs = pprofRuns.map((r) => r.wallMs);
 
     log('timing Anole read + decode + top...');
@@ -93,6 +113,12 @@ export async function runPprofBench(opts: { depth?: number; log?: (line: string)
     const [anoleColdMs, result] = await timed(anole);
     const anoleRunsMs: number[] = [];
     for (let i = 0; i < 7; i++) anoleRunsMs.push((await timed(anole))[0]);
+
+    log('timing anole top\'s fast path (read + gunzip + aggregate from the bytes) in process...');
+    const wire = async () => topFromBytes(await readFile(file), { limit: 10 });
+    const [wireColdMs] = await timed(wire);
+    const wireRunsMs: number[] = [];
+    for (let i = 0; i < 7; i++) wireRunsMs.push((await timed(wire))[0]);
 
     log('timing raw decoding: Anole vs pprof-format...');
     const decodeRuns: number[] = [];
@@ -142,6 +168,12 @@ export async function runPprofBench(opts: { depth?: number; log?: (line: string)
       wholeRatio: whole.wallMs / pprofMedianMs,
       wholeCpuRatio: whole.cpuMs / pprofCpuMedianMs,
       wholeMeetsGoal: whole.wallMs / pprofMedianMs <= WHOLE_GOAL_RATIO,
+      floorNodeRuns,
+      floorNode: medianTimes(floorNodeRuns),
+      floorGunzipRuns,
+      floorGunzip: medianTimes(floorGunzipRuns),
+      wireMedianMs: median(wireRunsMs),
+      wireColdMs,
     };
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -151,12 +183,19 @@ export async function runPprofBench(opts: { depth?: number; log?: (line: string)
 /** The figures as a small text table. */
 export function formatPprofBench(f: PprofBenchFigures): string {
   const ms = (x: number) => `${x.toFixed(1)} ms`;
+  // A floor as a share of pprof's time: what is left of the whole-process goal once it is paid.
+  const floor = (t: ProcessTime, runs: ProcessTime[]) =>
+    `${ms(t.wallMs)} median of ${runs.length}, CPU ${ms(t.cpuMs)}: ${(t.wallMs / f.pprofMedianMs).toFixed(4)} of pprof (CPU ${(t.cpuMs / f.pprofCpuMedianMs).toFixed(4)})`;
   const rows: [string, string][] = [
     ['profile', `heap, 2^${f.depth} stacks: ${f.samples} samples, ${(f.gzBytes / 1e6).toFixed(2)} MB gz, ${(f.rawBytes / 1e6).toFixed(2)} MB raw`],
     ['go tool pprof -top', `${ms(f.pprofMedianMs)} median of ${f.pprofRunsMs.length} (first run ${ms(f.pprofFirstMs)}), CPU ${ms(f.pprofCpuMedianMs)}`],
     ['anole top (whole process)', `${ms(f.whole.wallMs)} median of ${f.wholeRuns.length} (fastest ${ms(Math.min(...f.wholeRuns.map((r) => r.wallMs)))}), CPU ${ms(f.whole.cpuMs)}`],
     ['ratio whole processes', `${f.wholeRatio.toFixed(4)} (CPU time ${f.wholeCpuRatio.toFixed(4)}); goal <= ${WHOLE_GOAL_RATIO}: ${f.wholeMeetsGoal ? 'MET' : 'NOT MET'}`],
-    ['anole decode+top (in process)', `${ms(f.anoleMedianMs)} median of ${f.anoleRunsMs.length} (cold ${ms(f.anoleColdMs)})`],
+    ['floor: node -e 0', floor(f.floorNode, f.floorNodeRuns)],
+    ['floor: node + read + gunzip', floor(f.floorGunzip, f.floorGunzipRuns)],
+    ['anole top beyond that floor', `${ms(f.whole.wallMs - f.floorGunzip.wallMs)} = ${((f.whole.wallMs - f.floorGunzip.wallMs) / f.pprofMedianMs).toFixed(4)} of pprof`],
+    ['anole top fast path (in process)', `${ms(f.wireMedianMs)} median of 7 (cold ${ms(f.wireColdMs)}): read + gunzip + aggregate from the bytes`],
+    ['anole decodeProfile+top (in process)', `${ms(f.anoleMedianMs)} median of ${f.anoleRunsMs.length} (cold ${ms(f.anoleColdMs)})`],
     ['ratio in process', `${f.ratio.toFixed(4)} (cold ${f.coldRatio.toFixed(4)}); goal <= ${GOAL_RATIO}: ${f.meetsGoal ? 'MET' : 'NOT MET'}`],
     ['decode raw: anole', `${ms(f.anoleDecodeMs)} = ${f.anoleDecodeMBps.toFixed(0)} MB/s`],
     ['decode raw: pprof-format', `${ms(f.pprofFormatDecodeMs)} = ${f.pprofFormatDecodeMBps.toFixed(1)} MB/s`],

@@ -1,5 +1,5 @@
 // `anole top`, `anole locks` and `anole diff`: reports on profile files, text or --json.
-import { diff, lockSites, loadProfile, top as topReport, type Profile } from '../../core/pprof';
+import { decodeProfile, diff, lockSites, loadProfile, readProfileFile, top as topReport, topFromBytes, type Profile, type TopOptions } from '../../core/pprof';
 import { AnoleError } from '../../core/errors';
 import { intOption, parse, positionals, printJson, usage, warn } from '../args';
 import { percent, table, value } from '../format';
@@ -11,7 +11,10 @@ function byOption(v: string | undefined): 'function' | 'line' {
 }
 
 async function load(file: string): Promise<Profile> {
-  const p = await loadProfile(file);
+  return warned(file, await loadProfile(file));
+}
+
+function warned(file: string, p: Profile): Profile {
   for (const w of p.warnings) warn(`${file}: ${w}`);
   return p;
 }
@@ -28,8 +31,12 @@ export async function top(args: string[]): Promise<number> {
   const [file] = positionals('top', pos, ['PROFILE']);
   const by = byOption(values.by);
   const limit = intOption('limit', values.limit);
-  const profile = await load(file);
-  const res = topReport(profile, { by, limit: limit ?? (values.json ? undefined : 20), sampleType: values['sample-type'], sort: values.cum ? 'cum' : 'flat' });
+  const opts: TopOptions = { by, limit: limit ?? (values.json ? undefined : 20), sampleType: values['sample-type'], sort: values.cum ? 'cum' : 'flat' };
+  const bytes = await readProfileFile(file);
+  // Straight from the bytes when the profile needs no repairs; else the full decoder says what is wrong.
+  const fast = topFromBytes(bytes, opts, file);
+  for (const w of fast ? fast.warnings : []) warn(`${file}: ${w}`);
+  const res = fast?.result ?? topReport(warned(file, decodeProfile(bytes, { source: file })), opts);
   if (values.json) {
     printJson(res.rows.map((r) => ({ function: r.function, file: r.file, line: by === 'line' ? r.line : null, flat: r.flat, cum: r.cum, flatPercent: r.flatPercent, cumPercent: r.cumPercent })));
     return 0;

@@ -13,7 +13,7 @@ import {
   readRepeatedVarint,
   readValueType,
 } from './messages';
-import { type FunctionInfo, type Profile } from './profile';
+import { type FunctionInfo, type Profile, type SampleTable } from './profile';
 import { Resolver } from './resolve';
 import { SpanList, decodeSamples } from './samples';
 import { WireError, WireReader, WIRE_BYTES, WIRE_VARINT } from './wire';
@@ -57,8 +57,17 @@ interface Scan {
 export function decodeProfile(input: Uint8Array, options: DecodeOptions = {}): Profile {
   const what = options.source ?? 'the profile';
   const raw = unwrapProfileBytes(input, what, options.maxBytes ?? DEFAULT_MAX_PROFILE_BYTES);
+  return withDecodeErrors(what, () => {
+    const h = decodeHeader(raw, what);
+    const samples = decodeSamples(h.buf, h.sampleSpans, h.locationIdBytes, h.profile.sampleTypes.length, h.profile.locations, h.res, options.labels === true);
+    return finishProfile(h, samples, what);
+  });
+}
+
+/** Runs a decoding step, turning wire-format and allocation failures into one-line BAD_PROFILE errors. */
+export function withDecodeErrors<T>(what: string, decode: () => T): T {
   try {
-    return decodeRaw(raw, options, what);
+    return decode();
   } catch (e) {
     if (isAnoleError(e)) throw e;
     if (e instanceof WireError) {
@@ -85,7 +94,9 @@ export function decodeProfile(input: Uint8Array, options: DecodeOptions = {}): P
 function scan(buf: Uint8Array): Scan {
   const s: Scan = {
     sampleTypes: [],
-    sampleSpans: new SpanList(),
+    // Room for a sample per 16 bytes, about what the smallest real ones take: growing the list
+    // mid-way would also cost a deoptimization of the loop that fills it.
+    sampleSpans: new SpanList(Math.max(4096, (buf.length >>> 3) & ~1)),
     locationIdBytes: 0,
     mappings: [],
     locations: [],
@@ -106,27 +117,8 @@ function scan(buf: Uint8Array): Scan {
   const size = buf.length;
   let pos = 0;
   while (pos < size) {
-    // Fast path for the bulk of a profile: a Sample (key 0x12) with a length of 1-2 bytes.
     if (buf[pos] === 0x12) {
-      let len = buf[pos + 1];
-      let start = pos + 2;
-      if (len >= 0x80) {
-        const b = buf[pos + 2];
-        if (b < 0x80) {
-          len = (len & 0x7f) | (b << 7);
-          start = pos + 3;
-        } else {
-          r.pos = pos + 1;
-          len = r.varint();
-          start = r.pos;
-        }
-      }
-      pos = start + len;
-      if (!(pos <= size)) throw new WireError(`a sample of ${len} bytes runs past the end of the data`, start, true);
-      spans.push(start, pos);
-      // Bytes of packed location ids (usually the first field): a bound on their number.
-      if (buf[start] === 0x0a && buf[start + 1] < 0x80) s.locationIdBytes += buf[start + 1];
-      else s.locationIdBytes += len;
+      pos = locateSamples(buf, pos, s, r);
       continue;
     }
     r.pos = pos;
@@ -172,6 +164,38 @@ function scan(buf: Uint8Array): Scan {
   return s;
 }
 
+/**
+ * The bulk of a profile: the Samples (key 0x12) from `pos` on, up to the next other field (Go
+ * writes new locations among them), located into `s.sampleSpans`. Returns the position after the last one. A function of its own, small, so
+ * V8 optimizes it within the first few thousand samples instead of the whole of scan().
+ */
+function locateSamples(buf: Uint8Array, pos: number, s: Scan, r: WireReader): number {
+  const size = buf.length;
+  const spans = s.sampleSpans;
+  while (pos < size && buf[pos] === 0x12) {
+    let len = buf[pos + 1];
+    let start = pos + 2;
+    if (len >= 0x80) {
+      const b = buf[pos + 2];
+      if (b < 0x80) {
+        len = (len & 0x7f) | (b << 7);
+        start = pos + 3;
+      } else {
+        r.pos = pos + 1;
+        len = r.varint();
+        start = r.pos;
+      }
+    }
+    pos = start + len;
+    if (!(pos <= size)) throw new WireError(`a sample of ${len} bytes runs past the end of the data`, start, true);
+    spans.push(start, pos);
+    // Bytes of packed location ids (usually the first field): a bound on their number. (Kept in
+    // `s` as it goes: a first store after the loop would deoptimize it at each of its calls.)
+    s.locationIdBytes += buf[start] === 0x0a && buf[start + 1] < 0x80 ? buf[start + 1] : len;
+  }
+  return pos;
+}
+
 function checkIsProfile(s: Scan, what: string): void {
   const other = '; is it some other protobuf message?';
   if (s.sampleTypes.length === 0) {
@@ -187,7 +211,25 @@ function checkIsProfile(s: Scan, what: string): void {
   }
 }
 
-function decodeRaw(bytes: Uint8Array, options: DecodeOptions, what: string): Profile {
+/**
+ * Everything of a profile but its samples, which are only located: `profile.samples` is empty
+ * until {@link finishProfile}. `res` holds the repairs made so far.
+ */
+export interface DecodedHeader {
+  /** The raw protobuf bytes, as a plain Uint8Array. */
+  buf: Uint8Array;
+  /** Start/end byte offsets of each Sample message. */
+  sampleSpans: SpanList;
+  /** An upper bound on the number of location ids in all samples. */
+  locationIdBytes: number;
+  profile: Profile;
+  res: Resolver;
+}
+
+const NO_SAMPLES: SampleTable = { count: 0, stackStart: new Uint32Array(1), stackLocs: new Uint16Array(0), values: new Float64Array(0), hasLabels: false };
+
+/** Decodes raw (unwrapped) profile bytes except the samples. Throws WireError or AnoleError. */
+export function decodeHeader(bytes: Uint8Array, what: string): DecodedHeader {
   // A plain Uint8Array view: element access on it is faster than on a Buffer subclass.
   const buf = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let s: Scan;
@@ -209,11 +251,10 @@ function decodeRaw(bytes: Uint8Array, options: DecodeOptions, what: string): Pro
     startLine: f.startLine,
   }));
   const locations = res.locations(s.locations, functions);
-  const samples = decodeSamples(buf, s.sampleSpans, s.locationIdBytes, s.sampleTypes.length, locations, res, options.labels === true);
   const profile: Profile = {
     sampleTypes,
     defaultSampleType: res.str(s.defaultSampleType),
-    samples,
+    samples: NO_SAMPLES,
     locations,
     functions,
     mappings: s.mappings.map((m) => ({ ...m, filename: res.str(m.filename), buildId: res.str(m.buildId) })),
@@ -228,10 +269,14 @@ function decodeRaw(bytes: Uint8Array, options: DecodeOptions, what: string): Pro
     docUrl: res.str(s.docUrl),
     warnings: [],
   };
-  if (profile.defaultSampleType && !sampleTypes.some((t) => t.type === profile.defaultSampleType)) {
-    res.warn(`the default sample type "${profile.defaultSampleType}" is not one of the sample types; using the last one`);
-  }
-  profile.warnings = res.finish(samples.count, locations.length);
+  return { buf, sampleSpans: s.sampleSpans, locationIdBytes: s.locationIdBytes, profile, res };
+}
+
+/** Completes a header with its decoded samples: the warnings, and the refusal of a profile whose every frame dangles. */
+export function finishProfile(h: DecodedHeader, samples: SampleTable, what: string): Profile {
+  const { profile, res } = h;
+  profile.samples = samples;
+  profile.warnings = headerWarnings(h, samples.count);
   if (samples.count > 0 && samples.stackLocs.length === 0 && res.missingLocationRefs > 0) {
     throw new AnoleError(
       'BAD_PROFILE',
@@ -240,4 +285,13 @@ function decodeRaw(bytes: Uint8Array, options: DecodeOptions, what: string): Pro
     );
   }
   return profile;
+}
+
+/** The warnings of a profile once its `sampleCount` samples have been read through `h.res`. */
+export function headerWarnings(h: DecodedHeader, sampleCount: number): string[] {
+  const { profile, res } = h;
+  if (profile.defaultSampleType && !profile.sampleTypes.some((t) => t.type === profile.defaultSampleType)) {
+    res.warn(`the default sample type "${profile.defaultSampleType}" is not one of the sample types; using the last one`);
+  }
+  return res.finish(sampleCount, profile.locations.length);
 }

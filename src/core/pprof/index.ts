@@ -2,7 +2,7 @@
 export * from './profile';
 export type { DecodeOptions } from './decode';
 export { decodeProfile } from './decode';
-export { loadProfile } from './load';
+export { loadProfile, readProfileFile } from './load';
 export { DEFAULT_MAX_PROFILE_BYTES, isGzip, looksLikeText } from './container';
 export type { SampleTypeChoice } from './sampleType';
 export { selectSampleType } from './sampleType';
@@ -12,6 +12,8 @@ export type { FrameIndex, FunctionNode, LineNode, FileLineNode } from './frames'
 export { frameIndex } from './frames';
 export type { TopOptions, TopResult, TopRow } from './top';
 export { top } from './top';
+export type { WireTop } from './wireTop';
+export { topFromBytes } from './wireTop';
 export type { FunctionHotspot, HotspotIndex, LineWeight } from './hotspots';
 export { buildHotspotIndex, matchProfileFile } from './hotspots';
 export type { LockSiteOptions, LockSiteReport, LockSiteRow, ProfileKind } from './locks';

@@ -6,9 +6,13 @@ import { type Profile } from './profile';
 
 /** Reads and decodes a pprof file; errors name the file. */
 export async function loadProfile(path: string, options: Omit<DecodeOptions, 'source'> = {}): Promise<Profile> {
-  let bytes: Buffer;
+  return decodeProfile(await readProfileFile(path), { ...options, source: path });
+}
+
+/** Reads a profile file's bytes; file-system errors become one clear AnoleError naming the file. */
+export async function readProfileFile(path: string): Promise<Buffer> {
   try {
-    bytes = await readFile(path);
+    return await readFile(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new AnoleError('NOT_FOUND', `no such profile file: ${path}`);
@@ -19,5 +23,4 @@ export async function loadProfile(path: string, options: Omit<DecodeOptions, 'so
     }
     throw new AnoleError('BAD_INPUT', `cannot read ${path}: ${errorMessage(e)}`);
   }
-  return decodeProfile(bytes, { ...options, source: path });
 }

@@ -9,8 +9,13 @@ const EXACT_CAPACITY_LIMIT = 64 * 1024 * 1024;
 
 /** A growable list of (start, end) byte offsets, one pair per sample. */
 export class SpanList {
-  data: Uint32Array = new Uint32Array(4096);
+  data: Uint32Array;
   length = 0;
+
+  /** @param capacity room for this many numbers (two per sample) before the list grows */
+  constructor(capacity = 4096) {
+    this.data = new Uint32Array(capacity);
+  }
 
   /** Appends one pair. */
   push(start: number, end: number): void {

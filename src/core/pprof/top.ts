@@ -92,8 +92,12 @@ export function rowsOf(agg: Aggregate): TopRow[] {
  * `go tool pprof -top` (`-lines` for `by: 'line'`, `-cum` for `sort: 'cum'`).
  */
 export function top(profile: Profile, opts: TopOptions = {}): TopResult {
+  return topOf(aggregate(profile, opts.by ?? 'function', opts), opts);
+}
+
+/** The top report of an aggregate by function or line (see {@link top}). */
+export function topOf(agg: Aggregate, opts: TopOptions = {}): TopResult {
   const by = opts.by ?? 'function';
-  const agg = aggregate(profile, by, opts);
   const rows = rowsOf(agg).sort(compareRows(opts.sort));
   const limited = opts.limit !== undefined && opts.limit >= 0 ? rows.slice(0, opts.limit) : rows;
   return { sampleType: agg.sampleType, by, total: agg.total, totalRows: rows.length, rows: limited };

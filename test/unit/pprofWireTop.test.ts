@@ -1,0 +1,160 @@
+// topFromBytes() (anole top's fast path) gives exactly what top(decodeProfile()) gives, or defers to it.
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { type TopOptions, type WireTop, decodeProfile, top, topFromBytes } from '../../src/core/pprof';
+import { FIXTURES } from '../fixtures/profiles/fixtures';
+import { type SynthProfile, encodeProfile } from '../fixtures/profiles/synth';
+
+/** What the general path answers: the report, or the error it throws, and the profile's warnings. */
+function general(bytes: Uint8Array, opts: TopOptions): { result?: WireTop['result']; warnings?: string[]; error?: string } {
+  try {
+    const p = decodeProfile(bytes, { source: 'p' });
+    try {
+      return { result: top(p, opts), warnings: p.warnings };
+    } catch (e) {
+      return { warnings: p.warnings, error: (e as Error).message };
+    }
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+}
+
+/** The option sets `anole top` can pass, for a profile with `nTypes` sample types. */
+function optionSets(nTypes: number): TopOptions[] {
+  const sets: TopOptions[] = [];
+  const types: (string | undefined)[] = [undefined, ...Array.from({ length: nTypes }, (_, i) => String(i))];
+  for (const by of ['function', 'line'] as const) {
+    for (const sort of ['flat', 'cum'] as const) {
+      for (const sampleType of types) sets.push({ by, sort, sampleType });
+    }
+  }
+  sets.push({ limit: 3 }, { by: 'line', sort: 'cum', limit: 0 });
+  return sets;
+}
+
+/**
+ * Asserts the fast path agrees with the general one on every option set; returns how many it
+ * answered itself (the rest it handed to the general path, which is then what `anole top` runs).
+ */
+function agree(bytes: Uint8Array, what: string, sets?: TopOptions[]): number {
+  let answered = 0;
+  const nTypes = (() => {
+    try {
+      return decodeProfile(bytes).sampleTypes.length;
+    } catch {
+      return 1;
+    }
+  })();
+  for (const opts of sets ?? optionSets(nTypes)) {
+    const want = general(bytes, opts);
+    let got: WireTop | undefined;
+    try {
+      got = topFromBytes(bytes, opts, 'p');
+    } catch (e) {
+      // The fast path may only throw what the general path throws, before any warning.
+      assert.equal((e as Error).message, want.error, `${what} ${JSON.stringify(opts)}: error`);
+      assert.equal(want.warnings, undefined, `${what}: the general path decoded it`);
+      continue;
+    }
+    if (!got) continue;
+    answered++;
+    assert.equal(want.error, undefined, `${what} ${JSON.stringify(opts)}: the general path fails with ${want.error}`);
+    assert.deepEqual(got.result, want.result, `${what} ${JSON.stringify(opts)}: report`);
+    assert.deepEqual(got.warnings, want.warnings, `${what} ${JSON.stringify(opts)}: warnings`);
+  }
+  return answered;
+}
+
+function profilesIn(dir: string): string[] {
+  return readdirSync(join(FIXTURES, dir))
+    .filter((f) => /\.(pb|pb\.gz|gz|bin|txt|html)$/.test(f))
+    .map((f) => join(FIXTURES, dir, f));
+}
+
+/** A profile with what the fast path must get right: inlining, recursion, ids and values of every length, labels. */
+function largeProfile(opts: { samples: number; unpacked?: boolean; seed?: number }): SynthProfile {
+  let seed = opts.seed ?? 7;
+  const rand = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % n;
+  };
+  const functions = Array.from({ length: 120 }, (_, i) => ({ id: i + 1, name: `pkg.fn${i % 100}`, file: `f${i % 7}.go`, startLine: i }));
+  // 400 locations: ids up to ~700 (two-byte varints), every tenth with inlined frames.
+  const locations = Array.from({ length: 400 }, (_, i) => ({
+    id: 3 + i * 2,
+    lines: (i % 10 === 0
+      ? [[1 + rand(120), 10 + rand(5)], [1 + rand(120), 20 + rand(5)], [1 + rand(120), 30]]
+      : [[1 + rand(120), 10 + rand(40)]]) as [number, number][],
+  }));
+  const big = [0, 1, 127, 128, 16_383, 16_384, 2 ** 21, 2 ** 28 - 1, 2 ** 28, 2 ** 35, 5_000_000_000];
+  const samples = Array.from({ length: opts.samples }, () => {
+    const depth = 1 + rand(40);
+    const stack = Array.from({ length: depth }, () => locations[rand(locations.length)].id);
+    // Recursion: the same location again further up.
+    if (depth > 3 && rand(3) === 0) stack.push(stack[1]);
+    const values = [rand(4) === 0 ? big[rand(big.length)] : rand(200), rand(3) === 0 ? 0 : 1 + rand(100_000)];
+    const labels = rand(4) === 0 ? [{ key: 'bytes', num: 1 + rand(1000) }] : undefined;
+    return { stack, values, labels };
+  });
+  return {
+    sampleTypes: [['alloc_objects', 'count'], ['alloc_space', 'bytes']],
+    defaultSampleType: 'alloc_space',
+    functions,
+    locations,
+    samples,
+    unpacked: opts.unpacked,
+  };
+}
+
+describe('pprof topFromBytes (anole top straight from the wire)', function () {
+  this.timeout(120_000);
+
+  for (const dir of ['go1.26', 'go1.19', 'hotsvc']) {
+    it(`agrees with top(decodeProfile()) on every recorded ${dir} profile, and answers them itself`, () => {
+      const files = profilesIn(dir);
+      assert.ok(files.length >= 3, `recorded profiles in ${dir}`);
+      for (const f of files) {
+        const answered = agree(readFileSync(f), f);
+        assert.ok(answered > 0, `${f}: the fast path never answered (it must, for Go's own profiles)`);
+      }
+    });
+  }
+
+  it('agrees on the damaged and odd profiles of the bad corpus (or leaves them to the general path)', () => {
+    const files = profilesIn('bad');
+    assert.ok(files.length >= 10);
+    // Damage is what matters here, not the options (and one of them is large).
+    for (const f of files) agree(readFileSync(f), f, [{}, { by: 'line', sort: 'cum' }]);
+  });
+
+  it('agrees on a large generated profile: inlining, recursion, two-byte ids, values up to 2^33, labels, zeros', () => {
+    const raw = encodeProfile(largeProfile({ samples: 10_000 }));
+    assert.ok(agree(gzipSync(raw), 'large') > 0);
+    assert.ok(agree(raw, 'large raw') > 0);
+  });
+
+  it('agrees when ids and values are written one field each (as Go does for short lists)', () => {
+    assert.ok(agree(encodeProfile(largeProfile({ samples: 3_000, unpacked: true, seed: 11 })), 'unpacked') > 0);
+  });
+
+  it('leaves a profile whose samples need repairs to the general path, which warns', () => {
+    const p = largeProfile({ samples: 500, seed: 3 });
+    p.samples[250].stack.push(99_999); // a location that does not exist
+    const raw = encodeProfile(p);
+    assert.equal(topFromBytes(raw), undefined);
+    assert.match(decodeProfile(raw).warnings.join('\n'), /refer to missing locations/);
+    agree(raw, 'missing location');
+  });
+
+  it('leaves an unknown sample type to the general path, which names the available ones', () => {
+    const raw = encodeProfile(largeProfile({ samples: 50 }));
+    assert.equal(topFromBytes(raw, { sampleType: 'nope' }), undefined);
+    assert.throws(() => top(decodeProfile(raw), { sampleType: 'nope' }), /no sample type "nope"; available: alloc_objects, alloc_space/);
+  });
+
+  it('throws the general decoder\'s error for a file that is not a profile', () => {
+    assert.throws(() => topFromBytes(Buffer.from('heap profile: 1: 2 [3: 4] @ heap/1048576\n'), {}, 'h.txt'), /h\.txt is a text profile/);
+  });
+});
