@@ -186,7 +186,8 @@ export const readV2: FormatReader = (data, offset, version, tables, visitor) => 
           const curP = c.ms.p;
           advanced = order.hot(c, c.ms, g.gen);
           if (advanced) {
-            if (fill(out, typ, c.args, curG, curP, c.m, 0, g)) deliver(c);
+            fillHot(out, typ, c.args, curG, curP, c.m, g);
+            deliver(c);
           } else advanced = order.advance(c, c.m, c.ms, g.gen);
         } else advanced = order.advance(c, c.m, c.ms, g.gen);
         let at = 0;
@@ -274,6 +275,36 @@ function trans(out: TraceEvent, res: ResourceKind, rid: number, from: number, to
   out.id = rid;
   out.from = from;
   out.to = to;
+}
+
+/** `fill` for GoStart, GoBlock, GoStop and GoUnblock only: the same fields, small enough to be inlined. */
+function fillHot(out: TraceEvent, typ: number, a: Float64Array, g: number, p: number, m: number, gen: Generation): void {
+  out.kind = EventKind.StateTransition;
+  out.resource = ResourceKind.Goroutine;
+  out.g = id(g);
+  out.p = id(p);
+  out.m = id(m);
+  out.reason = '';
+  out.stateStack = NO_STACK;
+  if (typ === Ev.GoStart) {
+    out.stack = NO_STACK;
+    out.id = a[0];
+    out.from = GoState.Runnable;
+    out.to = GoState.Running;
+  } else if (typ === Ev.GoUnblock) {
+    out.stack = gen.stacks.get(smi(a[2])) ?? NO_STACK;
+    out.id = a[0];
+    out.from = GoState.Waiting;
+    out.to = GoState.Runnable;
+  } else {
+    const stk = gen.stacks.get(smi(a[1])) ?? NO_STACK;
+    out.stack = stk;
+    out.stateStack = stk;
+    out.id = out.g;
+    out.from = GoState.Running;
+    out.to = typ === Ev.GoStop ? GoState.Runnable : GoState.Waiting;
+    out.reason = str(gen, a, 0);
+  }
 }
 
 /** Fills the model event from a wire event; false if the event is not surfaced. */
