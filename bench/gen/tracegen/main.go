@@ -1,6 +1,10 @@
 // Writes a busy Go execution trace for the trace benchmark: goroutine pairs passing a token on GOMAXPROCS=2,
-// CPU hogs, a short sleeper and allocation (tens of millions of events in a few seconds).
-// Usage: tracegen OUT.trace MAXMILLIS TARGETBYTES (stops at whichever comes first)
+// CPU hogs, a short sleeper and allocation (tens of millions of events).
+// Usage: tracegen OUT.trace EXCHANGES
+//
+// It stops after EXCHANGES token passes in all, counted by the pairs themselves: the size of the trace then
+// depends on that count, not on how the machine's load schedules a clock or size check (a check on its own
+// goroutine is starved by the hogs, which made sizes vary fivefold).
 package main
 
 import (
@@ -8,10 +12,14 @@ import (
 	"runtime"
 	"runtime/trace"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
 var sink int
+
+var exchanges atomic.Int64
 
 func burn(n int) int {
 	x := 0
@@ -21,11 +29,23 @@ func burn(n int) int {
 	return x
 }
 
-func pingpong(in, out chan int, stop chan struct{}) {
+func pingpong(in, out chan int, serve bool, start, stop chan struct{}, limit int64, done func(), wg *sync.WaitGroup) {
+	defer wg.Done()
+	<-start
+	if serve {
+		select {
+		case out <- 0:
+		case <-stop:
+			return
+		}
+	}
 	for {
 		select {
 		case v := <-in:
 			burn(200)
+			if exchanges.Add(1) == limit {
+				done()
+			}
 			select {
 			case out <- v + 1:
 			case <-stop:
@@ -37,7 +57,9 @@ func pingpong(in, out chan int, stop chan struct{}) {
 	}
 }
 
-func hog(stop chan struct{}) {
+func hog(start, stop chan struct{}, wg *sync.WaitGroup) {
+	defer wg.Done()
+	<-start
 	for {
 		select {
 		case <-stop:
@@ -49,7 +71,9 @@ func hog(stop chan struct{}) {
 	}
 }
 
-func sleeper(stop chan struct{}) {
+func sleeper(start, stop chan struct{}, wg *sync.WaitGroup) {
+	defer wg.Done()
+	<-start
 	for {
 		select {
 		case <-stop:
@@ -62,7 +86,10 @@ func sleeper(stop chan struct{}) {
 
 func main() {
 	runtime.GOMAXPROCS(2)
-	millis, _ := strconv.Atoi(os.Args[2])
+	limit, err := strconv.ParseInt(os.Args[2], 10, 64)
+	if err != nil || limit <= 0 {
+		panic("usage: tracegen OUT.trace EXCHANGES")
+	}
 	f, err := os.Create(os.Args[1])
 	if err != nil {
 		panic(err)
@@ -71,25 +98,24 @@ func main() {
 		panic(err)
 	}
 	stop := make(chan struct{})
-	for i := 0; i < 2; i++ {
-		go hog(stop)
-	}
-	go sleeper(stop)
+	var once sync.Once
+	done := func() { once.Do(func() { close(stop) }) }
+	var wg sync.WaitGroup
+	// Everything starts at once, so a load that delays main cannot change the mix of goroutines.
+	start := make(chan struct{})
 	for i := 0; i < 50; i++ {
 		a, b := make(chan int), make(chan int)
-		go pingpong(a, b, stop)
-		go pingpong(b, a, stop)
-		a <- 0
+		wg.Add(2)
+		go pingpong(a, b, true, start, stop, limit, done, &wg)
+		go pingpong(b, a, false, start, stop, limit, done, &wg)
 	}
-	target, _ := strconv.ParseInt(os.Args[3], 10, 64)
-	deadline := time.Now().Add(time.Duration(millis) * time.Millisecond)
-	for time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-		if st, err := f.Stat(); err == nil && st.Size() >= target {
-			break
-		}
+	wg.Add(3)
+	for i := 0; i < 2; i++ {
+		go hog(start, stop, &wg)
 	}
-	close(stop)
+	go sleeper(start, stop, &wg)
+	close(start)
+	wg.Wait()
 	trace.Stop()
 	if err := f.Close(); err != nil {
 		panic(err)

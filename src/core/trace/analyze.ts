@@ -16,6 +16,8 @@ const SLEEP = 4;
 const KIND_INDEX: Record<string, number> = Object.fromEntries(BLOCK_KINDS.map((k, i) => [k, i]));
 const RUNNABLE = 8;
 const LINE_KINDS: LineKind[] = [...BLOCK_KINDS, 'runnable'];
+/** Ps beyond this index are not tracked (a damaged trace's huge P ids). */
+const MAX_P = 4096;
 
 interface GoAcc {
   /** Goroutine id. */
@@ -43,14 +45,6 @@ interface GoAcc {
   culprit: number;
 }
 
-interface LineAcc {
-  site: number;
-  kind: number;
-  ns: number;
-  count: number;
-  max: number;
-}
-
 /** Options of the analysis. */
 export interface AnalyzeOptions {
   /** Culprit sampling period, ns (default 1 ms). */
@@ -66,14 +60,18 @@ export class StarvationAnalyzer implements TraceVisitor {
   /** Goroutines by id, and in order of first appearance (the report's order). */
   private readonly gs = new IdTable<GoAcc>();
   private readonly gOrder: GoAcc[] = [];
-  /** Lines by site * 16 + kind, and in order of first charge. */
-  private readonly lines = new IdTable<LineAcc>();
-  private readonly lineOrder: LineAcc[] = [];
+  /** Lines as columns indexed by site * 16 + kind (time, count, longest), and their keys in order of first charge. */
+  private lineNs = new Float64Array(1024);
+  private lineCount = new Float64Array(1024);
+  private lineMax = new Float64Array(1024);
+  private lineSeen = new Uint8Array(1024);
+  private readonly lineOrder: number[] = [];
   /** Block reason → index in BLOCK_KINDS. */
   private readonly reasonKinds = new Map<string, number>();
-  /** P → the goroutine running on it (-1: none), and how many Ps run one. */
-  private readonly running: number[] = [];
+  /** P → the goroutine running on it (-1: none), how many Ps run one, and 1 + the highest P seen. */
+  private readonly running = new Int32Array(MAX_P).fill(-1);
   private busy = 0;
+  private pLimit = 0;
   private runnableNow = 0;
   private nextSample: number;
   private readonly sampleNs: number;
@@ -135,8 +133,9 @@ export class StarvationAnalyzer implements TraceVisitor {
     if (this.runnableNow <= 0) return;
     this.samples += k;
     if (this.gomaxprocs > 0 && this.busy >= this.gomaxprocs) this.allBusy += k;
-    for (const g of this.running) {
-      if (g === undefined || g < 0) continue;
+    for (let p = 0; p < this.pLimit; p++) {
+      const g = this.running[p];
+      if (g < 0) continue;
       const acc = this.gs.get(g);
       if (acc) acc.culprit += k;
       this.pSamples += k;
@@ -184,14 +183,24 @@ export class StarvationAnalyzer implements TraceVisitor {
 
   private line(site: number, kind: number, d: number, count: number): void {
     const key = site * 16 + kind;
-    let l = this.lines.get(key);
-    if (!l) {
-      this.lines.set(key, (l = { site, kind, ns: 0, count: 0, max: 0 }));
-      this.lineOrder.push(l);
+    if (key >= this.lineSeen.length) this.growLines(key);
+    if (this.lineSeen[key] === 0) {
+      this.lineSeen[key] = 1;
+      this.lineOrder.push(key);
     }
-    l.ns += d;
-    l.count += count;
-    if (d > l.max) l.max = d;
+    this.lineNs[key] += d;
+    this.lineCount[key] += count;
+    if (d > this.lineMax[key]) this.lineMax[key] = d;
+  }
+
+  private growLines(key: number): void {
+    let n = this.lineSeen.length;
+    while (n <= key) n *= 2;
+    const grow = <T extends Float64Array | Uint8Array>(a: T, b: T): T => (b.set(a), b);
+    this.lineNs = grow(this.lineNs, new Float64Array(n));
+    this.lineCount = grow(this.lineCount, new Float64Array(n));
+    this.lineMax = grow(this.lineMax, new Float64Array(n));
+    this.lineSeen = grow(this.lineSeen, new Uint8Array(n));
   }
 
   private readonly sleeps = new Map<number, { count: number; min: number; max: number; total: number }>();
@@ -210,7 +219,8 @@ export class StarvationAnalyzer implements TraceVisitor {
     for (const [site, s] of this.sleeps) {
       if (site === 0) continue;
       const f = this.sites.sites[site];
-      const after = this.lines.get(site * 16 + RUNNABLE)?.ns ?? 0;
+      const key = site * 16 + RUNNABLE;
+      const after = key < this.lineNs.length ? this.lineNs[key] : 0;
       out.push({
         function: f.function, file: f.file, line: f.line, count: s.count, minNs: Math.round(s.min), maxNs: Math.round(s.max),
         meanNs: Math.round(s.total / s.count), overrunNs: Math.round(s.total - s.count * s.min + after),
@@ -283,10 +293,11 @@ export class StarvationAnalyzer implements TraceVisitor {
         }
         break;
       case GoState.Running:
-        if (ev.p >= 0 && ev.p < 4096) {
+        if (ev.p >= 0 && ev.p < MAX_P) {
           a.p = ev.p;
-          if (!(this.running[ev.p] >= 0)) this.busy++;
+          if (this.running[ev.p] < 0) this.busy++;
           this.running[ev.p] = ev.id;
+          if (ev.p >= this.pLimit) this.pLimit = ev.p + 1;
         }
         break;
       case GoState.Waiting:
@@ -388,11 +399,16 @@ export class StarvationAnalyzer implements TraceVisitor {
     }
     out.sort((x, y) => y.runnableNs - x.runnableNs || y.runningNs - x.runningNs || x.function.localeCompare(y.function));
     const lines: LineReport[] = [];
-    for (const l of this.lineOrder) {
-      if (l.site === 0 || l.ns <= 0) continue;
-      const s = sites[l.site];
+    for (const key of this.lineOrder) {
+      const site = key >> 4;
+      const ns = this.lineNs[key];
+      if (site === 0 || ns <= 0) continue;
+      const s = sites[site];
       if (isSystemFrame(s.function)) continue; // runtime-internal goroutines: nothing the user can act on
-      lines.push({ function: s.function, file: s.file, line: s.line, kind: LINE_KINDS[l.kind], ns: Math.round(l.ns), count: l.count, maxNs: Math.round(l.max) });
+      lines.push({
+        function: s.function, file: s.file, line: s.line, kind: LINE_KINDS[key & 15], ns: Math.round(ns), count: this.lineCount[key],
+        maxNs: Math.round(this.lineMax[key]),
+      });
     }
     lines.sort((x, y) => y.ns - x.ns);
     return {

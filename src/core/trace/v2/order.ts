@@ -66,6 +66,48 @@ export class Ordering {
   }
 
   /**
+   * The usual case of the most frequent events (GoStart, GoBlock, GoStop, GoUnblock) on a short path: applies
+   * `ev` on thread state `ms` and returns true when it is valid now, exactly as `advance` would, but emits
+   * nothing (the caller delivers it). False changes nothing: then `advance` decides (wait, or an error).
+   */
+  hot(ev: WireEvent, ms: MState, gen: number): boolean {
+    if (this.initialGen === 0) return false;
+    const a = ev.args;
+    switch (ev.typ) {
+      case Ev.GoStart: {
+        if (ms.p === NONE || ms.g !== NONE) return false;
+        const gid = smi(a[0]);
+        const s = this.g.get(gid);
+        if (s === undefined || s.status !== GoStatus.Runnable || !succeeds(gen, a[1], s.seqGen, s.seq)) return false;
+        s.status = GoStatus.Running;
+        s.seqGen = gen;
+        s.seq = a[1];
+        ms.g = gid;
+        return true;
+      }
+      case Ev.GoUnblock: {
+        const s = this.g.get(smi(a[0]));
+        if (s === undefined || s.status !== GoStatus.Waiting || !succeeds(gen, a[1], s.seqGen, s.seq)) return false;
+        s.status = GoStatus.Runnable;
+        s.seqGen = gen;
+        s.seq = a[1];
+        return true;
+      }
+      case Ev.GoBlock:
+      case Ev.GoStop: {
+        if (ms.g === NONE || ms.p === NONE) return false;
+        const s = this.g.get(ms.g);
+        if (s === undefined || s.status !== GoStatus.Running) return false;
+        s.status = ev.typ === Ev.GoStop ? GoStatus.Runnable : GoStatus.Waiting;
+        ms.g = NONE;
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+
+  /**
    * Tries to advance thread `m` (whose state is `ms`, from `thread(m)`) by `ev`; false if `ev` must wait for
    * another thread. Throws OrderError if it can never happen.
    */
