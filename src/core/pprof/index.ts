@@ -19,3 +19,7 @@ export { emptyProfileReason, lockSites } from './locks';
 export type { DiffOptions, DiffResult, DiffRow } from './diff';
 export { diff } from './diff';
 export { goPackageOf, isInternalFrame, isRuntimeFrame, isStdlibPackage, isSyncFrame, isSystemFrame } from '../goFrames';
+export type { EncodeOptions } from './encode';
+export { encodeProfile } from './encode';
+export type { MergeInput, MergeOptions } from './merge';
+export { REPLICA_LABEL, mergeProfiles } from './merge';
