@@ -1,9 +1,13 @@
 // The SSH fleet source over the real test sshd: several fixture replicas captured at once and merged.
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { AnoleError } from '../../src/core/errors';
 import { decodeProfile, sampleTotal, type Profile } from '../../src/core/pprof';
 import { SshPool } from '../../src/core/ssh/pool';
 import { captureFleet, SshFleetSource } from '../../src/core/sources/sshFleet';
+import { runCli } from '../support/cli';
 import { fleetSshConfig, startFleet, type TestFleet } from '../host/fleet';
 import { binaryOf, buildFixtures, markerLine } from '../host/goServices';
 import { startSshd, type TestSshd } from '../host/sshd';
@@ -105,5 +109,35 @@ describe('SSH fleet source', function () {
       (e: unknown) => e instanceof AnoleError && e.code === 'BAD_INPUT' && /no Host alias of the ssh config matches 'db-\*'/.test(e.message));
     await assert.rejects(captureFleet({ hosts: ['anole-test'], processName: 'no-such-service' }, 'heap', undefined, deps()),
       (e: unknown) => e instanceof AnoleError && e.code === 'NOT_FOUND' && /no Go process named no-such-service on anole-test/.test(e.message));
+  });
+
+  it('anole fleet capture writes the merged profile and each replica\'s; top --by replica shows shares and the outlier', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'anole-fleet-cli-'));
+    try {
+      const out = path.join(dir, 'merged.pb.gz');
+      const r = await runCli(['fleet', 'capture', 'goroutine', 'anole-test', 'fleet-dead', '--process', fleet.name, '-o', out,
+        '--per-replica', dir, '--ssh-config', configFile]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^wrote .*merged\.pb\.gz \(goroutine, 4 of 5 replicas, /);
+      assert.match(r.stderr, /4 of 5 replicas profiled; missing: fleet-dead \(/);
+      assert.match(r.stderr, /is an outlier: 3\.0× the median of the other replicas/);
+      assert.match(r.stdout, /fleet-dead: failed: /);
+      const perReplica = fs.readdirSync(dir).filter((f) => f.startsWith('anole-test_'));
+      assert.equal(perReplica.length, 4, fs.readdirSync(dir).join(' '));
+      const merged = decodeProfile(fs.readFileSync(out));
+      const sum = perReplica.reduce((a, f) => a + sampleTotal(decodeProfile(fs.readFileSync(path.join(dir, f))), 0), 0);
+      assert.equal(sampleTotal(merged, 0), sum);
+      const top = await runCli(['top', out, '--by', 'replica', '--json']);
+      assert.equal(top.code, 0, top.stderr);
+      const rows = JSON.parse(top.stdout) as { replica: string; share: number; outlier: boolean }[];
+      assert.equal(rows.length, 4);
+      assert.equal(rows[0].replica, `anole-test/${fleet.services[3].pid}`);
+      assert.deepEqual(rows.map((x) => x.outlier), [true, false, false, false]);
+      const text = await runCli(['top', out, '--by', 'replica']);
+      assert.match(text.stdout, /by replica, total \d+; 4 replicas/);
+      assert.match(text.stdout, /\(outlier\)/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -23,3 +23,5 @@ export type { EncodeOptions } from './encode';
 export { encodeProfile } from './encode';
 export type { MergeInput, MergeOptions } from './merge';
 export { REPLICA_LABEL, mergeProfiles } from './merge';
+export type { LabelTotal } from './byLabel';
+export { totalsByLabel } from './byLabel';
