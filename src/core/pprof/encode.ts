@@ -1,6 +1,6 @@
 // Encodes the Profile model back into profile.proto bytes (gzipped), the inverse of decodeProfile.
 import { gzipSync } from 'node:zlib';
-import { type Label, type Profile } from './profile';
+import { type Profile } from './profile';
 
 const TWO_32 = 4294967296;
 
@@ -25,32 +25,7 @@ class ProtoWriter {
   /** An unsigned varint, exact below 2^53; a negative number is written as a 10-byte int64. */
   varint(v: number): void {
     this.ensure(10);
-    const buf = this.buf;
-    if (v >= 0 && v < 0x80) {
-      buf[this.pos++] = v;
-      return;
-    }
-    if (v < 0) {
-      this.negative(v);
-      return;
-    }
-    let lo = v % TWO_32 >>> 0;
-    let hi = Math.floor(v / TWO_32) >>> 0;
-    while (hi > 0 || lo >= 0x80) {
-      buf[this.pos++] = (lo & 0x7f) | 0x80;
-      lo = ((lo >>> 7) | (hi << 25)) >>> 0;
-      hi >>>= 7;
-    }
-    buf[this.pos++] = lo;
-  }
-
-  private negative(v: number): void {
-    let n = BigInt.asUintN(64, BigInt(Math.trunc(v)));
-    for (let i = 0; i < 9; i++) {
-      this.buf[this.pos++] = Number(n & 0x7fn) | 0x80;
-      n >>= 7n;
-    }
-    this.buf[this.pos++] = Number(n);
+    this.pos = putVarint(this.buf, this.pos, v);
   }
 
   key(field: number, wireType: number): void {
@@ -80,14 +55,6 @@ class ProtoWriter {
   message(field: number, scratch: ProtoWriter, body: (w: ProtoWriter) => void): void {
     scratch.pos = 0;
     body(scratch);
-    this.bytes(field, scratch.buf.subarray(0, scratch.pos));
-  }
-
-  /** Packed repeated varints. */
-  packed(field: number, values: ArrayLike<number>, from: number, to: number, scratch: ProtoWriter): void {
-    if (to <= from) return;
-    scratch.pos = 0;
-    for (let i = from; i < to; i++) scratch.varint(values[i]);
     this.bytes(field, scratch.buf.subarray(0, scratch.pos));
   }
 
@@ -137,7 +104,7 @@ export function encodeProfile(profile: Profile, options: EncodeOptions = {}): Ui
       m.uint(2, st.id(t.unit));
     });
   for (const t of profile.sampleTypes) valueType(1, t);
-  writeSamples(profile, w, a, b, st);
+  writeSamples(profile, w, st);
   const mappingIds = new Map<number, number>();
   profile.mappings.forEach((mp, i) => {
     if (!mappingIds.has(mp.id)) mappingIds.set(mp.id, i + 1);
@@ -204,27 +171,131 @@ export function encodeProfile(profile: Profile, options: EncodeOptions = {}): Ui
   return options.gzip === false ? raw : gzipSync(raw, { level: options.level ?? 1 });
 }
 
-function writeSamples(profile: Profile, w: ProtoWriter, a: ProtoWriter, b: ProtoWriter, st: StringTable): void {
-  const { count, stackStart, stackLocs, values, labels } = profile.samples;
-  const nt = profile.sampleTypes.length;
-  // Location ids are index + 1: stackLocs holds indexes.
-  const ids = new Uint32Array(stackLocs.length);
-  for (let k = 0; k < stackLocs.length; k++) ids[k] = stackLocs[k] + 1;
-  for (let i = 0; i < count; i++) {
-    w.message(2, a, (m) => {
-      m.packed(1, ids, stackStart[i], stackStart[i + 1], b);
-      m.packed(2, values, i * nt, i * nt + nt, b);
-      const ls = labels?.[i];
-      if (ls) for (const l of ls) writeLabel(m, b, st, l);
-    });
-  }
+/** Bytes of `v` as a varint (10 for a negative int64). */
+function varintSize(v: number): number {
+  if (v < 0) return 10;
+  if (v < 0x80) return 1;
+  if (v < 0x4000) return 2;
+  if (v < 0x200000) return 3;
+  if (v < 0x10000000) return 4;
+  let n = 4;
+  for (let x = Math.floor(v / 0x10000000); x > 0; x = Math.floor(x / 128)) n++;
+  return n;
 }
 
-function writeLabel(m: ProtoWriter, b: ProtoWriter, st: StringTable, l: Label): void {
-  m.message(3, b, (lw) => {
-    lw.uint(1, st.id(l.key));
-    if (l.str !== undefined) lw.uint(2, st.id(l.str));
-    if (l.num !== undefined) lw.uint(3, l.num);
-    if (l.numUnit !== undefined) lw.uint(4, st.id(l.numUnit));
-  });
+/** Writes `v` as a varint at `pos` of `buf` (room checked by the caller); returns the new position. */
+function putVarint(buf: Uint8Array, pos: number, v: number): number {
+  if (v >= 0 && v < 0x80) {
+    buf[pos] = v;
+    return pos + 1;
+  }
+  if (v >= 0 && v < 0x4000) {
+    buf[pos] = (v & 0x7f) | 0x80;
+    buf[pos + 1] = v >>> 7;
+    return pos + 2;
+  }
+  if (v < 0) {
+    let n = BigInt.asUintN(64, BigInt(Math.trunc(v)));
+    for (let i = 0; i < 9; i++) {
+      buf[pos++] = Number(n & 0x7fn) | 0x80;
+      n >>= 7n;
+    }
+    buf[pos++] = Number(n);
+    return pos;
+  }
+  let lo = v % TWO_32 >>> 0;
+  let hi = Math.floor(v / TWO_32) >>> 0;
+  while (hi > 0 || lo >= 0x80) {
+    buf[pos++] = (lo & 0x7f) | 0x80;
+    lo = ((lo >>> 7) | (hi << 25)) >>> 0;
+    hi >>>= 7;
+  }
+  buf[pos++] = lo;
+  return pos;
+}
+
+/** Per label of one sample: key, str, num and unit ids and its body size, five slots each. */
+const LABEL_SLOTS = 5;
+
+/**
+ * Writes every sample directly into `w`: sizes are computed first so nothing is copied through a
+ * scratch buffer (a merged fleet profile has millions of samples).
+ */
+function writeSamples(profile: Profile, w: ProtoWriter, st: StringTable): void {
+  const { count, stackStart, stackLocs, values, labels } = profile.samples;
+  const nt = profile.sampleTypes.length;
+  let lab = new Float64Array(16 * LABEL_SLOTS);
+  // Location ids are index + 1; their varint sizes, once.
+  const locSize = new Uint8Array(profile.locations.length);
+  for (let k = 0; k < locSize.length; k++) locSize[k] = varintSize(k + 1);
+  // Label keys and units repeat on every sample: remember the last few strings' ids.
+  const recent = new Map<string, number>();
+  const sid = (v: string): number => {
+    let id = recent.get(v);
+    if (id === undefined) {
+      id = st.id(v);
+      if (recent.size < 64) recent.set(v, id);
+    }
+    return id;
+  };
+  for (let i = 0; i < count; i++) {
+    const from = stackStart[i];
+    const to = stackStart[i + 1];
+    let locBytes = 0;
+    for (let k = from; k < to; k++) locBytes += locSize[stackLocs[k]];
+    let valBytes = 0;
+    for (let t = i * nt; t < i * nt + nt; t++) valBytes += varintSize(values[t]);
+    const ls = labels?.[i];
+    const nl = ls ? ls.length : 0;
+    let labelBytes = 0;
+    if (nl > 0) {
+      if (nl * LABEL_SLOTS > lab.length) lab = new Float64Array(nl * LABEL_SLOTS * 2);
+      for (let j = 0; j < nl; j++) {
+        const l = ls![j];
+        const o = j * LABEL_SLOTS;
+        const key = sid(l.key);
+        const str = l.str !== undefined ? sid(l.str) : 0;
+        const num = l.num ?? 0;
+        const unit = l.numUnit !== undefined ? sid(l.numUnit) : 0;
+        const size = (key ? 1 + varintSize(key) : 0) + (str ? 1 + varintSize(str) : 0) + (num ? 1 + varintSize(num) : 0) + (unit ? 1 + varintSize(unit) : 0);
+        lab[o] = key;
+        lab[o + 1] = str;
+        lab[o + 2] = num;
+        lab[o + 3] = unit;
+        lab[o + 4] = size;
+        labelBytes += 1 + varintSize(size) + size;
+      }
+    }
+    const body = (locBytes ? 1 + varintSize(locBytes) + locBytes : 0) + (valBytes ? 1 + varintSize(valBytes) + valBytes : 0) + labelBytes;
+    w.ensure(body + 11);
+    const buf = w.buf;
+    let pos = w.pos;
+    buf[pos++] = 0x12;
+    pos = putVarint(buf, pos, body);
+    if (locBytes) {
+      buf[pos++] = 0x0a;
+      pos = putVarint(buf, pos, locBytes);
+      for (let k = from; k < to; k++) {
+        const id = stackLocs[k] + 1;
+        if (id < 0x80) buf[pos++] = id;
+        else pos = putVarint(buf, pos, id);
+      }
+    }
+    if (valBytes) {
+      buf[pos++] = 0x12;
+      pos = putVarint(buf, pos, valBytes);
+      for (let t = i * nt; t < i * nt + nt; t++) pos = putVarint(buf, pos, values[t]);
+    }
+    for (let j = 0; j < nl; j++) {
+      const o = j * LABEL_SLOTS;
+      buf[pos++] = 0x1a;
+      pos = putVarint(buf, pos, lab[o + 4]);
+      for (let f = 0; f < 4; f++) {
+        if (lab[o + f] === 0) continue;
+        buf[pos++] = ((f + 1) << 3);
+        pos = putVarint(buf, pos, lab[o + f]);
+      }
+    }
+    w.pos = pos;
+  }
 }

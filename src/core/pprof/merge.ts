@@ -120,11 +120,24 @@ class Merger {
   }
 }
 
+/** `own` with the replica tag in place of any label of that key (changed in place: the merge consumes its inputs). */
+function withTag(own: Label[], tag: Label, key: string): Label[] {
+  if (!key) return own;
+  for (let j = 0; j < own.length; j++) {
+    if (own[j].key === key) {
+      own[j] = tag;
+      return own;
+    }
+  }
+  own.push(tag);
+  return own;
+}
+
 /**
  * Merges `inputs` into one profile. Functions, mappings and locations are matched by name, file
  * and line (so replicas of different builds merge), each sample keeps its values and gets a
  * `replica` label naming its input (existing labels are kept when the input was decoded with
- * them). Headers follow `go tool pprof`'s merge: the earliest time, the sum of durations, the
+ * them; their per-sample label lists are reused, so the inputs should not be used afterwards). Headers follow `go tool pprof`'s merge: the earliest time, the sum of durations, the
  * largest period. Sample types must be the same in every input, else BAD_PROFILE.
  */
 export function mergeProfiles(inputs: readonly MergeInput[], options: MergeOptions = {}): Profile {
@@ -150,12 +163,14 @@ export function mergeProfiles(inputs: readonly MergeInput[], options: MergeOptio
     const locs = m.locationsOf(profile, m.functionsOf(profile), m.mappingsOf(profile));
     const s = profile.samples;
     values.set(s.values.subarray(0, s.count * nt), si * nt);
-    const tag: Label[] = labelKey ? [{ key: labelKey, str: name }] : [];
+    // One label object and one list shared by every sample of the replica without labels of its own.
+    const tagLabel: Label = { key: labelKey, str: name };
+    const tag: Label[] | undefined = labelKey ? [tagLabel] : undefined;
     for (let i = 0; i < s.count; i++) {
       stackStart[si] = li;
       for (let k = s.stackStart[i]; k < s.stackStart[i + 1]; k++) stackLocs[li++] = locs[s.stackLocs[k]];
       const own = s.labels?.[i];
-      labels[si] = own ? [...own.filter((l) => l.key !== labelKey), ...tag] : tag.length ? tag : undefined;
+      labels[si] = own && own.length ? withTag(own, tagLabel, labelKey) : tag;
       si++;
     }
     if (s.hasLabels && !s.labels) warnings.push(`${name}: its own sample labels were not kept (decode it with labels to keep them)`);
