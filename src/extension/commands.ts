@@ -4,6 +4,7 @@
 export const Commands = {
   profileRemoteService: 'anole.profileRemoteService',
   profileAgain: 'anole.profileAgain',
+  profileFleet: 'anole.profileFleet',
   clearAnnotations: 'anole.clearAnnotations',
   showLog: 'anole.showLog',
   hostsRefresh: 'anole.hosts.refresh',
