@@ -39,6 +39,11 @@ class ProtoWriter {
     this.varint(v);
   }
 
+  /** Varint fields 1, 2, 3, ... in order (zeros left out): the flat messages of profile.proto. */
+  fields(...values: number[]): void {
+    values.forEach((v, i) => this.uint(i + 1, v));
+  }
+
   bool(field: number, v: boolean): void {
     if (v) this.uint(field, 1);
   }
@@ -98,52 +103,24 @@ export function encodeProfile(profile: Profile, options: EncodeOptions = {}): Ui
   const w = new ProtoWriter(1024 * 1024);
   const a = new ProtoWriter();
   const b = new ProtoWriter();
-  const valueType = (field: number, t: { type: string; unit: string }) =>
-    w.message(field, a, (m) => {
-      m.uint(1, st.id(t.type));
-      m.uint(2, st.id(t.unit));
-    });
+  const valueType = (field: number, t: { type: string; unit: string }) => w.message(field, a, (m) => m.fields(st.id(t.type), st.id(t.unit)));
   for (const t of profile.sampleTypes) valueType(1, t);
   writeSamples(profile, w, st);
   const mappingIds = new Map<number, number>();
   profile.mappings.forEach((mp, i) => {
     if (!mappingIds.has(mp.id)) mappingIds.set(mp.id, i + 1);
-    w.message(3, a, (m) => {
-      m.uint(1, i + 1);
-      m.uint(2, mp.memoryStart);
-      m.uint(3, mp.memoryLimit);
-      m.uint(4, mp.fileOffset);
-      m.uint(5, st.id(mp.filename));
-      m.uint(6, st.id(mp.buildId));
-      m.bool(7, mp.hasFunctions);
-      m.bool(8, mp.hasFilenames);
-      m.bool(9, mp.hasLineNumbers);
-      m.bool(10, mp.hasInlineFrames);
-    });
+    const flags = [mp.hasFunctions, mp.hasFilenames, mp.hasLineNumbers, mp.hasInlineFrames].map(Number);
+    w.message(3, a, (m) => m.fields(i + 1, mp.memoryStart, mp.memoryLimit, mp.fileOffset, st.id(mp.filename), st.id(mp.buildId), ...flags));
   });
   profile.locations.forEach((loc, i) => {
     w.message(4, a, (m) => {
-      m.uint(1, i + 1);
-      m.uint(2, mappingIds.get(loc.mappingId) ?? 0);
-      m.uint(3, loc.address);
-      for (const l of loc.lines) {
-        m.message(4, b, (ln) => {
-          ln.uint(1, l.function + 1);
-          ln.uint(2, l.line);
-          ln.uint(3, l.column);
-        });
-      }
+      m.fields(i + 1, mappingIds.get(loc.mappingId) ?? 0, loc.address);
+      for (const l of loc.lines) m.message(4, b, (ln) => ln.fields(l.function + 1, l.line, l.column));
       m.bool(5, loc.isFolded);
     });
   });
   profile.functions.forEach((f, i) => {
-    w.message(5, a, (m) => {
-      m.uint(1, i + 1);
-      m.uint(2, st.id(f.name));
-      m.uint(3, st.id(f.systemName));
-      m.uint(4, st.id(f.filename));
-      m.uint(5, f.startLine);
-    });
+    w.message(5, a, (m) => m.fields(i + 1, st.id(f.name), st.id(f.systemName), st.id(f.filename), f.startLine));
   });
   const dropFrames = st.id(profile.dropFrames);
   const keepFrames = st.id(profile.keepFrames);
@@ -157,12 +134,7 @@ export function encodeProfile(profile: Profile, options: EncodeOptions = {}): Ui
   w.uint(8, keepFrames);
   w.uint(9, profile.timeNanos);
   w.uint(10, profile.durationNanos);
-  if (periodType) {
-    w.message(11, a, (m) => {
-      m.uint(1, periodType.type);
-      m.uint(2, periodType.unit);
-    });
-  }
+  if (periodType) w.message(11, a, (m) => m.fields(periodType.type, periodType.unit));
   w.uint(12, profile.period);
   for (const c of comments) w.uint(13, c);
   w.uint(14, defaultSampleType);
