@@ -1,6 +1,6 @@
 // Encodes the Profile model back into profile.proto bytes (gzipped), the inverse of decodeProfile.
 import { gzipSync } from 'node:zlib';
-import { type Profile } from './profile';
+import { type Label, type Profile } from './profile';
 
 const TWO_32 = 4294967296;
 
@@ -197,6 +197,8 @@ function writeSamples(profile: Profile, w: ProtoWriter, st: StringTable): void {
   const { count, stackStart, stackLocs, values, labels } = profile.samples;
   const nt = profile.sampleTypes.length;
   let lab = new Float64Array(16 * LABEL_SLOTS);
+  let prevLabels: Label[] | undefined;
+  let labelBytes = 0;
   // Location ids are index + 1; their varint sizes, once.
   const locSize = new Uint8Array(profile.locations.length);
   for (let k = 0; k < locSize.length; k++) locSize[k] = varintSize(k + 1);
@@ -219,8 +221,12 @@ function writeSamples(profile: Profile, w: ProtoWriter, st: StringTable): void {
     for (let t = i * nt; t < i * nt + nt; t++) valBytes += varintSize(values[t]);
     const ls = labels?.[i];
     const nl = ls ? ls.length : 0;
-    let labelBytes = 0;
-    if (nl > 0) {
+    // Consecutive samples often share one label list (a merged replica's tag): size it once.
+    if (ls !== prevLabels) {
+      prevLabels = ls;
+      labelBytes = 0;
+    }
+    if (nl > 0 && labelBytes === 0) {
       if (nl * LABEL_SLOTS > lab.length) lab = new Float64Array(nl * LABEL_SLOTS * 2);
       for (let j = 0; j < nl; j++) {
         const l = ls![j];

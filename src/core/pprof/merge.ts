@@ -173,7 +173,6 @@ export function mergeProfiles(inputs: readonly MergeInput[], options: MergeOptio
       labels[si] = own && own.length ? withTag(own, tagLabel, labelKey) : tag;
       si++;
     }
-    if (s.hasLabels && !s.labels) warnings.push(`${name}: its own sample labels were not kept (decode it with labels to keep them)`);
     for (const w of profile.warnings) warnings.push(`${name}: ${w}`);
   }
   stackStart[count] = li;
