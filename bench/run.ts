@@ -5,6 +5,7 @@ import { errorMessage } from '../src/core/errors';
 import { formatCliBench, runCliBench } from './cliBench';
 import { formatCoreBench, runCoreBench } from './coreBench';
 import { formatDebugBench, runDebugBench } from './debugBench';
+import { formatFleetBench, runFleetBench } from './fleetBench';
 import { formatGoroutinesBench, runGoroutinesBench } from './goroutinesBench';
 import { formatPprofBench, runPprofBench } from './pprofBench';
 import { formatTraceBench, runTraceBench } from './traceBench';
@@ -73,6 +74,13 @@ const BENCHES: Bench[] = [
     run: async () => {
       const f = await runTraceV1Bench({ log });
       return { text: formatTraceV1Bench(f), ok: f.meetsGoal && f.clean };
+    },
+  },
+  {
+    name: 'fleet: 8 replicas profiled at once over the loopback sshd (S + overhead, vs one replica) and a merge of 8 × 10 MB profiles',
+    run: async () => {
+      const f = await runFleetBench({ log });
+      return { text: formatFleetBench(f), ok: f.fleetMeetsGoal && f.mergeMeetsGoal };
     },
   },
   {

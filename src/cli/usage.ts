@@ -19,8 +19,23 @@ anole capture trace HOST --flight-recorder URL|PATH [--pid N | --url URL] -o FIL
   exposes (Go >= 1.25, runtime/trace.FlightRecorder): a full URL, or a path on --pid's service.`;
 
 /** Usage of `anole top`. */
-export const TOP_USAGE = `anole top PROFILE [--by function|line] [--limit N] [--sample-type T] [--cum] [--json]
-  The heaviest functions (or lines) of a pprof profile by flat value, as go tool pprof -top.`;
+export const TOP_USAGE = `anole top PROFILE [--by function|line|replica] [--limit N] [--sample-type T] [--cum] [--json]
+  The heaviest functions (or lines) of a pprof profile by flat value, as go tool pprof -top.
+  --by replica: each replica's total and share of a merged fleet profile (anole fleet capture).`;
+
+/** Usage of `anole fleet`. */
+export const FLEET_USAGE = `anole fleet capture KIND HOST... (--process NAME | --url URL) [--seconds S] -o FILE [--per-replica DIR]
+                   [--concurrency N] [--json]
+  KIND: cpu heap allocs goroutine mutex block
+  Profiles every replica of a service at once and merges them into one profile (by function, file
+  and line; each sample labelled replica=NAME), then use anole top/diff on FILE as on any capture.
+  HOST: ssh destinations or ssh config Host patterns ('api-*', 'web-* !web-canary'). On each host
+  the replicas are the Go processes named --process (several on one host are NAME/PID), or the
+  endpoint --url as every host sees it. All captures share one --seconds window (cpu, default 10)
+  over one pooled SSH connection per host, at most --concurrency (16) at once. Replicas that fail
+  are reported with their reason ("7 of 8 replicas"); differing build ids or Go versions and
+  outliers (a replica at 3x the others' median) are warned about. --per-replica DIR also keeps
+  each replica's own profile as DIR/NAME.pb.gz.`;
 
 /** Usage of `anole locks`. */
 export const LOCKS_USAGE = `anole locks PROFILE [--limit N] [--json]

@@ -24,6 +24,10 @@ export interface CaptureMeta {
   pauseMs?: number;
   /** What wrote it (a core dump: `gcore` or `dlv`). */
   tool?: string;
+  /** Where a merged profile came from, e.g. `fleet: 8 replicas`; shown instead of the host. */
+  source?: string;
+  /** A fleet's replicas with their share of the total and whether each is an outlier. */
+  replicas?: { name: string; share: number; ratio: number | null; outlier: boolean }[];
 }
 
 /** The kind of a core dump capture. */

@@ -5,6 +5,11 @@ import { Commands, Views, registerCommand, runCommand } from './commands';
 import type { Profiler } from './profile';
 import { formatBytes, showError } from './ui';
 
+/** A fleet capture's replicas with their shares, one per line, outliers marked. */
+function replicaLines(m: CaptureMeta): string {
+  return (m.replicas ?? []).map((r) => `\n${r.outlier ? '⚠ ' : ''}${r.name}: ${(r.share * 100).toFixed(1)}%`).join('');
+}
+
 class CapturesTree implements vscode.TreeDataProvider<CaptureMeta> {
   private readonly changed = new vscode.EventEmitter<undefined>();
   readonly onDidChangeTreeData = this.changed.event;
@@ -20,11 +25,11 @@ class CapturesTree implements vscode.TreeDataProvider<CaptureMeta> {
   }
 
   getTreeItem(m: CaptureMeta): vscode.TreeItem {
-    const item = new vscode.TreeItem(`${m.kind} · ${m.host}${m.pid ? ` (${m.pid})` : ''}`, vscode.TreeItemCollapsibleState.None);
-    item.description = `${new Date(m.time).toLocaleString()} · ${formatBytes(m.size)}`;
+    const item = new vscode.TreeItem(`${m.kind} · ${m.source ?? `${m.host}${m.pid ? ` (${m.pid})` : ''}`}`, vscode.TreeItemCollapsibleState.None);
+    item.description = `${m.source ? `${m.host} · ` : ''}${new Date(m.time).toLocaleString()} · ${formatBytes(m.size)}`;
     item.tooltip = m.kind === CORE_KIND
       ? `${m.file}\n${m.executable ?? ''}\n${vscode.l10n.t('paused {0} ms by {1}', m.pauseMs ?? '?', m.tool ?? '?')}`
-      : `${m.file}\n${m.url}`;
+      : `${m.file}\n${m.url}${replicaLines(m)}`;
     item.iconPath = new vscode.ThemeIcon(m.kind === CORE_KIND ? 'debug-alt' : m.kind === 'trace' ? 'pulse' : 'file-binary');
     item.contextValue = m.kind === CORE_KIND ? 'anole.capture.core' : 'anole.capture';
     item.command = { command: Commands.capturesOpen, title: vscode.l10n.t('Open'), arguments: [m] };
@@ -44,7 +49,7 @@ export function register(
   const tree = new CapturesTree(deps.store);
   const pick = async (m?: CaptureMeta): Promise<CaptureMeta | undefined> => {
     if (m) return m;
-    const items = deps.store.list().map((c) => ({ label: `${c.kind} · ${c.host}`, description: new Date(c.time).toLocaleString(), c }));
+    const items = deps.store.list().map((c) => ({ label: `${c.kind} · ${c.source ?? c.host}`, description: new Date(c.time).toLocaleString(), c }));
     return (await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Anole: Captures') }))?.c;
   };
   context.subscriptions.push(

@@ -11,6 +11,7 @@ import type { GoProcess } from '../core/discovery/processes';
 import type { CaptureMeta } from './captureStore';
 import type { AttachConfig } from './debug';
 import type { CheckArg, DoctorNode } from './doctorView';
+import type { FleetRequest } from './fleet';
 import type { GoroutineDocumentArg } from './goroutines';
 import type { HostsNode } from './hostsView';
 import type { CompareArgs, ProfileViewArg } from './views/profileViews';
@@ -19,6 +20,7 @@ import type { CompareArgs, ProfileViewArg } from './views/profileViews';
 export const Commands = {
   profileRemoteService: 'anole.profileRemoteService',
   profileAgain: 'anole.profileAgain',
+  profileFleet: 'anole.profileFleet',
   clearAnnotations: 'anole.clearAnnotations',
   showLog: 'anole.showLog',
   hostsRefresh: 'anole.hosts.refresh',
@@ -63,6 +65,8 @@ export type CoreBackend = 'auto' | 'dlv' | 'gdb';
 export interface CommandArgs {
   [Commands.profileRemoteService]: [];
   [Commands.profileAgain]: [];
+  /** Tests and other features may preset what to profile; the command asks for the rest. */
+  [Commands.profileFleet]: [preset?: Partial<FleetRequest>];
   [Commands.clearAnnotations]: [];
   [Commands.showLog]: [];
   [Commands.hostsRefresh]: [];

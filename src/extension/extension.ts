@@ -12,6 +12,7 @@ import * as debug from './debug';
 import * as decorations from './decorations';
 import * as doctorView from './doctorView';
 import * as goroutineGroupsView from './debug/goroutineGroupsView';
+import * as fleet from './fleet';
 import * as hostsView from './hostsView';
 import { startLanguageClient, type AnnotationServer } from './languageClient';
 import * as profile from './profile';
@@ -73,6 +74,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<AnoleA
     }));
     debug.register(context, { log, profiler: p });
     coreDumps.register(context, { log, connections, store, profiler: p });
+    fleet.register(context, { log, connections, store, profiler: p });
     doctorView.register(context, { log, connections, profiler: p });
     const paths = new WorkspacePathMapper(log);
     context.subscriptions.push(paths);

@@ -360,7 +360,7 @@ export class Profiler {
 
 /** How pickers name a capture: "cpu · api-1 pid 4242, 12:03:04" (without the kind for CodeLens and hovers). */
 export function captureLabel(m: CaptureMeta, withKind = true): string {
-  const label = `${m.host}${m.pid ? ` pid ${m.pid}` : ''}, ${new Date(m.time).toLocaleTimeString()}`;
+  const label = `${m.source ?? `${m.host}${m.pid ? ` pid ${m.pid}` : ''}`}, ${new Date(m.time).toLocaleTimeString()}`;
   return withKind ? `${m.kind} · ${label}` : label;
 }
 

@@ -38,8 +38,10 @@ export const allSettingIds = (): string[] => Object.values(SettingKeys).map((k) 
 /** A configured service to profile: an ssh destination and, optionally, which process on it. */
 export interface TargetSetting {
   name: string;
-  /** ssh config alias or [user@]host[:port]. */
+  /** ssh config alias or [user@]host[:port] (or a Host pattern such as `api-*`: a fleet). */
   host: string;
+  /** Several replicas: ssh destinations or Host patterns, profiled together by Profile Fleet. */
+  hosts?: string[];
   pid?: number;
   /** Matched against the executable's base name (or path) of the host's Go processes. */
   processName?: string;
@@ -54,13 +56,16 @@ export function sanitizeTargets(raw: unknown): TargetSetting[] {
   for (const t of raw) {
     if (!t || typeof t !== 'object') continue;
     const r = t as Record<string, unknown>;
-    if (typeof r.host !== 'string' || !r.host.trim()) continue;
+    const hosts = Array.isArray(r.hosts) ? r.hosts.filter((h): h is string => typeof h === 'string' && h.trim() !== '').map((h) => h.trim()) : [];
+    const host = typeof r.host === 'string' && r.host.trim() ? r.host.trim() : hosts[0];
+    if (!host) continue;
     out.push({
-      name: typeof r.name === 'string' && r.name.trim() ? r.name : r.host,
-      host: r.host.trim(),
+      name: typeof r.name === 'string' && r.name.trim() ? r.name : host,
+      host,
       pid: typeof r.pid === 'number' && Number.isInteger(r.pid) && r.pid > 0 ? r.pid : undefined,
       processName: typeof r.processName === 'string' && r.processName ? r.processName : undefined,
       pprofUrl: typeof r.pprofUrl === 'string' && r.pprofUrl ? r.pprofUrl : undefined,
+      ...(hosts.length ? { hosts } : {}),
     });
   }
   return out;

@@ -65,6 +65,12 @@ describe('extension helpers (no vscode)', () => {
     assert.deepEqual(sanitizeTargets({}), []);
   });
 
+  it('sanitizeTargets keeps a fleet\'s hosts (the first is the host when none is given)', () => {
+    assert.deepEqual(sanitizeTargets([{ name: 'api', hosts: [' api-1', 'api-*', 3, ''], processName: 'api' }, { hosts: [] }]), [
+      { name: 'api', host: 'api-1', hosts: ['api-1', 'api-*'], pid: undefined, processName: 'api', pprofUrl: undefined },
+    ]);
+  });
+
   it('heat buckets and labels pick the hottest lines', () => {
     assert.deepEqual([1, 0.7, 0.5, 0.33, 0.1, 0].map(heatBucket), [0, 0, 1, 1, 2, 2]);
     const row = (line: number, weight: number) => ({ line, weight, label: '', detail: '', flat: 0, cum: 0 });

@@ -1,5 +1,6 @@
 // `anole top`, `anole locks` and `anole diff`: reports on profile files, text or --json.
-import { decodeProfile, diff, lockSites, loadProfile, readProfileFile, top as topReport, topFromBytes, type Profile, type TopOptions } from '../../core/pprof';
+import { decodeProfile, diff, lockSites, loadProfile, readProfileFile, selectSampleType, top as topReport, topFromBytes, totalsByLabel, REPLICA_LABEL, type Profile, type TopOptions } from '../../core/pprof';
+import { formatRatio, replicaShares } from '../../core/sources/fleetReport';
 import { AnoleError } from '../../core/errors';
 import { intOption, parse, positionals, printJson, usage, warn } from '../args';
 import { percent, table, value } from '../format';
@@ -7,11 +8,11 @@ import { DIFF_USAGE, LOCKS_USAGE, TOP_USAGE } from '../usage';
 
 function byOption(v: string | undefined): 'function' | 'line' {
   if (v === undefined || v === 'function' || v === 'line') return v ?? 'function';
-  throw new AnoleError('BAD_INPUT', `--by must be 'function' or 'line', not '${v}'`);
+  throw new AnoleError('BAD_INPUT', `--by must be 'function' or 'line' (or 'replica' for top), not '${v}'`);
 }
 
-async function load(file: string): Promise<Profile> {
-  return warned(file, await loadProfile(file));
+async function load(file: string, labels = false): Promise<Profile> {
+  return warned(file, await loadProfile(file, { labels }));
 }
 
 function warned(file: string, p: Profile): Profile {
@@ -29,6 +30,7 @@ export async function top(args: string[]): Promise<number> {
   });
   if (values.help) return usage(TOP_USAGE);
   const [file] = positionals('top', pos, ['PROFILE']);
+  if (values.by === 'replica') return topByReplica(await load(file, true), file, values['sample-type'], values.json);
   const by = byOption(values.by);
   const limit = intOption('limit', values.limit);
   const opts: TopOptions = { by, limit: limit ?? (values.json ? undefined : 20), sampleType: values['sample-type'], sort: values.cum ? 'cum' : 'flat' };
@@ -47,6 +49,28 @@ export async function top(args: string[]): Promise<number> {
     ['flat', 'flat%', 'cum', 'cum%', by === 'line' ? 'function  file:line' : 'function  file'],
     res.rows.map((r) => [value(r.flat, u), percent(r.flatPercent), value(r.cum, u), percent(r.cumPercent), `${r.function}  ${where(r.file, r.line)}`]),
     [true, true, true, true],
+  ));
+  return 0;
+}
+
+/** Each replica's total, share and ratio to the others' median in a merged fleet profile. */
+function topByReplica(profile: Profile, file: string, sampleType: string | undefined, json?: boolean): number {
+  const st = selectSampleType(profile, sampleType);
+  const totals = totalsByLabel(profile, REPLICA_LABEL, st.index);
+  if (totals.every((t) => t.value === '')) {
+    throw new AnoleError('BAD_INPUT', `${file} has no ${REPLICA_LABEL} labels: it is not a merged fleet profile`, 'make one with anole fleet capture');
+  }
+  const shares = replicaShares(totals.map((t) => ({ name: t.value || '(none)', total: t.total })));
+  if (json) {
+    printJson(shares.map((s) => ({ replica: s.name, total: s.total, share: s.share, ratio: Number.isFinite(s.ratio) ? s.ratio : null, outlier: s.outlier })));
+    return 0;
+  }
+  const u = st.unit;
+  console.log(`${st.type} (${u}) by replica, total ${value(totals.reduce((a, t) => a + t.total, 0), u)}; ${shares.length} replicas`);
+  console.log(table(
+    ['total', 'share', 'vs others', 'replica'],
+    shares.map((s) => [value(s.total, u), percent(s.share * 100), formatRatio(s.ratio), s.outlier ? `${s.name}  (outlier)` : s.name]),
+    [true, true, true],
   ));
   return 0;
 }

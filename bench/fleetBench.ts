@@ -1,0 +1,144 @@
+// Benchmark: profiling a fleet of 8 replicas over the loopback test sshd (S + ≤ 1 s, against one
+// replica alone), and merging 8 profiles of ~10 MB each (≤ 1 s).
+// Run: npx tsx bench/fleetBench.ts   (ANOLE_BENCH_FLEET_SECONDS=2 by default)
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { decodeProfile, sampleTotal } from '../src/core/pprof';
+import { encodeProfile } from '../src/core/pprof/encode';
+import { mergeProfiles } from '../src/core/pprof/merge';
+import { SshPool } from '../src/core/ssh/pool';
+import { captureFleet } from '../src/core/sources/sshFleet';
+import { startFleet } from '../test/host/fleet';
+import { binaryOf, buildFixtures } from '../test/host/goServices';
+import { startSshd } from '../test/host/sshd';
+import { formatRows, median, run, runAsScript, timed } from './util';
+
+/** Extra time allowed over the capture's seconds for 8 replicas (resolve + capture + merge). */
+export const FLEET_OVERHEAD_GOAL_MS = 1000;
+/** Merging 8 ~10 MB profiles (mergeProfiles; encoding the result is reported beside it) must take at most this. */
+export const MERGE_GOAL_MS = 1000;
+const REPLICAS = 8;
+
+export interface FleetBenchFigures {
+  seconds: number;
+  /** One replica alone through the same path, and all 8 at once: whole time (resolve, capture, merge). */
+  singleMs: number;
+  fleetMs: number;
+  fleetCaptureMs: number;
+  /** fleetMs - seconds, and fleetMs / singleMs. */
+  fleetOverheadMs: number;
+  fleetRatio: number;
+  fleetReplicas: number;
+  fleetMeetsGoal: boolean;
+  /** Each input's raw (decompressed) size, decode of all 8, merge, encode of the merged profile; medians of 3 runs. */
+  profileRawBytes: number;
+  decodeMs: number;
+  mergeMs: number;
+  /** CPU time of the merge (user + system): steadier than wall time on a loaded machine. */
+  mergeCpuMs: number;
+  encodeMs: number;
+  mergedGzBytes: number;
+  totalsAgree: boolean;
+  mergeMeetsGoal: boolean;
+}
+
+async function fleetFigures(seconds: number, log: (l: string) => void): Promise<Pick<FleetBenchFigures, 'singleMs' | 'fleetMs' | 'fleetCaptureMs' | 'fleetReplicas'>> {
+  log('starting the test sshd and 8 hotsvc replicas...');
+  const [sshd, [build]] = await Promise.all([startSshd(), buildFixtures({ goVersions: ['current'], names: ['hotsvc'] })]);
+  const fleet = await startFleet(binaryOf(build, 'hotsvc'), Array.from({ length: REPLICAS }, () => ['-cpu-duty', '5', '-lock=false']));
+  const pool = new SshPool({ resolve: { configFile: sshd.configFile } });
+  try {
+    const deps = { connect: (h: string) => pool.get(h), sshConfigFile: sshd.configFile };
+    const spec = { hosts: [sshd.alias], processName: fleet.name };
+    // Warm the pooled connection once, as the editor or a CLI run with several hosts would have it.
+    await pool.get(sshd.alias);
+    log(`one replica, then all ${REPLICAS}, cpu for ${seconds} s each (twice, median)...`);
+    const single: number[] = [];
+    const all: number[] = [];
+    const capture: number[] = [];
+    let replicas = 0;
+    for (let i = 0; i < 2; i++) {
+      const url = fleet.services[0].pprofUrl!;
+      const [ms1] = await timed(() => captureFleet({ hosts: [sshd.alias], url }, 'cpu', seconds, deps));
+      single.push(ms1);
+      const [ms, res] = await timed(() => captureFleet(spec, 'cpu', seconds, deps));
+      all.push(ms);
+      capture.push(res.captureMs);
+      replicas = res.replicas.length;
+    }
+    return { singleMs: median(single), fleetMs: median(all), fleetCaptureMs: median(capture), fleetReplicas: replicas };
+  } finally {
+    await pool.closeAll();
+    await fleet.stop();
+    await sshd.stop();
+  }
+}
+
+async function mergeFigures(log: (l: string) => void): Promise<Pick<FleetBenchFigures, 'profileRawBytes' | 'decodeMs' | 'mergeMs' | 'mergeCpuMs' | 'encodeMs' | 'mergedGzBytes' | 'totalsAgree'>> {
+  const dir = await mkdtemp(join(tmpdir(), 'anole-fleet-bench-'));
+  try {
+    const bin = join(dir, 'heapgen');
+    const file = join(dir, 'heap.pb.gz');
+    // Decoded as the fleet decodes heap profiles: without their per-sample size labels.
+    log('writing a heap profile with 2^18 stacks (~10 MB decompressed)...');
+    await run('go', ['build', '-o', bin, '.'], join(__dirname, 'gen', 'heapgen'));
+    await run(bin, ['-out', file, '-depth', '18']);
+    const gz = await readFile(file);
+    const raw = gunzipSync(gz);
+    log(`merging ${REPLICAS} of them (3 runs)...`);
+    const decode: number[] = [];
+    const merge: number[] = [];
+    const mergeCpu: number[] = [];
+    const encode: number[] = [];
+    let agree = true;
+    let out: Uint8Array = new Uint8Array();
+    for (let i = 0; i < 3; i++) {
+      const [dms, inputs] = await timed(() => Array.from({ length: REPLICAS }, (_, k) => ({ name: `replica-${k}`, profile: decodeProfile(gz) })));
+      const cpu0 = process.cpuUsage();
+      const [mms, merged] = await timed(() => mergeProfiles(inputs));
+      const cpu = process.cpuUsage(cpu0);
+      mergeCpu.push((cpu.user + cpu.system) / 1000);
+      const [ems, bytes] = await timed(() => encodeProfile(merged));
+      decode.push(dms);
+      merge.push(mms);
+      encode.push(ems);
+      out = bytes;
+      const si = merged.sampleTypes.length - 1;
+      agree &&= sampleTotal(merged, si) === REPLICAS * sampleTotal(inputs[0].profile, si);
+    }
+    return { profileRawBytes: raw.length, decodeMs: median(decode), mergeMs: median(merge), mergeCpuMs: median(mergeCpu), encodeMs: median(encode), mergedGzBytes: out.length, totalsAgree: agree };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export async function runFleetBench(opts: { log?: (l: string) => void } = {}): Promise<FleetBenchFigures> {
+  const log = opts.log ?? (() => undefined);
+  const seconds = Number(process.env.ANOLE_BENCH_FLEET_SECONDS ?? 2);
+  const m = await mergeFigures(log);
+  const f = await fleetFigures(seconds, log);
+  const fleetOverheadMs = f.fleetMs - seconds * 1000;
+  return {
+    seconds, ...f, fleetOverheadMs, fleetRatio: f.fleetMs / f.singleMs,
+    fleetMeetsGoal: f.fleetReplicas === REPLICAS && fleetOverheadMs <= FLEET_OVERHEAD_GOAL_MS,
+    ...m, mergeMeetsGoal: m.totalsAgree && m.mergeMs <= MERGE_GOAL_MS,
+  };
+}
+
+export function formatFleetBench(f: FleetBenchFigures): string {
+  const ms = (x: number) => `${Math.round(x)} ms`;
+  return formatRows([
+    [`fleet: ${f.fleetReplicas} replicas, cpu ${f.seconds} s`, `${ms(f.fleetMs)} (capture phase ${ms(f.fleetCaptureMs)})`],
+    ['  one replica alone (same path)', ms(f.singleMs)],
+    ['  8 replicas / one replica', `${f.fleetRatio.toFixed(2)}×`],
+    ['  overhead over the seconds', `${ms(f.fleetOverheadMs)} (goal ≤ ${FLEET_OVERHEAD_GOAL_MS} ms) ${f.fleetMeetsGoal ? 'OK' : 'MISSED'}`],
+    [`merge: 8 × ${(f.profileRawBytes / 1e6).toFixed(1)} MB heap profiles`, `${ms(f.mergeMs)}, CPU ${ms(f.mergeCpuMs)} (goal ≤ ${MERGE_GOAL_MS} ms) ${f.mergeMeetsGoal ? 'OK' : 'MISSED'}`],
+    ['  then encoding + gzip of the merged profile', ms(f.encodeMs)],
+    ['  decoding the 8 inputs (not counted)', ms(f.decodeMs)],
+    ['  merged profile (gzipped)', `${(f.mergedGzBytes / 1e6).toFixed(1)} MB; totals ${f.totalsAgree ? 'agree' : 'DISAGREE'}`],
+  ]);
+}
+
+if (require.main === module) runAsScript('fleet', runFleetBench, formatFleetBench, (f) => f.fleetMeetsGoal && f.mergeMeetsGoal);
