@@ -46,9 +46,10 @@ anole goroutines --core FILE --exe FILE [--via dlv|gdb|auto] [--limit N] [--json
   --core, the goroutines are read from a core dump (anole core) with this machine's dlv or gdb.`;
 
 /** Usage of `anole core`. */
-export const CORE_USAGE = `anole core HOST --pid N [--tool gcore|dlv|auto] [-o FILE] [--remote-dir DIR] [--json]
+export const CORE_USAGE = `anole core HOST --pid N [--tool gcore|dlv|snapshot|auto] [-o FILE] [--remote-dir DIR] [--json]
   Writes a core dump of the process on the host (gdb's gcore, or dlv's dump; auto: dlv when the
-  host has it, as it writes only readable memory and pauses less), fetches it gzip-compressed
+  host has it, as it writes only readable memory and pauses less; snapshot: gcore of a copy gdb
+  forks, so the process pauses only for the fork — linux/amd64, one thread in the core), fetches it gzip-compressed
   with the process's executable (FILE and FILE.exe; default core.PID in this folder), and
   removes it from the host. The process is paused only while the core is written (printed on
   stderr) and never killed. Read it offline: anole goroutines --core FILE --exe FILE.exe`;

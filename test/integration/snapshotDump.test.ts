@@ -144,6 +144,37 @@ describe('goroutine dump from a fork snapshot (anole goroutines --via snapshot)'
     });
   }
 
+  it('anole core --tool snapshot: the core of a copy (pause of the fork only); dlv reads the leak line from it; nothing remains', async () => {
+    const svc = services.get('current')!;
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'anole-snapcore-'));
+    try {
+      await heartbeatGap(svc);
+      const file = path.join(out, 'snap.core');
+      const r = await runCli(['core', sshd.alias, '--pid', String(svc.pid), '--tool', 'snapshot', '-o', file, '--json', '--ssh-config', sshd.configFile], { timeoutMs: 180_000 });
+      assert.equal(r.code, 0, `exit ${r.code}: ${r.stderr}`);
+      const m = new RegExp(`^anole: paused process ${svc.pid} for ([\\d.]+) ms while gdb forked a snapshot of it`, 'm').exec(r.stderr);
+      assert.ok(m, `no snapshot pause line on stderr: ${r.stderr}`);
+      const stall = await heartbeatGap(svc);
+      const res = JSON.parse(r.stdout) as { core: string; executable: string; coreBytes: number; pauseMs: number; tool: string };
+      console.log(`      core snapshot: gdb measured a pause of ${res.pauseMs} ms; service's longest heartbeat gap ${stall} ms; core ${(res.coreBytes / 1e6).toFixed(1)} MB`);
+      assert.equal(res.tool, 'snapshot');
+      assert.ok(stall <= res.pauseMs + 1000, `the service stalled ${stall} ms, far more than the ${res.pauseMs} ms reported`);
+      assert.equal(fs.readFileSync(file).subarray(0, 4).toString('latin1'), '\x7fELF');
+      const g = await runCli(['goroutines', '--core', file, '--exe', res.executable, '--via', 'dlv', '--json'], { timeoutMs: 120_000 });
+      assert.equal(g.code, 0, `exit ${g.code}: ${g.stderr}`);
+      const dump = JSON.parse(g.stdout) as Goroutines;
+      const group = dump.groups.find((x) => x.frames.some((f) => f.function === 'main.leakyWorker' && f.file === leak.file && f.line === leak.line));
+      assert.ok(group, `no group at ${leak.file}:${leak.line}`);
+      assert.equal(group.count, 50);
+      await eventually('the snapshot copy to be gone', () => copiesOf(svc).length === 0);
+      await eventually('the private dir to be removed', () => snapshotDirs().length === 0);
+      assert.equal(tracerPid(svc.pid), 0);
+      assert.ok(await healthy(svc));
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
+
   it('a process already traced is refused with the tracer named, and left alone', async () => {
     const svc = services.get('go1.19')!;
     const gdb = spawn('gdb', ['-nx', '-batch', '-p', String(svc.pid), '-ex', 'shell sleep 30'], { stdio: 'ignore' });
