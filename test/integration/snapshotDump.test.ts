@@ -11,11 +11,14 @@ import { eventually, healthy, heartbeatGap, isLive, tracerPid } from '../support
 
 interface Goroutines { total: number; groups: Array<{ count: number; state: string; frames: Array<{ function: string; file: string; line: number }> }> }
 
-/** Live processes running `binary` other than `pid`: snapshot copies left behind. */
+/** Every service the tests started (they may share a binary). */
+const started = new Set<number>();
+
+/** Live processes running the service's binary that no test started: snapshot copies left behind. */
 function copiesOf(svc: RunningService): number[] {
   const out: number[] = [];
   for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d) || Number(d) === svc.pid) continue;
+    if (!/^\d+$/.test(d) || Number(d) === svc.pid || started.has(Number(d))) continue;
     try {
       if (fs.readlinkSync(`/proc/${d}/exe`) === svc.binary && isLive(Number(d))) out.push(Number(d));
     } catch {
@@ -78,6 +81,7 @@ describe('goroutine dump from a fork snapshot (anole goroutines --via snapshot)'
     // idle: no CPU burner or lock contention, so two dumps in a row see the same goroutines
     for (const [i, tc] of TOOLCHAINS.entries()) {
       services.set(tc, await startService(binaryOf(builds[i], 'hotsvc'), ['-leak', '50', '-cpu=false', '-lock=false', '-goroutines', '200']));
+      started.add(services.get(tc)!.pid);
     }
   });
 
@@ -172,6 +176,26 @@ describe('goroutine dump from a fork snapshot (anole goroutines --via snapshot)'
       assert.ok(await healthy(svc));
     } finally {
       fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('a process under a seccomp filter is not forked: the CLI says why and reads it stopped instead', async () => {
+    const [build] = await buildFixtures({ goVersions: ['current'], names: ['hotsvc'] });
+    const svc = await startService(binaryOf(build, 'hotsvc'), ['-leak', '50', '-cpu=false', '-lock=false', '-seccomp']);
+    started.add(svc.pid);
+    try {
+      assert.match(fs.readFileSync(`/proc/${svc.pid}/status`, 'utf8'), /^Seccomp:\s*2$/m);
+      const r = await runCli([...base(svc), '--via', 'snapshot']);
+      assert.equal(r.code, 0, `exit ${r.code}: ${r.stderr}`);
+      assert.match(r.stderr, /no snapshot: process \d+ on .* runs under a seccomp filter.*; read with the process stopped instead/);
+      assert.match(r.stderr, /^anole: paused the process for \d+ ms \(longest stop\) via gdb$/m);
+      const dump = JSON.parse(r.stdout) as Goroutines;
+      assert.equal(dump.groups.find((g) => g.frames.some((f) => f.function === 'main.leakyWorker' && f.line === leak.line))?.count, 50);
+      assert.deepEqual(copiesOf(svc), []);
+      await eventually('the tracer to leave', () => tracerPid(svc.pid) === 0);
+      assert.ok(await healthy(svc));
+    } finally {
+      await svc.stop();
     }
   });
 
