@@ -102,6 +102,7 @@ export function register(context: vscode.ExtensionContext, deps: CoreDumpDeps): 
         },
       );
       for (const f of r.findings) log.warn(`${f.message}${f.fix ? ` (${f.fix})` : ''}`);
+      if (r.fallback) log.warn(`no snapshot of ${t.label}: ${r.fallback}; gcore wrote the core with the process stopped instead`);
       log.info(`core dump of ${t.label} (pid ${t.pid} on ${t.host}) by ${r.tool}: ${formatBytes(r.coreBytes)} (${formatBytes(r.transferBytes)} transferred), process paused at most ${r.pauseMs} ms, in ${r.totalMs} ms`);
       const meta: CaptureMeta = {
         id, time: new Date().toISOString(), kind: CORE_KIND, host: t.host, pid: t.pid, url: `core dump by ${r.tool}`,

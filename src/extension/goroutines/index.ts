@@ -7,6 +7,7 @@ import { formatBytes, showError } from '../ui';
 import { DUMP_SCHEME, GoroutineDumpStore, type DumpInput, type DumpView } from './dumpStore';
 import { GoroutineLinkProvider, GoroutineOutlineProvider, type PathMapper } from './links';
 import { dumpGoroutinesViaDebugger } from '../../core/debug/dump';
+import { dumpGoroutinesViaSnapshot } from '../../core/debug/snapshotDump';
 
 export { DUMP_SCHEME, type DumpInput, type DumpView } from './dumpStore';
 
@@ -142,12 +143,13 @@ export function registerGoroutines(context: vscode.ExtensionContext, deps: Gorou
   };
 
   /** Where the dump comes from: the pprof endpoint (no pause), or dlv/gdb attached for one stop. */
-  const pickSource = async (t: GoroutineTarget): Promise<'pprof' | 'dlv' | 'gdb' | undefined> => {
+  const pickSource = async (t: GoroutineTarget): Promise<'pprof' | 'dlv' | 'gdb' | 'snapshot' | undefined> => {
     if (t.pid === undefined) return t.endpoint ? 'pprof' : undefined;
-    type Item = vscode.QuickPickItem & { value: 'pprof' | 'dlv' | 'gdb' };
+    type Item = vscode.QuickPickItem & { value: 'pprof' | 'dlv' | 'gdb' | 'snapshot' };
     const items: Item[] = [];
     if (t.endpoint) items.push({ label: vscode.l10n.t('pprof endpoint'), description: t.endpoint, detail: vscode.l10n.t('No pause: the service writes its own dump.'), value: 'pprof' });
     items.push(
+      { label: vscode.l10n.t('fork snapshot'), detail: vscode.l10n.t('gdb forks a stopped copy of the process (a pause of tens of milliseconds), then reads the copy while the service runs (linux/amd64).'), value: 'snapshot' },
       { label: 'dlv', detail: vscode.l10n.t('Attaches Delve for one short stop, then detaches: works when the service no longer answers.'), value: 'dlv' },
       { label: 'gdb', detail: vscode.l10n.t('Attaches gdb for one short stop, then detaches: works when the service no longer answers.'), value: 'gdb' },
     );
@@ -156,13 +158,17 @@ export function registerGoroutines(context: vscode.ExtensionContext, deps: Gorou
     return pick?.value;
   };
 
-  const dumpViaDebugger = async (t: GoroutineTarget, backend: 'dlv' | 'gdb', capturedAt: Date, ac: AbortController): Promise<void> => {
+  const dumpViaDebugger = async (t: GoroutineTarget, backend: 'dlv' | 'gdb' | 'snapshot', capturedAt: Date, ac: AbortController): Promise<void> => {
     try {
       const dump = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Anole: Dumping goroutines of {0}', t.label), cancellable: true },
         async (progress, token) => {
           const sub = token.onCancellationRequested(() => ac.abort());
           try {
+            if (backend === 'snapshot') {
+              progress.report({ message: vscode.l10n.t('forking a snapshot, then reading it…') });
+              return await dumpGoroutinesViaSnapshot(t.host, t.pid!, { signal: ac.signal });
+            }
             progress.report({ message: vscode.l10n.t('attaching {0}…', backend) });
             return await dumpGoroutinesViaDebugger(t.host, t.pid!, { backend, signal: ac.signal });
           } finally {
@@ -170,8 +176,10 @@ export function registerGoroutines(context: vscode.ExtensionContext, deps: Gorou
           }
         },
       );
-      log.info(`goroutine dump of ${t.label} via ${backend}: ${dump.goroutines.length} goroutines, paused at most ${dump.pauseMs} ms`);
-      await api.openDump({ text: dump.text, label: t.label, source: `${t.label} · via ${backend}`, capturedAt, pauseMs: dump.pauseMs });
+      if (dump.fallback) log.warn(`no snapshot of ${t.label}: ${dump.fallback}; read with the process stopped instead`);
+      const method = dump.method === 'snapshot' ? vscode.l10n.t('fork snapshot (gdb)') : dump.fallback ? vscode.l10n.t('{0}, stopped (no snapshot: {1})', dump.backend, dump.fallback) : dump.backend;
+      log.info(`goroutine dump of ${t.label} via ${method}: ${dump.goroutines.length} goroutines, paused at most ${dump.pauseMs} ms`);
+      await api.openDump({ text: dump.text, label: t.label, source: `${t.label} · via ${method}`, capturedAt, pauseMs: dump.pauseMs });
     } catch (e) {
       if (ac.signal.aborted) {
         log.info(`goroutine dump of ${t.label} cancelled (the debugger detached)`);
