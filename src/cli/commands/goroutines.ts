@@ -42,6 +42,7 @@ export async function goroutines(args: string[]): Promise<number> {
     if (via === 'snapshot') {
       const dump = await dumpGoroutinesViaSnapshot(host, pid!, { signal });
       if (dump.fallback) warn(`no snapshot: ${dump.fallback}; read with the process stopped instead`);
+      if (dump.snapshot?.zombie) warn('the snapshot had to be the service\'s own child (the service is an init): it stays a zombie there until the service reaps its children');
       warn(`paused the process for ${dump.pauseMs} ms (longest stop) via ${dump.method === 'snapshot' ? 'a fork snapshot (gdb)' : dump.backend}`);
       text = dump.text;
     } else if (via !== undefined) {
