@@ -322,15 +322,22 @@ _core_index = None
 
 
 def _goid_index(lay, mem):
-    """goid -> g pointer of every goroutine in runtime.allgs (one read of each g's goid)."""
+    """goid -> g pointer of every goroutine in runtime.allgs (one read of each g's goid); a live g
+    wins over a dead one that kept the same goid."""
     array, n = _allgs()
     index = {}
     for gp in struct.unpack('<%dQ' % n, bytes(mem(array, 8 * n))):
         try:
-            index.setdefault(struct.unpack('<Q', bytes(mem(gp + lay.goid, 8)))[0], gp)
+            goid = struct.unpack('<Q', bytes(mem(gp + lay.goid, 8)))[0]
+            if goid not in index or _is_dead(lay, mem, index[goid]):
+                index[goid] = gp
         except gdb.MemoryError:
             pass
     return index
+
+
+def _is_dead(lay, mem, gp):
+    return (struct.unpack('<I', bytes(mem(gp + lay.status, 4)))[0] & ~_G_SCAN) in _G_DEAD
 
 
 def _g_pointer(lay, mem, goid):
@@ -565,7 +572,7 @@ class _Stacks(gdb.Command):
                     if g is None or (g['status'] & ~_G_SCAN) in _G_DEAD:
                         raise gdb.GdbError('no goroutine %d' % goid)
                     stacks[str(goid)] = _stack_of(goid, depth, (lay, mem, g), threads, borrow)
-                except (gdb.error, gdb.MemoryError) as e:
+                except (gdb.error, gdb.GdbError, gdb.MemoryError) as e:
                     errors[str(goid)] = str(e)
         finally:
             if borrow:
