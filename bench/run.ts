@@ -8,6 +8,7 @@ import { formatDebugBench, runDebugBench } from './debugBench';
 import { formatFleetBench, runFleetBench } from './fleetBench';
 import { formatGoroutinesBench, runGoroutinesBench } from './goroutinesBench';
 import { formatPprofBench, runPprofBench } from './pprofBench';
+import { formatSnapshotBench, runSnapshotBench } from './snapshotBench';
 import { formatTraceBench, runTraceBench } from './traceBench';
 import { formatTraceV1Bench, runTraceV1Bench } from './traceV1Bench';
 import { formatVscodeBench, runVscodeBench } from './vscodeBench';
@@ -67,6 +68,13 @@ const BENCHES: Bench[] = [
     run: async () => {
       const f = await runCoreBench({ log });
       return { text: formatCoreBench(f), ok: f.reportsHonest };
+    },
+  },
+  {
+    name: 'snapshot: pause per method (fork snapshot, gdb, dlv) for a full dump of 10k and 100k goroutines; snapshot pause vs resident memory',
+    run: async () => {
+      const f = await runSnapshotBench({ log });
+      return { text: formatSnapshotBench(f), ok: f.meetsGoal };
     },
   },
   {

@@ -13,6 +13,9 @@
 #   anole-vars GOID FRAME args|locals    a frame's variables
 #   anole-eval GOID FRAME CHILDREN EXPR  an expression in a frame: CHILDREN 1 lists its children
 #                                        (fields, elements), 0 gives the value itself
+#   anole-snapshot-regs FILE             the inferior is a fork snapshot (anole_snapshot.py): the
+#                                        registers its threads had, by LWP, come from FILE, and a
+#                                        running goroutine's stack starts there
 #   anole-core-mode                      the inferior is a core dump: parked goroutines' stacks come
 #                                        from a frame-pointer walk (a core's registers cannot be
 #                                        pointed at them), their variables are not available
@@ -34,6 +37,8 @@ _SYSTEM_PREFIXES = ('runtime.', 'runtime/', 'sync.', 'sync/', 'internal/')
 _MAX_CHILDREN = 100
 # Set by anole-core-mode: the inferior is a core file, whose registers gdb will not rewrite.
 _CORE = False
+# Set by anole-snapshot-regs: {lwp: {'pc', 'sp', 'bp'}} of the forked process's threads.
+_SNAP = None
 
 
 def _emit(obj):
@@ -235,6 +240,18 @@ def _read_g(lay, mem, gp):
     }
 
 
+def _snapshot_context(lay, mem, g):
+    """In a snapshot, the registers the thread running g had at the fork, as a parked g's saved context."""
+    if _SNAP is None or (g['status'] & ~_G_SCAN) not in (2, 3) or not g['m'] or lay.procid is None:
+        return None
+    try:
+        lwp = struct.unpack('<Q', bytes(mem(g['m'] + lay.procid, 8)))[0]
+    except gdb.MemoryError:
+        return None
+    r = _SNAP.get(lwp)
+    return None if r is None else dict(g, pc=r['pc'], sp=r['sp'], bp=r['bp'], lr=0, lwp=lwp)
+
+
 def _running_thread(lay, mem, g, threads):
     if not g['m'] or lay.procid is None:
         return None
@@ -272,7 +289,10 @@ class _Goroutines(gdb.Command):
                 continue
             item = {'id': g['goid'], 'state': _state(lay, g['status'], g['reason'])}
             pc, bp = g['pc'], g['bp']
-            if (g['status'] & ~_G_SCAN) == 2:
+            snap = _snapshot_context(lay, mem, g) if (g['status'] & ~_G_SCAN) == 2 else None
+            if snap is not None:
+                pc, bp, item['lwp'] = snap['pc'], snap['bp'], snap['lwp']
+            elif (g['status'] & ~_G_SCAN) == 2:
                 t = _running_thread(lay, mem, g, threads)
                 if t is not None:
                     pc, bp, item['thread'] = _thread_regs(t)
@@ -302,15 +322,22 @@ _core_index = None
 
 
 def _goid_index(lay, mem):
-    """goid -> g pointer of every goroutine in runtime.allgs (one read of each g's goid)."""
+    """goid -> g pointer of every goroutine in runtime.allgs (one read of each g's goid); a live g
+    wins over a dead one that kept the same goid."""
     array, n = _allgs()
     index = {}
     for gp in struct.unpack('<%dQ' % n, bytes(mem(array, 8 * n))):
         try:
-            index.setdefault(struct.unpack('<Q', bytes(mem(gp + lay.goid, 8)))[0], gp)
+            goid = struct.unpack('<Q', bytes(mem(gp + lay.goid, 8)))[0]
+            if goid not in index or _is_dead(lay, mem, index[goid]):
+                index[goid] = gp
         except gdb.MemoryError:
             pass
     return index
+
+
+def _is_dead(lay, mem, gp):
+    return (struct.unpack('<I', bytes(mem(gp + lay.status, 4)))[0] & ~_G_SCAN) in _G_DEAD
 
 
 def _g_pointer(lay, mem, goid):
@@ -341,6 +368,9 @@ def _find_borrowable():
     """A stopped thread that is not inside a system call (orig_rax == -1), whose registers can be
     pointed at a parked goroutine and put back, or None. A thread stopped inside a syscall is never
     used: rewriting its pc cancels the kernel's restart of that syscall, and the runtime then crashes."""
+    if _SNAP is not None:
+        # a snapshot's one thread never runs Go code again (it is armed to exit): always safe
+        return gdb.selected_inferior().threads()[0]
     for t in reversed(gdb.selected_inferior().threads()):
         t.switch()
         try:
@@ -483,7 +513,10 @@ def _stack_of(goid, depth, found=None, threads=None, borrow=None):
     lay, mem, g = found if found is not None else _find_g(goid)
     if threads is None:
         threads = _threads_by_lwp()
-    thread = _running_thread(lay, mem, g, threads) if (g['status'] & ~_G_SCAN) in (2, 3) else None
+    snap = _snapshot_context(lay, mem, g)
+    if snap is not None:
+        g = snap  # its thread is not in the snapshot: the forked thread is pointed at its registers
+    thread = _running_thread(lay, mem, g, threads) if snap is None and (g['status'] & ~_G_SCAN) in (2, 3) else None
     if thread is not None:
         thread.switch()
         return _frame_list(gdb.newest_frame(), depth)
@@ -539,7 +572,7 @@ class _Stacks(gdb.Command):
                     if g is None or (g['status'] & ~_G_SCAN) in _G_DEAD:
                         raise gdb.GdbError('no goroutine %d' % goid)
                     stacks[str(goid)] = _stack_of(goid, depth, (lay, mem, g), threads, borrow)
-                except (gdb.error, gdb.MemoryError) as e:
+                except (gdb.error, gdb.GdbError, gdb.MemoryError) as e:
                     errors[str(goid)] = str(e)
         finally:
             if borrow:
@@ -694,8 +727,23 @@ class _CoreMode(gdb.Command):
         _emit({'core': True})
 
 
+class _SnapshotRegs(gdb.Command):
+    """anole-snapshot-regs FILE: the inferior is a fork snapshot; FILE holds its threads' registers."""
+
+    def __init__(self):
+        super(_SnapshotRegs, self).__init__('anole-snapshot-regs', gdb.COMMAND_DATA)
+
+    def invoke(self, arg, from_tty):
+        global _SNAP
+        with open(arg.strip()) as fh:
+            data = json.load(fh)
+        _SNAP = dict((t['lwp'], t) for t in data['threads'])
+        _emit({'threads': len(_SNAP)})
+
+
 _Goroutines()
 _CoreMode()
+_SnapshotRegs()
 _Stack()
 _Stacks()
 _Vars()

@@ -49,19 +49,22 @@ export const DIFF_USAGE = `anole diff BASE NEW [--by function|line] [--limit N] 
 /** Usage of `anole goroutines`. */
 export const GOROUTINES_USAGE = `anole goroutines DUMPFILE [--limit N] [--json]
 anole goroutines HOST (--pid N | --url URL) [--limit N] [--json]
-anole goroutines HOST --pid N --via dlv|gdb|auto [--limit N] [--json]
+anole goroutines HOST --pid N --via dlv|gdb|auto|snapshot [--limit N] [--json]
 anole goroutines --core FILE --exe FILE [--via dlv|gdb|auto] [--limit N] [--json]
   Groups goroutines with identical stacks: count, state, longest wait, stack. The dump is a
   debug=2 text dump (or a panic/SIGQUIT traceback) in a file, or fetched live from the service's
   pprof endpoint through an SSH tunnel. With --via, it is taken through a debugger attached to
   the process instead (for a service whose pprof endpoint does not answer): the process is
-  paused while its goroutines are read (the pause is printed on stderr), then detached. With
+  paused while its goroutines are read (the pause is printed on stderr), then detached;
+  --via snapshot (linux/amd64, gdb) pauses it only while gdb forks a stopped copy of it, then reads
+  the copy while the service runs (where the host refuses the fork it says why and reads stopped). With
   --core, the goroutines are read from a core dump (anole core) with this machine's dlv or gdb.`;
 
 /** Usage of `anole core`. */
-export const CORE_USAGE = `anole core HOST --pid N [--tool gcore|dlv|auto] [-o FILE] [--remote-dir DIR] [--json]
+export const CORE_USAGE = `anole core HOST --pid N [--tool gcore|dlv|snapshot|auto] [-o FILE] [--remote-dir DIR] [--json]
   Writes a core dump of the process on the host (gdb's gcore, or dlv's dump; auto: dlv when the
-  host has it, as it writes only readable memory and pauses less), fetches it gzip-compressed
+  host has it, as it writes only readable memory and pauses less; snapshot: gcore of a copy gdb
+  forks, so the process pauses only for the fork — linux/amd64, one thread in the core), fetches it gzip-compressed
   with the process's executable (FILE and FILE.exe; default core.PID in this folder), and
   removes it from the host. The process is paused only while the core is written (printed on
   stderr) and never killed. Read it offline: anole goroutines --core FILE --exe FILE.exe`;

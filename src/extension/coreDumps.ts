@@ -71,6 +71,7 @@ async function captureCore(deps: CoreDumpDeps, n?: HostsNode): Promise<CaptureMe
       },
     );
     for (const f of r.findings) deps.log.warn(`${f.message}${f.fix ? ` (${f.fix})` : ''}`);
+    if (r.fallback) deps.log.warn(`no snapshot of ${t.label}: ${r.fallback}; gcore wrote the core with the process stopped instead`);
     deps.log.info(`core dump of ${t.label} (pid ${t.pid} on ${t.host}) by ${r.tool}: ${formatBytes(r.coreBytes)} (${formatBytes(r.transferBytes)} transferred), process paused at most ${r.pauseMs} ms, in ${r.totalMs} ms`);
     const meta = saveCore(deps.store, slot, t, r);
     const open = vscode.l10n.t('Open');

@@ -27,7 +27,7 @@ export const SettingKeys = {
 } as const;
 
 /** What writes a core dump on the host. */
-export const CORE_DUMP_TOOLS = ['auto', 'dlv', 'gcore'] as const;
+export const CORE_DUMP_TOOLS = ['auto', 'dlv', 'gcore', 'snapshot'] as const;
 export type CoreDumpTool = (typeof CORE_DUMP_TOOLS)[number];
 
 export const SECTION = 'anole';

@@ -389,7 +389,7 @@ describe('goroutine documents in the editor', () => {
         ui.picks.length = 0;
         await ui.commands.get(GoroutineCommands.dumpGoroutines)!();
         assert.deepEqual(ui.errors, []);
-        assert.deepEqual(ui.picks, [['dlv', 'gdb']], 'without an endpoint only the debuggers are offered');
+        assert.deepEqual(ui.picks, [['snapshot', 'dlv', 'gdb']], 'without an endpoint only the snapshot and the debuggers are offered');
         assert.equal(ui.shown.length, 1);
         const text = ui.shown[0].getText();
         assert.match(text, /# source: local · pid \d+ · via dlv/);
@@ -397,6 +397,30 @@ describe('goroutine documents in the editor', () => {
         assert.match(text, /main\.leakyWorker/);
         const status = fs.readFileSync(`/proc/${svc.pid}/status`, 'utf8');
         assert.match(status, /^TracerPid:\s+0$/m, 'dlv detached');
+      } finally {
+        ui.pick = undefined;
+        await svc.stop();
+      }
+    });
+
+    it('anole.dumpGoroutines from a fork snapshot: the report names the method and the measured pause; no copy remains', async function () {
+      this.timeout(120_000);
+      const [build] = await buildFixtures({ goVersions: ['current'], names: ['hotsvc'] });
+      const svc = await startService(binaryOf(build, 'hotsvc'), ['-cpu-duty', '20']);
+      try {
+        register(async () => ({ host, pid: svc.pid, label: `local · pid ${svc.pid}` }));
+        ui.pick = 'snapshot';
+        await ui.commands.get(Commands.dumpGoroutines)!();
+        assert.deepEqual(ui.errors, []);
+        assert.equal(ui.shown.length, 1);
+        const text = ui.shown[0].getText();
+        assert.match(text, /# source: local · pid \d+ · via fork snapshot \(gdb\)\n# captured .* · pause ≤ \d+ ms/);
+        assert.match(text, /# 50 goroutines · chan receive/);
+        const copies = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d) && Number(d) !== svc.pid && (() => {
+          try { return fs.readlinkSync(`/proc/${d}/exe`) === svc.binary && !/\) [ZX]/.test(fs.readFileSync(`/proc/${d}/stat`, 'utf8')); } catch { return false; }
+        })());
+        assert.deepEqual(copies, [], 'the snapshot copy was killed');
+        assert.match(fs.readFileSync(`/proc/${svc.pid}/status`, 'utf8'), /^TracerPid:\s+0$/m);
       } finally {
         ui.pick = undefined;
         await svc.stop();

@@ -7,7 +7,7 @@ import { intOption, interruptSignal, parse, positionals, printJson, usage, warn 
 import { CliHosts } from '../connect';
 import { CORE_USAGE } from '../usage';
 
-const TOOLS = ['gcore', 'dlv', 'auto'] as const;
+const TOOLS = ['gcore', 'dlv', 'snapshot', 'auto'] as const;
 
 export async function core(args: string[]): Promise<number> {
   const { values, positionals: pos } = parse('core', args, {
@@ -32,7 +32,10 @@ export async function core(args: string[]): Promise<number> {
       },
     });
     for (const f of r.findings) warn(`${f.message}${f.fix ? ` (${f.fix})` : ''}`);
-    warn(`paused process ${pid} for ${r.pauseMs} ms while ${r.tool} wrote the core`);
+    if (r.fallback) warn(`no snapshot: ${r.fallback}; gcore wrote the core with the process stopped instead`);
+    warn(r.tool === 'snapshot'
+      ? `paused process ${pid} for ${r.pauseMs} ms while gdb forked a snapshot of it (the core is the snapshot's, with one thread)`
+      : `paused process ${pid} for ${r.pauseMs} ms while ${r.tool} wrote the core`);
     if (values.json) {
       printJson(r);
       return 0;

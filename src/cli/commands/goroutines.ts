@@ -7,7 +7,7 @@ import { analyzeGoroutineDumpFile } from '../../core/goroutines/file';
 import { intOption, interruptSignal, parse, positionals, printJson, usage, warn } from '../args';
 import { GOROUTINES_USAGE } from '../usage';
 
-const VIA = ['dlv', 'gdb', 'auto'] as const;
+const VIA = ['dlv', 'gdb', 'auto', 'snapshot'] as const;
 
 export async function goroutines(args: string[]): Promise<number> {
   const { values, positionals: pos } = parse('goroutines', args, {
@@ -31,15 +31,21 @@ export async function goroutines(args: string[]): Promise<number> {
     return report(analyzeGoroutineDumpFile(source), limit, !!values.json);
   }
   // A live dump: ssh2 and the debuggers load only now, so reading a file stays quick to start.
-  const [{ CliHosts }, { dumpGoroutinesViaDebugger }, { fetchCapture, resolveEndpoint }] = await Promise.all([
-    import('../connect'), import('../../core/debug/dump'), import('../../core/workflow/endpoint'),
+  const [{ CliHosts }, { dumpGoroutinesViaDebugger }, { dumpGoroutinesViaSnapshot }, { fetchCapture, resolveEndpoint }] = await Promise.all([
+    import('../connect'), import('../../core/debug/dump'), import('../../core/debug/snapshotDump'), import('../../core/workflow/endpoint'),
   ]);
   let text: Buffer | string;
   const hosts = new CliHosts({ sshConfig: values['ssh-config'], trustHostKey: values['trust-host-key'], verbose: values.verbose });
   try {
     const signal = interruptSignal();
     const host = await hosts.get(source);
-    if (via !== undefined) {
+    if (via === 'snapshot') {
+      const dump = await dumpGoroutinesViaSnapshot(host, pid!, { signal });
+      if (dump.fallback) warn(`no snapshot: ${dump.fallback}; read with the process stopped instead`);
+      if (dump.snapshot?.zombie) warn('the snapshot had to be the service\'s own child (the service is an init): it stays a zombie there until the service reaps its children');
+      warn(`paused the process for ${dump.pauseMs} ms (longest stop) via ${dump.method === 'snapshot' ? 'a fork snapshot (gdb)' : dump.backend}`);
+      text = dump.text;
+    } else if (via !== undefined) {
       const dump = await dumpGoroutinesViaDebugger(host, pid!, { backend: via, signal });
       warn(`paused the process for ${dump.pauseMs} ms (longest stop) via ${dump.backend}`);
       text = dump.text;
@@ -57,8 +63,8 @@ export async function goroutines(args: string[]): Promise<number> {
 async function fromCore(coreFile: string, exe: string | undefined, via: string | undefined, pos: string[], limit: number | undefined, json: boolean): Promise<number> {
   positionals('goroutines', pos, []);
   if (!exe) throw new AnoleError('BAD_INPUT', '--core needs --exe FILE, the executable that wrote the core', 'anole core saves it as FILE.exe');
-  const backend = (via ?? 'auto') as (typeof VIA)[number];
-  if (!VIA.includes(backend)) throw new AnoleError('BAD_INPUT', `--via must be one of ${VIA.join(', ')}, not "${via}"`);
+  const backend = (via ?? 'auto') as Exclude<(typeof VIA)[number], 'snapshot'>;
+  if (!VIA.includes(backend) || via === 'snapshot') throw new AnoleError('BAD_INPUT', `--via must be one of ${VIA.join(', ')}, not "${via}"`);
   for (const f of [coreFile, exe]) if (!fs.existsSync(f)) throw new AnoleError('NOT_FOUND', `no such file: ${f}`);
   const [{ LocalHost }, { dumpGoroutinesFromCore }] = await Promise.all([import('../../core/remote/localHost'), import('../../core/debug/dump')]);
   const host = new LocalHost();

@@ -9,9 +9,14 @@ import { shellScript } from '../shell';
 import { findingsMessage } from './attach';
 import { DlvBackend } from './dlv/dlvBackend';
 import { runPreflight, type PreflightFinding } from './preflight';
+import { isSnapshotRefusal, takeSnapshot, type Snapshot } from './snapshot';
 
-/** Which tool writes the core: gdb's gcore, dlv's `dump`, or `auto` (dlv when the host has it: smaller core, shorter pause). */
-export type CoreTool = 'gcore' | 'dlv' | 'auto';
+/**
+ * Which tool writes the core: gdb's gcore, dlv's `dump`, `snapshot` (gcore of a fork snapshot: the
+ * process pauses only while gdb forks it; linux/amd64), or `auto` (dlv when the host has it:
+ * smaller core, shorter pause).
+ */
+export type CoreTool = 'gcore' | 'dlv' | 'snapshot' | 'auto';
 
 /** Where a capture is. */
 export type CorePhase = 'preparing' | 'fetching executable' | 'writing core' | 'fetching core';
@@ -35,7 +40,9 @@ export interface CoreDumpOptions {
 /** A fetched core dump and what it cost the process. */
 export interface CoreDumpResult {
   pid: number;
-  tool: 'gcore' | 'dlv';
+  tool: 'gcore' | 'dlv' | 'snapshot';
+  /** A snapshot was asked for but the host refused it (why): gcore wrote the core with the process stopped. */
+  fallback?: string;
   core: string;
   executable: string;
   coreBytes: number;
@@ -213,10 +220,11 @@ export async function captureCoreDump(host: RemoteHost, pid: number, opts: CoreD
     if (!fs.existsSync(path.dirname(path.resolve(f)))) throw new AnoleError('BAD_INPUT', `cannot write ${f}: its folder does not exist`);
   }
   opts.onProgress?.('preparing');
-  const { facts, findings } = await runPreflight(host, pid, opts.tool === 'gcore' ? 'gdb' : opts.tool);
+  const { facts, findings } = await runPreflight(host, pid, opts.tool === 'gcore' || opts.tool === 'snapshot' ? 'gdb' : opts.tool);
   const errors = findings.filter((f) => f.severity === 'error');
   if (errors.length) throw new AnoleError('REMOTE_COMMAND', findingsMessage(pid, errors));
-  const tool: 'gcore' | 'dlv' = opts.tool === 'gcore' || (opts.tool === 'auto' && !facts.dlv) ? 'gcore' : 'dlv';
+  let tool: CoreDumpResult['tool'] = opts.tool === 'snapshot' ? 'snapshot' : opts.tool === 'gcore' || (opts.tool === 'auto' && !facts.dlv) ? 'gcore' : 'dlv';
+  let fallback: string | undefined;
 
   const keeper = await host.spawn(shellScript(CORE_KEEPER_SCRIPT, [opts.remoteDir ?? '', String(pid)]));
   const prep = await readUntilReady(keeper, 30_000);
@@ -230,12 +238,12 @@ export async function captureCoreDump(host: RemoteHost, pid: number, opts: CoreD
   let exeWritten = false;
   try {
     if (!kv.get('gzip')) throw new AnoleError('NOT_FOUND', `gzip is not installed on ${host.label}`, 'run: sudo dnf install gzip');
-    const needKb = Number(tool === 'gcore' ? kv.get('vm_kb') : kv.get('readable_kb')) || 0;
+    const needKb = Number(tool === 'dlv' ? kv.get('readable_kb') : kv.get('vm_kb')) || 0;
     const freeKb = Number(kv.get('free_kb'));
     if (Number.isFinite(freeKb) && needKb > 0 && freeKb < needKb + 65_536) {
       throw new AnoleError('REMOTE_COMMAND',
-        `${tool === 'gcore' ? 'gcore' : 'dlv'} would write up to ${mb(needKb)} into ${path.posix.dirname(dir)} on ${host.label}, which has ${mb(freeKb)} free; nothing was stopped`,
-        tool === 'gcore' ? 'choose a folder with more space (remote directory), or use dlv, which writes only readable memory' : 'choose a folder with more space (remote directory)');
+        `${tool === 'dlv' ? 'dlv' : 'gcore'} would write up to ${mb(needKb)} into ${path.posix.dirname(dir)} on ${host.label}, which has ${mb(freeKb)} free; nothing was stopped`,
+        tool !== 'dlv' ? 'choose a folder with more space (remote directory), or use dlv, which writes only readable memory' : 'choose a folder with more space (remote directory)');
     }
     opts.onProgress?.('fetching executable');
     const exe = await fetchFile(host, `/proc/${pid}/exe`, opts.executableFile, { signal: opts.signal });
@@ -243,10 +251,27 @@ export async function captureCoreDump(host: RemoteHost, pid: number, opts: CoreD
     opts.signal?.throwIfAborted();
 
     opts.onProgress?.('writing core', 0, needKb * 1024);
-    const remoteCore = `${dir}/core.${pid}`;
-    let pauseMs: number;
-    let coreSize: number;
-    if (tool === 'gcore') {
+    let remoteCore = `${dir}/core.${pid}`;
+    let pauseMs = 0;
+    let coreSize = 0;
+    let snapshot: Snapshot | undefined;
+    if (tool === 'snapshot') {
+      try {
+        snapshot = await takeSnapshot(host, pid, 'core', { gdbPath: facts.gdb, remoteDir: opts.remoteDir });
+        remoteCore = `${snapshot.dir}/core`;
+        pauseMs = snapshot.report.pauseMs;
+        const st = await host.exec(['wc', '-c', remoteCore], { timeoutMs: 15_000 });
+        coreSize = Number(/^\s*(\d+)/.exec(st.stdout.toString('utf8'))?.[1] ?? 0);
+      } catch (e) {
+        await snapshot?.close();
+        if (!isSnapshotRefusal(e)) throw e;
+        fallback = e.oneLine;
+        tool = 'gcore';
+      }
+    }
+    if (tool === 'snapshot') {
+      // written above
+    } else if (tool === 'gcore') {
       const r = await host.exec(shellScript(GCORE_SCRIPT, [facts.gdb ?? 'gdb', String(pid), remoteCore]), { maxBuffer: 4 * 1024 * 1024 });
       const rep = parseGcoreOutput(r.stdout.toString('utf8') + r.stderr.toString('utf8'));
       if (rep.status !== 0 || rep.size === 0) {
@@ -267,13 +292,18 @@ export async function captureCoreDump(host: RemoteHost, pid: number, opts: CoreD
       const st = await host.exec(['wc', '-c', remoteCore], { timeoutMs: 15_000 });
       coreSize = Number(/^\s*(\d+)/.exec(st.stdout.toString('utf8'))?.[1] ?? 0);
     }
-    opts.signal?.throwIfAborted();
-    opts.onProgress?.('fetching core', 0, coreSize);
-    const core = await fetchFile(host, remoteCore, opts.coreFile, {
-      removeDir: dir, signal: opts.signal, onBytes: (n) => opts.onProgress?.('fetching core', n, coreSize),
-    });
+    let core: { bytes: number; transferBytes: number };
+    try {
+      opts.signal?.throwIfAborted();
+      opts.onProgress?.('fetching core', 0, coreSize);
+      core = await fetchFile(host, remoteCore, opts.coreFile, {
+        removeDir: dir, signal: opts.signal, onBytes: (n) => opts.onProgress?.('fetching core', n, coreSize),
+      });
+    } finally {
+      await snapshot?.close();
+    }
     return {
-      pid, tool, core: path.resolve(opts.coreFile), executable: path.resolve(opts.executableFile),
+      pid, tool, fallback, core: path.resolve(opts.coreFile), executable: path.resolve(opts.executableFile),
       coreBytes: core.bytes, executableBytes: exe.bytes, transferBytes: core.transferBytes + exe.transferBytes,
       pauseMs, totalMs: Date.now() - t0, findings: findings.filter((f) => f.severity !== 'error'),
     };

@@ -5,6 +5,7 @@ import { attachBackend, openCoreBackend } from './attach';
 import type { CoreTarget, DebugBackend, GoroutineSummary, SourceLocation } from './backend';
 import { listAllGoroutines } from './goroutineList';
 import type { BackendChoice } from './preflight';
+import type { SnapshotReport } from './snapshot';
 
 /** One goroutine ready to render: its listing and its stack, innermost frame first. */
 export interface DumpGoroutine {
@@ -41,6 +42,12 @@ export interface DebuggerDump {
   /** Wall time of the whole dump, attach and detach included. */
   totalMs: number;
   backend: 'dlv' | 'gdb';
+  /** How the goroutines were read: from a fork snapshot, or with the process stopped (the default). */
+  method?: 'snapshot' | 'stop-the-world';
+  /** What making the snapshot measured. */
+  snapshot?: SnapshotReport;
+  /** Why a snapshot was asked for but a stop-the-world read was made. */
+  fallback?: string;
 }
 
 /**
@@ -70,7 +77,7 @@ function toDumpGoroutine(g: GoroutineSummary, frames: DumpGoroutine['frames'] | 
 }
 
 /** Every goroutine with its stack, read while the target is stopped (the caller stopped it). */
-async function readAll(backend: DebugBackend, depth: number, signal?: AbortSignal): Promise<DumpGoroutine[]> {
+export async function readAll(backend: DebugBackend, depth: number, signal?: AbortSignal): Promise<DumpGoroutine[]> {
   const stacks = new Map<number, DumpGoroutine['frames']>();
   const all = await listAllGoroutines(backend, undefined, undefined, async (b, page) => {
     signal?.throwIfAborted();

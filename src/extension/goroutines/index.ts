@@ -11,6 +11,7 @@ import { formatBytes, showError, withCancellableProgress } from '../ui';
 import { DUMP_SCHEME, GoroutineDumpStore, type DumpInput, type DumpView } from './dumpStore';
 import { GoroutineLinkProvider, GoroutineOutlineProvider, type PathMapper } from './links';
 import { dumpGoroutinesViaDebugger } from '../../core/debug/dump';
+import { dumpGoroutinesViaSnapshot } from '../../core/debug/snapshotDump';
 
 export { DUMP_SCHEME, type DumpInput, type DumpView } from './dumpStore';
 
@@ -171,12 +172,13 @@ async function dumpGoroutines(f: Feature): Promise<void> {
 }
 
 /** Where the dump comes from: the pprof endpoint (no pause), or dlv/gdb attached for one stop. */
-async function pickSource(t: GoroutineTarget): Promise<'pprof' | 'dlv' | 'gdb' | undefined> {
+async function pickSource(t: GoroutineTarget): Promise<'pprof' | DumpMethod | undefined> {
   if (t.pid === undefined) return t.endpoint ? 'pprof' : undefined;
-  type Item = vscode.QuickPickItem & { value: 'pprof' | 'dlv' | 'gdb' };
+  type Item = vscode.QuickPickItem & { value: 'pprof' | DumpMethod };
   const items: Item[] = [];
   if (t.endpoint) items.push({ label: vscode.l10n.t('pprof endpoint'), description: t.endpoint, detail: vscode.l10n.t('No pause: the service writes its own dump.'), value: 'pprof' });
   items.push(
+    { label: vscode.l10n.t('fork snapshot'), detail: vscode.l10n.t('gdb forks a stopped copy of the process (a pause of tens of milliseconds), then reads the copy while the service runs (linux/amd64).'), value: 'snapshot' },
     { label: 'dlv', detail: vscode.l10n.t('Attaches Delve for one short stop, then detaches: works when the service no longer answers.'), value: 'dlv' },
     { label: 'gdb', detail: vscode.l10n.t('Attaches gdb for one short stop, then detaches: works when the service no longer answers.'), value: 'gdb' },
   );
@@ -185,19 +187,31 @@ async function pickSource(t: GoroutineTarget): Promise<'pprof' | 'dlv' | 'gdb' |
   return pick?.value;
 }
 
-/** Takes the dump with dlv or gdb attached for one short stop (works when the service no longer answers). */
-async function dumpViaDebugger(f: Feature, t: GoroutineTarget, backend: 'dlv' | 'gdb', capturedAt: Date, ac: AbortController): Promise<void> {
+/** How a dump is taken when the pprof endpoint is not used. */
+type DumpMethod = 'snapshot' | 'dlv' | 'gdb';
+
+/**
+ * Takes the dump with dlv or gdb attached for one short stop, or from a fork snapshot read while the
+ * service runs (works when the service no longer answers).
+ */
+async function dumpViaDebugger(f: Feature, t: GoroutineTarget, backend: DumpMethod, capturedAt: Date, ac: AbortController): Promise<void> {
   try {
     const dump = await withCancellableProgress(
       vscode.l10n.t('Anole: Dumping goroutines of {0}', t.label),
       async (progress, signal) => {
+        if (backend === 'snapshot') {
+          progress.report({ message: vscode.l10n.t('forking a snapshot, then reading it…') });
+          return dumpGoroutinesViaSnapshot(t.host, t.pid!, { signal });
+        }
         progress.report({ message: vscode.l10n.t('attaching {0}…', backend) });
         return dumpGoroutinesViaDebugger(t.host, t.pid!, { backend, signal });
       },
       ac,
     );
-    f.log.info(`goroutine dump of ${t.label} via ${backend}: ${dump.goroutines.length} goroutines, paused at most ${dump.pauseMs} ms`);
-    await f.api.openDump({ text: dump.text, label: t.label, source: `${t.label} · via ${backend}`, capturedAt, pauseMs: dump.pauseMs });
+    if (dump.fallback) f.log.warn(`no snapshot of ${t.label}: ${dump.fallback}; read with the process stopped instead`);
+    const method = dump.method === 'snapshot' ? vscode.l10n.t('fork snapshot (gdb)') : dump.fallback ? vscode.l10n.t('{0}, stopped (no snapshot: {1})', dump.backend, dump.fallback) : dump.backend;
+    f.log.info(`goroutine dump of ${t.label} via ${method}: ${dump.goroutines.length} goroutines, paused at most ${dump.pauseMs} ms`);
+    await f.api.openDump({ text: dump.text, label: t.label, source: `${t.label} · via ${method}`, capturedAt, pauseMs: dump.pauseMs });
   } catch (e) {
     if (ac.signal.aborted) {
       f.log.info(`goroutine dump of ${t.label} cancelled (the debugger detached)`);

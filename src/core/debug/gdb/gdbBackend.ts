@@ -31,6 +31,8 @@ export interface GdbBackendOptions {
   gorootCandidates?: string[];
   /** Let expressions call functions in the target (gdb's may-call-functions); off by default. */
   allowFunctionCalls?: boolean;
+  /** The target is a fork snapshot: its threads' registers at the fork, on the host (regs.json). */
+  snapshotRegs?: string;
 }
 
 /** A location as our script prints it. */
@@ -192,6 +194,7 @@ export class GdbBackend implements DebugBackend {
     await mi.send(`-target-attach ${pid}`);
     await stopped;
     this.running = false;
+    if (this.opts.snapshotRegs) await this.script<{ threads: number }>(`anole-snapshot-regs ${oneLine(this.opts.snapshotRegs)}`);
   }
 
   private async setUpCore(target: CoreTarget): Promise<void> {
