@@ -24,6 +24,8 @@ export interface CaptureMeta {
   pauseMs?: number;
   /** What wrote it (a core dump: `gcore` or `dlv`). */
   tool?: string;
+  /** A profile read from a continuous-profiling server: which kind of server, type, selector and range. */
+  backend?: { kind: 'parca' | 'pyroscope'; profileType: string; selector: string; fromMs: number; toMs: number; description: string };
 }
 
 /** The kind of a core dump capture. */

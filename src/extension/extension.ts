@@ -1,6 +1,7 @@
 // Anole's VS Code entry point: creates the shared services and registers each feature.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import * as backends from './backends';
 import * as capturesView from './capturesView';
 import * as coreDumps from './coreDumps';
 import { CaptureStore, CORE_KIND } from './captureStore';
@@ -55,6 +56,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<AnoleA
     hostsView.register(context, { context, log, connections, store, whenServer, profiler });
     tracer = trace.register(context, { context, log, profiler, whenServer });
     capturesView.register(context, { store, profiler, log, openTrace: (m) => tracer!.load(m) });
+    backends.register(context, { context, log, store, profiler });
     const p = profiler;
     const request = async <R>(method: string, params: unknown): Promise<R> => {
       const s = await whenServer();

@@ -171,9 +171,21 @@ export function authError(what: string, status: number, detail: string, hasAuth:
       'PPROF',
       `${what}: the server refused the credentials (HTTP 401${detail ? `: ${detail}` : ''})`,
       hasAuth ? 'the token or password is wrong or expired: set it again' : 'this server needs a token or a user and password',
+      { httpStatus: 401 },
     );
   }
-  return new AnoleError('PPROF', `${what}: access denied (HTTP 403${detail ? `: ${detail}` : ''})`, 'the credentials are valid but may not read this data (check the token\'s role or the tenant)');
+  return new AnoleError(
+    'PPROF',
+    `${what}: access denied (HTTP 403${detail ? `: ${detail}` : ''})`,
+    'the credentials are valid but may not read this data (check the token\'s role or the tenant)',
+    { httpStatus: 403 },
+  );
+}
+
+/** True for the error of a server that refused the credentials (HTTP 401 or 403). */
+export function isAuthError(e: unknown): boolean {
+  const status = (e as { details?: { httpStatus?: unknown } } | undefined)?.details?.httpStatus;
+  return status === 401 || status === 403;
 }
 
 /** A short, single-line excerpt of an error body for a message. */

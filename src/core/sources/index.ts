@@ -6,6 +6,7 @@ import { PyroscopeSource } from './pyroscope';
 import type { ProfileSource, TimeRange } from './source';
 
 export type { ServerOptions, SourceAuth } from './http';
+export { isAuthError } from './http';
 export { ParcaSource } from './parca';
 export { PyroscopeSource } from './pyroscope';
 export type * from './source';
