@@ -188,6 +188,24 @@ export function isAuthError(e: unknown): boolean {
   return status === 401 || status === 403;
 }
 
+/** What every backend source keeps of its server: the base URL, its display name, auth, tenant, time limit. */
+export abstract class ServerConnection {
+  readonly name: string;
+  protected readonly base: URL;
+  protected readonly auth?: SourceAuth;
+  protected readonly tenant?: string;
+  protected readonly timeoutMs?: number;
+
+  constructor(options: ServerOptions) {
+    const url = parseServerUrl(options.url);
+    this.base = url.base;
+    this.name = url.display;
+    this.auth = options.auth ?? url.auth;
+    this.tenant = options.tenant || undefined;
+    this.timeoutMs = options.timeoutMs;
+  }
+}
+
 /** A short, single-line excerpt of an error body for a message. */
 export function bodyExcerpt(body: Uint8Array): string {
   const s = Buffer.from(body.subarray(0, 400)).toString('utf8').replace(/\s+/g, ' ').trim();

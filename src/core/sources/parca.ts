@@ -2,7 +2,7 @@
 // MODE_MERGE with REPORT_TYPE_PPROF gives the merged profile as gzipped pprof; ProfileTypes, Labels
 // and Values feed the pickers; QueryRange gives the series merged (their labels and totals).
 import { AnoleError } from '../errors';
-import { authError, authHeaders, bodyExcerpt, httpRequest, parseServerUrl, type ServerOptions, type SourceAuth } from './http';
+import { authError, authHeaders, bodyExcerpt, httpRequest, ServerConnection } from './http';
 import { describeRange, normaliseSelector, sharedLabels, sortTypes, sourceProfileType } from './profileTypes';
 import { readInt, readMessage, readSpan, readString, repeatedStrings } from './protoRead';
 import { ProtoWriter } from './protoWrite';
@@ -23,20 +23,8 @@ export interface SeriesTotal {
 }
 
 /** A Parca server. */
-export class ParcaSource implements ProfileSource {
+export class ParcaSource extends ServerConnection implements ProfileSource {
   readonly kind = 'parca';
-  readonly name: string;
-  private readonly base: URL;
-  private readonly auth?: SourceAuth;
-  private readonly timeoutMs?: number;
-
-  constructor(options: ServerOptions) {
-    const url = parseServerUrl(options.url);
-    this.base = url.base;
-    this.name = url.display;
-    this.auth = options.auth ?? url.auth;
-    this.timeoutMs = options.timeoutMs;
-  }
 
   async profileTypes(signal?: AbortSignal): Promise<SourceProfileType[]> {
     const res = await this.call('ProfileTypes', 'profile types', new Uint8Array(), signal);

@@ -3,7 +3,7 @@
 // v2.2+, else SelectMergeProfile on older servers), so the pprof arrives as bytes, uncompressed.
 // Works against Pyroscope itself or through a Grafana datasource-proxy URL; tenant in X-Scope-OrgID.
 import { AnoleError } from '../errors';
-import { authError, authHeaders, bodyExcerpt, httpRequest, parseServerUrl, type ServerOptions, type SourceAuth } from './http';
+import { authError, authHeaders, bodyExcerpt, httpRequest, ServerConnection } from './http';
 import { describeRange, normaliseSelector, sharedLabels, sortTypes, sourceProfileType } from './profileTypes';
 import { readMessage, readSpan } from './protoRead';
 import { ProtoWriter } from './protoWrite';
@@ -15,22 +15,8 @@ const PROFILE_FORMAT_PPROF = 4;
 const TENANT_PROBE_MS = 30 * 24 * 3600 * 1000;
 
 /** A Pyroscope server (or a Grafana datasource proxy to one). */
-export class PyroscopeSource implements ProfileSource {
+export class PyroscopeSource extends ServerConnection implements ProfileSource {
   readonly kind = 'pyroscope';
-  readonly name: string;
-  private readonly base: URL;
-  private readonly auth?: SourceAuth;
-  private readonly tenant?: string;
-  private readonly timeoutMs?: number;
-
-  constructor(options: ServerOptions) {
-    const url = parseServerUrl(options.url);
-    this.base = url.base;
-    this.name = url.display;
-    this.auth = options.auth ?? url.auth;
-    this.tenant = options.tenant || undefined;
-    this.timeoutMs = options.timeoutMs;
-  }
 
   async profileTypes(signal?: AbortSignal, range?: TimeRange): Promise<SourceProfileType[]> {
     const body = range ? { start: range.fromMs, end: range.toMs } : {};
