@@ -4,7 +4,7 @@
 // decoder, so each command's module is imported only when that command runs (the build makes each
 // a separate file, dist/cli-<module>.js; test/unit/cliStartup.test.ts checks what --help loads).
 import { errorMessage, isAnoleError } from '../core/errors';
-import { CAPTURE_USAGE, CORE_USAGE, DIFF_USAGE, DOCTOR_USAGE, FLEET_USAGE, GOROUTINES_USAGE, LOCKS_USAGE, PS_USAGE, TOP_USAGE, TRACE_USAGE } from './usage';
+import { CAPTURE_USAGE, CORE_USAGE, DIFF_USAGE, DOCTOR_USAGE, FLEET_USAGE, GOROUTINES_USAGE, LOCKS_USAGE, PS_USAGE, SOURCE_USAGE, TOP_USAGE, TRACE_USAGE } from './usage';
 
 type Command = (args: string[]) => Promise<number>;
 
@@ -20,11 +20,12 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   trace: async () => (await import('./commands/trace')).trace,
   doctor: async () => (await import('./commands/doctor')).doctor,
   fleet: async () => (await import('./commands/fleet')).fleet,
+  source: async () => (await import('./commands/source')).source,
 };
 
 const USAGE = `anole — profile and debug Go services on remote hosts over SSH
 
-${[PS_USAGE, CAPTURE_USAGE, FLEET_USAGE, TOP_USAGE, LOCKS_USAGE, DIFF_USAGE, GOROUTINES_USAGE, CORE_USAGE, TRACE_USAGE, DOCTOR_USAGE].join('\n\n')}
+${[PS_USAGE, CAPTURE_USAGE, FLEET_USAGE, TOP_USAGE, LOCKS_USAGE, DIFF_USAGE, GOROUTINES_USAGE, CORE_USAGE, TRACE_USAGE, DOCTOR_USAGE, SOURCE_USAGE].join('\n\n')}
 
 Every command that reaches a host takes --ssh-config FILE (default ~/.ssh/config) and
 --trust-host-key SHA256:... (add exactly that unknown host key to known_hosts).

@@ -86,3 +86,18 @@ export const TRACE_USAGE = `anole trace report TRACE [--limit N] [--json]
   reason; the lines where waiting goroutines resume, charged to the waiting goroutine and not the
   waker; GC cycles, stop-the-world pauses and mark assists. A trace cut short gives a partial report
   with a warning saying where it stopped.`;
+
+/** Usage of `anole source`. */
+export const SOURCE_USAGE = `anole source query (parca|pyroscope) URL --type T [--selector S] [--from TIME] [--to TIME] -o FILE
+anole source types (parca|pyroscope) URL
+anole source labels (parca|pyroscope) URL [--label NAME] [--type T] [--selector S] [--from TIME] [--to TIME]
+  Reads profiles from the continuous-profiling server a team already runs: Parca (its HTTP port,
+  e.g. http://parca:7070) or Grafana Pyroscope (e.g. http://pyroscope:4040, or a Grafana
+  datasource-proxy URL). query merges every series of profile type T that selector S picks
+  (e.g. '{job="api"}'; default all) over the range into one pprof FILE (exit 3 when the range holds
+  no data); read it with anole top / anole diff. types lists the profile types; labels lists the
+  label names, or the values of --label NAME. TIME: now, now-15m, 2h (ago), an ISO date or Unix
+  seconds; the range defaults to the last 15 minutes.
+  Credentials never go on the command line: ANOLE_SOURCE_TOKEN or --token-file FILE (bearer),
+  or ANOLE_SOURCE_USER and ANOLE_SOURCE_PASSWORD (basic). --tenant T (or ANOLE_SOURCE_TENANT) sets
+  Pyroscope's X-Scope-OrgID.`;

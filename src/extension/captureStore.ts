@@ -28,6 +28,8 @@ export interface CaptureMeta {
   source?: string;
   /** A fleet's replicas with their share of the total and whether each is an outlier. */
   replicas?: { name: string; share: number; ratio: number | null; outlier: boolean }[];
+  /** A profile read from a continuous-profiling server: which kind of server, type, selector and range. */
+  backend?: { kind: 'parca' | 'pyroscope'; profileType: string; selector: string; fromMs: number; toMs: number; description: string };
 }
 
 /** The kind of a core dump capture. */

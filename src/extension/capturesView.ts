@@ -1,5 +1,6 @@
 // The Anole view's "Captures" list: profiles kept in storage; open (annotate), reveal, delete.
 import * as vscode from 'vscode';
+import { describeRange } from '../core/sources/profileTypes';
 import { CORE_KIND, type CaptureMeta, type CaptureStore } from './captureStore';
 import { Commands, Views, registerCommand, runCommand } from './commands';
 import type { Profiler } from './profile';
@@ -26,11 +27,15 @@ class CapturesTree implements vscode.TreeDataProvider<CaptureMeta> {
 
   getTreeItem(m: CaptureMeta): vscode.TreeItem {
     const item = new vscode.TreeItem(`${m.kind} · ${m.source ?? `${m.host}${m.pid ? ` (${m.pid})` : ''}`}`, vscode.TreeItemCollapsibleState.None);
-    item.description = `${m.source ? `${m.host} · ` : ''}${new Date(m.time).toLocaleString()} · ${formatBytes(m.size)}`;
+    item.description = m.backend
+      ? `${m.backend.selector} · ${describeRange({ fromMs: m.backend.fromMs, toMs: m.backend.toMs })} · ${formatBytes(m.size)}`
+      : `${m.source ? `${m.host} · ` : ''}${new Date(m.time).toLocaleString()} · ${formatBytes(m.size)}`;
     item.tooltip = m.kind === CORE_KIND
       ? `${m.file}\n${m.executable ?? ''}\n${vscode.l10n.t('paused {0} ms by {1}', m.pauseMs ?? '?', m.tool ?? '?')}`
-      : `${m.file}\n${m.url}${replicaLines(m)}`;
-    item.iconPath = new vscode.ThemeIcon(m.kind === CORE_KIND ? 'debug-alt' : m.kind === 'trace' ? 'pulse' : 'file-binary');
+      : m.backend
+        ? `${m.backend.description}\n${m.backend.profileType}${m.backend.selector}\n${m.file}`
+        : `${m.file}\n${m.url}${replicaLines(m)}`;
+    item.iconPath = new vscode.ThemeIcon(m.kind === CORE_KIND ? 'debug-alt' : m.kind === 'trace' ? 'pulse' : m.backend ? 'cloud' : 'file-binary');
     item.contextValue = m.kind === CORE_KIND ? 'anole.capture.core' : 'anole.capture';
     item.command = { command: Commands.capturesOpen, title: vscode.l10n.t('Open'), arguments: [m] };
     return item;

@@ -51,6 +51,7 @@ export const Commands = {
   processTrace: 'anole.process.trace',
   /** The server's trace lenses name this one. */
   showStarvationReport: LensCommands.showStarvation,
+  openFromBackend: 'anole.openFromBackend',
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];
@@ -67,6 +68,7 @@ export interface CommandArgs {
   [Commands.profileAgain]: [];
   /** Tests and other features may preset what to profile; the command asks for the rest. */
   [Commands.profileFleet]: [preset?: Partial<FleetRequest>];
+  [Commands.openFromBackend]: [];
   [Commands.clearAnnotations]: [];
   [Commands.showLog]: [];
   [Commands.hostsRefresh]: [];

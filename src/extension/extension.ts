@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RequestSender } from '../core/annotations/protocol';
 import { errorMessage } from '../core/errors';
+import * as backends from './backends';
 import * as capturesView from './capturesView';
 import * as coreDumps from './coreDumps';
 import { CaptureStore, CORE_KIND } from './captureStore';
@@ -58,6 +59,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<AnoleA
     hostsView.register(context, { context, log, connections, store, whenServer, profiler });
     tracer = trace.register(context, { context, log, profiler, whenServer });
     capturesView.register(context, { store, profiler, log, openTrace: (m) => tracer!.load(m) });
+    backends.register(context, { context, log, store, profiler });
     const p = profiler;
     const request: RequestSender['sendRequest'] = async (type, params) => {
       const s = await whenServer();

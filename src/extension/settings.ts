@@ -1,10 +1,10 @@
 // Typed reads of Anole's settings: the only place that knows their keys and defaults.
 import * as vscode from 'vscode';
 import { expandPathMappings, type NamedFolder } from '../core/pathmap/variables';
-import { CORE_DUMP_TOOLS, PROFILE_KINDS, SECTION, SettingKeys, sanitizeTargets, type CoreDumpTool, type ProfileKind, type TargetSetting } from './settingsSchema';
+import { CORE_DUMP_TOOLS, PROFILE_KINDS, SECTION, SettingKeys, sanitizeBackends, sanitizeTargets, type BackendSetting, type CoreDumpTool, type ProfileKind, type TargetSetting } from './settingsSchema';
 
 export { PROFILE_KINDS, SECTION, SettingKeys, allSettingIds } from './settingsSchema';
-export type { ProfileKind, TargetSetting } from './settingsSchema';
+export type { BackendSetting, ProfileKind, TargetSetting } from './settingsSchema';
 
 export interface PathMapping {
   from: string;
@@ -48,6 +48,10 @@ export const settings = {
   },
   targets(): TargetSetting[] {
     return sanitizeTargets(cfg().get<unknown>(SettingKeys.targets, []));
+  },
+  /** The continuous-profiling servers of `anole.backends` (well-formed entries only). */
+  backends(): BackendSetting[] {
+    return sanitizeBackends(cfg().get<unknown>(SettingKeys.backends, []));
   },
   profileSeconds(): number {
     return Math.round(num(cfg().get(SettingKeys.profileSeconds), 10, 1, 600));

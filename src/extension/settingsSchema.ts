@@ -24,6 +24,7 @@ export const SettingKeys = {
   traceCodeLens: 'trace.codeLens',
   traceHovers: 'trace.hovers',
   traceMinWaitMs: 'trace.minWaitMs',
+  backends: 'backends',
 } as const;
 
 /** What writes a core dump on the host. */
@@ -66,6 +67,35 @@ export function sanitizeTargets(raw: unknown): TargetSetting[] {
       processName: typeof r.processName === 'string' && r.processName ? r.processName : undefined,
       pprofUrl: typeof r.pprofUrl === 'string' && r.pprofUrl ? r.pprofUrl : undefined,
       ...(hosts.length ? { hosts } : {}),
+    });
+  }
+  return out;
+}
+
+/** A continuous-profiling server (Parca or Grafana Pyroscope); its credentials live in SecretStorage. */
+export interface BackendSetting {
+  name: string;
+  kind: 'parca' | 'pyroscope';
+  /** Base URL: Parca's HTTP port, Pyroscope's, or a Grafana datasource-proxy URL. */
+  url: string;
+  /** Pyroscope's tenant (X-Scope-OrgID). */
+  tenant?: string;
+}
+
+/** Drops malformed `anole.backends` entries and any URL that carries a password (credentials go to SecretStorage). */
+export function sanitizeBackends(raw: unknown): BackendSetting[] {
+  if (!Array.isArray(raw)) return [];
+  const out: BackendSetting[] = [];
+  for (const b of raw) {
+    if (!b || typeof b !== 'object') continue;
+    const r = b as Record<string, unknown>;
+    if (r.kind !== 'parca' && r.kind !== 'pyroscope') continue;
+    if (typeof r.url !== 'string' || !/^https?:\/\/[^@\s]+$/.test(r.url.trim())) continue;
+    out.push({
+      name: typeof r.name === 'string' && r.name.trim() ? r.name.trim() : r.url.trim(),
+      kind: r.kind,
+      url: r.url.trim(),
+      tenant: typeof r.tenant === 'string' && r.tenant.trim() ? r.tenant.trim() : undefined,
     });
   }
   return out;

@@ -1,0 +1,173 @@
+// The Grafana Pyroscope source: querier.v1.QuerierService over the Connect protocol. The pickers use
+// JSON; the merged profile is asked for in protobuf (SelectMergeStacktraces with PROFILE_FORMAT_PPROF,
+// v2.2+, else SelectMergeProfile on older servers), so the pprof arrives as bytes, uncompressed.
+// Works against Pyroscope itself or through a Grafana datasource-proxy URL; tenant in X-Scope-OrgID.
+import { AnoleError } from '../errors';
+import { authError, authHeaders, bodyExcerpt, httpRequest, ServerConnection } from './http';
+import { describeRange, normaliseSelector, sharedLabels, sortTypes, sourceProfileType } from './profileTypes';
+import { readMessage, readSpan } from './protoRead';
+import { ProtoWriter } from './protoWrite';
+import type { LabelQuery, ProfileSource, SourceProfileType, SourceQuery, SourceResult, TimeRange } from './source';
+
+const SERVICE = 'querier.v1.QuerierService';
+const PROFILE_FORMAT_PPROF = 4;
+/** How far back "does this tenant have anything at all" looks when a query comes back empty. */
+const TENANT_PROBE_MS = 30 * 24 * 3600 * 1000;
+
+/** A Pyroscope server (or a Grafana datasource proxy to one). */
+export class PyroscopeSource extends ServerConnection implements ProfileSource {
+  readonly kind = 'pyroscope';
+
+  async profileTypes(signal?: AbortSignal, range?: TimeRange): Promise<SourceProfileType[]> {
+    const body = range ? { start: range.fromMs, end: range.toMs } : {};
+    const res = (await this.json('ProfileTypes', 'profile types', body, signal)) as { profileTypes?: { ID?: string }[] };
+    const ids = (res.profileTypes ?? []).map((t) => t.ID ?? '').filter((id) => id);
+    return sortTypes([...new Set(ids)].map(sourceProfileType));
+  }
+
+  async labelNames(query: LabelQuery, signal?: AbortSignal): Promise<string[]> {
+    const res = (await this.json('LabelNames', 'label names', { matchers: matchers(query), start: query.range.fromMs, end: query.range.toMs }, signal)) as { names?: string[] };
+    return (res.names ?? []).filter((n) => !n.startsWith('__')).sort();
+  }
+
+  async labelValues(name: string, query: LabelQuery, signal?: AbortSignal): Promise<string[]> {
+    const res = (await this.json('LabelValues', `values of label '${name}'`, { name, matchers: matchers(query), start: query.range.fromMs, end: query.range.toMs }, signal)) as {
+      names?: string[];
+    };
+    return (res.names ?? []).sort();
+  }
+
+  /** The label sets of the series a query merges. */
+  async series(query: SourceQuery, signal?: AbortSignal): Promise<Record<string, string>[]> {
+    const res = (await this.json('Series', 'series', { matchers: [seriesMatcher(query)], start: query.range.fromMs, end: query.range.toMs }, signal)) as {
+      labelsSet?: { labels?: { name: string; value: string }[] }[];
+    };
+    return (res.labelsSet ?? []).map((s) => Object.fromEntries((s.labels ?? []).filter((l) => !l.name.startsWith('__')).map((l) => [l.name, l.value])));
+  }
+
+  async query(query: SourceQuery, signal?: AbortSignal): Promise<SourceResult> {
+    if (!query.type) throw new AnoleError('BAD_INPUT', 'say which profile type to query', 'list them with `anole source types pyroscope URL`');
+    const selector = normaliseSelector(query.selector);
+    const common = (w: ProtoWriter) => w.string(1, query.type).string(2, selector).varint(3, query.range.fromMs).varint(4, query.range.toMs);
+    let pprof: Uint8Array | undefined;
+    const res = await this.proto('SelectMergeStacktraces', 'merged profile', common(new ProtoWriter()).varint(6, PROFILE_FORMAT_PPROF).finish(), signal);
+    readMessage('SelectMergeStacktraces', res, (f, wt, r) => {
+      const outer = f === 5 ? readSpan(wt, r) : undefined;
+      if (!outer) return;
+      readMessage('PprofProfile', res, (pf, pwt, pr) => {
+        const inner = pf === 1 ? readSpan(pwt, pr) : undefined;
+        if (inner) pprof = res.subarray(inner[0], inner[1]);
+      }, outer[0], outer[1]);
+    });
+    const warnings: string[] = [];
+    if (!pprof) {
+      // Servers before v2.2 answer with a flame graph only: the merged profile has its own call.
+      pprof = await this.proto('SelectMergeProfile', 'merged profile', common(new ProtoWriter()).finish(), signal);
+      warnings.push('this Pyroscope server predates v2.2: the profile came from SelectMergeProfile');
+    }
+    if (!hasSamples(pprof)) return this.emptyResult(query.range, signal);
+    const series = await this.series(query, signal);
+    return {
+      kind: 'profile',
+      pprof,
+      description: `Pyroscope ${this.name}${this.tenant ? ` (tenant ${this.tenant})` : ''}: ${series.length === 1 ? '1 series' : `${series.length} series`}, ${describeRange(query.range)}`,
+      warnings,
+      labels: sharedLabels(series),
+    };
+  }
+
+  /** "No data in this range", or, when the tenant has no profiles at all, a message about the tenant. */
+  private async emptyResult(range: TimeRange, signal?: AbortSignal): Promise<SourceResult> {
+    const any = await this.profileTypes(signal, { fromMs: range.toMs - TENANT_PROBE_MS, toMs: Date.now() });
+    if (any.length === 0) {
+      const who = this.tenant ? `tenant '${this.tenant}'` : 'the default tenant (no X-Scope-OrgID)';
+      return { kind: 'empty', message: `Pyroscope ${this.name} has no profiles at all for ${who} in the last 30 days: check the tenant` };
+    }
+    return { kind: 'empty', message: `no profiles match in ${describeRange(range)}: try a wider range or another selector` };
+  }
+
+  private headers(contentType: string): Record<string, string> {
+    return { 'content-type': contentType, 'connect-protocol-version': '1', ...authHeaders(this.auth, this.tenant) };
+  }
+
+  private async json(method: string, what: string, body: object, signal?: AbortSignal): Promise<unknown> {
+    const res = await this.post(method, what, 'application/json', JSON.stringify(body), signal);
+    try {
+      return JSON.parse(Buffer.from(res).toString('utf8')) as unknown;
+    } catch {
+      throw new AnoleError('PPROF', `Pyroscope ${this.name}: ${what}: the answer is not JSON`, 'is this the URL of a Pyroscope server or a Grafana datasource proxy to one?');
+    }
+  }
+
+  private proto(method: string, what: string, body: Uint8Array, signal?: AbortSignal): Promise<Uint8Array> {
+    return this.post(method, what, 'application/proto', body, signal);
+  }
+
+  /** One Connect unary call; a Connect error (JSON `{code, message}`) becomes an AnoleError. */
+  private async post(method: string, what: string, contentType: string, body: Uint8Array | string, signal?: AbortSignal): Promise<Uint8Array> {
+    const label = `Pyroscope ${this.name}: ${what}`;
+    const res = await httpRequest({ url: new URL(`${SERVICE}/${method}`, this.base), what: label, method: 'POST', headers: this.headers(contentType), body, timeoutMs: this.timeoutMs, signal });
+    const type = res.headers.get('content-type') ?? '';
+    if (res.status === 200 && type.startsWith(contentType)) return res.body;
+    let code = '';
+    let message = bodyExcerpt(res.body);
+    if (type.startsWith('application/json')) {
+      try {
+        const e = JSON.parse(Buffer.from(res.body).toString('utf8')) as { code?: string; message?: string };
+        code = e.code ?? '';
+        message = e.message ?? message;
+      } catch {
+        // not a Connect error: keep the excerpt
+      }
+    }
+    throw this.connectError(label, res.status, code, message);
+  }
+
+  private connectError(label: string, status: number, code: string, message: string): AnoleError {
+    const hasAuth = this.auth !== undefined;
+    if (/no org id/i.test(message)) {
+      return new AnoleError('PPROF', `${label}: the server is multi-tenant and no tenant was given (${message})`, 'set the tenant (X-Scope-OrgID)');
+    }
+    if (code === 'unauthenticated' || status === 401) return authError(label, 401, message, hasAuth);
+    if (code === 'permission_denied' || status === 403) return authError(label, 403, message, hasAuth);
+    if (code === 'invalid_argument' || status === 400) {
+      return new AnoleError('BAD_INPUT', `${label}: the server rejected the query: ${message}`, 'check the profile type and the selector, e.g. {service_name="api"}');
+    }
+    if (code === 'unimplemented' || status === 404) {
+      return new AnoleError('PPROF', `${label}: the server has no ${SERVICE} here (HTTP ${status})`, 'give the Pyroscope URL (e.g. http://pyroscope:4040) or a Grafana datasource-proxy URL');
+    }
+    return new AnoleError('PPROF', `${label}: the server failed (HTTP ${status}${code ? `, ${code}` : ''}): ${message}`);
+  }
+}
+
+function matchers(query: LabelQuery): string[] {
+  const sel = query.selector ? normaliseSelector(query.selector) : '{}';
+  if (!query.type) return sel === '{}' ? [] : [sel];
+  return [seriesMatcher({ type: query.type, selector: sel })];
+}
+
+/** A selector that also picks the profile type, as Pyroscope's Series wants: `{__profile_type__="…",…}`. */
+function seriesMatcher(query: { type: string; selector: string }): string {
+  const inner = normaliseSelector(query.selector).slice(1, -1).trim();
+  const typeMatcher = `__profile_type__="${query.type.replace(/["\\]/g, '\\$&')}"`;
+  return `{${inner ? `${inner},` : ''}${typeMatcher}}`;
+}
+
+/** True when a pprof Profile message has at least one sample (field 2) with a non-zero value. */
+function hasSamples(pprof: Uint8Array): boolean {
+  let found = false;
+  readMessage('Profile', pprof, (f, wt, r) => {
+    if (found || f !== 2) return;
+    const span = readSpan(wt, r);
+    if (!span) return;
+    readMessage('Sample', pprof, (sf, swt, sr) => {
+      if (sf !== 2) return;
+      // values: packed (bytes) or one varint
+      const packed = readSpan(swt, sr);
+      if (packed) {
+        for (let i = packed[0]; i < packed[1]; i++) if (pprof[i] !== 0) found = true;
+      } else if (sr.int64() !== 0) found = true;
+    }, span[0], span[1]);
+  });
+  return found;
+}
