@@ -1,0 +1,60 @@
+// anole.dumpGoroutines against a real hotsvc without a pprof answer: the dump is taken through the real dlv (the editor side runs on the vscode stand-in).
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { binaryOf, buildFixtures, startService } from '../host/goServices';
+import { installFakeVscode, ui } from '../support/fakeVscode';
+import { LocalHost } from '../support/localHost';
+
+type Feature = typeof import('../../src/extension/goroutines');
+
+describe('goroutine documents in the editor: a dump through dlv', function () {
+  this.timeout(120_000);
+  let feature: Feature;
+  let restore: () => void;
+  let host: LocalHost;
+  let context: { subscriptions: Array<{ dispose(): unknown }> };
+  const logged: string[] = [];
+  const log = { info: (m: string) => logged.push(m), warn: (m: string) => logged.push(m), error: (m: string) => logged.push(m), debug: () => undefined, show: () => undefined };
+
+  before(() => {
+    restore = installFakeVscode();
+    feature = require('../../src/extension/goroutines') as Feature;
+  });
+  after(() => restore());
+  beforeEach(() => {
+    host = new LocalHost();
+    context = { subscriptions: [] };
+    ui.shown.length = 0;
+    ui.errors.length = 0;
+  });
+  afterEach(async () => {
+    for (const d of context.subscriptions) d.dispose();
+    await host.close();
+  });
+
+  const register = (pickTarget: () => Promise<unknown>) =>
+    feature.registerGoroutines(context as never, { log: log as never, pickTarget: pickTarget as never, mapPath: () => undefined });
+
+  it('anole.dumpGoroutines takes the dump through dlv when the service has no pprof answer', async () => {
+    const [build] = await buildFixtures({ goVersions: ['current'], names: ['hotsvc'] });
+    const svc = await startService(binaryOf(build, 'hotsvc'), ['-cpu-duty', '20']);
+    try {
+      register(async () => ({ host, pid: svc.pid, label: `local · pid ${svc.pid}` }));
+      ui.pick = 'dlv';
+      ui.picks.length = 0;
+      await ui.commands.get(feature.GoroutineCommands.dumpGoroutines)!();
+      assert.deepEqual(ui.errors, [], logged.join('\n'));
+      assert.deepEqual(ui.picks, [['dlv', 'gdb']], 'without an endpoint only the debuggers are offered');
+      assert.equal(ui.shown.length, 1);
+      const text = ui.shown[0].getText();
+      assert.match(text, /# source: local · pid \d+ · via dlv/);
+      assert.match(text, /# 50 goroutines · chan receive/);
+      assert.match(text, /main\.leakyWorker/);
+      const status = fs.readFileSync(`/proc/${svc.pid}/status`, 'utf8');
+      assert.match(status, /^TracerPid:\s+0$/m, 'dlv detached');
+    } finally {
+      ui.pick = undefined;
+      await svc.stop();
+    }
+  });
+});
