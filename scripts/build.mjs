@@ -1,7 +1,7 @@
 // Bundles Anole's entry points into dist/ with esbuild (type-checking is `npm run typecheck`).
 import * as esbuild from 'esbuild';
-import { existsSync, chmodSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, chmodSync, copyFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 /** Node entry points: the CLI, the extension, the debug adapter and the language server. */
 const nodeEntries = [
@@ -24,6 +24,12 @@ const webviewEntries = existsSync('media/src')
   : [];
 
 const minify = process.argv.includes('--minify');
+
+/**
+ * Our gdb script: copied from the checkout to dist/<to>, and the bundles find it there through
+ * `__ANOLE_GDB_SCRIPT__` (src/core/debug/gdb/script.ts), its path relative to dist/.
+ */
+const gdbScript = { from: 'media/gdb/anole_goroutines.py', to: 'gdb/anole_goroutines.py' };
 
 /**
  * The CLI starts fast by loading only what a command needs: every src/cli/commands/<name>.ts is its
@@ -57,6 +63,7 @@ const nodeOptions = {
   minify,
   // ssh2's native addons are optional speed-ups loaded in try/catch; keep them out of the bundle.
   external: ['vscode', 'cpu-features', '*.node'],
+  define: { __ANOLE_GDB_SCRIPT__: JSON.stringify(gdbScript.to) },
   logLevel: 'warning',
 };
 
@@ -84,3 +91,5 @@ await Promise.all([
     }),
 ]);
 if (existsSync('dist/cli.js')) chmodSync('dist/cli.js', 0o755);
+mkdirSync(dirname(join('dist', gdbScript.to)), { recursive: true });
+copyFileSync(gdbScript.from, join('dist', gdbScript.to));

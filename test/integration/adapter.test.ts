@@ -1,11 +1,10 @@
-// The debug adapter (dist/adapter.js) driven by DebugClient against a real sshd, dlv or gdb, and hotsvc with 10,000 goroutines.
+// The debug adapter (dist/adapter.js) driven by TracedDebugClient against a real sshd, dlv or gdb, and hotsvc with 10,000 goroutines.
 import assert from 'node:assert/strict';
-import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { AnoleAttachArguments } from '../../src/adapter/attachArgs';
 import { binaryOf, buildFixtures, markerLines, startService, type RunningService, type ToolchainId } from '../host/goServices';
 import { startSshd, type TestSshd } from '../host/sshd';
-import { adapterProcess, eventually, healthy, isLive, responsesTo, tracedClient, tracerPid } from '../support/dap';
+import { type TracedDebugClient, adapterProcess, eventually, healthy, isLive, responsesTo, tracedClient, tracerPid } from '../support/dap';
 
 const GOROUTINES = 10_000;
 
@@ -15,7 +14,7 @@ for (const backend of ['dlv', 'gdb'] as const) for (const toolchain of ['current
     let sshd: TestSshd;
     let svc: RunningService;
     let trace: string[] = [];
-    const clients: DebugClient[] = [];
+    const clients: TracedDebugClient[] = [];
     const leak = markerLines().leak;
 
     const attachArgs = (extra: Partial<AnoleAttachArguments> = {}): AnoleAttachArguments => ({
@@ -112,7 +111,7 @@ for (const backend of ['dlv', 'gdb'] as const) for (const toolchain of ['current
 
     it('runs no function inside the process unless the configuration says "allowFunctionCalls": true', async () => {
       /** A frame of a leaked goroutine, to evaluate in. */
-      const leakFrame = async (dc: DebugClient) => {
+      const leakFrame = async (dc: TracedDebugClient) => {
         const { body } = await dc.threadsRequest();
         const leaky = body.threads.find((t) => /main\.leakyWorker/.test(t.name))!;
         const st = await dc.stackTraceRequest({ threadId: leaky.id, startFrame: 0, levels: 20 });
@@ -124,7 +123,7 @@ for (const backend of ['dlv', 'gdb'] as const) for (const toolchain of ['current
        * gdb reads a parked goroutine's frame on a borrowed thread; at a moment when every thread
        * sits in a system call it says so. The process runs between requests: ask again then.
        */
-      const evaluate = async (d: DebugClient, args: DebugProtocol.EvaluateArguments) => {
+      const evaluate = async (d: TracedDebugClient, args: DebugProtocol.EvaluateArguments) => {
         for (let attempt = 1; ; attempt++) {
           try {
             return await d.evaluateRequest(args);
@@ -194,8 +193,8 @@ for (const backend of ['dlv', 'gdb'] as const) for (const toolchain of ['current
       await dc.pauseRequest({ threadId: body.threads[0].id });
       await stoppedEvent;
       assert.equal(await healthy(svc), false, 'the paused service does not answer');
-      const exited = new Promise((r) => adapterProcess(dc).once('exit', r));
-      adapterProcess(dc).kill('SIGKILL');
+      const exited = new Promise((r) => adapterProcess(dc)!.once('exit', r));
+      adapterProcess(dc)!.kill('SIGKILL');
       await exited;
       const answeredAfter = await eventually('the service answering /healthz', () => healthy(svc));
       const dlvGoneAfter = await eventually(`${backend} exiting`, () => !isLive(tracer));

@@ -142,7 +142,7 @@ describe('core dumps (anole core, anole goroutines --core)', function () {
         const leakCh = await dc.evaluateRequest({ expression: 'main.leakCh', frameId: frame.id, context: 'watch' });
         assert.ok(leakCh.body.result.length > 0, `${backend}: a global evaluates`);
         await assert.rejects(dc.continueRequest({ threadId: leaky[0].id }), /core dump: it cannot run/);
-        const adapterPid = adapterProcess(dc).pid!;
+        const adapterPid = adapterProcess(dc)!.pid!;
         assert.ok(descendants(adapterPid).length > 0, `${backend} runs on the core`);
         await dc.disconnectRequest({});
         await eventually(`${backend} to exit`, () => descendants(adapterPid).length === 0);

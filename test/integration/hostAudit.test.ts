@@ -4,14 +4,13 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { AnoleAttachArguments } from '../../src/adapter/attachArgs';
 import { binaryOf, buildFixtures, startService, type RunningService } from '../host/goServices';
 import { startSshd, type TestSshd } from '../host/sshd';
 import { spawn } from 'node:child_process';
 import { CLI, runCli } from '../support/cli';
-import { adapterProcess, eventually, healthy, tracedClient, tracerPid } from '../support/dap';
+import { type TracedDebugClient, adapterProcess, eventually, healthy, tracedClient, tracerPid } from '../support/dap';
 import { anoleTempEntries, listeningSockets, probeAsOtherUser, processTree, readableByOtherUser, type TempEntry } from '../support/hostAudit';
 
 /** Samplers still running (a failed test stops its own in afterEach). */
@@ -93,7 +92,7 @@ describe('host audit: nothing Anole starts is reachable by other users or outliv
   let tmp: string;
   let out: string;
   let trace: string[] = [];
-  const clients: DebugClient[] = [];
+  const clients: TracedDebugClient[] = [];
 
   before(async () => {
     // The sessions' TMPDIR is this test's own (mode of /tmp), so other tests' files on the machine do not count.
@@ -170,8 +169,8 @@ describe('host audit: nothing Anole starts is reachable by other users or outliv
         if (ending === 'disconnect') {
           await dc.disconnectRequest({});
         } else {
-          const exited = new Promise((r) => adapterProcess(dc).once('exit', r));
-          adapterProcess(dc).kill('SIGKILL');
+          const exited = new Promise((r) => adapterProcess(dc)!.once('exit', r));
+          adapterProcess(dc)!.kill('SIGKILL');
           await exited;
         }
         await nothingLeft(`${backend}, ${ending}`);

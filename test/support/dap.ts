@@ -1,48 +1,104 @@
 // Helpers for driving dist/adapter.js with DebugClient against real services, with DAP traces for failures.
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { PassThrough, type Readable } from 'node:stream';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { RunningService } from '../host/goServices';
 
 export const ADAPTER = path.resolve(__dirname, '../../dist/adapter.js');
 
-/** A DebugClient on the built adapter that records the DAP traffic into `trace` (dump it when a test fails). */
-export function tracedClient(trace: string[]): DebugClient {
+/** Calls `each` with the body of every DAP message (Content-Length framed) that passes through `stream`. */
+function onMessages(stream: Readable, each: (body: string) => void): void {
+  let buf = Buffer.alloc(0);
+  stream.on('data', (chunk: Buffer) => {
+    buf = Buffer.concat([buf, chunk]);
+    for (;;) {
+      const sep = buf.indexOf('\r\n\r\n');
+      if (sep < 0) return;
+      const length = /Content-Length: *(\d+)/i.exec(buf.subarray(0, sep).toString('ascii'));
+      const end = sep + 4 + Number(length?.[1] ?? 0);
+      if (buf.length < end) return;
+      if (length) each(buf.subarray(sep + 4, end).toString('utf8'));
+      buf = buf.subarray(end);
+    }
+  });
+}
+
+/**
+ * A DebugClient that starts dist/adapter.js itself, so that it owns the adapter process and sees the
+ * DAP traffic on the wire, both ways: it records it into `trace` (dump it when a test fails) and
+ * passes each message from the adapter to `onMessage` listeners.
+ */
+export class TracedDebugClient extends DebugClient {
+  /** The adapter's process, once started. */
+  adapter: ChildProcess | undefined;
+  private readonly messageListeners: Array<(m: DebugProtocol.ProtocolMessage) => void> = [];
+
+  constructor(private readonly trace: string[]) {
+    super(process.execPath, ADAPTER, 'anole', { stdio: ['pipe', 'pipe', 'pipe'] }, true);
+  }
+
+  /** Calls `listener` with every message the adapter sends from now on. */
+  onMessage(listener: (m: DebugProtocol.ProtocolMessage) => void): void {
+    this.messageListeners.push(listener);
+  }
+
+  /** Starts the adapter as a child process (this client never connects to a port). */
+  override start(port?: number): Promise<void> {
+    if (port !== undefined) return Promise.reject(new Error('TracedDebugClient runs dist/adapter.js itself; it does not connect to a port'));
+    const child = spawn(process.execPath, [ADAPTER], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.adapter = child;
+    child.stderr.on('data', (d: Buffer) => console.log(d.toString().replace(/\r?\n$/gm, '')));
+    const cut = (s: string) => (s.length > 600 ? `${s.slice(0, 600)}… (${s.length} chars)` : s);
+    onMessages(child.stdout, (body) => {
+      this.trace.push(`${new Date().toISOString()} ← ${cut(body)}`);
+      const m = JSON.parse(body) as DebugProtocol.ProtocolMessage;
+      for (const l of this.messageListeners) l(m);
+    });
+    const toAdapter = new PassThrough();
+    toAdapter.pipe(child.stdin);
+    onMessages(toAdapter, (body) => {
+      const m = JSON.parse(body) as DebugProtocol.Request;
+      this.trace.push(`${new Date().toISOString()} → ${m.command} ${cut(JSON.stringify(m.arguments ?? {}))}`);
+    });
+    this.connect(child.stdout, toAdapter);
+    return new Promise((resolve, reject) => {
+      child.once('spawn', () => resolve());
+      child.once('error', reject);
+    });
+  }
+
+  /** Disconnects (when the adapter still answers), then kills the adapter. */
+  override async stop(): Promise<void> {
+    try {
+      await this.disconnectRequest();
+    } catch {
+      // the adapter may be gone already: killing it below is what matters
+    }
+    this.adapter?.kill();
+  }
+}
+
+/** A client on the built adapter that records the DAP traffic into `trace` (dump it when a test fails). */
+export function tracedClient(trace: string[]): TracedDebugClient {
   if (!fs.existsSync(ADAPTER)) throw new Error(`${ADAPTER} is missing: run \`npm run build\` first`);
-  const dc = new DebugClient(process.execPath, ADAPTER, 'anole', { stdio: ['pipe', 'pipe', 'pipe'] }, true);
-  const cut = (s: string) => (s.length > 600 ? `${s.slice(0, 600)}… (${s.length} chars)` : s);
-  const raw = dc as unknown as { dispatch(body: string): void; send(command: string, args?: unknown): Promise<unknown> };
-  const dispatch = raw.dispatch.bind(dc);
-  raw.dispatch = (body: string) => {
-    trace.push(`${new Date().toISOString()} ← ${cut(body)}`);
-    dispatch(body);
-  };
-  const send = raw.send.bind(dc);
-  raw.send = (command: string, args?: unknown) => {
-    trace.push(`${new Date().toISOString()} → ${command} ${cut(JSON.stringify(args ?? {}))}`);
-    return send(command, args);
-  };
-  return dc;
+  return new TracedDebugClient(trace);
 }
 
 /** Collects the adapter's responses to `command` (DebugClient rejects an error response with its message only, dropping url and urlLabel). */
-export function responsesTo(dc: DebugClient, command: string): DebugProtocol.Response[] {
+export function responsesTo(dc: TracedDebugClient, command: string): DebugProtocol.Response[] {
   const out: DebugProtocol.Response[] = [];
-  const raw = dc as unknown as { dispatch(body: string): void };
-  const dispatch = raw.dispatch.bind(dc);
-  raw.dispatch = (body: string) => {
-    const m = JSON.parse(body) as DebugProtocol.ProtocolMessage;
+  dc.onMessage((m) => {
     if (m.type === 'response' && (m as DebugProtocol.Response).command === command) out.push(m as DebugProtocol.Response);
-    dispatch(body);
-  };
+  });
   return out;
 }
 
-/** The adapter's child process behind a DebugClient. */
-export function adapterProcess(dc: DebugClient): ChildProcess {
-  return (dc as unknown as { _adapterProcess: ChildProcess })._adapterProcess;
+/** The adapter's child process behind a client (undefined before it started). */
+export function adapterProcess(dc: TracedDebugClient): ChildProcess | undefined {
+  return dc.adapter;
 }
 
 /** Whether the fixture service answers /healthz within a second. */

@@ -3,131 +3,11 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import Module from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Commands } from '../../src/extension/commands';
 import { LocalHost } from '../support/localHost';
-import { binaryOf, buildFixtures, startService } from '../host/goServices';
-
-/** The parts of the `vscode` API the goroutine feature's providers use, enough to run them here. */
-class FakeUri {
-  constructor(
-    readonly scheme: string,
-    readonly authority: string,
-    readonly path: string,
-    readonly query: string,
-    readonly fragment: string,
-  ) {}
-  static file(p: string): FakeUri {
-    return new FakeUri('file', '', p, '', '');
-  }
-  static from(c: { scheme: string; authority?: string; path?: string; query?: string; fragment?: string }): FakeUri {
-    return new FakeUri(c.scheme, c.authority ?? '', c.path ?? '', c.query ?? '', c.fragment ?? '');
-  }
-  with(c: Partial<Pick<FakeUri, 'scheme' | 'authority' | 'path' | 'query' | 'fragment'>>): FakeUri {
-    return new FakeUri(c.scheme ?? this.scheme, c.authority ?? this.authority, c.path ?? this.path, c.query ?? this.query, c.fragment ?? this.fragment);
-  }
-  get fsPath(): string {
-    return this.path;
-  }
-  toString(): string {
-    return `${this.scheme}:${this.path}${this.query ? `?${this.query}` : ''}${this.fragment ? `#${this.fragment}` : ''}`;
-  }
-}
-class FakeRange {
-  constructor(
-    readonly startLine: number,
-    readonly startCharacter: number,
-    readonly endLine: number,
-    readonly endCharacter: number,
-  ) {}
-}
-const fakeVscode = {
-  Uri: FakeUri,
-  Range: FakeRange,
-  DocumentLink: class {
-    tooltip?: string;
-    constructor(
-      readonly range: FakeRange,
-      readonly target: FakeUri,
-    ) {}
-  },
-  DocumentSymbol: class {
-    constructor(
-      readonly name: string,
-      readonly detail: string,
-      readonly kind: number,
-      readonly range: FakeRange,
-      readonly selectionRange: FakeRange,
-    ) {}
-  },
-  SymbolKind: { Event: 23 },
-  l10n: { t: (msg: string, ...args: unknown[]) => msg.replace(/\{(\d+)\}/g, (_, i: string) => String(args[Number(i)])) },
-  workspace: {
-    textDocuments: [] as Array<{ uri: FakeUri }>,
-    registerTextDocumentContentProvider(scheme: string, p: { provideTextDocumentContent(u: FakeUri): string }) {
-      ui.providers.set(scheme, p);
-      return disposable(() => ui.providers.delete(scheme));
-    },
-    onDidCloseTextDocument: () => disposable(),
-    async openTextDocument(uri: FakeUri) {
-      const p = ui.providers.get(uri.scheme);
-      if (!p) throw new Error(`no provider for ${uri.scheme}`);
-      return { uri, languageId: 'plaintext', getText: () => p.provideTextDocumentContent(uri) };
-    },
-  },
-  languages: {
-    registerDocumentLinkProvider: () => disposable(),
-    registerDocumentSymbolProvider: () => disposable(),
-    setTextDocumentLanguage: async (d: object, languageId: string) => ({ ...d, languageId }),
-  },
-  commands: {
-    registerCommand(id: string, fn: (...args: unknown[]) => Promise<void>) {
-      ui.commands.set(id, fn);
-      return disposable(() => ui.commands.delete(id));
-    },
-  },
-  ProgressLocation: { Notification: 15 },
-  window: {
-    activeTextEditor: undefined,
-    async withProgress<T>(_o: unknown, task: (p: unknown, t: unknown) => Promise<T>): Promise<T> {
-      const token = { onCancellationRequested: (f: () => void) => ((ui.cancel = f), disposable()) };
-      return task({ report: () => undefined }, token);
-    },
-    async showQuickPick(items: Array<{ value: string }>) {
-      ui.picks.push(items.map((i) => i.value));
-      return items.find((i) => i.value === ui.pick);
-    },
-    async showTextDocument(d: { uri: FakeUri; languageId: string; getText(): string }) {
-      ui.shown.push(d);
-      return { document: d };
-    },
-    async showErrorMessage(msg: string) {
-      ui.errors.push(msg);
-      return undefined;
-    },
-    async showInformationMessage(msg: string) {
-      ui.errors.push(msg);
-      return undefined;
-    },
-  },
-};
-
-/** What the fake UI saw. */
-const ui = {
-  providers: new Map<string, { provideTextDocumentContent(u: FakeUri): string }>(),
-  commands: new Map<string, (...args: unknown[]) => Promise<void>>(),
-  shown: [] as Array<{ uri: FakeUri; languageId: string; getText(): string }>,
-  errors: [] as string[],
-  cancel: undefined as (() => void) | undefined,
-  picks: [] as string[][],
-  pick: undefined as string | undefined,
-};
-
-function disposable(f: () => void = () => undefined) {
-  return { dispose: f };
-}
+import { FakeRange, FakeUri, fakeVscode, installFakeVscode, ui } from '../support/fakeVscode';
 
 /** A text document as the providers see it. */
 function doc(text: string, uri = FakeUri.file('/tmp/x.goroutines'), version = 1) {
@@ -158,31 +38,16 @@ describe('goroutine documents in the editor', () => {
   let links: Links;
   let store: Store;
   let feature: Feature;
-  const modResolve = Module as unknown as { _resolveFilename: (req: string, ...rest: unknown[]) => string };
-  const original = modResolve._resolveFilename;
-  const fakeId = path.join(__dirname, '__fake_vscode__.js');
-  const loaded: string[] = [];
+  let restore: () => void;
 
   before(() => {
-    modResolve._resolveFilename = function (req: string, ...rest: unknown[]) {
-      return req === 'vscode' ? fakeId : original.call(this, req, ...rest);
-    };
-    require.cache[fakeId] = { id: fakeId, filename: fakeId, loaded: true, exports: fakeVscode } as unknown as NodeJS.Module;
+    restore = installFakeVscode();
     links = require('../../src/extension/goroutines/links') as Links;
     store = require('../../src/extension/goroutines/dumpStore') as Store;
     feature = require('../../src/extension/goroutines') as Feature;
-    loaded.push(
-      require.resolve('../../src/extension/goroutines/links'),
-      require.resolve('../../src/extension/goroutines/dumpStore'),
-      require.resolve('../../src/extension/goroutines'),
-      require.resolve('../../src/extension/ui'),
-    );
   });
 
-  after(() => {
-    modResolve._resolveFilename = original;
-    for (const id of [fakeId, ...loaded]) delete require.cache[id];
-  });
+  after(() => restore());
 
   describe('file:line links', () => {
     const text = [
@@ -377,54 +242,6 @@ describe('goroutine documents in the editor', () => {
       await ui.commands.get(GoroutineCommands.showRawGoroutines)!(shown.uri);
       assert.equal(ui.shown[1].uri.query, 'view=raw');
       assert.equal(ui.shown[1].getText(), dumpBytes.toString('utf8'));
-    });
-
-    it('anole.dumpGoroutines takes the dump through dlv when the service has no pprof answer', async function () {
-      this.timeout(120_000);
-      const [build] = await buildFixtures({ goVersions: ['current'], names: ['hotsvc'] });
-      const svc = await startService(binaryOf(build, 'hotsvc'), ['-cpu-duty', '20']);
-      try {
-        register(async () => ({ host, pid: svc.pid, label: `local · pid ${svc.pid}` }));
-        ui.pick = 'dlv';
-        ui.picks.length = 0;
-        await ui.commands.get(GoroutineCommands.dumpGoroutines)!();
-        assert.deepEqual(ui.errors, []);
-        assert.deepEqual(ui.picks, [['snapshot', 'dlv', 'gdb']], 'without an endpoint only the snapshot and the debuggers are offered');
-        assert.equal(ui.shown.length, 1);
-        const text = ui.shown[0].getText();
-        assert.match(text, /# source: local · pid \d+ · via dlv/);
-        assert.match(text, /# 50 goroutines · chan receive/);
-        assert.match(text, /main\.leakyWorker/);
-        const status = fs.readFileSync(`/proc/${svc.pid}/status`, 'utf8');
-        assert.match(status, /^TracerPid:\s+0$/m, 'dlv detached');
-      } finally {
-        ui.pick = undefined;
-        await svc.stop();
-      }
-    });
-
-    it('anole.dumpGoroutines from a fork snapshot: the report names the method and the measured pause; no copy remains', async function () {
-      this.timeout(120_000);
-      const [build] = await buildFixtures({ goVersions: ['current'], names: ['hotsvc'] });
-      const svc = await startService(binaryOf(build, 'hotsvc'), ['-cpu-duty', '20']);
-      try {
-        register(async () => ({ host, pid: svc.pid, label: `local · pid ${svc.pid}` }));
-        ui.pick = 'snapshot';
-        await ui.commands.get(Commands.dumpGoroutines)!();
-        assert.deepEqual(ui.errors, []);
-        assert.equal(ui.shown.length, 1);
-        const text = ui.shown[0].getText();
-        assert.match(text, /# source: local · pid \d+ · via fork snapshot \(gdb\)\n# captured .* · pause ≤ \d+ ms/);
-        assert.match(text, /# 50 goroutines · chan receive/);
-        const copies = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d) && Number(d) !== svc.pid && (() => {
-          try { return fs.readlinkSync(`/proc/${d}/exe`) === svc.binary && !/\) [ZX]/.test(fs.readFileSync(`/proc/${d}/stat`, 'utf8')); } catch { return false; }
-        })());
-        assert.deepEqual(copies, [], 'the snapshot copy was killed');
-        assert.match(fs.readFileSync(`/proc/${svc.pid}/status`, 'utf8'), /^TracerPid:\s+0$/m);
-      } finally {
-        ui.pick = undefined;
-        await svc.stop();
-      }
     });
 
     it('anole.dumpGoroutines stops quietly when cancelled, and when the extension is disposed', async () => {

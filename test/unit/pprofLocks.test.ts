@@ -2,11 +2,10 @@
 import assert from 'node:assert/strict';
 import { type AnoleError } from '../../src/core/errors';
 import { decodeProfile, emptyProfileReason, loadProfile, lockSites } from '../../src/core/pprof';
-import { GEN_FILE, GO_VERSIONS, fixture, goToolPprofTop, markLine } from '../fixtures/profiles/fixtures';
+import { GEN_FILE, GO_VERSIONS, fixture, markLine } from '../fixtures/profiles/fixtures';
 import { type SynthProfile, encodeProfile } from '../fixtures/profiles/synth';
 
 describe('pprof lockSites on recorded profiles', function () {
-  this.timeout(60_000);
   for (const v of GO_VERSIONS) {
     it(`${v}: a mutex profile charges the delay to the user-code Unlock line`, async () => {
       const file = fixture(v, 'mutex');
@@ -17,13 +16,6 @@ describe('pprof lockSites on recorded profiles', function () {
       assert.equal(first.systemOnly, false);
       assert.ok(first.percent > 99, `${first.percent}%`);
       assert.ok(first.contentions > 100);
-      // Cross-check with go tool pprof: the Unlock line's cum is the delay charged to it.
-      const pprof = await goToolPprofTop(file, 'nanoseconds', ['-lines', '-nodecount=50']);
-      assert.equal(report.totalDelay, pprof.total);
-      const unlock = pprof.rows.find((r) => r.function === 'main.lockedWork' && r.line === markLine('unlock'));
-      assert.equal(unlock?.cum, first.delay);
-      const byContentions = await goToolPprofTop(file, 'count', ['-lines', '-nodecount=50', '-sample_index=contentions']);
-      assert.equal(byContentions.rows.find((r) => r.function === 'main.lockedWork')?.cum, first.contentions);
     });
 
     it(`${v}: a block profile charges the wait to the user-code Lock line`, async () => {

@@ -1,67 +1,14 @@
-// top() against the real `go tool pprof -top` on recorded profiles, plus the findings the generator plants.
+// top() on recorded profiles: the findings the generator plants, and sample type selection (test/integration/pprofGoTool.test.ts checks it against go tool pprof).
 import assert from 'node:assert/strict';
 import { type AnoleError } from '../../src/core/errors';
-import { type Profile, type TopOptions, type TopRow, frameIndex, loadProfile, selectSampleType, top } from '../../src/core/pprof';
-import { GEN_FILE, GO_VERSIONS, OLD_GO, fixture, goToolPprofTop, markLine } from '../fixtures/profiles/fixtures';
-
-const NODES = 15;
-
-/** Runs go tool pprof and our top() on one file and asserts the rows agree in names and values. */
-async function crossCheck(file: string, args: string[], opts: TopOptions, go = 'go'): Promise<void> {
-  const p = await loadProfile(file);
-  const ours = top(p, opts);
-  const theirs = await goToolPprofTop(file, ours.sampleType.unit, [`-nodecount=${NODES}`, ...args], go);
-  assert.equal(ours.total, theirs.total, 'total');
-  const key = (r: { function: string; file?: string; line?: number | null }) =>
-    opts.by === 'line' ? `${r.function} ${r.file}:${r.line}` : r.function;
-  const mine = new Map(ours.rows.map((r) => [key(r), r]));
-  const shown = theirs.rows.filter((r) => r.flat !== 0 || r.cum !== 0);
-  assert.ok(shown.length > 0, `go tool pprof showed rows:\n${theirs.text}`);
-  for (const r of shown) {
-    const m = mine.get(key(r));
-    assert.ok(m, `go tool pprof row "${r.name}" is missing from ours`);
-    assert.equal(m.flat, r.flat, `flat of ${r.name}`);
-    assert.equal(m.cum, r.cum, `cum of ${r.name}`);
-  }
-  // Same order of magnitude, row by row (ties may be ordered differently, values may not).
-  const field = opts.sort === 'cum' ? 'cum' : 'flat';
-  assert.deepEqual(
-    ours.rows.slice(0, shown.length).map((r) => r[field]),
-    shown.map((r) => r[field]),
-    `${field} column in order`,
-  );
-}
+import { type Profile, type TopRow, frameIndex, loadProfile, selectSampleType, top } from '../../src/core/pprof';
+import { GEN_FILE, GO_VERSIONS, fixture, markLine } from '../fixtures/profiles/fixtures';
 
 function row(rows: TopRow[], fn: string, line?: number): TopRow {
   const r = rows.find((x) => x.function === fn && (line === undefined || x.line === line));
   assert.ok(r, `no row for ${fn}${line ? `:${line}` : ''}`);
   return r;
 }
-
-describe('pprof top() matches go tool pprof -top', function () {
-  this.timeout(120_000);
-  for (const v of GO_VERSIONS) {
-    const cases: [string, string[], TopOptions][] = [
-      ['cpu', [], {}],
-      ['cpu', ['-cum'], { sort: 'cum' }],
-      ['cpu', ['-lines'], { by: 'line' }],
-      ['cpu', ['-sample_index=samples'], { sampleType: 'samples' }],
-      ['heap', [], {}],
-      ['heap', ['-lines', '-sample_index=alloc_space'], { by: 'line', sampleType: 'alloc_space' }],
-      ['allocs', [], {}],
-      ['allocs', ['-sample_index=alloc_objects', '-cum'], { sampleType: 'alloc_objects', sort: 'cum' }],
-      ['mutex', ['-lines'], { by: 'line' }],
-      ['mutex', ['-sample_index=contentions'], { sampleType: 'contentions' }],
-      ['block', ['-lines'], { by: 'line' }],
-      ['goroutine', ['-lines'], { by: 'line' }],
-    ];
-    for (const [kind, args, opts] of cases) {
-      it(`${v}/${kind} ${args.join(' ') || '(defaults)'}`, () => crossCheck(fixture(v, kind), args, opts));
-    }
-  }
-  it('go1.19/cpu -lines, with Go 1.19’s own pprof', () => crossCheck(fixture('go1.19', 'cpu'), ['-lines'], { by: 'line' }, OLD_GO));
-  it('go1.19/heap, with Go 1.19’s own pprof', () => crossCheck(fixture('go1.19', 'heap'), [], {}, OLD_GO));
-});
 
 describe('pprof top() finds what the generator planted', () => {
   const hotBegin = markLine('hotLoop-begin');

@@ -1,13 +1,12 @@
 // Pins `anole trace report --json` of every recorded trace (whole, cut at 11 points, and with seeded byte damage) to golden digests, so speed work cannot change a report.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { starvationReport } from '../../src/core/trace';
+import { GOLDEN_CHANGED, goldenJson } from '../support/golden';
 
 const TRACES = join(__dirname, '..', 'fixtures', 'traces');
-/** Digests of the reports; rewrite with ANOLE_UPDATE_GOLDEN=1 after an intended change of the report. */
-const GOLDEN = join(TRACES, 'golden-reports.json');
 const CUTS = 12;
 
 function traceFiles(dir: string): string[] {
@@ -57,8 +56,8 @@ describe('trace report golden digests (recorded traces)', () => {
   const files = traceFiles(TRACES);
   const actual: Record<string, Record<string, string>> = {};
   for (const f of files) actual[relative(TRACES, f)] = readings(f);
-  if (process.env.ANOLE_UPDATE_GOLDEN === '1') writeFileSync(GOLDEN, `${JSON.stringify(actual, null, 1)}\n`);
-  const golden = JSON.parse(readFileSync(GOLDEN, 'utf8')) as Record<string, Record<string, string>>;
+  // Digests of the reports in test/golden/trace-reports.json (ANOLE_UPDATE_GOLDEN=1 rewrites them after an intended change).
+  const golden = goldenJson('trace-reports.json', actual);
 
   it('covers every recorded trace', () => {
     assert.ok(files.length >= 10, `${files.length} traces found under ${TRACES}`);
@@ -67,7 +66,7 @@ describe('trace report golden digests (recorded traces)', () => {
 
   for (const name of Object.keys(golden)) {
     it(`reports ${name} as before (whole, cut, damaged)`, () => {
-      assert.deepEqual(actual[name], golden[name], 'the report changed: if intended, rerun with ANOLE_UPDATE_GOLDEN=1 and commit the digests');
+      assert.deepEqual(actual[name], golden[name], `the report ${GOLDEN_CHANGED}`);
     });
   }
 });

@@ -1,6 +1,10 @@
 // Editor-level e2e steps shared by the workbench tests: run a picking command, profile from the
-// palette, go to a line, and read the decorations rendered after a line.
+// palette, go to a line, read the decorations rendered after a line, and put back the settings
+// and profiles a test needs, so each test sets up its own state.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Page } from 'playwright-core';
+import { openFile, runCommand } from './workbench';
 
 /** After-texts (CSS ::after content) rendered on the editor line with 1-based number `line`. */
 export function lineAfterTexts({ line }: { line: number }): string[] | null {
@@ -84,4 +88,29 @@ export async function profile(page: Page, kind: string): Promise<void> {
   await row.waitFor({ state: 'visible' });
   await row.click();
   await widget.waitFor({ state: 'hidden' });
+}
+
+/**
+ * Drops the workspace settings a test wrote (.vscode/settings.json), so the user settings' single
+ * target is back and Profile Remote Service asks no host; waits until the Anole view no longer
+ * lists the targets those workspace settings added.
+ */
+export async function restoreUserSettings(page: Page, workspace: string): Promise<void> {
+  const file = path.join(workspace, '.vscode', 'settings.json');
+  if (!fs.existsSync(file)) return;
+  const written = JSON.parse(fs.readFileSync(file, 'utf8')) as { 'anole.targets'?: Array<{ name: string }> };
+  fs.writeFileSync(file, '{}\n');
+  await runCommand(page, 'View: Show Anole');
+  for (const { name } of written['anole.targets'] ?? []) {
+    if (name === 'test') continue;
+    await page.locator('.part.sidebar').getByText(new RegExp(`^${name}$`)).first().waitFor({ state: 'detached', timeout: 30_000 });
+  }
+}
+
+/** Opens `file` and profiles `kind` of the only target, waiting until the profile annotates the source. */
+export async function profileAndWait(page: Page, file: string, kind: 'cpu' | 'mutex', line: number): Promise<void> {
+  await openFile(page, file);
+  await profile(page, kind);
+  await goToLine(page, line);
+  await waitForLineDecoration(page, line, kind === 'cpu' ? /\d+(\.\d+)?%/ : /^held /, 90_000);
 }

@@ -8,7 +8,8 @@ import type {
 } from '../backend';
 import { runPreflight } from '../preflight';
 import type { RemoteProcess } from '../../remote/host';
-import { readGdbScript, toolchainHint } from './goroot';
+import { toolchainHint } from './goroot';
+import { readGdbScript } from './script';
 import { MiCommandError, MiConnection, type MiRecord } from './mi';
 import { GDB_SCRIPT_NAME, prepareGdbDir, startGdbProcess, type GdbDir } from './watchdog';
 import { functionCallsRefused, isCallRefusal, looksLikeCall } from '../functionCalls';

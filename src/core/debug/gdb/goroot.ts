@@ -1,6 +1,4 @@
 // Finds where a Go binary's runtime-gdb.py should be: the GOROOT it was built with, and likely ones by release.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { readGoBuildInfoFrom } from '../../discovery/buildinfo';
 import { CachingReader, readElf, type RangeReader } from '../../discovery/elf';
 
@@ -57,16 +55,4 @@ export async function toolchainHint(read: RangeReader, label: string): Promise<G
     // an unreadable binary: gdb will say more
   }
   return { release, gorootCandidates: [...new Set([...candidates, ...conventionalGoroots(release)])] };
-}
-
-/** Our gdb script's text: `media/gdb/anole_goroutines.py`, found next to the bundle or the sources. */
-export function readGdbScript(): string {
-  const tries = [
-    path.resolve(__dirname, '..', 'media', 'gdb', 'anole_goroutines.py'), // dist/adapter.js
-    path.resolve(__dirname, '..', '..', '..', '..', 'media', 'gdb', 'anole_goroutines.py'), // src/core/debug/gdb
-  ];
-  for (const p of tries) {
-    if (fs.existsSync(p)) return fs.readFileSync(p, 'utf8');
-  }
-  throw new Error(`anole_goroutines.py not found (looked in ${tries.join(', ')})`);
 }

@@ -1,4 +1,4 @@
-// Unit tests: known_hosts parsing/verification and fingerprints, checked against real ssh-keygen output.
+// known_hosts parsing/verification and fingerprints, checked against real ssh-keygen output.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
