@@ -52,7 +52,7 @@ export class TraceStore extends LoadedEntries<TraceEntry> {
     } catch (e) {
       throw new AnoleError('NOT_FOUND', `cannot read trace ${req.path}: ${(e as Error).message}`);
     }
-    const report = starvationReport(data);
+    const report = starvationReport(data, { histograms: true });
     const entry: TraceEntry = {
       id: this.nextId(),
       path: req.path,
