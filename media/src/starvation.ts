@@ -2,7 +2,7 @@
 // The trace report page: a Starvation tab (sortable tables of goroutine groups and wait lines) and a Timeline tab; rows and spans open source.
 // Data arrives only by postMessage; every string reaches the DOM via textContent.
 import type { HostToWebview, WebviewToHost } from '../../src/core/webview/messages';
-import { mergeStrings } from '../../src/core/webview/strings';
+import { fmt, mergeStrings } from '../../src/core/webview/strings';
 import { TimelineView } from './_timeline';
 import { el } from './_topTable';
 
@@ -65,7 +65,7 @@ function histogram(g: Group): HTMLElement {
     box.append(bar);
     if (c > 0) tip.push(`${dur(2 ** e)}–${dur(2 ** (e + 1))}: ${c}`);
   }
-  box.title = tip.join('\n');
+  box.title = [strings.histTitle, ...tip].join('\n');
   box.dataset.counts = h.counts.join(',');
   box.dataset.fromExp = String(h.fromExp);
   return box;
@@ -166,6 +166,7 @@ class SortedTable<R> {
 
 const app = document.getElementById('app')!;
 const header = el('div', 'summary');
+const handoff = el('div', 'handoff');
 const status = el('div', 'status', 'Loading trace…');
 let focus: string | undefined;
 const groups = new SortedTable<Group>(GROUP_COLUMNS, 4, (g) => {
@@ -175,7 +176,7 @@ const lines = new SortedTable<Line>(LINE_COLUMNS, 1, (l) => {
   post({ type: 'openSource', file: l.file, line: l.line, function: l.function, ...(l.localUri ? { localUri: l.localUri } : {}) });
 });
 const report = el('div', 'tab-page');
-report.append(status, header, el('h2', undefined, 'Goroutine groups'), groups.table, el('h2', undefined, 'Where goroutines waited'), lines.table);
+report.append(status, header, handoff, el('h2', undefined, 'Goroutine groups'), groups.table, el('h2', undefined, 'Where goroutines waited'), lines.table);
 let strings = mergeStrings(undefined);
 const timeline = new TimelineView(post, strings);
 timeline.root.classList.add('tab-page');
@@ -228,6 +229,18 @@ window.addEventListener('message', (ev: MessageEvent<HostToWebview>) => {
     );
     histAxis.from = Math.min(...r.groups.map((g) => (g.runnableHist?.counts.length ? g.runnableHist.fromExp : Infinity)));
     histAxis.to = Math.max(...r.groups.map((g) => (g.runnableHist?.counts.length ? g.runnableHist.fromExp + g.runnableHist.counts.length - 1 : -1)));
+    handoff.replaceChildren();
+    if (m.target) {
+      const button = (label: string, action: Extract<WebviewToHost, { type: 'handoff' }>['action']): HTMLButtonElement => {
+        const b = el('button', `handoff-${action}`, label);
+        b.addEventListener('click', () => post({ type: 'handoff', action }));
+        return b;
+      };
+      handoff.append(
+        el('span', undefined, fmt(strings.handoffOn, m.target)),
+        button(strings.handoffDump, 'dumpGoroutines'), button(strings.handoffAttach, 'attachDebugger'), button(strings.handoffProfile, 'profileCpu'),
+      );
+    }
     groups.set(r.groups);
     lines.set(r.lines);
   }

@@ -31,6 +31,7 @@ export const Commands = {
   traceRemoteService: 'anole.traceRemoteService',
   processTrace: 'anole.process.trace',
   showStarvationReport: 'anole.showStarvationReport',
+  traceProfileCpu: 'anole.trace.profileCpu',
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];

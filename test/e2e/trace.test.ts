@@ -48,8 +48,9 @@ describe('e2e: Trace Remote Service annotates where goroutines wait', function (
       vsixPaths: [anoleVsix(repoRoot, tmp)],
       settings: {
         'anole.sshConfigFile': sshd.configFile,
-        'anole.targets': [{ name: 'traced', host: sshd.alias, pprofUrl: svc.pprofUrl }],
+        'anole.targets': [{ name: 'traced', host: sshd.alias, pid: svc.pid, pprofUrl: svc.pprofUrl }],
         'anole.trace.seconds': 2,
+        'anole.profile.seconds': 1,
       },
     });
     wb = await openWorkbench(server);
@@ -106,6 +107,41 @@ describe('e2e: Trace Remote Service annotates where goroutines wait', function (
     await screenshot(page, 'trace-report');
   });
 
+  it('hands the traced process over: Dump goroutines, Profile CPU from a runnable line, Attach debugger', async function () {
+    const page = wb!.page;
+    const target = `${escape(sshd!.alias)} pid ${svc!.pid}`;
+    const frame = await reportFrame(page);
+    const bar = frame.locator('.handoff');
+    await bar.waitFor({ timeout: 30_000 });
+    assert.match(await bar.innerText(), new RegExp(`${sshd!.alias} · pid ${svc!.pid}`));
+    // Dump goroutines: the existing command on the capture's process (its pprof endpoint: no pause).
+    await frame.locator('button.handoff-dumpGoroutines').click();
+    await waitForLog(server!, new RegExp(`trace t\\d+: dumpGoroutines on ${target} \\(http`));
+    const source = page.locator('.quick-input-widget .quick-input-list-row', { hasText: 'pprof endpoint' }).first();
+    await source.waitFor({ timeout: 30_000 });
+    await source.click();
+    await waitForLog(server!, new RegExp(`goroutine dump of ${escape(sshd!.alias)} · pid ${svc!.pid} \\(`), 60_000);
+    // Profile CPU from the runnable-wait line's lens: a CPU profile of the same process.
+    await openFile(page, 'tracesvc/waits.go', 60_000);
+    await goToLine(page, marks['tick-sleep'].line);
+    const lens = page.locator('.editor-instance .codelens-decoration a', { hasText: /^Profile CPU$/ }).first();
+    await lens.waitFor({ timeout: 60_000 });
+    await lens.click();
+    await waitForLog(server!, new RegExp(`trace t\\d+: profileCpu on ${target}`));
+    await waitForLog(server!, new RegExp(`capturing cpu from ${escape(sshd!.alias)} http\\S+ for 1 s`), 60_000);
+    await waitForLog(server!, /loaded \S+: (samples|cpu)\//, 60_000);
+    // Attach debugger: a real attach to the traced pid (its TracerPid), then detach.
+    await runCommand(page, 'Anole: Show Goroutine Starvation Report');
+    const report = await reportFrame(page);
+    await report.locator('button.handoff-attachDebugger').click();
+    await waitForLog(server!, new RegExp(`debug: attaching to ${escape(sshd!.alias)} pid ${svc!.pid} `), 30_000);
+    const tracer = () => Number(/^TracerPid:\s*(\d+)/m.exec(fs.readFileSync(`/proc/${svc!.pid}/status`, 'utf8'))?.[1] ?? -1);
+    await until(() => tracer() > 0, 90_000, 'the debugger never attached to the traced process');
+    await screenshot(page, 'trace-handoff-attached');
+    await runCommand(page, 'Debug: Disconnect');
+    await until(() => tracer() === 0, 30_000, 'the debugger did not detach');
+  });
+
   it('opens trace.out from the workspace in the starvation report editor', async function () {
     const page = wb!.page;
     await runCommand(page, 'View: Close All Editor Groups');
@@ -117,3 +153,19 @@ describe('e2e: Trace Remote Service annotates where goroutines wait', function (
     await screenshot(page, 'trace-editor');
   });
 });
+
+const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Polls Anole's log until a line matches (the hand-offs log what they run on). */
+async function waitForLog(server: CodeServer, re: RegExp, timeout = 15_000): Promise<void> {
+  await until(() => re.test(readLogs(server, 'Anole.log')), timeout, `no log line matching ${re}`);
+}
+
+/** Polls `ok` every 200 ms until it holds or `timeout` ms pass. */
+async function until(ok: () => boolean, timeout: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeout;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(what);
+    await new Promise((r) => setTimeout(r, 200)); // polling a file; bounded by the deadline
+  }
+}

@@ -126,6 +126,17 @@ describe('language server: runtime traces (tracesvc, current Go)', function () {
     assert.match(locker?.command?.title ?? '', /^4 goroutines · .*blocked on (sync|sleep) /);
   });
 
+  it('puts "Profile CPU" on each runnable-wait line, for the process the trace came from', async () => {
+    const lenses: CodeLens[] = (await srv.conn.sendRequest(CodeLensRequest.type, { textDocument: { uri: WAITS_URI } })) ?? [];
+    const profile = lenses.filter((l) => l.command?.command === 'anole.trace.profileCpu');
+    const d: DecorationsResult = await srv.conn.sendRequest(Methods.decorations, { uri: WAITS_URI });
+    assert.deepEqual(profile.map((l) => l.range.start.line).sort((x, y) => x - y), (d.runnable ?? []).map((a) => a.line).sort((x, y) => x - y));
+    const tick = profile.find((l) => l.range.start.line === line0('tick-sleep'));
+    assert.ok(tick, `Profile CPU lenses at ${profile.map((l) => l.range.start.line + 1).join(', ')}`);
+    assert.equal(tick.command!.title, 'Profile CPU');
+    assert.deepEqual(tick.command!.arguments, [{ traceId: loaded.id }]);
+  });
+
   it('hovers a runnable line with the culprits holding the Ps', async () => {
     const h: Hover | null = await srv.conn.sendRequest(HoverRequest.type, { textDocument: { uri: WAITS_URI }, position: { line: line0('tick-sleep'), character: 4 } });
     assert.ok(h);
@@ -141,6 +152,8 @@ describe('language server: runtime traces (tracesvc, current Go)', function () {
     const hog = r.report.groups.find((g) => g.function === 'main.cpuHog');
     assert.ok(hog && hog.count === 3, JSON.stringify(r.report.groups.map((g) => g.function)));
     assert.equal(hog.localUri, WAITS_URI);
+    // The Starvation tab's histograms come with the report: every runnable wait counted once.
+    for (const g of r.report.groups) assert.equal(g.runnableHist?.counts.reduce((x, y) => x + y, 0), g.runnableCount, g.function);
     const tick = r.report.lines.find((l) => l.kind === 'runnable' && l.line === marks['tick-sleep'].line);
     assert.equal(tick?.localUri, WAITS_URI);
     await assert.rejects(srv.conn.sendRequest(Methods.starvation, { id: 't999' }), /no loaded trace with id "t999"/);

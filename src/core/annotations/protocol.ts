@@ -267,7 +267,14 @@ export const Commands = {
   showStarvation: 'anole.showStarvationReport',
   /** Arguments: `[TraceLensArgs]`: "Trace" next to a hot function's CPU lens. */
   traceRemoteService: 'anole.traceRemoteService',
+  /** Arguments: `[TraceHandoffArgs]`: "Profile CPU" on a runnable-wait line, of the process the trace came from. */
+  traceProfileCpu: 'anole.trace.profileCpu',
 } as const;
+
+/** The argument of a hand-off from a trace to another stage (its process is the one the trace was captured from). */
+export interface TraceHandoffArgs {
+  traceId: string;
+}
 
 /** The argument of the "Trace" lens: trace the service the CPU profile came from. */
 export interface TraceLensArgs {

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import type { RemoteHost } from '../../core/remote/host';
 import { fetchCapture } from '../../core/workflow/endpoint';
 import { formatBytes, showError } from '../ui';
+import { asProfileTarget, type ProfileTarget } from '../profile';
 import { DUMP_SCHEME, GoroutineDumpStore, type DumpInput, type DumpView } from './dumpStore';
 import { GoroutineLinkProvider, GoroutineOutlineProvider, type PathMapper } from './links';
 import { dumpGoroutinesViaDebugger } from '../../core/debug/dump';
@@ -37,7 +38,7 @@ export interface GoroutineTarget {
 export interface GoroutineDeps {
   log: vscode.LogOutputChannel;
   /** Asks the user for a host and process; undefined if they cancel. */
-  pickTarget(): Promise<GoroutineTarget | undefined>;
+  pickTarget(preset?: ProfileTarget): Promise<GoroutineTarget | undefined>;
   /** The local file for a path as a dump prints it, or undefined (links then fall back to the path itself). */
   mapPath: PathMapper;
 }
@@ -89,10 +90,11 @@ export function registerGoroutines(context: vscode.ExtensionContext, deps: Gorou
     },
   };
 
-  const dumpGoroutines = async (): Promise<void> => {
+  /** From the palette: pick a service; with a target (a hand-off from a trace of that process): that one. */
+  const dumpGoroutines = async (preset?: unknown): Promise<void> => {
     let target: GoroutineTarget | undefined;
     try {
-      target = await deps.pickTarget();
+      target = await deps.pickTarget(asProfileTarget(preset));
     } catch (e) {
       showError(log, vscode.l10n.t('Choosing a service failed'), e);
       return;

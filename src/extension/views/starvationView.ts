@@ -1,6 +1,7 @@
 // The trace report webview (a panel, or the custom editor of *.trace / trace.out): the starvation tables and the timeline; spans and rows open source.
 import * as vscode from 'vscode';
 import type { StarvationResult, TimelineParams, TimelineResult } from '../../core/annotations/protocol';
+import type { HandoffAction } from '../../core/webview/messages';
 import { webviewStrings } from './profileSession';
 import { errorText, setupWebview } from './webviewHelper';
 
@@ -12,6 +13,10 @@ export interface StarvationViewDeps {
   starvation(id: string): Promise<StarvationResult>;
   /** `anole/timeline`: the lanes' merged spans of a window (the Timeline tab). */
   timeline(params: TimelineParams): Promise<TimelineResult>;
+  /** The process the trace came from, as the report names it, if known. */
+  target?(id: string): string | undefined;
+  /** Runs a hand-off on that process. */
+  handoff?(id: string, action: HandoffAction): Promise<void>;
 }
 
 /**
@@ -28,7 +33,8 @@ export function showStarvation(webview: vscode.Webview, deps: StarvationViewDeps
         try {
           const r = await deps.starvation(id);
           for (const x of [...r.report.groups, ...r.report.lines]) if (x.localUri) mapped.add(x.localUri);
-          void view.post({ type: 'starvation', title, report: r.report, focus, strings: webviewStrings() });
+          const target = deps.target?.(id);
+          void view.post({ type: 'starvation', title, report: r.report, focus, strings: webviewStrings(), ...(target ? { target } : {}) });
         } catch (e) {
           void view.post({ type: 'error', message: errorText(e) });
         }
@@ -55,6 +61,9 @@ export function showStarvation(webview: vscode.Webview, deps: StarvationViewDeps
         });
         return;
       }
+      case 'handoff':
+        await deps.handoff?.(id, m.action);
+        return;
       case 'error':
         deps.log.error(`starvation view: ${m.message}`);
         return;
