@@ -204,7 +204,11 @@ showTab(saved?.tab === 1 ? 1 : 0);
 
 window.addEventListener('message', (ev: MessageEvent<HostToWebview>) => {
   const m = ev.data;
-  if (m.type === 'loading') status.textContent = m.message;
+  if (m.type === 'loading') {
+    status.textContent = m.message;
+    // The trace is still being read: its timeline fills first, so show it unless the user chose a tab before.
+    if (m.preferTimeline && saved?.tab === undefined) showTab(1);
+  }
   else if (m.type === 'error') {
     status.textContent = m.message;
     timeline.failed(m.message);

@@ -117,11 +117,12 @@ export class Tracer {
         try {
           if (doc.uri.scheme !== 'file') throw new AnoleError('BAD_INPUT', vscode.l10n.t('Only local trace files can be opened ({0}).', doc.uri.toString()));
           const server = await this.server();
-          const res = await server.loadTrace({ path: doc.uri.fsPath, label: name, replace: false });
+          // Progressive: the view opens at once and draws the timeline as the server reads the trace.
+          const res = await server.loadTrace({ path: doc.uri.fsPath, label: name, replace: false, progressive: true });
           for (const w of res.warnings) this.deps.log.warn(`${name}: ${w}`);
           const captured = this.deps.captureOf?.(doc.uri.fsPath);
           if (captured) this.targets.set(res.id, targetOf(captured));
-          const view = showStarvation(panel.webview, this.viewDeps(server), res.id, name);
+          const view = showStarvation(panel.webview, { ...this.viewDeps(server), progressive: res.loading === true }, res.id, name);
           panel.onDidDispose(() => {
             view.dispose();
             this.targets.delete(res.id);

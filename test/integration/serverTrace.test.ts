@@ -190,6 +190,23 @@ describe('language server: runtime traces (tracesvc, current Go)', function () {
     await assert.rejects(srv.conn.sendRequest(Methods.timeline, { id: 't999', widthPx: 10 }), /no loaded trace with id "t999"/);
   });
 
+  it('loads a trace for a view progressively: answers at once, draws the time read so far, then the whole report', async () => {
+    const res: LoadTraceResult = await srv.conn.sendRequest(Methods.loadTrace, { path: tracePath, label: 'view', replace: false, progressive: true });
+    assert.equal(res.loading, true);
+    const [first, report] = await Promise.all([
+      srv.conn.sendRequest(Methods.timeline, { id: res.id, widthPx: 800 }) as Promise<TimelineResult>,
+      srv.conn.sendRequest(Methods.starvation, { id: res.id }) as Promise<StarvationResult>,
+    ]);
+    assert.ok(first.lanes.some((l) => l.kind === 'p' && l.spans.length > 0), 'the first answer has spans to draw');
+    assert.ok(first.durationNs > 0 && first.durationNs <= loaded.durationNs, `${first.durationNs} of ${loaded.durationNs}`);
+    const whole: StarvationResult = await srv.conn.sendRequest(Methods.starvation, { id: loaded.id });
+    assert.deepEqual(report.report.groups.map((g) => [g.function, g.count, g.runnableNs]), whole.report.groups.map((g) => [g.function, g.count, g.runnableNs]));
+    const done: TimelineResult = await srv.conn.sendRequest(Methods.timeline, { id: res.id, widthPx: 800 });
+    assert.equal(done.loading, undefined);
+    assert.equal(done.durationNs, loaded.durationNs);
+    await srv.conn.sendRequest(Methods.hold, { id: res.id, hold: false });
+  });
+
   it('turns decorations and lenses off by setting, live', async () => {
     const off: DidChangeSettingsParams = { settings: { anole: { traceDecorations: false, traceCodeLens: false, traceHovers: false } } };
     let changed = srv.nextChange();

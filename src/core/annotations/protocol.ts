@@ -170,11 +170,17 @@ export interface LoadTraceParams {
   path: string;
   label?: string;
   replace?: boolean;
+  /**
+   * With `replace: false` (a view): answer at once and read the trace a generation at a time; the
+   * timeline answers what is read so far, `anole/starvation` answers when the whole trace is read.
+   */
+  progressive?: boolean;
 }
 
-/** `anole/loadTrace` result: the report's headline. */
+/** `anole/loadTrace` result: the report's headline (empty while a progressive load is `loading`). */
 export interface LoadTraceResult {
   id: string;
+  loading?: boolean;
   goVersion: string;
   durationNs: number;
   gomaxprocs: number;
@@ -243,6 +249,8 @@ export interface TimelineResult {
   toNs: number;
   lanes: TimelineLane[];
   sites: Array<{ function: string; file: string; line: number; localUri?: string }>;
+  /** Set while the trace is still being read: `durationNs` is then the time read so far, `fraction` the share of the file. */
+  loading?: { fraction: number };
 }
 
 /** Method names. */

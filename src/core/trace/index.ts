@@ -5,7 +5,8 @@ import { parseTrace } from './parse';
 import { TimelineBuilder, type TimelineIndex, both } from './timeline';
 
 export * from './model';
-export { parseTrace, sniffTraceVersion } from './parse';
+export { parseTrace, parseTraceSteps, sniffTraceVersion } from './parse';
+export { ProgressiveTrace, type TraceProgress } from './progressive';
 export { StarvationAnalyzer, blockKindOf, BLOCK_KINDS } from './analyze';
 export { TimelineIndex, TimelineBuilder, both } from './timeline';
 export type { LaneInfo, RawSpan } from './timeline';

@@ -37,7 +37,8 @@ export type HostToWebview =
       /** The page's strings in the display language (see strings.ts); English where absent. */
       strings?: Partial<WebviewStrings>;
     }
-  | { type: 'loading'; message: string }
+  /** `preferTimeline`: the trace is still being read and its timeline fills first (the page opens on it). */
+  | { type: 'loading'; message: string; preferTimeline?: boolean }
   | { type: 'data'; flame?: ViewFlameGraph; top?: ViewTopTable }
   | { type: 'focus'; function: string }
   /** The starvation report page (media/src/starvation.ts): the report of a loaded trace; `focus` selects a group. */

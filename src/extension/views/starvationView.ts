@@ -15,6 +15,8 @@ export interface StarvationViewDeps {
   timeline(params: TimelineParams): Promise<TimelineResult>;
   /** The process the trace came from, as the report names it, if known. */
   target?(id: string): string | undefined;
+  /** Whether the trace is read progressively (the page then opens on the timeline, which fills first). */
+  progressive?: boolean;
   /** Runs a hand-off on that process. */
   handoff?(id: string, action: HandoffAction): Promise<void>;
 }
@@ -26,10 +28,12 @@ export interface StarvationViewDeps {
 export function showStarvation(webview: vscode.Webview, deps: StarvationViewDeps, id: string, title: string, focus?: string): vscode.Disposable {
   const view = setupWebview(webview, deps.extensionUri, 'starvation', title, deps.log);
   const mapped = new Set<string>();
+  const opened = Date.now();
+  let painted = false;
   view.onMessage(async (m) => {
     switch (m.type) {
       case 'ready': {
-        void view.post({ type: 'loading', message: vscode.l10n.t('Loading the starvation report…') });
+        void view.post({ type: 'loading', message: vscode.l10n.t('Loading the starvation report…'), preferTimeline: deps.progressive === true });
         try {
           const r = await deps.starvation(id);
           for (const x of [...r.report.groups, ...r.report.lines]) if (x.localUri) mapped.add(x.localUri);
@@ -44,6 +48,10 @@ export function showStarvation(webview: vscode.Webview, deps: StarvationViewDeps
         try {
           const data = await deps.timeline({ id, fromNs: m.fromNs, toNs: m.toNs, widthPx: m.widthPx });
           for (const s of data.sites) if (s.localUri) mapped.add(s.localUri);
+          if (!painted && data.lanes.some((l) => l.spans.length > 0)) {
+            painted = true;
+            deps.log.info(`timeline ${id}: first spans to draw ${Date.now() - opened} ms after the view opened (${data.loading ? `${Math.round(data.loading.fraction * 100)}% of the trace read` : 'whole trace'})`);
+          }
           void view.post({ type: 'timeline', seq: m.seq, data });
         } catch (e) {
           void view.post({ type: 'error', message: errorText(e) });
