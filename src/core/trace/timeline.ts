@@ -4,7 +4,6 @@ import { F64, I32 } from './columns';
 import { EventKind, GoState, NO_STACK, ResourceKind, type TraceEvent, type TraceTables, type TraceVisitor } from './model';
 import { type Site, SiteTable } from './sites';
 import { type RawSpan, queryIntervals, querySteps, remerge } from './timelineQuery';
-import { upperBound } from './columns';
 
 export type { RawSpan } from './timelineQuery';
 
@@ -32,11 +31,6 @@ export class GroupLane {
   now = [0, 0, 0];
   /** Total running ns (for ordering lanes). */
   runningNs = 0;
-  /**
-   * Its goroutines' state intervals (for expanding the lane to one lane per goroutine), in order of their
-   * end: goroutine, [start, end), state slot (0 running, 1 runnable, 2 blocked) and site.
-   */
-  readonly iv = { g: new I32(), s: new F64(), e: new F64(), slot: new I32(), site: new I32() };
   constructor(
     /** The goroutines' start function. */
     readonly fn: string,
@@ -71,8 +65,6 @@ interface GoT {
   resume: number;
   block: number;
   syscall: number;
-  /** Site of the current state (as its group lane's step recorded it). */
-  site: number;
 }
 
 const COUNT_OF: Record<number, number> = { [GoState.Running]: 0, [GoState.Runnable]: 1, [GoState.Waiting]: 2, [GoState.Syscall]: 2 };
@@ -164,7 +156,7 @@ export class TimelineBuilder implements TraceVisitor {
     const t = ev.time;
     let a = this.gs.get(ev.id);
     if (!a) {
-      a = { state: GoState.Undetermined, since: t, p: -1, group: -1, start: 0, created: 0, resume: 0, block: 0, syscall: 0, site: 0 };
+      a = { state: GoState.Undetermined, since: t, p: -1, group: -1, start: 0, created: 0, resume: 0, block: 0, syscall: 0 };
       this.gs.set(ev.id, a);
     }
     const oldGroup = a.group;
@@ -207,8 +199,6 @@ export class TimelineBuilder implements TraceVisitor {
     }
     if (a.group !== oldGroup) this.finalGroup.set(ev.id, a.group);
     this.step(t, oldGroup, oldSlot, a.group, COUNT_OF[ev.to], site);
-    if (oldGroup >= 0 && oldSlot !== undefined && t > a.since) pushInterval(this.groups[oldGroup], ev.id, a.since, t, oldSlot, a.site);
-    a.site = site;
     a.state = ev.to;
     a.since = t;
     if (ev.to === GoState.NotExist) this.gs.delete(ev.id);
@@ -246,8 +236,6 @@ export class TimelineBuilder implements TraceVisitor {
   finish(endNs: number): TimelineIndex {
     for (const [id, a] of this.gs) {
       if (a.state === GoState.Running && a.p >= 0) this.pushRun(a.p, a.since, endNs, id, a.group, a.resume);
-      const slot = COUNT_OF[a.state];
-      if (a.group >= 0 && slot !== undefined && endNs > a.since) pushInterval(this.groups[a.group], id, a.since, endNs, slot, a.site);
     }
     this.gs.clear();
     // Run spans taken before a goroutine's group was known belong to the group it ended in.
@@ -263,14 +251,6 @@ export class TimelineBuilder implements TraceVisitor {
     while (this.ps.length < this.gomaxprocs) this.ps.push(new PLane());
     return new TimelineIndex(this, endNs);
   }
-}
-
-function pushInterval(g: GroupLane, id: number, s: number, e: number, slot: number, site: number): void {
-  g.iv.g.push(id);
-  g.iv.s.push(s);
-  g.iv.e.push(e);
-  g.iv.slot.push(slot);
-  g.iv.site.push(site);
 }
 
 function pushRange(r: RangeLane, s: number, e: number): void {
@@ -313,7 +293,7 @@ export class TimelineIndex {
     this.b = b;
     this.durationNs = durationNs;
     for (const p of b.ps) for (const c of [p.start, p.end, p.g, p.group, p.site]) c.trim();
-    for (const g of b.groups) for (const c of [g.t, g.running, g.runnable, g.blocked, g.site, ...Object.values(g.iv)]) c.trim();
+    for (const g of b.groups) for (const c of [g.t, g.running, g.runnable, g.blocked, g.site]) c.trim();
     const lanes: LaneInfo[] = [];
     b.ps.forEach((p, i) => {
       lanes.push({ id: `p${i}`, kind: 'p', label: `P${i}` });
@@ -358,39 +338,6 @@ export class TimelineIndex {
     const ov = this.overview.get(lane);
     if (ov && px >= 2 * this.overviewPx) return remerge(ov, from, to, px, maxSpans);
     return q(from, to, px, maxSpans);
-  }
-
-  /**
-   * A group lane expanded: one lane per goroutine (at most `maxLanes`, by goroutine id) with its states in
-   * [fromNs, toNs], merged to `pixelNs` as `spansIn` merges; `more` goroutines of the group had states there too.
-   */
-  goroutinesIn(lane: string, fromNs: number, toNs: number, pixelNs: number, maxLanes: number, maxSpans = 4000): { lanes: Array<{ g: number; spans: RawSpan[] }>; more: number } {
-    const m = /^g(\d+)$/.exec(lane);
-    const grp = m ? this.b.groups[Number(m[1])] : undefined;
-    const from = Math.max(0, fromNs);
-    const to = Math.min(this.durationNs, toNs);
-    if (!grp || !(to > from)) return { lanes: [], more: 0 };
-    const px = Math.max(pixelNs, (to - from) / 20000);
-    const { g, s, e, slot, site } = grp.iv;
-    const n = e.length;
-    const per = new Map<number, number[]>();
-    for (let k = upperBound(n, (i) => e.at(i), from); k < n; k++) {
-      if (s.at(k) >= to) continue;
-      const id = g.at(k);
-      let ks = per.get(id);
-      if (!ks) per.set(id, (ks = []));
-      ks.push(k);
-    }
-    const ids = [...per.keys()].sort((x, y) => x - y);
-    const lanes = ids.slice(0, maxLanes).map((id) => {
-      const ks = per.get(id)!.sort((x, y) => s.at(x) - s.at(y));
-      const steps: RawSpan[] = ks.map((k) => {
-        const st = slot.at(k);
-        return { s: s.at(k), e: e.at(k), n: 1, run: st === 0 ? 1 : 0, rbl: st === 1 ? 1 : 0, blk: st === 2 ? 1 : 0, site: site.at(k) };
-      });
-      return { g: id, spans: remerge(steps, from, to, px, maxSpans) };
-    });
-    return { lanes, more: Math.max(0, ids.length - maxLanes) };
   }
 
   /** Sum of running ns of a P lane over the whole trace (for cross-checks). */
