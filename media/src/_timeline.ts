@@ -40,6 +40,9 @@ export class TimelineView {
   private inFlight = false;
   private pending = false;
   private drag: { x: number; from: number; to: number; moved: boolean } | undefined;
+  /** Whether the user zoomed or panned (else the view follows the time read so far). */
+  private moved = false;
+  private poll: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly post: (m: WebviewToHost) => void,
@@ -79,17 +82,27 @@ export class TimelineView {
   receive(seq: number, data: TimelineResult): void {
     if (seq !== this.seq) return;
     this.inFlight = false;
+    const whole = this.duration > 0 && this.from === 0 && this.to === this.duration;
     this.data = data;
-    if (this.duration === 0) {
-      this.duration = data.durationNs;
+    // While the trace is read the duration grows: the view follows it until the user zooms or pans.
+    if (this.duration === 0 || (!this.moved && whole && data.durationNs !== this.duration)) {
       this.from = 0;
       this.to = data.durationNs;
+      if (this.duration !== 0) this.pending = true;
     }
+    this.duration = data.durationNs;
+    this.root.classList.toggle('loading', data.loading !== undefined);
     this.renderLabels();
     this.draw();
     if (this.pending) {
       this.pending = false;
       this.request();
+    } else if (data.loading && this.poll === undefined) {
+      // Refine as more of the trace is read.
+      this.poll = setTimeout(() => {
+        this.poll = undefined;
+        this.refresh();
+      }, 300);
     }
   }
 
@@ -120,8 +133,9 @@ export class TimelineView {
     this.post({ type: 'timeline', seq: ++this.seq, fromNs: this.from, toNs: to, widthPx: Math.min(20000, this.width()) });
   }
 
-  private setView(from: number, to: number): void {
+  private setView(from: number, to: number, byUser = true): void {
     if (this.duration <= 0) return;
+    this.moved ||= byUser && (from > 0 || to < this.duration);
     const span = Math.min(this.duration, Math.max(MIN_WINDOW_NS, to - from));
     from = Math.min(Math.max(0, from), this.duration - span);
     this.from = from;
@@ -154,7 +168,10 @@ export class TimelineView {
       _: () => this.zoom(2, this.width() / 2),
       ArrowLeft: () => this.setView(this.from - w * 0.2, this.to - w * 0.2),
       ArrowRight: () => this.setView(this.from + w * 0.2, this.to + w * 0.2),
-      '0': () => this.setView(0, this.duration),
+      '0': () => {
+        this.moved = false;
+        this.setView(0, this.duration);
+      },
     };
     const k = keys[e.key];
     if (k) {
@@ -258,7 +275,8 @@ export class TimelineView {
     this.canvas.style.height = `${h}px`;
     const ctx = this.canvas.getContext('2d');
     if (!ctx || !data) return;
-    this.info.textContent = fmt(this.s.tlWindow, dur(this.from), dur(this.to), dur(this.to - this.from));
+    const shown = fmt(this.s.tlWindow, dur(this.from), dur(this.to), dur(this.to - this.from));
+    this.info.textContent = data.loading ? `${shown} · ${fmt(this.s.tlReading, Math.floor(data.loading.fraction * 100))}` : shown;
     ctx.scale(dpr, dpr);
     const palette = ['--vscode-charts-blue', '--vscode-charts-purple', '--vscode-charts-yellow', '--vscode-charts-green', '--vscode-charts-orange']
       .map((v, i) => themeColor(v, ['#3794ff', '#b180d7', '#cca700', '#89d185', '#d18616'][i]));

@@ -2,7 +2,7 @@
 // The trace report page: a Starvation tab (sortable tables of goroutine groups and wait lines) and a Timeline tab; rows and spans open source.
 // Data arrives only by postMessage; every string reaches the DOM via textContent.
 import type { HostToWebview, WebviewToHost } from '../../src/core/webview/messages';
-import { mergeStrings } from '../../src/core/webview/strings';
+import { fmt, mergeStrings } from '../../src/core/webview/strings';
 import { TimelineView } from './_timeline';
 import { el } from './_topTable';
 
@@ -20,12 +20,13 @@ type Report = Extract<HostToWebview, { type: 'starvation' }>['report'];
 type Group = Report['groups'][number];
 type Line = Report['lines'][number];
 
-/** A column: header, how to read the sort key, how to show the cell. */
+/** A column: header, how to read the sort key, how to show the cell (text, or an element). */
 interface Column<R> {
   label: string;
   key: (r: R) => number | string;
   show: (r: R) => string;
   numeric: boolean;
+  cell?: (r: R) => HTMLElement;
 }
 
 const MAX_ROWS = 1000;
@@ -47,6 +48,29 @@ const topBlocked = (g: Group): string => {
   return ns > 0 ? `${k} ${dur(ns)}` : '';
 };
 
+/** The log2 buckets every group's histogram is drawn on (shared, so rows compare). */
+const histAxis = { from: 0, to: -1 };
+
+/** A group's runnable-wait histogram from the analysis: one bar per power of two of wait time, on the shared axis. */
+function histogram(g: Group): HTMLElement {
+  const box = el('div', 'hist');
+  const h = g.runnableHist;
+  if (!h || h.counts.length === 0 || histAxis.to < histAxis.from) return box;
+  const max = Math.max(...h.counts);
+  const tip: string[] = [];
+  for (let e = histAxis.from; e <= histAxis.to; e++) {
+    const c = h.counts[e - h.fromExp] ?? 0;
+    const bar = el('span', c > 0 ? 'bar' : 'bar empty');
+    bar.style.height = `${c > 0 ? Math.max(2, Math.round((16 * c) / max)) : 1}px`;
+    box.append(bar);
+    if (c > 0) tip.push(`${dur(2 ** e)}–${dur(2 ** (e + 1))}: ${c}`);
+  }
+  box.title = [strings.histTitle, ...tip].join('\n');
+  box.dataset.counts = h.counts.join(',');
+  box.dataset.fromExp = String(h.fromExp);
+  return box;
+}
+
 const GROUP_COLUMNS: Column<Group>[] = [
   { label: 'Group (start function)', key: (g) => g.function, show: (g) => g.function, numeric: false },
   { label: 'Created at', key: (g) => (g.created ? `${base(g.created.file)}:${g.created.line}` : ''), show: (g) => (g.created ? `${base(g.created.file)}:${g.created.line}` : '—'), numeric: false },
@@ -57,6 +81,7 @@ const GROUP_COLUMNS: Column<Group>[] = [
   { label: 'p50', key: (g) => g.runnableP50Ns, show: (g) => dur(g.runnableP50Ns), numeric: true },
   { label: 'p99', key: (g) => g.runnableP99Ns, show: (g) => dur(g.runnableP99Ns), numeric: true },
   { label: 'Max wait', key: (g) => g.runnableMaxNs, show: (g) => dur(g.runnableMaxNs), numeric: true },
+  { label: 'Wait histogram', key: (g) => g.runnableCount, show: (g) => String(g.runnableCount), numeric: true, cell: histogram },
   { label: 'Blocked', key: (g) => blockedTotal(g), show: (g) => dur(blockedTotal(g)), numeric: true },
   { label: 'Top reason', key: (g) => topBlocked(g), show: (g) => topBlocked(g), numeric: false },
   { label: 'Held Ps', key: (g) => g.culpritShare, show: (g) => (g.culpritShare > 0 ? pct(g.culpritShare) : ''), numeric: true },
@@ -125,7 +150,12 @@ class SortedTable<R> {
       ...sorted.slice(0, MAX_ROWS).map((r) => {
         const row = el('tr', this.selected(r) ? 'selected' : undefined);
         row.tabIndex = 0;
-        for (const c of this.cols) row.append(el('td', c.numeric ? 'num' : undefined, c.show(r)));
+        for (const c of this.cols) {
+          const td = el('td', c.numeric ? 'num' : undefined);
+          if (c.cell) td.append(c.cell(r));
+          else td.textContent = c.show(r);
+          row.append(td);
+        }
         row.addEventListener('click', () => this.open(r));
         row.addEventListener('keydown', (e) => e.key === 'Enter' && this.open(r));
         return row;
@@ -136,6 +166,7 @@ class SortedTable<R> {
 
 const app = document.getElementById('app')!;
 const header = el('div', 'summary');
+const handoff = el('div', 'handoff');
 const status = el('div', 'status', 'Loading trace…');
 let focus: string | undefined;
 const groups = new SortedTable<Group>(GROUP_COLUMNS, 4, (g) => {
@@ -145,7 +176,7 @@ const lines = new SortedTable<Line>(LINE_COLUMNS, 1, (l) => {
   post({ type: 'openSource', file: l.file, line: l.line, function: l.function, ...(l.localUri ? { localUri: l.localUri } : {}) });
 });
 const report = el('div', 'tab-page');
-report.append(status, header, el('h2', undefined, 'Goroutine groups'), groups.table, el('h2', undefined, 'Where goroutines waited'), lines.table);
+report.append(status, header, handoff, el('h2', undefined, 'Goroutine groups'), groups.table, el('h2', undefined, 'Where goroutines waited'), lines.table);
 let strings = mergeStrings(undefined);
 const timeline = new TimelineView(post, strings);
 timeline.root.classList.add('tab-page');
@@ -173,7 +204,11 @@ showTab(saved?.tab === 1 ? 1 : 0);
 
 window.addEventListener('message', (ev: MessageEvent<HostToWebview>) => {
   const m = ev.data;
-  if (m.type === 'loading') status.textContent = m.message;
+  if (m.type === 'loading') {
+    status.textContent = m.message;
+    // The trace is still being read: its timeline fills first, so show it unless the user chose a tab before.
+    if (m.preferTimeline && saved?.tab === undefined) showTab(1);
+  }
   else if (m.type === 'error') {
     status.textContent = m.message;
     timeline.failed(m.message);
@@ -196,6 +231,20 @@ window.addEventListener('message', (ev: MessageEvent<HostToWebview>) => {
         : []),
       ...r.warnings.map((w) => el('div', 'warning', w)),
     );
+    histAxis.from = Math.min(...r.groups.map((g) => (g.runnableHist?.counts.length ? g.runnableHist.fromExp : Infinity)));
+    histAxis.to = Math.max(...r.groups.map((g) => (g.runnableHist?.counts.length ? g.runnableHist.fromExp + g.runnableHist.counts.length - 1 : -1)));
+    handoff.replaceChildren();
+    if (m.target) {
+      const button = (label: string, action: Extract<WebviewToHost, { type: 'handoff' }>['action']): HTMLButtonElement => {
+        const b = el('button', `handoff-${action}`, label);
+        b.addEventListener('click', () => post({ type: 'handoff', action }));
+        return b;
+      };
+      handoff.append(
+        el('span', undefined, fmt(strings.handoffOn, m.target)),
+        button(strings.handoffDump, 'dumpGoroutines'), button(strings.handoffAttach, 'attachDebugger'), button(strings.handoffProfile, 'profileCpu'),
+      );
+    }
     groups.set(r.groups);
     lines.set(r.lines);
   }

@@ -5,7 +5,7 @@
 // category, icon, l10n), and `registerCommand(vscode.commands, Commands.x, handler)` in its feature.
 // This module imports no `vscode` (plain mocha loads it): it takes `vscode.commands` as an argument.
 import {
-  Commands as LensCommands, type ShowStarvationArgs, type TraceLensArgs,
+  Commands as LensCommands, type ShowStarvationArgs, type TraceHandoffArgs, type TraceLensArgs,
 } from '../core/annotations/protocol';
 import type { GoProcess } from '../core/discovery/processes';
 import type { CaptureMeta } from './captureStore';
@@ -52,6 +52,8 @@ export const Commands = {
   /** The server's trace lenses name this one. */
   showStarvationReport: LensCommands.showStarvation,
   openFromBackend: 'anole.openFromBackend',
+  /** The server's runnable-wait lens names this one. */
+  traceProfileCpu: LensCommands.traceProfileCpu,
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];
@@ -64,11 +66,14 @@ export type CoreBackend = 'auto' | 'dlv' | 'gdb';
  * the palette passes none). VS Code does not check them, so handlers still do.
  */
 export interface CommandArgs {
-  [Commands.profileRemoteService]: [];
+  /** A hand-off (e.g. from a trace of that process) names the target and kind; nothing is asked then. */
+  [Commands.profileRemoteService]: [preset?: unknown];
   [Commands.profileAgain]: [];
   /** Tests and other features may preset what to profile; the command asks for the rest. */
   [Commands.profileFleet]: [preset?: Partial<FleetRequest>];
   [Commands.openFromBackend]: [];
+  /** The runnable-wait lens and the report name the trace whose process to profile. */
+  [Commands.traceProfileCpu]: [args?: TraceHandoffArgs];
   [Commands.clearAnnotations]: [];
   [Commands.showLog]: [];
   [Commands.hostsRefresh]: [];
@@ -82,7 +87,8 @@ export interface CommandArgs {
   [Commands.showFlameGraph]: [arg?: ProfileViewArg];
   [Commands.showTopTable]: [arg?: ProfileViewArg];
   [Commands.compareProfiles]: [arg?: CompareArgs];
-  [Commands.dumpGoroutines]: [];
+  /** A hand-off names the target (a `ProfileTarget`); checked by the handler. */
+  [Commands.dumpGoroutines]: [preset?: unknown];
   [Commands.openGoroutineDump]: [file?: GoroutineDocumentArg];
   [Commands.showGroupedGoroutines]: [document?: GoroutineDocumentArg];
   [Commands.showRawGoroutines]: [document?: GoroutineDocumentArg];

@@ -57,7 +57,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<AnoleA
     const deco = decorations.register(context, { server: getServer, log, onCleared: (ids) => { profiler?.forget(ids); tracer?.forget(ids); } });
     profiler = profile.register(context, { context, log, connections, store, whenServer });
     hostsView.register(context, { context, log, connections, store, whenServer, profiler });
-    tracer = trace.register(context, { context, log, profiler, whenServer });
+    tracer = trace.register(context, { context, log, profiler, whenServer, captureOf: (file) => store.list().find((c) => c.file === file) });
     capturesView.register(context, { store, profiler, log, openTrace: (m) => tracer!.load(m) });
     backends.register(context, { context, log, store, profiler });
     const p = profiler;
@@ -83,7 +83,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<AnoleA
     goroutineGroupsView.register(context, { paths, log });
     goroutines = registerGoroutines(context, {
       log,
-      pickTarget: () => p.pickEndpoint(),
+      pickTarget: (preset) => p.pickEndpoint(preset),
       mapPath: (remotePath) => paths.toUri(remotePath),
     });
     log.info(`activated in ${Date.now() - started} ms`);

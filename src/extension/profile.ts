@@ -119,8 +119,8 @@ export class Profiler {
    * Asks for a target and process like Profile Remote Service, connects and resolves its pprof
    * endpoint (for features that fetch something else from it, e.g. goroutine dumps).
    */
-  async pickEndpoint(): Promise<{ host: RemoteHost; endpoint?: string; pid?: number; label: string } | undefined> {
-    const target = await this.pickTarget();
+  async pickEndpoint(preset?: ProfileTarget): Promise<{ host: RemoteHost; endpoint?: string; pid?: number; label: string } | undefined> {
+    const target = preset ?? (await this.pickTarget());
     if (!target) return undefined;
     const host = await this.deps.connections.get(target.host);
     const label = target.pid ? `${target.label} · pid ${target.pid}` : target.label;
@@ -367,18 +367,36 @@ export function captureLabel(m: CaptureMeta, withKind = true): string {
 /** Registers the profiling commands. */
 export function register(context: vscode.ExtensionContext, deps: ProfilerDeps): Profiler {
   const profiler = new Profiler(deps);
-  const guard = (what: string, fn: () => Promise<unknown>) => async () => {
+  const guard = <A extends unknown[]>(what: string, fn: (...a: A) => Promise<unknown>) => async (...a: A) => {
     try {
-      await fn();
+      await fn(...a);
     } catch (e) {
       showError(deps.log, what, e);
     }
   };
   context.subscriptions.push(
     registerCommand(vscode.commands, Commands.profileRemoteService,
-      guard(vscode.l10n.t('Profile Remote Service'), () => profiler.profileInteractive())),
+      // With `{ target, kind }` (a hand-off from a trace of that process) nothing is asked.
+      guard(vscode.l10n.t('Profile Remote Service'), (preset?: unknown) => profiler.profileInteractive(asPreset(preset)))),
     registerCommand(vscode.commands, Commands.profileAgain, guard(vscode.l10n.t('Profile Again'), () => profiler.profileAgain())),
   );
   void vscode.commands.executeCommand('setContext', ContextKeys.hasLastProfile, context.workspaceState.get(LAST_TARGET) !== undefined);
   return profiler;
+}
+
+/** A target as another feature hands it over (checked: commands can be invoked with anything). */
+export function asProfileTarget(v: unknown): ProfileTarget | undefined {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const t = v as Record<string, unknown>;
+  if (typeof t.host !== 'string' || !t.host || typeof t.label !== 'string') return undefined;
+  if (t.pid !== undefined && !(typeof t.pid === 'number' && Number.isInteger(t.pid) && t.pid > 0)) return undefined;
+  if (t.url !== undefined && typeof t.url !== 'string') return undefined;
+  return { host: t.host, label: t.label, ...(t.pid !== undefined ? { pid: t.pid as number } : {}), ...(t.url ? { url: t.url as string } : {}) };
+}
+
+function asPreset(v: unknown): { target?: ProfileTarget; kind?: ProfileKind } | undefined {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const p = v as { target?: unknown; kind?: unknown };
+  const target = asProfileTarget(p.target);
+  return target ? { target, ...(p.kind === 'cpu' ? { kind: 'cpu' as const } : {}) } : undefined;
 }

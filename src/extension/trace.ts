@@ -1,11 +1,13 @@
 // "Trace Remote Service": capture a runtime trace like a profile, let the server analyze it, show the starvation report.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { ShowStarvationArgs, TimelineParams, TraceLensArgs } from '../core/annotations/protocol';
+import type { ShowStarvationArgs, TimelineParams, TraceHandoffArgs, TraceLensArgs } from '../core/annotations/protocol';
 import type { GoProcess } from '../core/discovery/processes';
 import { AnoleError, errorMessage } from '../core/errors';
+import type { HandoffAction } from '../core/webview/messages';
 import type { CaptureMeta } from './captureStore';
 import { Commands, ContextKeys, registerCommand } from './commands';
+import { DEBUG_TYPE } from './debug';
 import type { AnnotationServer } from './languageClient';
 import { describeProcess, type Profiler, type ProfileTarget } from './profile';
 import { settings } from './settings';
@@ -22,12 +24,16 @@ export interface TracerDeps {
   log: vscode.LogOutputChannel;
   profiler: Profiler;
   whenServer(): Promise<AnnotationServer | undefined>;
+  /** The stored capture of a trace file, if Anole captured it (it records the process). */
+  captureOf?(file: string): CaptureMeta | undefined;
 }
 
 /** Trace capture, loading into the server, and the report views. */
 export class Tracer {
   /** The trace that annotates the source, if any. */
   private annotating?: { id: string; label: string };
+  /** The process each loaded trace was captured from (trace id → target), for the hand-offs to other stages. */
+  private readonly targets = new Map<string, ProfileTarget>();
 
   constructor(private readonly deps: TracerDeps) {}
 
@@ -39,6 +45,7 @@ export class Tracer {
 
   /** Forgets traces the server unloaded (cleared or replaced). */
   forget(ids: readonly string[]): void {
+    for (const id of ids) this.targets.delete(id);
     if (!this.annotating || !ids.includes(this.annotating.id)) return;
     this.annotating = undefined;
     void vscode.commands.executeCommand('setContext', ContextKeys.hasTrace, false);
@@ -68,6 +75,8 @@ export class Tracer {
     const label = `${m.host}${m.pid ? ` pid ${m.pid}` : ''}, ${new Date(m.time).toLocaleTimeString()}`;
     const res = await server.loadTrace({ path: m.file, label });
     this.annotating = { id: res.id, label };
+    for (const id of res.replaced) this.targets.delete(id);
+    this.targets.set(res.id, targetOf(m));
     this.deps.log.info(
       `loaded trace ${m.id} as ${res.id}: ${res.goVersion}, ${res.groups} goroutine group(s), ${res.mappedFiles} file(s) mapped, ${res.unmappedFiles.length} not`,
     );
@@ -108,11 +117,15 @@ export class Tracer {
         try {
           if (doc.uri.scheme !== 'file') throw new AnoleError('BAD_INPUT', vscode.l10n.t('Only local trace files can be opened ({0}).', doc.uri.toString()));
           const server = await this.server();
-          const res = await server.loadTrace({ path: doc.uri.fsPath, label: name, replace: false });
+          // Progressive: the view opens at once and draws the timeline as the server reads the trace.
+          const res = await server.loadTrace({ path: doc.uri.fsPath, label: name, replace: false, progressive: true });
           for (const w of res.warnings) this.deps.log.warn(`${name}: ${w}`);
-          const view = showStarvation(panel.webview, this.viewDeps(server), res.id, name);
+          const captured = this.deps.captureOf?.(doc.uri.fsPath);
+          if (captured) this.targets.set(res.id, targetOf(captured));
+          const view = showStarvation(panel.webview, { ...this.viewDeps(server), progressive: res.loading === true }, res.id, name);
           panel.onDidDispose(() => {
             view.dispose();
+            this.targets.delete(res.id);
             server.hold({ id: res.id, hold: false }).catch((e: unknown) => this.deps.log.warn(`releasing ${res.id}: ${errorMessage(e)}`));
           });
         } catch (e) {
@@ -129,7 +142,40 @@ export class Tracer {
       log: this.deps.log,
       starvation: (id: string) => server.starvation({ id }),
       timeline: (p: TimelineParams) => server.timeline(p),
+      target: (id: string) => {
+        const t = this.targets.get(id);
+        return t && (t.pid ? `${t.label} · pid ${t.pid}` : t.label);
+      },
+      handoff: (id: string, action: HandoffAction) => this.handoff(id, action),
     };
+  }
+
+  /**
+   * Hands the process a trace came from over to another stage, through the existing commands: a goroutine
+   * dump, a debugger attach, a CPU profile (what the culprits of its runnable waits run).
+   */
+  async handoff(traceId: string | undefined, action: HandoffAction): Promise<void> {
+    const id = traceId ?? this.annotating?.id;
+    const t = id ? this.targets.get(id) : undefined;
+    if (!t) {
+      void vscode.window.showInformationMessage(vscode.l10n.t('Anole does not know which process this trace came from: capture it with Anole: Trace Remote Service.'));
+      return;
+    }
+    this.deps.log.info(`trace ${id}: ${action} on ${t.host}${t.pid ? ` pid ${t.pid}` : ''}${t.url ? ` (${t.url})` : ''}`);
+    switch (action) {
+      case 'dumpGoroutines':
+        await vscode.commands.executeCommand(Commands.dumpGoroutines, t);
+        return;
+      case 'profileCpu':
+        await vscode.commands.executeCommand(Commands.profileRemoteService, { target: t, kind: 'cpu' });
+        return;
+      case 'attachDebugger':
+        await vscode.debug.startDebugging(vscode.workspace.workspaceFolders?.[0], {
+          type: DEBUG_TYPE, request: 'attach', name: vscode.l10n.t('Anole: Attach to {0}', t.label), host: t.host,
+          ...(t.pid ? { processId: t.pid } : {}),
+        });
+        return;
+    }
   }
 }
 
@@ -155,10 +201,17 @@ export function register(context: vscode.ExtensionContext, deps: TracerDeps): Tr
     })),
     registerCommand(vscode.commands, Commands.showStarvationReport,
       guard(vscode.l10n.t('Show Goroutine Starvation Report'), (args?: ShowStarvationArgs) => tracer.showReport(args))),
+    registerCommand(vscode.commands, Commands.traceProfileCpu, guard(vscode.l10n.t('Profile CPU of the Traced Process'),
+      (args?: TraceHandoffArgs) => tracer.handoff(typeof args?.traceId === 'string' ? args.traceId : undefined, 'profileCpu'))),
     vscode.window.registerCustomEditorProvider(TRACE_EDITOR_VIEW_TYPE, tracer.editorProvider(), {
       webviewOptions: { retainContextWhenHidden: false, enableFindWidget: false },
       supportsMultipleEditorsPerDocument: true,
     }),
   );
   return tracer;
+}
+
+/** The process a capture recorded. */
+function targetOf(m: CaptureMeta): ProfileTarget {
+  return { host: m.host, pid: m.pid, url: m.url || undefined, label: m.host };
 }

@@ -194,6 +194,17 @@ export function startServer(conn: Connection): void {
       if (!p || typeof p.path !== 'string' || p.path === '') throw new ResponseError(LSPErrorCodes.RequestFailed, 'loadTrace needs a trace file path');
       const t0 = Date.now();
       const { entry, replaced, unloaded } = await traces.load(p);
+      if (entry.reading) {
+        conn.console.info(`loading ${entry.id}: trace ${p.path}, a generation at a time (the report follows when it is read)`);
+        entry.ready.then(
+          () => conn.console.info(`loaded ${entry.id}: ${entry.report.goVersion} trace ${p.path} in ${Date.now() - t0} ms, ${entry.report.groups.length} goroutine group(s)`),
+          (e: unknown) => conn.console.warn(`${entry.id}: reading ${p.path} failed: ${errorMessage(e)}`),
+        );
+        return {
+          id: entry.id, loading: true, goVersion: '', durationNs: 0, gomaxprocs: 0, groups: 0, mappedFiles: 0, unmappedFiles: [], warnings: [],
+          replaced: unloaded.map((e) => e.id),
+        };
+      }
       const r = entry.report;
       const n = entry.notes;
       conn.console.info(
@@ -220,12 +231,12 @@ export function startServer(conn: Connection): void {
 
   conn.onRequest(
     StarvationRequest,
-    guarded(conn, StarvationRequest.method, (p) => starvation(traces.get(p?.id), (f) => mapping.mapper.map(f))),
+    guarded(conn, StarvationRequest.method, async (p) => starvation(await traces.reportOf(p?.id), (f) => mapping.mapper.map(f))),
   );
 
   conn.onRequest(
     TimelineRequest,
-    guarded(conn, TimelineRequest.method, (p) => timeline(p?.id, traces.timelineOf(p?.id), p, (f) => mapping.mapper.map(f))),
+    guarded(conn, TimelineRequest.method, async (p) => timeline(p?.id, await traces.timelineOf(p?.id), p, (f) => mapping.mapper.map(f))),
   );
 
   conn.onRequest(

@@ -1,6 +1,8 @@
 // Answers of the server's requests from loaded runtime traces, in LSP shapes (0-based lines): decorations, lenses, hovers, the report.
 import type { CodeLens } from 'vscode-languageserver';
-import { Commands, type LineAnnotation, type ShowStarvationArgs, type StarvationResult, type TraceLensArgs, type TraceLineNote } from '../core/annotations';
+import {
+  Commands, type LineAnnotation, type ShowStarvationArgs, type StarvationResult, type TraceHandoffArgs, type TraceLensArgs, type TraceLineNote,
+} from '../core/annotations';
 import { funcLineOf, type TextSource } from './features';
 import { findFuncLine } from './funcLine';
 import type { TraceSettings } from './settings';
@@ -50,6 +52,14 @@ export function traceLenses(store: TraceStore, file: string | undefined, text: T
           command: { title: g.lens, command: Commands.showStarvation, arguments: [arg] },
         });
       }
+    }
+    // On each runnable-wait line: profile the traced process's CPU, to see what the culprits run.
+    const arg: TraceHandoffArgs = { traceId: e.id };
+    for (const n of e.notes.files.get(file)?.runnable ?? []) {
+      out.push({
+        range: { start: { line: n.line - 1, character: 0 }, end: { line: n.line - 1, character: 0 } },
+        command: { title: 'Profile CPU', command: Commands.traceProfileCpu, arguments: [arg] },
+      });
     }
   }
   return out;

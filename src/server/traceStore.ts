@@ -1,10 +1,10 @@
 // The loaded runtime traces (id → starvation report and its source notes): the only place the server parses traces.
 import * as fs from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { type TraceAnnotations, buildTraceNotes } from '../core/annotations';
 import type { PathResolver } from '../core/annotations/model';
 import { AnoleError, errorMessage } from '../core/errors';
-import { type StarvationReport, type TimelineIndex, starvationReport, traceTimeline } from '../core/trace';
+import { ProgressiveTrace, type StarvationReport, type TimelineIndex, type TraceProgress, starvationReport } from '../core/trace';
 import { LoadedEntries } from './lifetimes';
 
 /** A loaded trace: its report (the trace itself is not kept) and the notes built from it. */
@@ -18,6 +18,10 @@ export interface TraceEntry {
    * the trace's size in memory), not for every trace that only annotates the source.
    */
   timeline?: TimelineIndex;
+  /** The read in progress (a generation per turn of the event loop): the timeline so far, and the report when it ends. */
+  reading?: { trace: ProgressiveTrace; done: Promise<void>; ended: boolean };
+  /** Settles when the report is complete (a progressive load fills it at the end of the read). */
+  ready: Promise<void>;
   notes: TraceAnnotations;
   /** Whether it annotates the source (at most one trace does). */
   annotates: boolean;
@@ -30,6 +34,23 @@ export interface TraceLoadRequest {
   path: string;
   label?: string;
   replace?: boolean;
+  /** For a view only (`replace: false`): answer at once and parse while the view shows the timeline (see `ready`). */
+  progressive?: boolean;
+}
+
+/** A trace's timeline as far as it is parsed. */
+export interface TimelineSoFar {
+  index: TimelineIndex;
+  progress: TraceProgress;
+}
+
+const DONE: TraceProgress = { fraction: 1, parsedNs: 0, done: true };
+
+function emptyReport(): StarvationReport {
+  return {
+    goVersion: '', durationNs: 0, gomaxprocs: 0, groups: [], lines: [], timers: [], warnings: [],
+    gc: { count: 0, stwCount: 0, stwMaxNs: 0, stwTotalNs: 0, assistNs: 0 }, saturation: { samples: 0, allPsBusy: 0, somePIdle: 0 },
+  };
 }
 
 /**
@@ -52,17 +73,49 @@ export class TraceStore extends LoadedEntries<TraceEntry> {
     } catch (e) {
       throw new AnoleError('NOT_FOUND', `cannot read trace ${req.path}: ${errorMessage(e)}`);
     }
-    const report = starvationReport(data);
+    const progressive = req.progressive === true && req.replace === false;
+    const report = progressive ? emptyReport() : starvationReport(data, { histograms: true });
     const entry: TraceEntry = {
       id: this.nextId(),
       path: req.path,
       label: req.label ?? req.path.replace(/\\/g, '/').split('/').pop()!,
       report,
+      ready: Promise.resolve(),
       notes: buildTraceNotes(report, { mapper: this.mapper, minWaitMs: this.minWaitMs }),
       annotates: req.replace !== false,
       holds: req.replace === false ? 1 : 0,
     };
-    return this.add(entry, entry.annotates ? this.annotating() : []);
+    const added = this.add(entry, entry.annotates ? this.annotating() : []);
+    if (progressive) {
+      this.read(entry, new ProgressiveTrace(data, { report: true, reportOptions: { histograms: true } }));
+      entry.ready = entry.reading!.done;
+    }
+    return added;
+  }
+
+  /**
+   * Reads `trace` a generation per turn of the event loop (requests are answered in between), then keeps
+   * its timeline (and its report, if it builds one). Stops early if the entry is unloaded.
+   */
+  private read(e: TraceEntry, trace: ProgressiveTrace): void {
+    const reading = { trace, done: Promise.resolve(), ended: false };
+    reading.done = (async () => {
+      await nextTurn();
+      try {
+        while (this.entries.get(e.id) === e && trace.step()) await nextTurn();
+      } finally {
+        reading.ended = true;
+        if (e.reading === reading) e.reading = undefined;
+      }
+      if (!trace.progress.done) throw new AnoleError('NOT_FOUND', `trace ${e.id} was unloaded before it was read`);
+      e.timeline = trace.timeline;
+      if (trace.report) {
+        e.report = trace.report;
+        e.notes = buildTraceNotes(e.report, { mapper: this.mapper, minWaitMs: this.minWaitMs });
+      }
+    })();
+    reading.done.catch(() => undefined); // the error is the waiters' (timeline and report requests)
+    e.reading = reading;
   }
 
   /** Stops annotating with one trace or all; an explicit id is unloaded even if a view holds it. */
@@ -70,19 +123,37 @@ export class TraceStore extends LoadedEntries<TraceEntry> {
     return this.clearMatching(this.all().filter((e) => id === undefined || e.id === id), id !== undefined);
   }
 
-  /** The timeline index of a loaded trace, built from its file on first use. */
-  timelineOf(id: string): TimelineIndex {
+  /** The complete report of a loaded trace (a progressive load: once its read ends). */
+  async reportOf(id: string): Promise<TraceEntry> {
     const e = this.get(id);
-    if (!e.timeline) {
+    await e.ready;
+    return e;
+  }
+
+  /**
+   * The timeline index of a loaded trace as far as it is parsed: built from its file on first use, a
+   * generation at a time, so the first answer comes after the first generation, not the whole trace.
+   */
+  async timelineOf(id: string): Promise<TimelineSoFar> {
+    const e = this.get(id);
+    if (e.timeline) return { index: e.timeline, progress: { ...DONE, parsedNs: e.timeline.durationNs } };
+    if (!e.reading) {
       let data: Uint8Array;
       try {
-        data = readFileSync(e.path);
+        data = await fs.readFile(e.path);
       } catch (err) {
         throw new AnoleError('NOT_FOUND', `cannot read trace ${e.path} for its timeline: ${errorMessage(err)}`, 'load the trace again from a file that exists');
       }
-      e.timeline = traceTimeline(data);
+      if (e.timeline) return this.timelineOf(id);
+      if (!e.reading) this.read(e, new ProgressiveTrace(data, { report: false }));
     }
-    return e.timeline;
+    const reading = e.reading!;
+    // Nothing drawn yet: wait for the first generation (or the end, for a trace without generations).
+    while (!reading.trace.snapshot() && !reading.ended) await Promise.race([reading.done, nextTurn()]);
+    if (reading.ended) await reading.done;
+    const index = e.timeline ?? reading.trace.snapshot();
+    if (!index) throw new AnoleError('BAD_INPUT', `trace ${e.path} has no events to draw`);
+    return { index, progress: e.timeline ? { ...DONE, parsedNs: index.durationNs } : reading.trace.progress };
   }
 
   /** Uses a new mapper and/or threshold and rebuilds every entry's notes. */

@@ -1,7 +1,7 @@
 // `anole/timeline`: the trace viewer's window query, spans of each lane merged to the view's pixels, sites mapped to workspace files.
 import type { TimelineLane, TimelineParams, TimelineResult, TimelineSpan } from '../core/annotations/protocol';
 import { AnoleError } from '../core/errors';
-import type { TimelineIndex } from '../core/trace';
+import type { TimelineSoFar } from './traceStore';
 import { pathToUri } from './uri';
 
 /** Most spans per lane in one reply, whatever the width asks. */
@@ -14,7 +14,7 @@ function num(v: unknown, what: string): number | undefined {
 }
 
 /** Checks the params and answers them from a trace's timeline index. */
-export function timeline(id: string, tl: TimelineIndex, p: TimelineParams, map: (file: string) => string | null): TimelineResult {
+export function timeline(id: string, { index: tl, progress }: TimelineSoFar, p: TimelineParams, map: (file: string) => string | null): TimelineResult {
   const from = Math.max(0, num(p.fromNs, 'fromNs') ?? 0);
   const to = Math.min(tl.durationNs, num(p.toNs, 'toNs') ?? tl.durationNs);
   const width = p.widthPx;
@@ -56,5 +56,6 @@ export function timeline(id: string, tl: TimelineIndex, p: TimelineParams, map: 
     });
     return { ...l, spans };
   });
-  return { id, durationNs: tl.durationNs, fromNs: from, toNs: to, lanes, sites };
+  const loading = progress.done ? {} : { loading: { fraction: progress.fraction } };
+  return { id, durationNs: tl.durationNs, fromNs: from, toNs: to, lanes, sites, ...loading };
 }

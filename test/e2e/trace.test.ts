@@ -48,7 +48,7 @@ describe('e2e: Trace Remote Service annotates where goroutines wait', function (
       vsixPaths: [anoleVsix(repoRoot, tmp)],
       settings: {
         'anole.sshConfigFile': sshd.configFile,
-        'anole.targets': [{ name: 'traced', host: sshd.alias, pprofUrl: svc.pprofUrl }],
+        'anole.targets': [{ name: 'traced', host: sshd.alias, pid: svc.pid, pprofUrl: svc.pprofUrl }],
         'anole.trace.seconds': 2,
       },
     });
@@ -106,14 +106,48 @@ describe('e2e: Trace Remote Service annotates where goroutines wait', function (
     await screenshot(page, 'trace-report');
   });
 
+  it('hands the traced process over: the report names it, Dump goroutines runs on the capture\'s pid', async function () {
+    const page = wb!.page;
+    const target = `${escape(sshd!.alias)} pid ${svc!.pid}`;
+    const frame = await reportFrame(page);
+    const bar = frame.locator('.handoff');
+    await bar.waitFor({ timeout: 30_000 });
+    assert.match(await bar.innerText(), new RegExp(`${sshd!.alias} · pid ${svc!.pid}`));
+    // Dump goroutines: the existing command on the capture's process (its pprof endpoint: no pause).
+    await frame.locator('button.handoff-dumpGoroutines').click();
+    await waitForLog(server!, new RegExp(`trace t\\d+: dumpGoroutines on ${target} \\(http`));
+    const source = page.locator('.quick-input-widget .quick-input-list-row', { hasText: 'pprof endpoint' }).first();
+    await source.waitFor({ timeout: 30_000 });
+    await source.click();
+    await waitForLog(server!, new RegExp(`goroutine dump of ${escape(sshd!.alias)} · pid ${svc!.pid} \\(`), 60_000);
+  });
+
   it('opens trace.out from the workspace in the starvation report editor', async function () {
     const page = wb!.page;
     await runCommand(page, 'View: Close All Editor Groups');
     await quickOpen(page, 'trace.out', 60_000);
     const frame = await reportFrame(page);
+    // The file is read progressively: the page opens on the Timeline, the Starvation tab fills when the read ends.
+    await frame.locator('.tabs .tab', { hasText: 'Starvation' }).click();
     await frame.locator('tbody tr', { hasText: 'main.cpuHog' }).first().waitFor({ timeout: 60_000 });
     const header = await frame.locator('.summary').innerText();
     assert.match(header, /trace\.out — go1\.26, [\d.]+ s, GOMAXPROCS 2/);
     await screenshot(page, 'trace-editor');
   });
 });
+
+const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Polls Anole's log until a line matches (the hand-offs log what they run on). */
+async function waitForLog(server: CodeServer, re: RegExp, timeout = 15_000): Promise<void> {
+  await until(() => re.test(readLogs(server, 'Anole.log')), timeout, `no log line matching ${re}`);
+}
+
+/** Polls `ok` every 200 ms until it holds or `timeout` ms pass. */
+async function until(ok: () => boolean, timeout: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeout;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(what);
+    await new Promise((r) => setTimeout(r, 200)); // polling a file; bounded by the deadline
+  }
+}

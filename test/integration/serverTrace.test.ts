@@ -126,6 +126,17 @@ describe('language server: runtime traces (tracesvc, current Go)', function () {
     assert.match(locker?.command?.title ?? '', /^4 goroutines · .*blocked on (sync|sleep) /);
   });
 
+  it('puts "Profile CPU" on each runnable-wait line, for the process the trace came from', async () => {
+    const lenses: CodeLens[] = (await srv.conn.sendRequest(CodeLensRequest.type, { textDocument: { uri: WAITS_URI } })) ?? [];
+    const profile = lenses.filter((l) => l.command?.command === 'anole.trace.profileCpu');
+    const d: DecorationsResult = await srv.conn.sendRequest(Methods.decorations, { uri: WAITS_URI });
+    assert.deepEqual(profile.map((l) => l.range.start.line).sort((x, y) => x - y), (d.runnable ?? []).map((a) => a.line).sort((x, y) => x - y));
+    const tick = profile.find((l) => l.range.start.line === line0('tick-sleep'));
+    assert.ok(tick, `Profile CPU lenses at ${profile.map((l) => l.range.start.line + 1).join(', ')}`);
+    assert.equal(tick.command!.title, 'Profile CPU');
+    assert.deepEqual(tick.command!.arguments, [{ traceId: loaded.id }]);
+  });
+
   it('hovers a runnable line with the culprits holding the Ps', async () => {
     const h: Hover | null = await srv.conn.sendRequest(HoverRequest.type, { textDocument: { uri: WAITS_URI }, position: { line: line0('tick-sleep'), character: 4 } });
     assert.ok(h);
@@ -141,6 +152,8 @@ describe('language server: runtime traces (tracesvc, current Go)', function () {
     const hog = r.report.groups.find((g) => g.function === 'main.cpuHog');
     assert.ok(hog && hog.count === 3, JSON.stringify(r.report.groups.map((g) => g.function)));
     assert.equal(hog.localUri, WAITS_URI);
+    // The Starvation tab's histograms come with the report: every runnable wait counted once.
+    for (const g of r.report.groups) assert.equal(g.runnableHist?.counts.reduce((x, y) => x + y, 0), g.runnableCount, g.function);
     const tick = r.report.lines.find((l) => l.kind === 'runnable' && l.line === marks['tick-sleep'].line);
     assert.equal(tick?.localUri, WAITS_URI);
     await assert.rejects(srv.conn.sendRequest(Methods.starvation, { id: 't999' }), /no loaded trace with id "t999"/);
@@ -175,6 +188,23 @@ describe('language server: runtime traces (tracesvc, current Go)', function () {
     assert.ok(one.lanes.filter((l) => l.id !== 'p0').every((l) => l.spans.length === 0));
     await assert.rejects(srv.conn.sendRequest(Methods.timeline, { id: loaded.id, widthPx: 0 }), /widthPx must be an integer/);
     await assert.rejects(srv.conn.sendRequest(Methods.timeline, { id: 't999', widthPx: 10 }), /no loaded trace with id "t999"/);
+  });
+
+  it('loads a trace for a view progressively: answers at once, draws the time read so far, then the whole report', async () => {
+    const res: LoadTraceResult = await srv.conn.sendRequest(Methods.loadTrace, { path: tracePath, label: 'view', replace: false, progressive: true });
+    assert.equal(res.loading, true);
+    const [first, report] = await Promise.all([
+      srv.conn.sendRequest(Methods.timeline, { id: res.id, widthPx: 800 }) as Promise<TimelineResult>,
+      srv.conn.sendRequest(Methods.starvation, { id: res.id }) as Promise<StarvationResult>,
+    ]);
+    assert.ok(first.lanes.some((l) => l.kind === 'p' && l.spans.length > 0), 'the first answer has spans to draw');
+    assert.ok(first.durationNs > 0 && first.durationNs <= loaded.durationNs, `${first.durationNs} of ${loaded.durationNs}`);
+    const whole: StarvationResult = await srv.conn.sendRequest(Methods.starvation, { id: loaded.id });
+    assert.deepEqual(report.report.groups.map((g) => [g.function, g.count, g.runnableNs]), whole.report.groups.map((g) => [g.function, g.count, g.runnableNs]));
+    const done: TimelineResult = await srv.conn.sendRequest(Methods.timeline, { id: res.id, widthPx: 800 });
+    assert.equal(done.loading, undefined);
+    assert.equal(done.durationNs, loaded.durationNs);
+    await srv.conn.sendRequest(Methods.hold, { id: res.id, hold: false });
   });
 
   it('turns decorations and lenses off by setting, live', async () => {

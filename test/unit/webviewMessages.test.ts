@@ -16,6 +16,9 @@ describe('webview messages', () => {
     assert.deepEqual(parseWebviewMessage({ type: 'error', message: '' }), { type: 'error', message: '' });
     assert.deepEqual(parseWebviewMessage({ type: 'timeline', seq: 3, fromNs: 0, toNs: 1.5e9, widthPx: 900, lanes: ['x'] }),
       { type: 'timeline', seq: 3, fromNs: 0, toNs: 1.5e9, widthPx: 900 });
+    for (const action of ['dumpGoroutines', 'attachDebugger', 'profileCpu'] as const) {
+      assert.deepEqual(parseWebviewMessage({ type: 'handoff', action, host: 'evil' }), { type: 'handoff', action });
+    }
   });
 
   it('rejects unknown types, wrong field types and out-of-range values', () => {
@@ -47,6 +50,9 @@ describe('webview messages', () => {
       { type: 'timeline', seq: 1, fromNs: 0, toNs: 10, widthPx: 0 },
       { type: 'timeline', seq: 1, fromNs: 0, toNs: 10, widthPx: 20001 },
       { type: 'timeline', seq: 1, fromNs: 0, toNs: 10, widthPx: 10.5 },
+      { type: 'handoff' },
+      { type: 'handoff', action: 'rm -rf' },
+      { type: 'handoff', action: ['profileCpu'] },
     ];
     for (const m of bad) assert.equal(parseWebviewMessage(m), undefined, `accepted ${JSON.stringify(m)}`);
   });

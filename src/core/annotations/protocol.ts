@@ -172,11 +172,17 @@ export interface LoadTraceParams {
   path: string;
   label?: string;
   replace?: boolean;
+  /**
+   * With `replace: false` (a view): answer at once and read the trace a generation at a time; the
+   * timeline answers what is read so far, `anole/starvation` answers when the whole trace is read.
+   */
+  progressive?: boolean;
 }
 
-/** `anole/loadTrace` result: the report's headline. */
+/** `anole/loadTrace` result: the report's headline (empty while a progressive load is `loading`). */
 export interface LoadTraceResult {
   id: string;
+  loading?: boolean;
   goVersion: string;
   durationNs: number;
   gomaxprocs: number;
@@ -245,6 +251,8 @@ export interface TimelineResult {
   toNs: number;
   lanes: TimelineLane[];
   sites: Array<{ function: string; file: string; line: number; localUri?: string }>;
+  /** Set while the trace is still being read: `durationNs` is then the time read so far, `fraction` the share of the file. */
+  loading?: { fraction: number };
 }
 
 /** Method names. */
@@ -295,7 +303,14 @@ export const Commands = {
   showStarvation: 'anole.showStarvationReport',
   /** Arguments: `[TraceLensArgs]`: "Trace" next to a hot function's CPU lens. */
   traceRemoteService: 'anole.traceRemoteService',
+  /** Arguments: `[TraceHandoffArgs]`: "Profile CPU" on a runnable-wait line, of the process the trace came from. */
+  traceProfileCpu: 'anole.trace.profileCpu',
 } as const;
+
+/** The argument of a hand-off from a trace to another stage (its process is the one the trace was captured from). */
+export interface TraceHandoffArgs {
+  traceId: string;
+}
 
 /** The argument of the "Trace" lens: trace the service the CPU profile came from. */
 export interface TraceLensArgs {

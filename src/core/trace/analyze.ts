@@ -51,6 +51,12 @@ export interface AnalyzeOptions {
   sampleNs?: number;
 }
 
+/** Options of `StarvationAnalyzer.report`. */
+export interface ReportOptions {
+  /** Adds each group's runnable-wait histogram (`runnableHist`). */
+  histograms?: boolean;
+}
+
 /**
  * A visitor that accumulates the starvation report; call `report()` after parsing. Cheap per event: a few
  * map lookups, no allocation except per new goroutine / site.
@@ -348,7 +354,7 @@ export class StarvationAnalyzer implements TraceVisitor {
   }
 
   /** The report, with states still open at the end charged up to `endNs` (default: the last event). */
-  report(goVersion: number, warnings: string[], endNs = this.lastTime): StarvationReport {
+  report(goVersion: number, warnings: string[], endNs = this.lastTime, opts: ReportOptions = {}): StarvationReport {
     this.now = endNs;
     for (const a of this.gOrder) {
       this.close(a);
@@ -389,6 +395,7 @@ export class StarvationAnalyzer implements TraceVisitor {
       r.runnableP50Ns = hist.quantile(0.5);
       r.runnableP90Ns = hist.quantile(0.9);
       r.runnableP99Ns = Math.min(hist.quantile(0.99), Math.round(r.runnableMaxNs));
+      if (opts.histograms) r.runnableHist = hist.log2();
       r.runnableShare = r.runnableNs + r.runningNs > 0 ? round3(r.runnableNs / (r.runnableNs + r.runningNs)) : 0;
       r.culpritShare = this.pSamples ? round3(culprit / this.pSamples) : 0;
       r.runningNs = Math.round(r.runningNs);

@@ -2,7 +2,9 @@
 import { AnoleError } from '../errors';
 import type { FormatReader, ParseResult, TraceTables, TraceVisitor } from './model';
 import { readV1 } from './v1';
-import { readV2 } from './v2/reader';
+import { type GenerationDone, readV2, readV2Steps } from './v2/reader';
+
+export type { GenerationDone } from './v2/reader';
 
 /** Length of every Go execution trace header: "go 1.NN trace\0\0\0". */
 export const HEADER_LEN = 16;
@@ -27,6 +29,23 @@ export function sniffTraceVersion(data: Uint8Array): number | undefined {
  * or corrupt body is not an error but a partial result with `complete: false` and a warning.
  */
 export function parseTrace(data: Uint8Array, tables: TraceTables, visitor: TraceVisitor): ParseResult {
+  const version = checkedVersion(data);
+  if (version < 22) return readV1(data, HEADER_LEN, version, tables, visitor);
+  return readV2(data, HEADER_LEN, version, tables, visitor);
+}
+
+/**
+ * `parseTrace` one generation at a time (Go ≥ 1.22; an older trace has no generations and is read in one
+ * step): yields after each generation, returns the result at the end. Throws as `parseTrace` does.
+ */
+export function* parseTraceSteps(data: Uint8Array, tables: TraceTables, visitor: TraceVisitor): Generator<GenerationDone, ParseResult> {
+  const version = checkedVersion(data);
+  if (version < 22) return readV1(data, HEADER_LEN, version, tables, visitor);
+  return yield* readV2Steps(data, HEADER_LEN, version, tables, visitor);
+}
+
+/** The trace's format version, or an error for a file that is not a trace or of an unknown version. */
+function checkedVersion(data: Uint8Array): number {
   const version = sniffTraceVersion(data);
   if (version === undefined) {
     throw new AnoleError(
@@ -45,6 +64,5 @@ export function parseTrace(data: Uint8Array, tables: TraceTables, visitor: Trace
   if (version < OLDEST_VERSION) {
     throw new AnoleError('BAD_INPUT', `trace format of Go 1.${version} is too old to read (Go 1.${OLDEST_VERSION}+ only)`);
   }
-  if (version < 22) return readV1(data, HEADER_LEN, version, tables, visitor);
-  return readV2(data, HEADER_LEN, version, tables, visitor);
+  return version;
 }

@@ -1,5 +1,8 @@
 // The shapes of the goroutine starvation report (`anole trace report --json`) and Go's block reasons mapped to its kinds.
+import type { WaitHistogram } from './hist';
 import type { Site } from './sites';
+
+export type { WaitHistogram } from './hist';
 
 /** Why a goroutine was not running: the report's kinds. */
 export const BLOCK_KINDS = ['chan', 'select', 'sync', 'net', 'sleep', 'syscall', 'gc', 'other'] as const;
@@ -29,6 +32,8 @@ export interface GroupReport {
    * runnable, the share this group held (the groups' shares sum to 1).
    */
   culpritShare: number;
+  /** Runnable waits by duration (log2 buckets), when the report was asked with `histograms` (the viewer does; the CLI's JSON does not). */
+  runnableHist?: WaitHistogram;
 }
 
 /** Time charged to one source line: a resume line (runnable) or a block line (by reason). */

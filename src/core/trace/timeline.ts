@@ -224,6 +224,14 @@ export class TimelineBuilder implements TraceVisitor {
     return 0;
   }
 
+  /**
+   * An index of what is built so far, up to `parsedNs` (for drawing a trace still being parsed): spans still
+   * open are left out, nothing is closed, and building goes on afterwards.
+   */
+  snapshot(parsedNs: number): TimelineIndex {
+    return new TimelineIndex(this, parsedNs);
+  }
+
   /** Closes what is still open at `endNs` (running spans, ranges, group steps) and returns the index. */
   finish(endNs: number): TimelineIndex {
     for (const [id, a] of this.gs) {

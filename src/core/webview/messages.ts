@@ -37,11 +37,16 @@ export type HostToWebview =
       /** The page's strings in the display language (see strings.ts); English where absent. */
       strings?: Partial<WebviewStrings>;
     }
-  | { type: 'loading'; message: string }
+  /** `preferTimeline`: the trace is still being read and its timeline fills first (the page opens on it). */
+  | { type: 'loading'; message: string; preferTimeline?: boolean }
   | { type: 'data'; flame?: ViewFlameGraph; top?: ViewTopTable }
   | { type: 'focus'; function: string }
   /** The starvation report page (media/src/starvation.ts): the report of a loaded trace; `focus` selects a group. */
-  | { type: 'starvation'; title: string; report: StarvationResult['report']; focus?: string; strings?: Partial<WebviewStrings> }
+  | {
+      type: 'starvation'; title: string; report: StarvationResult['report']; focus?: string; strings?: Partial<WebviewStrings>;
+      /** The process the trace was captured from ("host · pid 42"): the hand-off buttons show when it is known. */
+      target?: string;
+    }
   /** The trace report's Timeline tab: the answer to the page's `timeline` request number `seq`. */
   | { type: 'timeline'; seq: number; data: TimelineResult }
   | { type: 'showTab'; tab: ProfileTab }
@@ -55,7 +60,13 @@ export type WebviewToHost =
   | { type: 'setTopBy'; by: TopBy }
   /** The Timeline tab asks for the spans of a window (ns from the trace start) drawn `widthPx` wide. */
   | { type: 'timeline'; seq: number; fromNs: number; toNs: number; widthPx: number }
+  /** The report's hand-off buttons: the next stage on the process the trace came from. */
+  | { type: 'handoff'; action: HandoffAction }
   | { type: 'error'; message: string };
+
+/** What the report hands a traced process over to. */
+export const HANDOFF_ACTIONS = ['dumpGoroutines', 'attachDebugger', 'profileCpu'] as const;
+export type HandoffAction = (typeof HANDOFF_ACTIONS)[number];
 
 /** Longest string field accepted from the webview. */
 export const MAX_FIELD_LENGTH = 4096;
@@ -99,6 +110,8 @@ export function parseWebviewMessage(raw: unknown): WebviewToHost | undefined {
       if (typeof widthPx !== 'number' || !Number.isInteger(widthPx) || widthPx < 1 || widthPx > 20000) return undefined;
       return { type: 'timeline', seq, fromNs, toNs, widthPx };
     }
+    case 'handoff':
+      return HANDOFF_ACTIONS.includes(m.action as HandoffAction) ? { type: 'handoff', action: m.action as HandoffAction } : undefined;
     case 'error':
       return isStr(m.message, true) ? { type: 'error', message: m.message } : undefined;
     default:

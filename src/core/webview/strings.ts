@@ -41,6 +41,12 @@ export const WEBVIEW_STRINGS = {
   tlGc: 'GC mark phase',
   tlStw: 'stop-the-world',
   tlWindow: '{0} – {1} ({2} shown)',
+  tlReading: 'loading the trace… {0}% read',
+  handoffOn: 'Traced process: {0}',
+  handoffDump: 'Dump goroutines',
+  handoffAttach: 'Attach debugger',
+  handoffProfile: 'Profile CPU',
+  histTitle: 'Runnable waits by duration (log scale)',
 } as const;
 
 /** A string id of the page. */

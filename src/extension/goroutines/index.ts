@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { RemoteHost } from '../../core/remote/host';
 import { fetchCapture } from '../../core/workflow/endpoint';
 import { Commands, registerCommand } from '../commands';
+import { asProfileTarget, type ProfileTarget } from '../profile';
 import { formatBytes, showError, withCancellableProgress } from '../ui';
 import { DUMP_SCHEME, GoroutineDumpStore, type DumpInput, type DumpView } from './dumpStore';
 import { GoroutineLinkProvider, GoroutineOutlineProvider, type PathMapper } from './links';
@@ -37,7 +38,7 @@ export interface GoroutineTarget {
 export interface GoroutineDeps {
   log: vscode.LogOutputChannel;
   /** Asks the user for a host and process; undefined if they cancel. */
-  pickTarget(): Promise<GoroutineTarget | undefined>;
+  pickTarget(preset?: ProfileTarget): Promise<GoroutineTarget | undefined>;
   /** The local file for a path as a dump prints it, or undefined (links then fall back to the path itself). */
   mapPath: PathMapper;
 }
@@ -96,7 +97,7 @@ export function registerGoroutines(context: vscode.ExtensionContext, deps: Gorou
       f.links.forget(doc.uri);
       if (doc.uri.scheme === DUMP_SCHEME) store.prune();
     }),
-    registerCommand(vscode.commands, Commands.dumpGoroutines, () => dumpGoroutines(f)),
+    registerCommand(vscode.commands, Commands.dumpGoroutines, (preset) => dumpGoroutines(f, preset)),
     registerCommand(vscode.commands, Commands.openGoroutineDump, (uri) => openGoroutineDump(f, uri)),
     registerCommand(vscode.commands, Commands.showGroupedGoroutines, (uri) => showGrouped(f, uri)),
     registerCommand(vscode.commands, Commands.showRawGoroutines, (uri) => showRaw(f, uri)),
@@ -122,11 +123,14 @@ async function showGroupedOrRaw(f: Feature, id: string, label: string): Promise<
   return show(f, id, 'grouped');
 }
 
-/** anole.dumpGoroutines: picks a service and a source, dumps its goroutines and shows them grouped. */
-async function dumpGoroutines(f: Feature): Promise<void> {
+/**
+ * anole.dumpGoroutines: picks a service (or takes the one a hand-off names, e.g. from a trace of that
+ * process) and a source, dumps its goroutines and shows them grouped.
+ */
+async function dumpGoroutines(f: Feature, preset?: unknown): Promise<void> {
   let target: GoroutineTarget | undefined;
   try {
-    target = await f.deps.pickTarget();
+    target = await f.deps.pickTarget(asProfileTarget(preset));
   } catch (e) {
     showError(f.log, vscode.l10n.t('Choosing a service failed'), e);
     return;

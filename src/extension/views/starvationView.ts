@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { errorMessage } from '../../core/errors';
 import type { StarvationResult, TimelineParams, TimelineResult } from '../../core/annotations/protocol';
+import type { HandoffAction } from '../../core/webview/messages';
 import { webviewStrings } from './profileSession';
 import { setupWebview } from './webviewHelper';
 
@@ -13,6 +14,12 @@ export interface StarvationViewDeps {
   starvation(id: string): Promise<StarvationResult>;
   /** `anole/timeline`: the lanes' merged spans of a window (the Timeline tab). */
   timeline(params: TimelineParams): Promise<TimelineResult>;
+  /** The process the trace came from, as the report names it, if known. */
+  target?(id: string): string | undefined;
+  /** Whether the trace is read progressively (the page then opens on the timeline, which fills first). */
+  progressive?: boolean;
+  /** Runs a hand-off on that process. */
+  handoff?(id: string, action: HandoffAction): Promise<void>;
 }
 
 /**
@@ -22,14 +29,17 @@ export interface StarvationViewDeps {
 export function showStarvation(webview: vscode.Webview, deps: StarvationViewDeps, id: string, title: string, focus?: string): vscode.Disposable {
   const view = setupWebview(webview, deps.extensionUri, 'starvation', title, deps.log);
   const mapped = new Set<string>();
+  const opened = Date.now();
+  let painted = false;
   view.onMessage(async (m) => {
     switch (m.type) {
       case 'ready': {
-        void view.post({ type: 'loading', message: vscode.l10n.t('Loading the starvation report…') });
+        void view.post({ type: 'loading', message: vscode.l10n.t('Loading the starvation report…'), preferTimeline: deps.progressive === true });
         try {
           const r = await deps.starvation(id);
           for (const x of [...r.report.groups, ...r.report.lines]) if (x.localUri) mapped.add(x.localUri);
-          void view.post({ type: 'starvation', title, report: r.report, focus, strings: webviewStrings() });
+          const target = deps.target?.(id);
+          void view.post({ type: 'starvation', title, report: r.report, focus, strings: webviewStrings(), ...(target ? { target } : {}) });
         } catch (e) {
           void view.post({ type: 'error', message: errorMessage(e) });
         }
@@ -39,6 +49,10 @@ export function showStarvation(webview: vscode.Webview, deps: StarvationViewDeps
         try {
           const data = await deps.timeline({ id, fromNs: m.fromNs, toNs: m.toNs, widthPx: m.widthPx });
           for (const s of data.sites) if (s.localUri) mapped.add(s.localUri);
+          if (!painted && data.lanes.some((l) => l.spans.length > 0)) {
+            painted = true;
+            deps.log.info(`timeline ${id}: first spans to draw ${Date.now() - opened} ms after the view opened (${data.loading ? `${Math.round(data.loading.fraction * 100)}% of the trace read` : 'whole trace'})`);
+          }
           void view.post({ type: 'timeline', seq: m.seq, data });
         } catch (e) {
           void view.post({ type: 'error', message: errorMessage(e) });
@@ -56,6 +70,9 @@ export function showStarvation(webview: vscode.Webview, deps: StarvationViewDeps
         });
         return;
       }
+      case 'handoff':
+        await deps.handoff?.(id, m.action);
+        return;
       case 'error':
         deps.log.error(`starvation view: ${m.message}`);
         return;

@@ -1,6 +1,6 @@
 // Reader of the Go ≥ 1.22 trace format: one generation at a time, per-M batches merged by time under order.go's rules.
 import { AnoleError } from '../../errors';
-import { EventKind, type FormatReader, GoState, NO_ID, NO_STACK, ResourceKind, TraceEvent, type TraceTables, type TraceVisitor } from '../model';
+import { EventKind, type FormatReader, GoState, type ParseResult, NO_ID, NO_STACK, ResourceKind, TraceEvent, type TraceTables, type TraceVisitor } from '../model';
 import { Ev, SPECS, VERSION_LAST_EVENT } from './events.generated';
 import { type BatchRef, type Generation, TraceFormatError, readGeneration, uvarint, vr } from './generation';
 import { type MState, OrderError, Ordering, smi, type WireEvent, gStatusToState, pStatusToState } from './order';
@@ -32,6 +32,24 @@ const TIMED_ARGS = Int8Array.from({ length: 256 }, (_, t) => (SPECS[t]?.timed ? 
 
 /** Reads a Go 1.22–1.26 trace body (see model.ts for the contract). */
 export const readV2: FormatReader = (data, offset, version, tables, visitor) => {
+  const steps = readV2Steps(data, offset, version, tables, visitor);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+};
+
+/** Where a reader stands after a generation: its events up to `parsedNs` are delivered, `offset` bytes read. */
+export interface GenerationDone {
+  parsedNs: number;
+  offset: number;
+}
+
+/**
+ * `readV2` one generation at a time: yields after each generation's events are delivered (so a caller
+ * can show what is parsed so far, or yield to its event loop), and returns the result at the end.
+ */
+export function* readV2Steps(...[data, offset, version, tables, visitor]: Parameters<FormatReader>): Generator<GenerationDone, ParseResult> {
   const lastEvent = VERSION_LAST_EVENT.get(version);
   if (lastEvent === undefined) {
     throw new AnoleError('BAD_INPUT', `unknown trace format version go 1.${version}`, 'traces from Go 1.22, 1.23 (also written by 1.24), 1.25 and 1.26 are supported');
@@ -231,10 +249,11 @@ export const readV2: FormatReader = (data, offset, version, tables, visitor) => 
       break;
     }
     pos = g.end;
+    yield { parsedNs: clock.last, offset: pos };
   }
   if (events > 0) emitSync(clock.last);
   return { goVersion: version, durationNs: clock.last, events, generations, complete, warnings };
-};
+}
 
 function sortSamples(s: number[]): number[] {
   const idx = Array.from({ length: s.length / 5 }, (_, i) => i);

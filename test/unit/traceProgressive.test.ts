@@ -1,0 +1,54 @@
+// The viewer's progressive read of a trace: a generation per step, a timeline of the range read so far after the first one,
+// and at the end the same report and timeline as a whole-trace parse (so the first paint does not wait for the whole file).
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ProgressiveTrace, analyzeTrace, starvationReport } from '../../src/core/trace';
+
+const DIR = join(__dirname, '..', 'fixtures', 'traces');
+
+describe('progressive trace read (viewer)', () => {
+  it('draws the time read so far after the first generation, then ends with the whole-trace report and timeline (go1.26)', () => {
+    const data = readFileSync(join(DIR, 'go1.26', 'tracesvc.trace'));
+    const whole = analyzeTrace(data);
+    const pt = new ProgressiveTrace(data, { report: true, reportOptions: { histograms: true } });
+    assert.equal(pt.snapshot(), undefined, 'nothing to draw before the first step');
+    assert.equal(pt.step(), true);
+    const first = pt.snapshot()!;
+    const p1 = pt.progress;
+    assert.ok(first, 'a timeline after the first generation');
+    assert.ok(!p1.done && p1.fraction > 0 && p1.fraction < 1, JSON.stringify(p1));
+    assert.ok(first.durationNs === p1.parsedNs && p1.parsedNs > 0 && p1.parsedNs < whole.timeline.durationNs, `${p1.parsedNs} of ${whole.timeline.durationNs}`);
+    const drawn = first.lanes.filter((l) => first.spansIn(l.id, 0, first.durationNs, first.durationNs / 800).length > 0);
+    assert.ok(drawn.some((l) => l.kind === 'p') && drawn.some((l) => l.kind === 'group'), drawn.map((l) => l.id).join(','));
+    let steps = 1;
+    let last = p1;
+    while (pt.step()) {
+      steps++;
+      assert.ok(pt.progress.fraction >= last.fraction && pt.progress.parsedNs >= last.parsedNs, 'progress never goes back');
+      last = pt.progress;
+    }
+    assert.ok(steps >= 2, `${steps} generation(s)`);
+    assert.ok(pt.progress.done && pt.progress.fraction === 1);
+    assert.equal(pt.snapshot(), pt.timeline);
+    assert.deepEqual(pt.report, starvationReport(data, { histograms: true }));
+    assert.deepEqual(pt.timeline!.lanes, whole.timeline.lanes);
+    for (const l of whole.timeline.lanes) {
+      assert.deepEqual(pt.timeline!.spansIn(l.id, 0, whole.timeline.durationNs, 1e6), whole.timeline.spansIn(l.id, 0, whole.timeline.durationNs, 1e6), l.id);
+    }
+    assert.equal(pt.step(), false);
+  });
+
+  it('reads an old-format trace (no generations) in one step (go1.19)', () => {
+    const data = readFileSync(join(DIR, 'go1.19', 'tracesvc.trace'));
+    const pt = new ProgressiveTrace(data, { report: false });
+    assert.equal(pt.step(), false);
+    assert.ok(pt.progress.done && pt.timeline && pt.report === undefined);
+    assert.deepEqual(pt.timeline.lanes, analyzeTrace(data).timeline.lanes);
+  });
+
+  it('refuses a file that is not a trace on the first step', () => {
+    const pt = new ProgressiveTrace(new TextEncoder().encode('not a trace at all, just text'), { report: true });
+    assert.throws(() => pt.step(), /not a Go execution trace/);
+  });
+});
