@@ -69,7 +69,9 @@ export class ParcaSource extends ServerConnection implements ProfileSource {
       if (span) pprof = res.subarray(span[0], span[1]);
     });
     if (!pprof || pprof.length === 0) return empty(query.range);
+    // Parca v0.28 answers a range without data with a pprof that has no samples: no series is "empty".
     const series = await this.series(query, signal);
+    if (series.length === 0) return empty(query.range);
     const labels = sharedLabels(series.map((s) => s.labels));
     return {
       kind: 'profile',
@@ -80,23 +82,23 @@ export class ParcaSource extends ServerConnection implements ProfileSource {
     };
   }
 
-  /** The series a query merges, each with its labels and its total over the range (QueryRange, one step). */
+  /**
+   * The series a query merges, each with its labels and its total over the range (QueryRange, one
+   * step). Parca sums delta profiles (CPU) over every label not in `sum_by`, so the request names
+   * all the label names the query's profiles carry: one series per label set.
+   */
   async series(query: SourceQuery, signal?: AbortSignal): Promise<SeriesTotal[]> {
+    const q = parcaQuery(query);
+    const names = await this.labelNames(query, signal);
     const stepMs = Math.max(1000, query.range.toMs - query.range.fromMs);
     const req = new ProtoWriter()
-      .string(1, parcaQuery(query))
+      .string(1, q)
       .timestamp(2, query.range.fromMs)
       .timestamp(3, query.range.toMs)
-      .message(5, (d) => d.varint(1, Math.floor(stepMs / 1000)).varint(2, (stepMs % 1000) * 1e6))
-      .finish();
-    const res = await this.call('QueryRange', 'series', req, signal, true);
-    if (!res) return [];
-    const out: SeriesTotal[] = [];
-    readMessage('QueryRange', res, (f, wt, r) => {
-      const span = f === 1 ? readSpan(wt, r) : undefined;
-      if (span) out.push(metricsSeries(res, span));
-    });
-    return out;
+      .message(5, (d) => d.varint(1, Math.floor(stepMs / 1000)).varint(2, (stepMs % 1000) * 1e6));
+    for (const name of names) req.string(6, name, true);
+    const res = await this.call('QueryRange', 'series', req.finish(), signal, true);
+    return res ? seriesTotals(res) : [];
   }
 
   /**
@@ -139,8 +141,13 @@ function parcaQuery(query: SourceQuery): string {
   return `${query.type}${normaliseSelector(query.selector)}`;
 }
 
+/**
+ * The selector's matchers for Labels/Values: Parca wraps them in braces itself (`type{` + match
+ * joined by commas + `}`), so they go without theirs.
+ */
 function matchers(w: ProtoWriter, field: number, query: LabelQuery): void {
-  if (query.selector && normaliseSelector(query.selector) !== '{}') w.string(field, query.selector);
+  const inner = normaliseSelector(query.selector ?? '').replace(/^\{([^]*)\}$/, '$1').trim();
+  if (inner) w.string(field, inner);
 }
 
 function empty(range: TimeRange): SourceResult {
@@ -156,6 +163,24 @@ function profileTypeId(buf: Uint8Array, [start, end]: [number, number]): string 
     else if (f === 6) delta = readInt(wt, r) === 1;
   }, start, end);
   return p.join(':') + (delta ? ':delta' : '');
+}
+
+/**
+ * The series of a QueryRangeResponse, one per label set (a series cut in two by a step boundary is
+ * added up).
+ */
+export function seriesTotals(res: Uint8Array): SeriesTotal[] {
+  const bySet = new Map<string, SeriesTotal>();
+  readMessage('QueryRange', res, (f, wt, r) => {
+    const span = f === 1 ? readSpan(wt, r) : undefined;
+    if (!span) return;
+    const s = metricsSeries(res, span);
+    const key = JSON.stringify(Object.entries(s.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    const seen = bySet.get(key);
+    if (seen) seen.total += s.total;
+    else bySet.set(key, s);
+  });
+  return [...bySet.values()];
 }
 
 /** A MetricsSeries: its label set and the sum of its samples' values. */
