@@ -7,7 +7,7 @@
 #
 #   ANOLE_PARCA_HOME   where the wrapper module, logs and binary go (default ~/.cache/anole-parca)
 #
-# It prints the binary's path on its last line; test/support/parca.ts finds it at the same place.
+# It prints the binary's path on its last line; test/host/parca.ts finds it at the same place.
 set -euo pipefail
 
 PARCA_VERSION=v0.28.0
