@@ -15,10 +15,14 @@ import { anoleVsix } from './support/vsix';
 import { openFile, openWorkbench, quickOpen, reportFailure, runCommand, screenshot, waitForText, type Workbench } from './support/workbench';
 
 /** The starvation report webview frame (it has the groups table). */
-async function reportFrame(page: Page, timeoutMs = 60_000): Promise<Frame> {
+async function reportFrame(page: Page, timeoutMs = 60_000, title?: RegExp): Promise<Frame> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    for (const f of page.frames()) if ((await f.locator('table.report').count().catch(() => 0)) > 0) return f;
+    for (const f of page.frames()) {
+      if ((await f.locator('table.report').count().catch(() => 0)) === 0) continue;
+      // A report closed a moment ago may linger among the frames: when a title is given, only its report will do.
+      if (!title || title.test(await f.locator('.summary').innerText({ timeout: 1_000 }).catch(() => ''))) return f;
+    }
     if (Date.now() > deadline) throw new Error(`no starvation report webview; frames: ${page.frames().map((f) => f.url()).join(', ')}`);
     await page.waitForEvent('framenavigated', { timeout: 1_000 }).catch(() => undefined);
   }
@@ -120,13 +124,15 @@ describe('e2e: Trace Remote Service annotates where goroutines wait', function (
     await source.waitFor({ timeout: 30_000 });
     await source.click();
     await waitForLog(server!, new RegExp(`goroutine dump of ${escape(sshd!.alias)} · pid ${svc!.pid} \\(`), 60_000);
+    // The dump opens in an editor after that line: wait for its tab, or its opening could close the next test's palette.
+    await page.locator('.tabs-container .tab', { hasText: '(grouped).goroutines' }).first().waitFor({ timeout: 30_000 });
   });
 
   it('opens trace.out from the workspace in the starvation report editor', async function () {
     const page = wb!.page;
     await runCommand(page, 'View: Close All Editor Groups');
     await quickOpen(page, 'trace.out', 60_000);
-    const frame = await reportFrame(page);
+    const frame = await reportFrame(page, 60_000, /^trace\.out/);
     // The file is read progressively: the page opens on the Timeline, the Starvation tab fills when the read ends.
     await frame.locator('.tabs .tab', { hasText: 'Starvation' }).click();
     await frame.locator('tbody tr', { hasText: 'main.cpuHog' }).first().waitFor({ timeout: 60_000 });
