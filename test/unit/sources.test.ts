@@ -193,7 +193,7 @@ describe('backend sources: HTTP limits', () => {
     const t0 = Date.now();
     setTimeout(() => ac.abort(), 50);
     await assert.rejects(httpRequest({ url, what: 'q', signal: ac.signal, timeoutMs: 60_000 }), (e: unknown) => isAnoleError(e) && e.code === 'CANCELLED');
-    assert.ok(Date.now() - t0 < 1000);
+    assert.ok(Date.now() - t0 < 10_000, 'stopped by the signal, not by the 60 s limit');
     const pre = new AbortController();
     pre.abort();
     await assert.rejects(httpRequest({ url, what: 'q', signal: pre.signal }), /cancelled/);

@@ -51,7 +51,7 @@ describe('flame layout', () => {
     assert.deepEqual(rows.map((r) => r.id).sort(), [2, 4]);
   });
 
-  it('stays fast on a big tree and emits only what fits', () => {
+  it('lays out a big tree (200 000 nodes) and emits only what fits', () => {
     // 200 000 nodes: a wide fan-out of deep chains.
     const kids: ViewFlameNode[] = [];
     for (let i = 0; i < 2000; i++) {
@@ -60,14 +60,11 @@ describe('flame layout', () => {
       kids.push(chain);
     }
     const root = n('root', kids.reduce((s, k) => s + k.value, 0), kids);
-    const t0 = performance.now();
     const idx = indexFlame(root);
     const rects = layoutFlame(idx, 0, 1200, { minWidth: 2, fromDepth: 0, toDepth: 60 });
-    const ms = performance.now() - t0;
     assert.equal(idx.nodes.length, 200_001);
     assert.ok(rects.length < 1200 / 2 * 61 + 1, `${rects.length} rects`);
     assert.ok(rects.every((r) => r.w >= 2 && r.depth <= 60));
-    assert.ok(ms < 2000, `took ${ms} ms`);
   });
 
   it('handles a deep chain without recursion', () => {
