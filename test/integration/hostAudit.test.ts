@@ -44,6 +44,8 @@ class HostSampler {
   private sample(): void {
     this.samples++;
     for (const s of listeningSockets(processTree(this.sshd.connectionPids()))) {
+      // A connection child sshd has just forked still holds sshd's own listening socket for a moment.
+      if (s.kind !== 'unix' && s.comm === 'sshd' && s.port === this.sshd.port) continue;
       const key = `${s.kind} ${s.address}`;
       if (this.sockets.has(key)) continue;
       const seen: { comm: string; kind: string; outcome?: string } = { comm: s.comm, kind: s.kind };
