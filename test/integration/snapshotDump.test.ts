@@ -46,7 +46,11 @@ function groupLines(d: Goroutines): string[] {
   const ownHttp = (g: Goroutines['groups'][number]) =>
     g.frames.some((f) => f.function === 'net/http.(*conn).serve' || f.function === 'net/http.(*connReader).backgroundRead')
     || (g.state === 'IO wait' && g.frames.find((x) => !runtime.test(x.function))?.function === 'net.(*netFD).Read');
-  return d.groups.filter((g) => !ownHttp(g)).map((g) => {
+  // Only the service's own goroutines parked in its code are stable between two dumps: a runtime or
+  // standard-library goroutine (accept loop, timers) may be caught running in one and asleep in the other.
+  const ownCode = (g: Goroutines['groups'][number]) =>
+    g.state !== 'running' && g.state !== 'runnable' && g.frames.some((f) => f.function.startsWith('main.') || f.function.startsWith('anole.test/'));
+  return d.groups.filter((g) => !ownHttp(g) && ownCode(g)).map((g) => {
     const f = g.frames.find((x) => !runtime.test(x.function)) ?? g.frames[0];
     return `${g.count} [${g.state}] ${f ? `${f.function}@${path.basename(f.file)}:${f.line}` : '-'}`;
   }).sort();
