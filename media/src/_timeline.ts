@@ -9,7 +9,7 @@ import { el } from './_topTable';
 const ROW = 22;
 const MIN_WINDOW_NS = 1000;
 
-/** "1.21 s", "340 ms", "12 µs", "800 ns". */
+/** "1.21 s", "340 ms", "12 µs", "800 ns" (the trace page's tables use it too). */
 export function dur(ns: number): string {
   const a = Math.abs(ns);
   const t = (v: number, d: number): string => String(Number(v.toFixed(d)));

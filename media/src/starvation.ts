@@ -3,7 +3,7 @@
 // Data arrives only by postMessage; every string reaches the DOM via textContent.
 import type { HostToWebview, WebviewToHost } from '../../src/core/webview/messages';
 import { fmt, mergeStrings } from '../../src/core/webview/strings';
-import { TimelineView } from './_timeline';
+import { TimelineView, dur } from './_timeline';
 import { el } from './_topTable';
 
 interface VsCodeApi {
@@ -31,15 +31,6 @@ interface Column<R> {
 
 const MAX_ROWS = 1000;
 
-/** "1.21 s", "340 ms", "12 µs", "800 ns". */
-function dur(ns: number): string {
-  const a = Math.abs(ns);
-  const t = (v: number, d: number): string => String(Number(v.toFixed(d)));
-  if (a >= 1e9) return `${t(ns / 1e9, 2)} s`;
-  if (a >= 1e6) return `${t(ns / 1e6, 1)} ms`;
-  if (a >= 1e3) return `${t(ns / 1e3, 1)} µs`;
-  return `${Math.round(ns)} ns`;
-}
 const pct = (f: number): string => `${Math.round(f * 100)}%`;
 const base = (file: string): string => file.slice(file.lastIndexOf('/') + 1);
 const blockedTotal = (g: Group): number => Object.values(g.blockedNs).reduce((a, b) => a + b, 0);
