@@ -20,15 +20,7 @@ export function starvationReport(data: Uint8Array, opts: ReportOptions = {}): St
   return an.report(res.goVersion, res.warnings, res.durationNs, opts);
 }
 
-/** Parses a whole trace and builds only its timeline index (for the trace viewer). */
-export function traceTimeline(data: Uint8Array): TimelineIndex {
-  const tables = new TraceTables();
-  const tl = new TimelineBuilder(tables);
-  const res = parseTrace(data, tables, tl);
-  return tl.finish(res.durationNs);
-}
-
-/** Parses a whole trace once into its starvation report and its timeline index (for the trace viewer). */
+/** Parses a whole trace once into its starvation report and its timeline index (what ProgressiveTrace builds a generation at a time). */
 export function analyzeTrace(data: Uint8Array): { report: StarvationReport; timeline: TimelineIndex } {
   const tables = new TraceTables();
   const an = new StarvationAnalyzer(tables);
