@@ -5,28 +5,14 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Frame, Page } from 'playwright-core';
 import { FIXTURE_DIR, buildFixture, findToolchain, startService, traceMarkerLines, type RunningService } from '../host/goServices';
 import { startSshd, type TestSshd } from '../host/sshd';
 import { startCodeServer, readLogs, type CodeServer } from './support/codeServer';
 import { goToLine, waitForLineDecoration } from './support/editor';
 import { repoRoot, requireE2ePaths } from './support/paths';
 import { anoleVsix } from './support/vsix';
+import { traceReportFrame } from './support/webviewFrames';
 import { openFile, openWorkbench, quickOpen, reportFailure, runCommand, screenshot, waitForText, type Workbench } from './support/workbench';
-
-/** The starvation report webview frame (it has the groups table). */
-async function reportFrame(page: Page, timeoutMs = 60_000, title?: RegExp): Promise<Frame> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    for (const f of page.frames()) {
-      if ((await f.locator('table.report').count().catch(() => 0)) === 0) continue;
-      // A report closed a moment ago may linger among the frames: when a title is given, only its report will do.
-      if (!title || title.test(await f.locator('.summary').innerText({ timeout: 1_000 }).catch(() => ''))) return f;
-    }
-    if (Date.now() > deadline) throw new Error(`no starvation report webview; frames: ${page.frames().map((f) => f.url()).join(', ')}`);
-    await page.waitForEvent('framenavigated', { timeout: 1_000 }).catch(() => undefined);
-  }
-}
 
 describe('e2e: Trace Remote Service annotates where goroutines wait', function () {
   this.timeout(300_000);
@@ -102,7 +88,7 @@ describe('e2e: Trace Remote Service annotates where goroutines wait', function (
     const lens = page.locator('.editor-instance .codelens-decoration a', { hasText: /^3 goroutines · running / }).first();
     await lens.waitFor({ timeout: 60_000 });
     await lens.click();
-    const frame = await reportFrame(page);
+    const frame = await traceReportFrame(page);
     await frame.locator('tr.selected', { hasText: 'main.cpuHog' }).waitFor({ timeout: 60_000 });
     const row = frame.locator('tbody tr', { hasText: `waits.go:${marks['tick-sleep'].line}` }).filter({ hasText: /^runnable/ }).first();
     await row.click();
@@ -113,7 +99,7 @@ describe('e2e: Trace Remote Service annotates where goroutines wait', function (
   it('hands the traced process over: the report names it, Dump goroutines runs on the capture\'s pid', async function () {
     const page = wb!.page;
     const target = `${escape(sshd!.alias)} pid ${svc!.pid}`;
-    const frame = await reportFrame(page);
+    const frame = await traceReportFrame(page);
     const bar = frame.locator('.handoff');
     await bar.waitFor({ timeout: 30_000 });
     assert.match(await bar.innerText(), new RegExp(`${sshd!.alias} · pid ${svc!.pid}`));
@@ -132,7 +118,7 @@ describe('e2e: Trace Remote Service annotates where goroutines wait', function (
     const page = wb!.page;
     await runCommand(page, 'View: Close All Editor Groups');
     await quickOpen(page, 'trace.out', 60_000);
-    const frame = await reportFrame(page, 60_000, /^trace\.out/);
+    const frame = await traceReportFrame(page, 60_000, /^trace\.out/);
     // The file is read progressively: the page opens on the Timeline, the Starvation tab fills when the read ends.
     await frame.locator('.tabs .tab', { hasText: 'Starvation' }).click();
     await frame.locator('tbody tr', { hasText: 'main.cpuHog' }).first().waitFor({ timeout: 60_000 });

@@ -10,17 +10,11 @@ import { FIXTURE_DIR } from '../host/goServices';
 import { startCodeServer, readLogs, type CodeServer } from './support/codeServer';
 import { repoRoot, requireE2ePaths } from './support/paths';
 import { anoleVsix } from './support/vsix';
+import { webviewFrame } from './support/webviewFrames';
 import { openWorkbench, quickOpen, reportFailure, screenshot, waitForText, type Workbench } from './support/workbench';
 
 /** The trace report webview frame (it has the Timeline tab). */
-async function reportFrame(page: Page, timeoutMs = 60_000): Promise<Frame> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    for (const f of page.frames()) if ((await f.locator('.timeline .tl-body').count().catch(() => 0)) > 0) return f;
-    if (Date.now() > deadline) throw new Error(`no trace report webview; frames: ${page.frames().map((f) => f.url()).join(', ')}`);
-    await page.waitForEvent('framenavigated', { timeout: 1_000 }).catch(() => undefined);
-  }
-}
+const reportFrame = (page: Page): Promise<Frame> => webviewFrame(page, '.timeline .tl-body', 'trace report webview');
 
 describe('e2e: the trace viewer timeline', function () {
   this.timeout(300_000);
