@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProgressiveTrace, analyzeTrace, starvationReport } from '../../src/core/trace';
+import { F64 } from '../../src/core/trace/columns';
 
 const DIR = join(__dirname, '..', 'fixtures', 'traces');
 
@@ -45,6 +46,27 @@ describe('progressive trace read (viewer)', () => {
     assert.equal(pt.step(), false);
     assert.ok(pt.progress.done && pt.timeline && pt.report === undefined);
     assert.deepEqual(pt.timeline.lanes, analyzeTrace(data).timeline.lanes);
+  });
+
+  it('ends with the whole-trace timeline when the view asks for one after every generation (go1.25 flight)', () => {
+    const data = readFileSync(join(DIR, 'go1.25', 'flight.trace'));
+    const whole = analyzeTrace(data).timeline;
+    const pt = new ProgressiveTrace(data, { report: false });
+    let snapshots = 0;
+    while (pt.step()) if (pt.snapshot()) snapshots++;
+    assert.ok(snapshots >= 2, `${snapshots} snapshot(s)`);
+    assert.deepEqual(pt.timeline!.lanes, whole.lanes);
+    for (const l of whole.lanes) {
+      assert.deepEqual(pt.timeline!.spansIn(l.id, 0, whole.durationNs, 1e6), whole.spansIn(l.id, 0, whole.durationNs, 1e6), l.id);
+    }
+  });
+
+  it('keeps what a lane gets after it was empty at a snapshot (e.g. no GC in the first generation)', () => {
+    const c = new F64();
+    c.trim();
+    c.push(5);
+    c.push(6);
+    assert.deepEqual([c.length, c.at(0), c.at(1)], [2, 5, 6]);
   });
 
   it('refuses a file that is not a trace on the first step', () => {

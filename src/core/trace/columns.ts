@@ -14,7 +14,7 @@ class Column<T extends Typed> {
   /** Appends a value. */
   push(v: number): void {
     if (this.length === this.data.length) {
-      const next = this.make(this.data.length * 2);
+      const next = this.make(Math.max(64, this.data.length * 2)); // (a trimmed empty column has length 0)
       next.set(this.data);
       this.data = next;
     }

@@ -249,6 +249,10 @@ export class TimelineBuilder implements TraceVisitor {
     for (const s of this.stwOpen.values()) pushRange(this.stw, s, endNs);
     for (const g of this.groups) record(g, endNs, 0);
     while (this.ps.length < this.gomaxprocs) this.ps.push(new PLane());
+    // Nothing more comes: drop the columns' spare capacity (not in `snapshot`, where building goes on).
+    for (const p of this.ps) for (const c of [p.start, p.end, p.g, p.group, p.site]) c.trim();
+    for (const g of this.groups) for (const c of [g.t, g.running, g.runnable, g.blocked, g.site]) c.trim();
+    for (const r of [this.gc, this.stw]) for (const c of [r.start, r.end]) c.trim();
     return new TimelineIndex(this, endNs);
   }
 }
@@ -292,8 +296,6 @@ export class TimelineIndex {
   constructor(b: TimelineBuilder, durationNs: number) {
     this.b = b;
     this.durationNs = durationNs;
-    for (const p of b.ps) for (const c of [p.start, p.end, p.g, p.group, p.site]) c.trim();
-    for (const g of b.groups) for (const c of [g.t, g.running, g.runnable, g.blocked, g.site]) c.trim();
     const lanes: LaneInfo[] = [];
     b.ps.forEach((p, i) => {
       lanes.push({ id: `p${i}`, kind: 'p', label: `P${i}` });
@@ -308,8 +310,6 @@ export class TimelineIndex {
     }
     lanes.push({ id: 'gc', kind: 'gc', label: 'GC' }, { id: 'stw', kind: 'stw', label: 'STW' });
     for (const [id, r] of [['gc', b.gc], ['stw', b.stw]] as const) {
-      r.start.trim();
-      r.end.trim();
       this.byId.set(id, (f, t, px, max) => queryIntervals(r.start, r.end, r.start.length, f, t, px, max, () => ({})));
     }
     this.lanes = lanes;
