@@ -12,17 +12,17 @@ import { authHeaders, httpRequest, parseServerUrl, redactUrl } from '../../src/c
 import { parseRange, parseTime } from '../../src/core/sources';
 import { describeRange, kindOfType, normaliseSelector, sharedLabels } from '../../src/core/sources/profileTypes';
 import { readInt, readMessage, readSpan, readString, repeatedStrings } from '../../src/core/sources/protoRead';
-import { ProtoWriter } from '../../src/core/sources/protoWrite';
+import { ProtoWriter } from '../../src/core/pprof/wireWrite';
 import { sanitizeBackends } from '../../src/extension/settingsSchema';
 
 describe('backend sources: protobuf writer', () => {
   it('writes what the wire reader reads back: varints, strings, nested messages, timestamps', () => {
     const buf = new ProtoWriter()
-      .varint(1, 2)
+      .uint(1, 2)
       .string(2, 'process_cpu:samples:count:cpu:nanoseconds:delta{job="a"}')
       .message(3, (m) => m.string(1, 'q').timestamp(2, 1_765_000_000_123))
-      .varint(4, 2 ** 40 + 5)
-      .varint(5, -7)
+      .uint(4, 2 ** 40 + 5)
+      .uint(5, -7)
       .string(6, 'x')
       .string(6, 'y')
       .finish();
@@ -50,7 +50,7 @@ describe('backend sources: protobuf writer', () => {
   });
 
   it('skips proto3 defaults but writes an explicitly set empty optional string', () => {
-    assert.equal(new ProtoWriter().varint(1, 0).string(2, '').finish().length, 0);
+    assert.equal(new ProtoWriter().uint(1, 0).string(2, '').finish().length, 0);
     assert.deepEqual([...new ProtoWriter().string(2, '', true).finish()], [0x12, 0]);
   });
 

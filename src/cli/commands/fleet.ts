@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AnoleError } from '../../core/errors';
+import { selectSampleType } from '../../core/pprof';
 import { formatRatio } from '../../core/sources/fleetReport';
 import { captureFleet, parseFleetKind, type FleetCapture, type FleetProgress } from '../../core/sources/sshFleet';
 import { intOption, interruptSignal, parse, printJson, usage, warn } from '../args';
@@ -71,8 +72,8 @@ function writePerReplica(res: FleetCapture, dir: string): string[] {
 }
 
 function report(res: FleetCapture, out: string, files: string[], json?: boolean): void {
-  const st = res.profile.sampleTypes;
-  const unit = st.find((t) => t.type === res.profile.defaultSampleType)?.unit ?? st[st.length - 1].unit;
+  // The sample type the shares were computed on (the profile's default, as go tool pprof picks it).
+  const unit = selectSampleType(res.profile).unit;
   if (json) {
     printJson({
       kind: res.kind, file: out, seconds: res.seconds || null, description: res.description, bytes: res.pprof.length,

@@ -1,72 +1,7 @@
 // Encodes the Profile model back into profile.proto bytes (gzipped), the inverse of decodeProfile.
 import { gzipSync } from 'node:zlib';
 import { type Label, type Profile } from './profile';
-
-const TWO_32 = 4294967296;
-
-/** A growable protobuf writer: varints, length-delimited fields, nested messages. */
-class ProtoWriter {
-  buf: Uint8Array;
-  pos = 0;
-
-  constructor(capacity = 64 * 1024) {
-    this.buf = new Uint8Array(capacity);
-  }
-
-  ensure(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.pos + n) size *= 2;
-    const bigger = new Uint8Array(size);
-    bigger.set(this.buf.subarray(0, this.pos));
-    this.buf = bigger;
-  }
-
-  /** An unsigned varint, exact below 2^53; a negative number is written as a 10-byte int64. */
-  varint(v: number): void {
-    this.ensure(10);
-    this.pos = putVarint(this.buf, this.pos, v);
-  }
-
-  key(field: number, wireType: number): void {
-    this.varint((field << 3) | wireType);
-  }
-
-  /** A varint field, left out when 0 (proto3 default). */
-  uint(field: number, v: number): void {
-    if (v === 0) return;
-    this.key(field, 0);
-    this.varint(v);
-  }
-
-  /** Varint fields 1, 2, 3, ... in order (zeros left out): the flat messages of profile.proto. */
-  fields(...values: number[]): void {
-    values.forEach((v, i) => this.uint(i + 1, v));
-  }
-
-  bool(field: number, v: boolean): void {
-    if (v) this.uint(field, 1);
-  }
-
-  bytes(field: number, data: Uint8Array): void {
-    this.key(field, 2);
-    this.varint(data.length);
-    this.ensure(data.length);
-    this.buf.set(data, this.pos);
-    this.pos += data.length;
-  }
-
-  /** A nested message: `body` writes into `scratch`, which is then copied in with its length. */
-  message(field: number, scratch: ProtoWriter, body: (w: ProtoWriter) => void): void {
-    scratch.pos = 0;
-    body(scratch);
-    this.bytes(field, scratch.buf.subarray(0, scratch.pos));
-  }
-
-  result(): Uint8Array {
-    return this.buf.subarray(0, this.pos);
-  }
-}
+import { ProtoWriter, putVarint, varintSize } from './wireWrite';
 
 /** Interns strings into the string table, `''` first as profile.proto requires. */
 class StringTable {
@@ -101,26 +36,26 @@ export interface EncodeOptions {
 export function encodeProfile(profile: Profile, options: EncodeOptions = {}): Uint8Array {
   const st = new StringTable();
   const w = new ProtoWriter(1024 * 1024);
-  const a = new ProtoWriter();
-  const b = new ProtoWriter();
-  const valueType = (field: number, t: { type: string; unit: string }) => w.message(field, a, (m) => m.fields(st.id(t.type), st.id(t.unit)));
+  const a = new ProtoWriter(64 * 1024);
+  const b = new ProtoWriter(64 * 1024);
+  const valueType = (field: number, t: { type: string; unit: string }) => w.message(field, (m) => m.fields(st.id(t.type), st.id(t.unit)), a);
   for (const t of profile.sampleTypes) valueType(1, t);
   writeSamples(profile, w, st);
   const mappingIds = new Map<number, number>();
   profile.mappings.forEach((mp, i) => {
     if (!mappingIds.has(mp.id)) mappingIds.set(mp.id, i + 1);
     const flags = [mp.hasFunctions, mp.hasFilenames, mp.hasLineNumbers, mp.hasInlineFrames].map(Number);
-    w.message(3, a, (m) => m.fields(i + 1, mp.memoryStart, mp.memoryLimit, mp.fileOffset, st.id(mp.filename), st.id(mp.buildId), ...flags));
+    w.message(3, (m) => m.fields(i + 1, mp.memoryStart, mp.memoryLimit, mp.fileOffset, st.id(mp.filename), st.id(mp.buildId), ...flags), a);
   });
   profile.locations.forEach((loc, i) => {
-    w.message(4, a, (m) => {
+    w.message(4, (m) => {
       m.fields(i + 1, mappingIds.get(loc.mappingId) ?? 0, loc.address);
-      for (const l of loc.lines) m.message(4, b, (ln) => ln.fields(l.function + 1, l.line, l.column));
+      for (const l of loc.lines) m.message(4, (ln) => ln.fields(l.function + 1, l.line, l.column), b);
       m.bool(5, loc.isFolded);
-    });
+    }, a);
   });
   profile.functions.forEach((f, i) => {
-    w.message(5, a, (m) => m.fields(i + 1, st.id(f.name), st.id(f.systemName), st.id(f.filename), f.startLine));
+    w.message(5, (m) => m.fields(i + 1, st.id(f.name), st.id(f.systemName), st.id(f.filename), f.startLine), a);
   });
   const dropFrames = st.id(profile.dropFrames);
   const keepFrames = st.id(profile.keepFrames);
@@ -128,62 +63,18 @@ export function encodeProfile(profile: Profile, options: EncodeOptions = {}): Ui
   const comments = profile.comments.map((c) => st.id(c));
   const defaultSampleType = st.id(profile.defaultSampleType);
   const docUrl = st.id(profile.docUrl);
-  const enc = new TextEncoder();
-  for (const s of st.strings) w.bytes(6, enc.encode(s));
+  for (const s of st.strings) w.string(6, s, true);
   w.uint(7, dropFrames);
   w.uint(8, keepFrames);
   w.uint(9, profile.timeNanos);
   w.uint(10, profile.durationNanos);
-  if (periodType) w.message(11, a, (m) => m.fields(periodType.type, periodType.unit));
+  if (periodType) w.message(11, (m) => m.fields(periodType.type, periodType.unit), a);
   w.uint(12, profile.period);
   for (const c of comments) w.uint(13, c);
   w.uint(14, defaultSampleType);
   w.uint(15, docUrl);
-  const raw = w.result();
+  const raw = w.finish();
   return options.gzip === false ? raw : gzipSync(raw, { level: options.level ?? 1 });
-}
-
-/** Bytes of `v` as a varint (10 for a negative int64). */
-function varintSize(v: number): number {
-  if (v < 0) return 10;
-  if (v < 0x80) return 1;
-  if (v < 0x4000) return 2;
-  if (v < 0x200000) return 3;
-  if (v < 0x10000000) return 4;
-  let n = 4;
-  for (let x = Math.floor(v / 0x10000000); x > 0; x = Math.floor(x / 128)) n++;
-  return n;
-}
-
-/** Writes `v` as a varint at `pos` of `buf` (room checked by the caller); returns the new position. */
-function putVarint(buf: Uint8Array, pos: number, v: number): number {
-  if (v >= 0 && v < 0x80) {
-    buf[pos] = v;
-    return pos + 1;
-  }
-  if (v >= 0 && v < 0x4000) {
-    buf[pos] = (v & 0x7f) | 0x80;
-    buf[pos + 1] = v >>> 7;
-    return pos + 2;
-  }
-  if (v < 0) {
-    let n = BigInt.asUintN(64, BigInt(Math.trunc(v)));
-    for (let i = 0; i < 9; i++) {
-      buf[pos++] = Number(n & 0x7fn) | 0x80;
-      n >>= 7n;
-    }
-    buf[pos++] = Number(n);
-    return pos;
-  }
-  let lo = v % TWO_32 >>> 0;
-  let hi = Math.floor(v / TWO_32) >>> 0;
-  while (hi > 0 || lo >= 0x80) {
-    buf[pos++] = (lo & 0x7f) | 0x80;
-    lo = ((lo >>> 7) | (hi << 25)) >>> 0;
-    hi >>>= 7;
-  }
-  buf[pos++] = lo;
-  return pos;
 }
 
 /** Per label of one sample: key, str, num and unit ids and its body size, five slots each. */

@@ -46,11 +46,6 @@ export interface ResolveDeps {
   signal?: AbortSignal;
 }
 
-/** Why a replica failed, in one line. */
-export function failureReason(e: unknown): string {
-  return errorMessage(e);
-}
-
 /** Checks a spec before anything connects: hosts given, and exactly one way of finding the service. */
 export function checkFleetSpec(spec: FleetSpec): void {
   if (spec.hosts.length === 0) throw new AnoleError('BAD_INPUT', 'no replicas: give one or more hosts or Host patterns');
@@ -94,7 +89,7 @@ export async function resolveReplicas(spec: FleetSpec, deps: ResolveDeps): Promi
       return { replicas, failures };
     } catch (e) {
       if (deps.signal?.aborted) throw new AnoleError('CANCELLED', 'fleet profiling cancelled');
-      return { replicas: [], failures: [{ name: host, host, reason: failureReason(e) }] };
+      return { replicas: [], failures: [{ name: host, host, reason: errorMessage(e) }] };
     }
   });
   // Two aliases of one machine reach the same process: profile it once.

@@ -5,7 +5,7 @@ import { AnoleError } from '../errors';
 import { authError, authHeaders, bodyExcerpt, httpRequest, ServerConnection } from './http';
 import { describeRange, normaliseSelector, sharedLabels, sortTypes, sourceProfileType } from './profileTypes';
 import { readInt, readMessage, readSpan, readString, repeatedStrings } from './protoRead';
-import { ProtoWriter } from './protoWrite';
+import { ProtoWriter } from '../pprof/wireWrite';
 import type { LabelQuery, ProfileSource, SourceProfileType, SourceQuery, SourceResult, TimeRange } from './source';
 
 const SERVICE = 'parca.query.v1alpha1.QueryService';
@@ -57,9 +57,9 @@ export class ParcaSource extends ServerConnection implements ProfileSource {
   async query(query: SourceQuery, signal?: AbortSignal): Promise<SourceResult> {
     const q = parcaQuery(query);
     const req = new ProtoWriter()
-      .varint(1, MODE_MERGE)
+      .uint(1, MODE_MERGE)
       .message(3, (m) => m.string(1, q).timestamp(2, query.range.fromMs).timestamp(3, query.range.toMs))
-      .varint(5, REPORT_TYPE_PPROF)
+      .uint(5, REPORT_TYPE_PPROF)
       .finish();
     const res = await this.call('Query', 'merged profile', req, signal, true);
     if (!res) return empty(query.range);
@@ -95,7 +95,7 @@ export class ParcaSource extends ServerConnection implements ProfileSource {
       .string(1, q)
       .timestamp(2, query.range.fromMs)
       .timestamp(3, query.range.toMs)
-      .message(5, (d) => d.varint(1, Math.floor(stepMs / 1000)).varint(2, (stepMs % 1000) * 1e6));
+      .message(5, (d) => d.uint(1, Math.floor(stepMs / 1000)).uint(2, (stepMs % 1000) * 1e6));
     for (const name of names) req.string(6, name, true);
     const res = await this.call('QueryRange', 'series', req.finish(), signal, true);
     return res ? seriesTotals(res) : [];

@@ -6,7 +6,7 @@ import { AnoleError } from '../errors';
 import { authError, authHeaders, bodyExcerpt, httpRequest, ServerConnection } from './http';
 import { describeRange, normaliseSelector, sharedLabels, sortTypes, sourceProfileType } from './profileTypes';
 import { readMessage, readSpan } from './protoRead';
-import { ProtoWriter } from './protoWrite';
+import { ProtoWriter } from '../pprof/wireWrite';
 import type { LabelQuery, ProfileSource, SourceProfileType, SourceQuery, SourceResult, TimeRange } from './source';
 
 const SERVICE = 'querier.v1.QuerierService';
@@ -48,9 +48,9 @@ export class PyroscopeSource extends ServerConnection implements ProfileSource {
   async query(query: SourceQuery, signal?: AbortSignal): Promise<SourceResult> {
     if (!query.type) throw new AnoleError('BAD_INPUT', 'say which profile type to query', 'list them with `anole source types pyroscope URL`');
     const selector = normaliseSelector(query.selector);
-    const common = (w: ProtoWriter) => w.string(1, query.type).string(2, selector).varint(3, query.range.fromMs).varint(4, query.range.toMs);
+    const common = (w: ProtoWriter) => w.string(1, query.type).string(2, selector).uint(3, query.range.fromMs).uint(4, query.range.toMs);
     let pprof: Uint8Array | undefined;
-    const res = await this.proto('SelectMergeStacktraces', 'merged profile', common(new ProtoWriter()).varint(6, PROFILE_FORMAT_PPROF).finish(), signal);
+    const res = await this.proto('SelectMergeStacktraces', 'merged profile', common(new ProtoWriter()).uint(6, PROFILE_FORMAT_PPROF).finish(), signal);
     readMessage('SelectMergeStacktraces', res, (f, wt, r) => {
       const outer = f === 5 ? readSpan(wt, r) : undefined;
       if (!outer) return;

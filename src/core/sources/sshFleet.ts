@@ -8,7 +8,7 @@ import { encodeProfile } from '../pprof/encode';
 import { REPLICA_LABEL, mergeProfiles } from '../pprof/merge';
 import { fetchCapture } from '../workflow/endpoint';
 import { differenceWarning, fleetDescription, formatRatio, replicaShares, type ReplicaShare } from './fleetReport';
-import { failureReason, resolveReplicas, type FleetSpec, type Replica, type ReplicaFailure, type ResolveDeps } from './fleetReplicas';
+import { resolveReplicas, type FleetSpec, type Replica, type ReplicaFailure, type ResolveDeps } from './fleetReplicas';
 import type { LabelQuery, ProfileSource, SourceProfileType, SourceQuery, SourceResult } from './source';
 
 /** Kinds a fleet can be profiled for (proto profiles that merge; not traces or text dumps). */
@@ -109,7 +109,7 @@ export async function captureReplicas(
       return { r, bytes, profile };
     } catch (e) {
       if (deps.signal?.aborted) throw cancelled();
-      return { r, error: failureReason(e) };
+      return { r, error: errorMessage(e) };
     } finally {
       deps.onProgress?.({ phase: 'captured', done: ++done, replicas: replicas.length });
     }
