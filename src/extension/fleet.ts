@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { AnoleError, errorMessage } from '../core/errors';
-import { isHostPattern } from '../core/ssh/hostAliases';
+import { isHostPattern, listSshHosts } from '../core/ssh/hostAliases';
 import { formatRatio } from '../core/sources/fleetReport';
 import type { FleetSpec } from '../core/sources/fleetReplicas';
 import { captureFleet, FLEET_KINDS, type FleetCapture, type FleetKind, type FleetProgress } from '../core/sources/sshFleet';
@@ -11,7 +11,6 @@ import { Commands, registerCommand } from './commands';
 import type { Connections } from './connections';
 import type { Profiler } from './profile';
 import { settings, type TargetSetting } from './settings';
-import { listSshHosts } from './sshHosts';
 import { formatBytes, showError, withCancellableProgress } from './ui';
 
 /** What the command may be given instead of asking (tests, keybindings, other features). */

@@ -7,13 +7,13 @@ import { effectiveSeconds, isTimed, type CaptureKind } from '../core/capture/kin
 import { listGoProcesses, type GoProcess } from '../core/discovery/processes';
 import { AnoleError, errorMessage } from '../core/errors';
 import type { RemoteHost } from '../core/remote/host';
+import { listSshHosts } from '../core/ssh/hostAliases';
 import { resolveEndpoint } from '../core/workflow/endpoint';
 import type { CaptureMeta, CaptureStore } from './captureStore';
 import { Commands, ContextKeys, registerCommand } from './commands';
 import type { Connections } from './connections';
 import type { AnnotationServer } from './languageClient';
 import { PROFILE_KINDS, settings, type ProfileKind, type TargetSetting } from './settings';
-import { listSshHosts } from './sshHosts';
 import { abortOn, formatBytes, showError, withCancellableProgress } from './ui';
 
 /** A resolved thing to profile: a host and how to reach its pprof endpoint. */
