@@ -1,5 +1,4 @@
 // "Anole: Profile Fleet": pick replicas, kind and seconds, capture them all at once, load the merged profile.
-import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { AnoleError, errorMessage } from '../core/errors';
 import { isHostPattern, listSshHosts } from '../core/ssh/hostAliases';
@@ -189,21 +188,12 @@ async function run(deps: FleetDeps, req: FleetRequest): Promise<CaptureMeta | un
 
 /** Writes the merged profile into the capture store with its replicas. */
 function save(store: CaptureStore, req: FleetRequest, res: FleetCapture): CaptureMeta {
-  const { id, file } = store.allocate(res.kind);
-  try {
-    fs.writeFileSync(file, res.pprof);
-  } catch (e) {
-    store.delete(id);
-    throw e;
-  }
-  const m: CaptureMeta = {
-    id, time: new Date().toISOString(), kind: res.kind, host: req.hosts.join(', '), url: req.url ?? req.processName ?? '', size: res.pprof.length, file,
+  return store.add(res.kind, res.pprof, {
+    host: req.hosts.join(', '), url: req.url ?? req.processName ?? '',
     seconds: res.seconds || undefined,
     source: vscode.l10n.t('fleet: {0}', res.description),
     replicas: res.replicas.map((r) => ({ name: r.name, share: r.share, ratio: Number.isFinite(r.ratio) ? r.ratio : null, outlier: r.outlier })),
-  };
-  store.save(m);
-  return m;
+  });
 }
 
 /** Registers "Anole: Profile Fleet". It takes an optional {@link FleetRequest} and then asks only for what is missing. */

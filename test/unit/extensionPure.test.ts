@@ -44,6 +44,20 @@ describe('extension helpers (no vscode)', () => {
     assert.equal(new CaptureStore(path.join(tmp, 'nope')).list().length, 0);
   });
 
+  it('CaptureStore.add stores an in-memory profile with its id, time, size and file filled in', () => {
+    const store = new CaptureStore(path.join(tmp, 'captures'));
+    let changes = 0;
+    store.onDidChange(() => changes++);
+    const m = store.add('cpu', Buffer.from('pprof'), { host: 'a, b', url: 'svc', source: 'fleet: 2 replicas' });
+    assert.equal(m.kind, 'cpu');
+    assert.equal(m.size, 5);
+    assert.equal(fs.readFileSync(m.file, 'utf8'), 'pprof');
+    assert.match(m.id, /-cpu$/);
+    assert.ok(!Number.isNaN(Date.parse(m.time)));
+    assert.deepEqual(store.list(), [m]);
+    assert.equal(changes, 1);
+  });
+
   it('listSshHosts returns concrete aliases only, through Include', async () => {
     fs.writeFileSync(path.join(tmp, 'extra'), 'Host inc-1 inc-2\n  HostName 10.0.0.2\n');
     const cfg = path.join(tmp, 'config');
