@@ -1,14 +1,14 @@
 // "Anole: Profile Fleet": pick replicas, kind and seconds, capture them all at once, load the merged profile.
 import * as vscode from 'vscode';
-import { AnoleError, errorMessage } from '../core/errors';
-import { isHostPattern, listSshHosts } from '../core/ssh/hostAliases';
+import { AnoleError } from '../core/errors';
+import { isHostPattern } from '../core/ssh/hostAliases';
 import { formatRatio } from '../core/sources/fleetReport';
 import type { FleetSpec } from '../core/sources/fleetReplicas';
 import { captureFleet, FLEET_KINDS, type FleetCapture, type FleetKind, type FleetProgress } from '../core/sources/sshFleet';
 import type { CaptureMeta, CaptureStore } from './captureStore';
 import { Commands, registerCommand } from './commands';
 import type { Connections } from './connections';
-import type { Profiler } from './profile';
+import { sshHostAliases, type Profiler } from './profile';
 import { settings, type TargetSetting } from './settings';
 import { formatBytes, showError, withCancellableProgress } from './ui';
 
@@ -51,12 +51,7 @@ async function pickHosts(log: vscode.LogOutputChannel, last?: FleetRequest): Pro
   if (!pick) return undefined;
   if (pick.target) return { hosts: pick.target.hosts ?? [pick.target.host], target: pick.target };
   if (pick.choose) {
-    let aliases: string[] = [];
-    try {
-      aliases = await listSshHosts(settings.sshConfigFile());
-    } catch (e) {
-      log.warn(`cannot read the ssh config: ${errorMessage(e)}`);
-    }
+    const aliases = await sshHostAliases(log);
     if (aliases.length === 0) throw new AnoleError('NOT_FOUND', vscode.l10n.t('The ssh config has no Host aliases to choose from.'));
     const chosen = await vscode.window.showQuickPick(aliases.map((a) => ({ label: a, picked: last?.hosts.includes(a) })), {
       title: vscode.l10n.t('Anole: Which replicas?'), canPickMany: true,
