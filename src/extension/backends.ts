@@ -1,6 +1,5 @@
 // "Open Profiles from Backend": a merged profile from the Parca or Grafana Pyroscope server a team
 // already runs, picked by server, profile type, time range and label selector, loaded like a capture.
-import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
 import * as vscode from 'vscode';
 import { AnoleError } from '../core/errors';
@@ -8,7 +7,7 @@ import { isGzip } from '../core/pprof';
 import { compareGitRef, workspaceHead } from '../core/sources/gitRef';
 import { isAuthError, openBackend, parseTime, type ProfileSource, type SourceAuth, type SourceProfileType, type TimeRange } from '../core/sources';
 import { describeRange } from '../core/sources/profileTypes';
-import type { CaptureMeta, CaptureStore } from './captureStore';
+import type { CaptureStore } from './captureStore';
 import { Commands, registerCommand } from './commands';
 import type { Profiler } from './profile';
 import { settings, type BackendSetting } from './settings';
@@ -55,17 +54,11 @@ class BackendProfiles {
       void vscode.window.showInformationMessage(vscode.l10n.t('{0}: {1}', backend.name, res.message));
       return;
     }
-    const { store } = this.deps;
-    const kind = type.kind ?? 'cpu';
-    const { id, file } = store.allocate(kind);
-    const bytes = isGzip(res.pprof) ? res.pprof : zlib.gzipSync(res.pprof);
-    fs.writeFileSync(file, bytes);
-    const meta: CaptureMeta = {
-      id, time: new Date().toISOString(), kind, host: backend.name, url: source.name, size: bytes.length, file,
+    const meta = this.deps.store.add(type.kind ?? 'cpu', isGzip(res.pprof) ? res.pprof : zlib.gzipSync(res.pprof), {
+      host: backend.name, url: source.name,
       backend: { kind: backend.kind, profileType: type.id, selector, fromMs: range.fromMs, toMs: range.toMs, description: res.description },
-    };
-    store.save(meta);
-    this.deps.log.info(`saved ${file} from ${res.description}`);
+    });
+    this.deps.log.info(`saved ${meta.file} from ${res.description}`);
     for (const w of res.warnings) this.deps.log.warn(`${backend.name}: ${w}`);
     await this.deps.profiler.load(meta);
     this.checkSourceVersion(res.labels);

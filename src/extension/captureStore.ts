@@ -63,6 +63,23 @@ export class CaptureStore {
     }
   }
 
+  /**
+   * Stores a profile already in memory (a merged fleet profile, one from a profiling server): a
+   * fresh file holding `bytes` and its metadata, with the id, time, size and file filled in.
+   */
+  add(kind: string, bytes: Uint8Array, meta: Omit<CaptureMeta, 'id' | 'time' | 'kind' | 'size' | 'file'>): CaptureMeta {
+    const { id, file } = this.allocate(kind);
+    try {
+      fs.writeFileSync(file, bytes);
+    } catch (e) {
+      this.delete(id);
+      throw e;
+    }
+    const m: CaptureMeta = { id, time: new Date().toISOString(), kind, ...meta, size: bytes.length, file };
+    this.save(m);
+    return m;
+  }
+
   /** Records the metadata of a finished capture. */
   save(meta: CaptureMeta): void {
     fs.writeFileSync(path.join(this.dir, `${meta.id}.json`), JSON.stringify(meta, null, 2));

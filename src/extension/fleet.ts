@@ -1,7 +1,6 @@
 // "Anole: Profile Fleet": pick replicas, kind and seconds, capture them all at once, load the merged profile.
-import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import { AnoleError, errorMessage } from '../core/errors';
+import { AnoleError } from '../core/errors';
 import { isHostPattern } from '../core/ssh/hostAliases';
 import { formatRatio } from '../core/sources/fleetReport';
 import type { FleetSpec } from '../core/sources/fleetReplicas';
@@ -9,9 +8,8 @@ import { captureFleet, FLEET_KINDS, type FleetCapture, type FleetKind, type Flee
 import type { CaptureMeta, CaptureStore } from './captureStore';
 import { Commands, registerCommand } from './commands';
 import type { Connections } from './connections';
-import type { Profiler } from './profile';
+import { sshHostAliases, type Profiler } from './profile';
 import { settings, type TargetSetting } from './settings';
-import { listSshHosts } from './sshHosts';
 import { formatBytes, showError, withCancellableProgress } from './ui';
 
 /** What the command may be given instead of asking (tests, keybindings, other features). */
@@ -53,12 +51,7 @@ async function pickHosts(log: vscode.LogOutputChannel, last?: FleetRequest): Pro
   if (!pick) return undefined;
   if (pick.target) return { hosts: pick.target.hosts ?? [pick.target.host], target: pick.target };
   if (pick.choose) {
-    let aliases: string[] = [];
-    try {
-      aliases = await listSshHosts(settings.sshConfigFile());
-    } catch (e) {
-      log.warn(`cannot read the ssh config: ${errorMessage(e)}`);
-    }
+    const aliases = await sshHostAliases(log);
     if (aliases.length === 0) throw new AnoleError('NOT_FOUND', vscode.l10n.t('The ssh config has no Host aliases to choose from.'));
     const chosen = await vscode.window.showQuickPick(aliases.map((a) => ({ label: a, picked: last?.hosts.includes(a) })), {
       title: vscode.l10n.t('Anole: Which replicas?'), canPickMany: true,
@@ -190,21 +183,12 @@ async function run(deps: FleetDeps, req: FleetRequest): Promise<CaptureMeta | un
 
 /** Writes the merged profile into the capture store with its replicas. */
 function save(store: CaptureStore, req: FleetRequest, res: FleetCapture): CaptureMeta {
-  const { id, file } = store.allocate(res.kind);
-  try {
-    fs.writeFileSync(file, res.pprof);
-  } catch (e) {
-    store.delete(id);
-    throw e;
-  }
-  const m: CaptureMeta = {
-    id, time: new Date().toISOString(), kind: res.kind, host: req.hosts.join(', '), url: req.url ?? req.processName ?? '', size: res.pprof.length, file,
+  return store.add(res.kind, res.pprof, {
+    host: req.hosts.join(', '), url: req.url ?? req.processName ?? '',
     seconds: res.seconds || undefined,
     source: vscode.l10n.t('fleet: {0}', res.description),
     replicas: res.replicas.map((r) => ({ name: r.name, share: r.share, ratio: Number.isFinite(r.ratio) ? r.ratio : null, outlier: r.outlier })),
-  };
-  store.save(m);
-  return m;
+  });
 }
 
 /** Registers "Anole: Profile Fleet". It takes an optional {@link FleetRequest} and then asks only for what is missing. */

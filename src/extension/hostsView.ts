@@ -2,11 +2,11 @@
 import * as vscode from 'vscode';
 import { errorMessage } from '../core/errors';
 import type { GoProcess } from '../core/discovery/processes';
+import { listSshHosts } from '../core/ssh/hostAliases';
 import { Commands, Views, registerCommand } from './commands';
 import { lastChecks, onDidCheck } from './doctorView';
 import { describeProcess, discoverProcesses, type Profiler, type ProfilerDeps, type ProfileTarget } from './profile';
 import { affects, PROFILE_KINDS, settings, SettingKeys, type ProfileKind } from './settings';
-import { listSshHosts } from './sshHosts';
 
 /** A node of the Hosts tree (the argument of its context-menu commands). */
 export type HostsNode = Node;

@@ -7,14 +7,24 @@ import { effectiveSeconds, isTimed, type CaptureKind } from '../core/capture/kin
 import { listGoProcesses, type GoProcess } from '../core/discovery/processes';
 import { AnoleError, errorMessage } from '../core/errors';
 import type { RemoteHost } from '../core/remote/host';
+import { listSshHosts } from '../core/ssh/hostAliases';
 import { resolveEndpoint } from '../core/workflow/endpoint';
 import type { CaptureMeta, CaptureStore } from './captureStore';
 import { Commands, ContextKeys, registerCommand } from './commands';
 import type { Connections } from './connections';
 import type { AnnotationServer } from './languageClient';
 import { PROFILE_KINDS, settings, type ProfileKind, type TargetSetting } from './settings';
-import { listSshHosts } from './sshHosts';
 import { abortOn, formatBytes, showError, withCancellableProgress } from './ui';
+
+/** The ssh config's Host aliases for a picker; an unreadable config is logged and gives none. */
+export async function sshHostAliases(log: vscode.LogOutputChannel): Promise<string[]> {
+  try {
+    return await listSshHosts(settings.sshConfigFile());
+  } catch (e) {
+    log.warn(`cannot read the ssh config: ${errorMessage(e)}`);
+    return [];
+  }
+}
 
 /** A resolved thing to profile: a host and how to reach its pprof endpoint. */
 export interface ProfileTarget {
@@ -202,12 +212,7 @@ export class Profiler {
       label: `$(target) ${t.name}`, description: t.host,
       detail: t.pprofUrl ?? (t.pid ? `pid ${t.pid}` : t.processName), target: t,
     }));
-    let hosts: string[] = [];
-    try {
-      hosts = await listSshHosts(settings.sshConfigFile());
-    } catch (e) {
-      this.deps.log.warn(`cannot read the ssh config: ${errorMessage(e)}`);
-    }
+    const hosts = await sshHostAliases(this.deps.log);
     if (items.length && hosts.length) items.push({ label: vscode.l10n.t('ssh hosts'), kind: vscode.QuickPickItemKind.Separator });
     items.push(...hosts.map((h) => ({ label: `$(remote) ${h}`, host: h })));
     items.push({ label: `$(edit) ${vscode.l10n.t('Enter host…')}`, enter: true });

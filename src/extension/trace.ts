@@ -6,7 +6,7 @@ import type { GoProcess } from '../core/discovery/processes';
 import { AnoleError, errorMessage } from '../core/errors';
 import type { HandoffAction } from '../core/webview/messages';
 import type { CaptureMeta } from './captureStore';
-import { Commands, ContextKeys, registerCommand } from './commands';
+import { Commands, ContextKeys, registerCommand, runCommand } from './commands';
 import { DEBUG_TYPE } from './debug';
 import type { AnnotationServer } from './languageClient';
 import { describeProcess, type Profiler, type ProfileTarget } from './profile';
@@ -164,10 +164,10 @@ export class Tracer {
     this.deps.log.info(`trace ${id}: ${action} on ${t.host}${t.pid ? ` pid ${t.pid}` : ''}${t.url ? ` (${t.url})` : ''}`);
     switch (action) {
       case 'dumpGoroutines':
-        await vscode.commands.executeCommand(Commands.dumpGoroutines, t);
+        await runCommand(vscode.commands, Commands.dumpGoroutines, t);
         return;
       case 'profileCpu':
-        await vscode.commands.executeCommand(Commands.profileRemoteService, { target: t, kind: 'cpu' });
+        await runCommand(vscode.commands, Commands.profileRemoteService, { target: t, kind: 'cpu' });
         return;
       case 'attachDebugger':
         await vscode.debug.startDebugging(vscode.workspace.workspaceFolders?.[0], {

@@ -3,10 +3,10 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { listSshHosts } from '../../src/core/ssh/hostAliases';
 import { CaptureStore } from '../../src/extension/captureStore';
 import { heatBucket, labelledLines } from '../../src/extension/heat';
 import { sanitizeTargets } from '../../src/extension/settingsSchema';
-import { listSshHosts } from '../../src/extension/sshHosts';
 import { importedModules } from '../support/layering';
 
 describe('extension helpers (no vscode)', () => {
@@ -15,7 +15,7 @@ describe('extension helpers (no vscode)', () => {
   afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   it('the pure modules import no vscode', () => {
-    for (const f of ['captureStore', 'heat', 'settingsSchema', 'sshHosts', 'commands']) {
+    for (const f of ['captureStore', 'heat', 'settingsSchema', 'commands']) {
       const src = fs.readFileSync(path.join(__dirname, '../../src/extension', `${f}.ts`), 'utf8');
       assert.ok(!importedModules(src).some((m) => m === 'vscode'), `${f}.ts imports vscode`);
     }
@@ -42,6 +42,20 @@ describe('extension helpers (no vscode)', () => {
     assert.deepEqual(store.list(), []);
     assert.equal(changes, 3);
     assert.equal(new CaptureStore(path.join(tmp, 'nope')).list().length, 0);
+  });
+
+  it('CaptureStore.add stores an in-memory profile with its id, time, size and file filled in', () => {
+    const store = new CaptureStore(path.join(tmp, 'captures'));
+    let changes = 0;
+    store.onDidChange(() => changes++);
+    const m = store.add('cpu', Buffer.from('pprof'), { host: 'a, b', url: 'svc', source: 'fleet: 2 replicas' });
+    assert.equal(m.kind, 'cpu');
+    assert.equal(m.size, 5);
+    assert.equal(fs.readFileSync(m.file, 'utf8'), 'pprof');
+    assert.match(m.id, /-cpu$/);
+    assert.ok(!Number.isNaN(Date.parse(m.time)));
+    assert.deepEqual(store.list(), [m]);
+    assert.equal(changes, 1);
   });
 
   it('listSshHosts returns concrete aliases only, through Include', async () => {

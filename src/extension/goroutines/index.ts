@@ -11,7 +11,7 @@ import { asProfileTarget, type ProfileTarget } from '../profile';
 import { formatBytes, showError, withCancellableProgress } from '../ui';
 import { DUMP_SCHEME, GoroutineDumpStore, type DumpInput, type DumpView } from './dumpStore';
 import { GoroutineLinkProvider, GoroutineOutlineProvider, type PathMapper } from './links';
-import { dumpGoroutinesViaDebugger } from '../../core/debug/dump';
+import { dumpGoroutinesViaDebugger, type DebuggerDump } from '../../core/debug/dump';
 import { dumpGoroutinesViaSnapshot } from '../../core/debug/snapshotDump';
 
 export { DUMP_SCHEME, type DumpInput, type DumpView } from './dumpStore';
@@ -142,37 +142,42 @@ async function dumpGoroutines(f: Feature, preset?: unknown): Promise<void> {
   const capturedAt = new Date();
   const ac = new AbortController();
   f.inflight.add(ac);
-  if (source !== 'pprof') {
-    try {
-      await dumpViaDebugger(f, t, source, capturedAt, ac);
-    } finally {
-      f.inflight.delete(ac);
-    }
-    return;
-  }
-  const endpoint = t.endpoint!;
   try {
-    const { body, ms } = await withCancellableProgress(
+    const dump = await withCancellableProgress(
       vscode.l10n.t('Anole: Dumping goroutines of {0}', t.label),
-      async (progress, signal) => {
-        progress.report({ message: vscode.l10n.t('fetching goroutine?debug=2…') });
-        const t0 = performance.now();
-        const body = await fetchCapture(t.host, endpoint, { kind: 'goroutine', text: true }, { signal, maxBytes: MAX_DUMP_BYTES });
-        return { body, ms: performance.now() - t0 };
-      },
+      (progress, signal) => (source === 'pprof' ? dumpViaPprof(f, t, progress, signal) : dumpViaDebugger(f, t, source, progress, signal)),
       ac,
     );
-    f.log.info(`goroutine dump of ${t.label} (${endpoint}): ${formatBytes(body.length)} in ${Math.round(ms)} ms`);
-    await f.api.openDump({ text: body, label: t.label, source: `${t.label} · ${endpoint}`, capturedAt, pauseMs: ms });
+    await f.api.openDump({ ...dump, label: t.label, capturedAt });
   } catch (e) {
     if (ac.signal.aborted) {
-      f.log.info(`goroutine dump of ${t.label} cancelled`);
+      f.log.info(`goroutine dump of ${t.label} cancelled${source === 'pprof' ? '' : ' (the debugger detached)'}`);
       return;
     }
     showError(f.log, vscode.l10n.t('Dumping the goroutines of {0} failed', t.label), e);
   } finally {
     f.inflight.delete(ac);
   }
+}
+
+/** A dump taken, as `openDump` shows it. */
+interface TakenDump {
+  text: DumpInput['text'];
+  source: string;
+  pauseMs: number;
+}
+
+type DumpProgress = vscode.Progress<{ message?: string }>;
+
+/** Fetches `goroutine?debug=2` from the service's pprof endpoint (no pause). */
+async function dumpViaPprof(f: Feature, t: GoroutineTarget, progress: DumpProgress, signal: AbortSignal): Promise<TakenDump> {
+  const endpoint = t.endpoint!;
+  progress.report({ message: vscode.l10n.t('fetching goroutine?debug=2…') });
+  const t0 = performance.now();
+  const body = await fetchCapture(t.host, endpoint, { kind: 'goroutine', text: true }, { signal, maxBytes: MAX_DUMP_BYTES });
+  const ms = performance.now() - t0;
+  f.log.info(`goroutine dump of ${t.label} (${endpoint}): ${formatBytes(body.length)} in ${Math.round(ms)} ms`);
+  return { text: body, source: `${t.label} · ${endpoint}`, pauseMs: ms };
 }
 
 /** Where the dump comes from: the pprof endpoint (no pause), or dlv/gdb attached for one stop. */
@@ -198,31 +203,19 @@ type DumpMethod = 'snapshot' | 'dlv' | 'gdb';
  * Takes the dump with dlv or gdb attached for one short stop, or from a fork snapshot read while the
  * service runs (works when the service no longer answers).
  */
-async function dumpViaDebugger(f: Feature, t: GoroutineTarget, backend: DumpMethod, capturedAt: Date, ac: AbortController): Promise<void> {
-  try {
-    const dump = await withCancellableProgress(
-      vscode.l10n.t('Anole: Dumping goroutines of {0}', t.label),
-      async (progress, signal) => {
-        if (backend === 'snapshot') {
-          progress.report({ message: vscode.l10n.t('forking a snapshot, then reading it…') });
-          return dumpGoroutinesViaSnapshot(t.host, t.pid!, { signal });
-        }
-        progress.report({ message: vscode.l10n.t('attaching {0}…', backend) });
-        return dumpGoroutinesViaDebugger(t.host, t.pid!, { backend, signal });
-      },
-      ac,
-    );
-    if (dump.fallback) f.log.warn(`no snapshot of ${t.label}: ${dump.fallback}; read with the process stopped instead`);
-    const method = dump.method === 'snapshot' ? vscode.l10n.t('fork snapshot (gdb)') : dump.fallback ? vscode.l10n.t('{0}, stopped (no snapshot: {1})', dump.backend, dump.fallback) : dump.backend;
-    f.log.info(`goroutine dump of ${t.label} via ${method}: ${dump.goroutines.length} goroutines, paused at most ${dump.pauseMs} ms`);
-    await f.api.openDump({ text: dump.text, label: t.label, source: `${t.label} · via ${method}`, capturedAt, pauseMs: dump.pauseMs });
-  } catch (e) {
-    if (ac.signal.aborted) {
-      f.log.info(`goroutine dump of ${t.label} cancelled (the debugger detached)`);
-      return;
-    }
-    showError(f.log, vscode.l10n.t('Dumping the goroutines of {0} failed', t.label), e);
+async function dumpViaDebugger(f: Feature, t: GoroutineTarget, backend: DumpMethod, progress: DumpProgress, signal: AbortSignal): Promise<TakenDump> {
+  let dump: DebuggerDump;
+  if (backend === 'snapshot') {
+    progress.report({ message: vscode.l10n.t('forking a snapshot, then reading it…') });
+    dump = await dumpGoroutinesViaSnapshot(t.host, t.pid!, { signal });
+  } else {
+    progress.report({ message: vscode.l10n.t('attaching {0}…', backend) });
+    dump = await dumpGoroutinesViaDebugger(t.host, t.pid!, { backend, signal });
   }
+  if (dump.fallback) f.log.warn(`no snapshot of ${t.label}: ${dump.fallback}; read with the process stopped instead`);
+  const method = dump.method === 'snapshot' ? vscode.l10n.t('fork snapshot (gdb)') : dump.fallback ? vscode.l10n.t('{0}, stopped (no snapshot: {1})', dump.backend, dump.fallback) : dump.backend;
+  f.log.info(`goroutine dump of ${t.label} via ${method}: ${dump.goroutines.length} goroutines, paused at most ${dump.pauseMs} ms`);
+  return { text: dump.text, source: `${t.label} · via ${method}`, pauseMs: dump.pauseMs };
 }
 
 /** anole.openGoroutineDump: a dump file (asked for when not given) as a go-goroutines document. */
