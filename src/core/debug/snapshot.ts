@@ -3,6 +3,7 @@ import { AnoleError } from '../errors';
 import type { RemoteHost, RemoteProcess } from '../remote/host';
 import { shellScript } from '../shell';
 import { readGdbScript } from './gdb/script';
+import { sweepDeadWatchdogDirs } from './watchdogShell';
 
 /** What the snapshot is for: a goroutine dump (the copy stays stopped for a reader) or a core file. */
 export type SnapshotMode = 'dump' | 'core';
@@ -62,12 +63,7 @@ const KILL_COPY_SH = `kill_copy() {
  */
 export const SNAPSHOT_KEEPER_SCRIPT = `umask 077; trap '' HUP PIPE
 gdb="$1"; pid="$2"; mode="$3"; base="\${4:-\${TMPDIR:-/tmp}}"
-${KILL_COPY_SH}for o in "$base"/anole-snap.*; do
-  [ -d "$o" ] && [ -O "$o" ] || continue
-  p=$(cat "$o/watchdog.pid" 2>/dev/null)
-  st=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | cut -d' ' -f1)
-  if [ -z "$st" ] || [ "$st" = Z ]; then kill_copy "$o"; rm -rf "$o"; fi
-done
+${KILL_COPY_SH}${sweepDeadWatchdogDirs('"$base"/anole-snap.*', 'kill_copy "$o"')}
 refuse() { printf 'refused=%s\\n' "$1"; exit 0; }
 [ -r "/proc/$pid/status" ] || refuse no-process
 printf 'arch=%s\\novercommit=%s\\n' "$(uname -m)" "$(cat /proc/sys/vm/overcommit_memory 2>/dev/null)"
