@@ -26,10 +26,11 @@ const webviewEntries = existsSync('media/src')
 const minify = process.argv.includes('--minify');
 
 /**
- * Our gdb script: copied from the checkout to dist/<to>, and the bundles find it there through
- * `__ANOLE_GDB_SCRIPT__` (src/core/debug/gdb/script.ts), its path relative to dist/.
+ * Our gdb scripts: media/gdb/*.py copied from the checkout to dist/gdb/, and the bundles find them
+ * there through `__ANOLE_GDB_SCRIPT__` (src/core/debug/gdb/script.ts), the main one's path relative to dist/.
  */
 const gdbScript = { from: 'media/gdb/anole_goroutines.py', to: 'gdb/anole_goroutines.py' };
+const gdbScripts = readdirSync(dirname(gdbScript.from)).filter((f) => f.endsWith('.py'));
 
 /**
  * The CLI starts fast by loading only what a command needs: every src/cli/commands/<name>.ts is its
@@ -92,4 +93,4 @@ await Promise.all([
 ]);
 if (existsSync('dist/cli.js')) chmodSync('dist/cli.js', 0o755);
 mkdirSync(dirname(join('dist', gdbScript.to)), { recursive: true });
-copyFileSync(gdbScript.from, join('dist', gdbScript.to));
+for (const f of gdbScripts) copyFileSync(join(dirname(gdbScript.from), f), join('dist', dirname(gdbScript.to), f));

@@ -19,8 +19,8 @@ CS_DIR="$CS_PREFIX/node_modules/code-server"
 LOGS="$E2E_HOME/logs"
 t0=$SECONDS
 
-say() { printf '[setup-e2e] %s\n' "$*" >&2; }
-die() { printf '[setup-e2e] error: %s\n' "$*" >&2; exit 1; }
+SETUP_TAG=setup-e2e
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # run LOG CMD...: runs CMD with its output in $LOGS/LOG; on failure shows the tail and dies.
 run() {
   local log="$LOGS/$1"; shift
@@ -40,11 +40,7 @@ command -v npm >/dev/null || die "npm is not installed"
 mkdir -p "$LOGS"
 # One set-up at a time per E2E_HOME: `npm test` and `npm run demo` (or two checkouts) started together
 # otherwise build code-server's native modules into the same folder at once and break each other.
-exec 9>"$E2E_HOME/.setup.lock"
-if ! flock -n 9; then
-  say "another set-up is installing into $E2E_HOME; waiting for it"
-  flock 9
-fi
+one_at_a_time "$E2E_HOME/.setup.lock" "another set-up is installing into $E2E_HOME"
 
 # 1. Debian packages: the browser, fonts, and what code-server's native modules link against.
 SUDO=()

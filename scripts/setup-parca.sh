@@ -17,8 +17,8 @@ WRAP="$PARCA_HOME/wrapper-$PARCA_VERSION"
 LOG="$PARCA_HOME/build-$PARCA_VERSION.log"
 t0=$SECONDS
 
-say() { printf '[setup-parca] %s\n' "$*" >&2; }
-die() { printf '[setup-parca] error: %s\n' "$*" >&2; exit 1; }
+SETUP_TAG=setup-parca
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 if [ -x "$BIN" ]; then
   echo "$BIN"

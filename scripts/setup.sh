@@ -6,8 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-say() { printf '[setup] %s\n' "$*" >&2; }
-die() { printf '[setup] error: %s\n' "$*" >&2; exit 1; }
+SETUP_TAG=setup
+. scripts/lib.sh
 
 command -v node >/dev/null || die "node is not installed (Node >= 20.19 is needed)"
 command -v npm >/dev/null || die "npm is not installed"
@@ -16,11 +16,7 @@ command -v go >/dev/null || die "go is not installed (a current Go toolchain is 
 # One set-up at a time on this machine: apt-get and the dlv/toolchain installs of two runs started
 # together (a demo and a test run, or two checkouts) would otherwise trip over each other.
 mkdir -p "${XDG_CACHE_HOME:-$HOME/.cache}"
-exec 9>"${XDG_CACHE_HOME:-$HOME/.cache}/anole-setup.lock"
-if ! flock -n 9; then
-  say "another set-up is running on this machine; waiting for it"
-  flock 9
-fi
+one_at_a_time "${XDG_CACHE_HOME:-$HOME/.cache}/anole-setup.lock" "another set-up is running on this machine"
 
 SUDO=()
 if [ "$(id -u)" -ne 0 ]; then

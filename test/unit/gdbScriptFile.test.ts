@@ -12,6 +12,7 @@ describe('gdb script location', () => {
     assert.equal(gdbScriptPath(), path.join(root, GDB_SCRIPT_SOURCE));
     assert.equal(readGdbScript(), fs.readFileSync(path.join(root, GDB_SCRIPT_SOURCE), 'utf8'));
     assert.match(readGdbScript(), /anole-eval/);
+    assert.equal(readGdbScript('anole_snapshot.py'), fs.readFileSync(path.join(root, 'media/gdb/anole_snapshot.py'), 'utf8'), 'the snapshot script sits next to it');
   });
 
   it('in the build, is a copy next to the bundles, at the path the build defines for every bundle that reads it', () => {
@@ -24,6 +25,7 @@ describe('gdb script location', () => {
       const defined = [...code.matchAll(/"(gdb\/[^"]+\.py)"/g)].map((m) => m[1]);
       assert.deepEqual([...new Set(defined)], ['gdb/anole_goroutines.py'], f);
       assert.equal(fs.readFileSync(path.join(dist, defined[0]), 'utf8'), readGdbScript(), `${f}: dist/${defined[0]} is the checkout's script`);
+      assert.equal(fs.readFileSync(path.join(dist, 'gdb/anole_snapshot.py'), 'utf8'), readGdbScript('anole_snapshot.py'), `${f}: dist/gdb/anole_snapshot.py is the checkout's script`);
     }
   });
 

@@ -260,8 +260,7 @@ export async function captureCoreDump(host: RemoteHost, pid: number, opts: CoreD
         snapshot = await takeSnapshot(host, pid, 'core', { gdbPath: facts.gdb, remoteDir: opts.remoteDir });
         remoteCore = `${snapshot.dir}/core`;
         pauseMs = snapshot.report.pauseMs;
-        const st = await host.exec(['wc', '-c', remoteCore], { timeoutMs: 15_000 });
-        coreSize = Number(/^\s*(\d+)/.exec(st.stdout.toString('utf8'))?.[1] ?? 0);
+        coreSize = await remoteSize(host, remoteCore);
       } catch (e) {
         await snapshot?.close();
         if (!isSnapshotRefusal(e)) throw e;
@@ -269,9 +268,7 @@ export async function captureCoreDump(host: RemoteHost, pid: number, opts: CoreD
         tool = 'gcore';
       }
     }
-    if (tool === 'snapshot') {
-      // written above
-    } else if (tool === 'gcore') {
+    if (tool === 'gcore') {
       const r = await host.exec(shellScript(GCORE_SCRIPT, [facts.gdb ?? 'gdb', String(pid), remoteCore]), { maxBuffer: 4 * 1024 * 1024 });
       const rep = parseGcoreOutput(r.stdout.toString('utf8') + r.stderr.toString('utf8'));
       if (rep.status !== 0 || rep.size === 0) {
@@ -279,7 +276,7 @@ export async function captureCoreDump(host: RemoteHost, pid: number, opts: CoreD
       }
       pauseMs = rep.pauseMs ?? rep.wallMs ?? Date.now() - t0;
       coreSize = rep.size;
-    } else {
+    } else if (tool === 'dlv') {
       const dlv = new DlvBackend(host, { dlvPath: facts.dlv ?? 'dlv', trace: opts.trace?.('dlv') });
       const a = Date.now();
       try {
@@ -289,8 +286,7 @@ export async function captureCoreDump(host: RemoteHost, pid: number, opts: CoreD
         await dlv.detach();
       }
       pauseMs = Date.now() - a;
-      const st = await host.exec(['wc', '-c', remoteCore], { timeoutMs: 15_000 });
-      coreSize = Number(/^\s*(\d+)/.exec(st.stdout.toString('utf8'))?.[1] ?? 0);
+      coreSize = await remoteSize(host, remoteCore);
     }
     let core: { bytes: number; transferBytes: number };
     try {
@@ -317,6 +313,12 @@ export async function captureCoreDump(host: RemoteHost, pid: number, opts: CoreD
   } finally {
     keeper.endInput(); // the keeper removes the folder if anything is left
   }
+}
+
+/** The size of a file on the host in bytes (0 when unreadable). */
+async function remoteSize(host: RemoteHost, file: string): Promise<number> {
+  const st = await host.exec(['wc', '-c', file], { timeoutMs: 15_000 });
+  return Number(/^\s*(\d+)/.exec(st.stdout.toString('utf8'))?.[1] ?? 0);
 }
 
 /** Collects a keeper's output until its `ready=1` line, its exit or `timeoutMs`. */

@@ -1,9 +1,9 @@
 // A copy-on-write fork snapshot of a live Go process, made by gdb on the host: the service pauses ~attach + fork, the copy is read at leisure.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { AnoleError } from '../errors';
 import type { RemoteHost, RemoteProcess } from '../remote/host';
 import { shellScript } from '../shell';
+import { readGdbScript } from './gdb/script';
+import { sweepDeadWatchdogDirs } from './watchdogShell';
 
 /** What the snapshot is for: a goroutine dump (the copy stays stopped for a reader) or a core file. */
 export type SnapshotMode = 'dump' | 'core';
@@ -33,18 +33,7 @@ export interface SnapshotReport {
 export type SnapshotRefusal =
   | 'arch' | 'traced' | 'seccomp' | 'no-process' | 'no-gdb' | 'fork-enomem' | 'fork-eagain' | 'fork-eperm' | 'gdb';
 
-/**
- * The script gdb runs; its lines go through the keeper's stdin, ended by {@link SCRIPT_END}.
- */
-export function readSnapshotScript(): string {
-  const tries = [
-    path.resolve(__dirname, '..', 'media', 'gdb', 'anole_snapshot.py'), // dist/*.js
-    path.resolve(__dirname, '..', '..', '..', 'media', 'gdb', 'anole_snapshot.py'), // src/core/debug
-  ];
-  for (const p of tries) if (fs.existsSync(p)) return fs.readFileSync(p, 'utf8');
-  throw new Error(`anole_snapshot.py not found (looked in ${tries.join(', ')})`);
-}
-
+/** Ends the script (media/gdb/anole_snapshot.py) on the keeper's stdin. */
 const SCRIPT_END = '#ANOLE-END-OF-SCRIPT';
 
 /**
@@ -74,12 +63,7 @@ const KILL_COPY_SH = `kill_copy() {
  */
 export const SNAPSHOT_KEEPER_SCRIPT = `umask 077; trap '' HUP PIPE
 gdb="$1"; pid="$2"; mode="$3"; base="\${4:-\${TMPDIR:-/tmp}}"
-${KILL_COPY_SH}for o in "$base"/anole-snap.*; do
-  [ -d "$o" ] && [ -O "$o" ] || continue
-  p=$(cat "$o/watchdog.pid" 2>/dev/null)
-  st=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | cut -d' ' -f1)
-  if [ -z "$st" ] || [ "$st" = Z ]; then kill_copy "$o"; rm -rf "$o"; fi
-done
+${KILL_COPY_SH}${sweepDeadWatchdogDirs('"$base"/anole-snap.*', 'kill_copy "$o"')}
 refuse() { printf 'refused=%s\\n' "$1"; exit 0; }
 [ -r "/proc/$pid/status" ] || refuse no-process
 printf 'arch=%s\\novercommit=%s\\n' "$(uname -m)" "$(cat /proc/sys/vm/overcommit_memory 2>/dev/null)"
@@ -190,7 +174,7 @@ export interface SnapshotOptions {
 export async function takeSnapshot(host: RemoteHost, pid: number, mode: SnapshotMode, opts: SnapshotOptions = {}): Promise<Snapshot> {
   const proc = await host.spawn(shellScript(SNAPSHOT_KEEPER_SCRIPT, [opts.gdbPath ?? 'gdb', String(pid), mode, opts.remoteDir ?? '']));
   proc.stdin.on('error', () => undefined); // a keeper that refused at once reads no script
-  proc.stdin.write(readSnapshotScript().replace(/\n?$/, '\n') + SCRIPT_END + '\n');
+  proc.stdin.write(readGdbScript('anole_snapshot.py').replace(/\n?$/, '\n') + SCRIPT_END + '\n');
   const close = once(async () => {
     proc.endInput();
     let t: NodeJS.Timeout | undefined;

@@ -1,4 +1,4 @@
-// Where our gdb script (media/gdb/anole_goroutines.py) is: the build copies it next to the bundles and says where.
+// Where our gdb scripts (media/gdb/*.py) are: the build copies them next to the bundles and says where.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -8,16 +8,17 @@ declare const __ANOLE_GDB_SCRIPT__: string | undefined;
 /** The script in the checkout, relative to the repository root: what the build copies. */
 export const GDB_SCRIPT_SOURCE = 'media/gdb/anole_goroutines.py';
 
-/** The script's file: next to the bundle where the build put it, or in the checkout when run from the sources (tests). */
-export function gdbScriptPath(): string {
-  return typeof __ANOLE_GDB_SCRIPT__ === 'string'
+/** The file of one of our gdb scripts (default the goroutines one): next to the bundle where the build put it, or in the checkout when run from the sources (tests). */
+export function gdbScriptPath(name = path.basename(GDB_SCRIPT_SOURCE)): string {
+  const main = typeof __ANOLE_GDB_SCRIPT__ === 'string'
     ? path.join(__dirname, __ANOLE_GDB_SCRIPT__)
     : path.resolve(__dirname, '..', '..', '..', '..', GDB_SCRIPT_SOURCE);
+  return path.join(path.dirname(main), name);
 }
 
-/** Our gdb script's text; a clear error when the file is missing (a build without it). */
-export function readGdbScript(): string {
-  const file = gdbScriptPath();
+/** One of our gdb scripts' text (default the goroutines one); a clear error when the file is missing (a build without it). */
+export function readGdbScript(name?: string): string {
+  const file = gdbScriptPath(name);
   try {
     return fs.readFileSync(file, 'utf8');
   } catch (e) {
