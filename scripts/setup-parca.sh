@@ -24,6 +24,14 @@ if [ -x "$BIN" ]; then
   echo "$BIN"
   exit 0
 fi
+mkdir -p "$PARCA_HOME"
+# Two runs at once (a test run and `npm run test:backends`, or two checkouts) would build into the
+# same wrapper module: the later one waits, then finds the binary.
+one_at_a_time "$PARCA_HOME/.setup.lock" "another set-up is building Parca into $PARCA_HOME"
+if [ -x "$BIN" ]; then
+  echo "$BIN"
+  exit 0
+fi
 command -v go >/dev/null || die "go is not installed (Parca $PARCA_VERSION needs a current Go toolchain)"
 mkdir -p "$WRAP"
 cd "$WRAP"
