@@ -231,7 +231,7 @@ const align8 = (n: number) => (n + 7) & ~7;
 /**
  * Adds every sample of `spans` (start/end byte pairs into `buf`) that has Go's usual shape to
  * flat/cum/total exactly as wireTop's fastSample does; the others' indexes come back in `others`.
- * Undefined when this Node has no WebAssembly (e.g. --jitless).
+ * Undefined when this Node has no WebAssembly (e.g. --jitless) or no memory for it.
  */
 export function wasmTop(buf: Uint8Array, spans: Uint32Array, count: number, si: number, nt: number, t: WasmTopTables): WasmTopSums | undefined {
   if (!wasmApi) return undefined;
@@ -253,7 +253,12 @@ export function wasmTop(buf: Uint8Array, spans: Uint32Array, count: number, si: 
   const pCum = place(t.nNodes * 8);
   const pOthers = place(count * 4);
   const pOut = place(8);
-  const memory = new wasmApi.Memory({ initial: Math.ceil(at / 65536) });
+  let memory: { buffer: ArrayBuffer };
+  try {
+    memory = new wasmApi.Memory({ initial: Math.ceil(at / 65536) });
+  } catch {
+    return undefined; // more than a WebAssembly memory holds (4 GiB), or no room for it: the JavaScript loop reads it
+  }
   const mem = memory.buffer;
   new Uint8Array(mem, 0, buf.length).set(buf);
   new Uint32Array(mem, pSpans, count * 2).set(spans.subarray(0, count * 2));
