@@ -1,7 +1,7 @@
 // anole top's inner loop as a small WebAssembly function, assembled here from its opcodes (no
 // build tool, nothing fetched): flat and cum per node for every sample Go's encoders write. It
-// runs at full speed from its first sample, where the same loop in JavaScript spends a cold
-// process's first tens of milliseconds waiting for the optimizing compiler.
+// runs as machine code from its first sample, where the same loop in JavaScript runs in V8's
+// interpreter and baseline code until the optimizing compiler, on a busy background thread, is done.
 
 /** The tables the loop reads and the sums it adds to, as wireTop builds them. */
 export interface WasmTopTables {
