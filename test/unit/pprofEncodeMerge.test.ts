@@ -94,6 +94,49 @@ describe('pprof merge', () => {
     assert.equal(merged.mappings.length, a.mappings.length * 2, 'both builds are kept as mappings');
   });
 
+  // mergeProfiles copies an input whose locations come first, in its own order, as one run and
+  // renumbers any other one location by location: both must write the same profile.
+  for (const kind of KINDS) {
+    it(`merges a renumbered ${kind} replica (either stack width) exactly as it merges the same replica as recorded`, () => {
+      const inputs = (renumber: boolean, wide: boolean) => ['a', 'b', 'c'].map((name, i) => {
+        const p = load('go1.26', kind);
+        const n = p.locations.length;
+        if (renumber && i > 0) {
+          // The same profile with its location table in reverse order, as another replica might number it.
+          p.locations.reverse();
+          const s = p.samples.stackLocs;
+          for (let k = 0; k < s.length; k++) s[k] = n - 1 - s[k];
+        }
+        if (wide) p.samples.stackLocs = Uint32Array.from(p.samples.stackLocs);
+        return { name, profile: p };
+      });
+      const want = encodeProfile(mergeProfiles(inputs(false, false)), { gzip: false });
+      assert.ok(want.length > 0);
+      for (const [renumber, wide] of [[true, false], [false, true], [true, true]]) {
+        const merged = mergeProfiles(inputs(renumber, wide));
+        assert.ok(merged.samples.stackLocs instanceof Uint16Array, 'few locations: 16-bit stacks');
+        assert.deepEqual(encodeProfile(merged, { gzip: false }), want, `renumbered ${renumber}, 32-bit input stacks ${wide}`);
+      }
+    });
+  }
+
+  it('writes 32-bit stacks when the merged profile has more than 65535 locations', () => {
+    const padded = (name: string) => {
+      const p = load('go1.26', 'cpu');
+      // Unsymbolized locations no sample uses, at addresses of their own: each one is kept.
+      const extra = Array.from({ length: 70_000 }, (_, i) => ({ id: 1_000_000 + i, address: 0x7000_0000 + i, mappingId: 0, lines: [], isFolded: false }));
+      p.locations = [...extra, ...p.locations];
+      p.samples.stackLocs = Uint32Array.from(p.samples.stackLocs, (x) => x + extra.length);
+      return { name, profile: p };
+    };
+    const merged = mergeProfiles([padded('a'), padded('b')]);
+    assert.ok(merged.samples.stackLocs instanceof Uint32Array);
+    assert.ok(merged.locations.length > 0xffff);
+    const one = load('go1.26', 'cpu');
+    const plain = mergeProfiles([{ name: 'a', profile: load('go1.26', 'cpu') }, { name: 'b', profile: one }]);
+    assert.deepEqual(meaning(merged), meaning(plain));
+  });
+
   it('refuses to merge profiles of different kinds with a clear error', () => {
     assert.throws(
       () => mergeProfiles([{ name: 'api-1', profile: load('go1.26', 'cpu') }, { name: 'api-2', profile: load('go1.26', 'heap') }]),

@@ -133,6 +133,47 @@ function withTag(own: Label[], tag: Label, key: string): Label[] {
   return own;
 }
 
+/** `out[at + i] = starts[i] + shift` for the first `n` stack starts of one input. */
+function copyStarts(out: Uint32Array, at: number, starts: Uint32Array, n: number, shift: number): void {
+  for (let i = 0; i < n; i++) out[at + i] = starts[i] + shift;
+}
+
+/** True if `locs` maps each index to itself: the input's locations come first, in its order. */
+function isIdentity(locs: Uint32Array): boolean {
+  for (let i = 0; i < locs.length; i++) if (locs[i] !== i) return false;
+  return true;
+}
+
+/** `out[at + k - from] = locs[src[k]]` for k in [from, to): one input's location indexes, renumbered. */
+function copyStacks(out: Uint16Array | Uint32Array, at: number, src: Uint16Array | Uint32Array, from: number, to: number, locs: Uint32Array): void {
+  if (isIdentity(locs)) {
+    out.set(src.subarray(from, to), at);
+    return;
+  }
+  // One loop per pair of widths keeps each one monomorphic.
+  if (out instanceof Uint16Array) {
+    if (src instanceof Uint16Array) remap16to16(out, at - from, src, from, to, locs);
+    else remap32to16(out, at - from, src, from, to, locs);
+  } else if (src instanceof Uint16Array) remap16to32(out, at - from, src, from, to, locs);
+  else remap32to32(out, at - from, src, from, to, locs);
+}
+
+function remap16to16(out: Uint16Array, d: number, src: Uint16Array, from: number, to: number, locs: Uint32Array): void {
+  for (let k = from; k < to; k++) out[k + d] = locs[src[k]];
+}
+
+function remap32to16(out: Uint16Array, d: number, src: Uint32Array, from: number, to: number, locs: Uint32Array): void {
+  for (let k = from; k < to; k++) out[k + d] = locs[src[k]];
+}
+
+function remap16to32(out: Uint32Array, d: number, src: Uint16Array, from: number, to: number, locs: Uint32Array): void {
+  for (let k = from; k < to; k++) out[k + d] = locs[src[k]];
+}
+
+function remap32to32(out: Uint32Array, d: number, src: Uint32Array, from: number, to: number, locs: Uint32Array): void {
+  for (let k = from; k < to; k++) out[k + d] = locs[src[k]];
+}
+
 /**
  * Merges `inputs` into one profile. Functions, mappings and locations are matched by name, file
  * and line (so replicas of different builds merge), each sample keeps its values and gets a
@@ -152,29 +193,37 @@ export function mergeProfiles(inputs: readonly MergeInput[], options: MergeOptio
     stackLen += profile.samples.stackLocs.length;
   }
   const m = new Merger();
+  // Every input's location indexes in the merged table first: its size decides the width of the stacks.
+  const locsOf = inputs.map(({ profile }) => m.locationsOf(profile, m.functionsOf(profile), m.mappingsOf(profile)));
   const stackStart = new Uint32Array(count + 1);
-  const stackLocs = new Uint32Array(stackLen);
+  const stackLocs = m.locations.length <= 0xffff ? new Uint16Array(stackLen) : new Uint32Array(stackLen);
   const values = new Float64Array(count * nt);
   const labels = new Array<Label[] | undefined>(count);
   let si = 0;
   let li = 0;
   const warnings: string[] = [];
-  for (const { name, profile } of inputs) {
-    const locs = m.locationsOf(profile, m.functionsOf(profile), m.mappingsOf(profile));
+  inputs.forEach(({ name, profile }, n) => {
     const s = profile.samples;
     values.set(s.values.subarray(0, s.count * nt), si * nt);
+    // The input's stacks are contiguous: its stack starts and location indexes are copied as two runs.
+    const from = s.stackStart[0];
+    const to = s.stackStart[s.count];
+    copyStarts(stackStart, si, s.stackStart, s.count, li - from);
+    copyStacks(stackLocs, li, s.stackLocs, from, to, locsOf[n]);
+    li += to - from;
     // One label object and one list shared by every sample of the replica without labels of its own.
     const tagLabel: Label = { key: labelKey, str: name };
     const tag: Label[] | undefined = labelKey ? [tagLabel] : undefined;
-    for (let i = 0; i < s.count; i++) {
-      stackStart[si] = li;
-      for (let k = s.stackStart[i]; k < s.stackStart[i + 1]; k++) stackLocs[li++] = locs[s.stackLocs[k]];
-      const own = s.labels?.[i];
-      labels[si] = own && own.length ? withTag(own, tagLabel, labelKey) : tag;
-      si++;
-    }
+    const own = s.labels;
+    if (own) {
+      for (let i = 0; i < s.count; i++) {
+        const l = own[i];
+        labels[si + i] = l && l.length ? withTag(l, tagLabel, labelKey) : tag;
+      }
+    } else labels.fill(tag, si, si + s.count);
+    si += s.count;
     for (const w of profile.warnings) warnings.push(`${name}: ${w}`);
-  }
+  });
   stackStart[count] = li;
   const first = inputs[0].profile;
   const times = inputs.map((i) => i.profile.timeNanos).filter((t) => t > 0);

@@ -5,6 +5,7 @@ import { DEFAULT_MAX_PROFILE_BYTES, unwrapProfileBytes } from './container';
 import { type DecodedHeader, decodeHeader, headerWarnings, withDecodeErrors } from './decode';
 import { frameIndex } from './frames';
 import { type TopOptions, type TopResult, topOf } from './top';
+import { wasmTop } from './wasmTop';
 import { WireReader } from './wire';
 
 /** A top report read straight from the bytes, with the warnings decodeProfile would have given. */
@@ -12,6 +13,12 @@ export interface WireTop {
   result: TopResult;
   warnings: string[];
 }
+
+/**
+ * Which inner loop reads the samples of Go's usual shape: the WebAssembly one (wasmTop.ts; the
+ * JavaScript one when this Node has no WebAssembly), or the JavaScript one (for tests comparing them).
+ */
+export type InnerLoop = 'wasm' | 'js';
 
 /** Thrown inside the sample pass when a sample needs the general decoder (its repairs, its errors). */
 class NeedsGeneralPath extends Error {}
@@ -23,13 +30,13 @@ class NeedsGeneralPath extends Error {}
  * does not have; that path then reports exactly what is wrong. A profile that is not one at all
  * gets decodeProfile's error, thrown here.
  */
-export function topFromBytes(input: Uint8Array, opts: TopOptions = {}, source?: string): WireTop | undefined {
+export function topFromBytes(input: Uint8Array, opts: TopOptions = {}, source?: string, loop: InnerLoop = 'wasm'): WireTop | undefined {
   const what = source ?? 'the profile';
   const raw = unwrapProfileBytes(input, what, DEFAULT_MAX_PROFILE_BYTES);
   const h = withDecodeErrors(what, () => decodeHeader(raw, what));
   let agg: Aggregate;
   try {
-    agg = aggregateWire(h, opts.by ?? 'function', opts);
+    agg = aggregateWire(h, opts.by ?? 'function', opts, loop === 'wasm');
   } catch {
     return undefined;
   }
@@ -241,7 +248,7 @@ function addFrames(t: FastTables, li: number, stamp: number, nd: number): number
  * aggregate(profile, granularity) computed from the sample bytes located in `h`: the same sums in
  * the same order, so the same numbers. Throws (anything) when the general path must decide.
  */
-function aggregateWire(h: DecodedHeader, granularity: Exclude<Granularity, 'fileLine'>, opts: TopOptions): Aggregate {
+function aggregateWire(h: DecodedHeader, granularity: Exclude<Granularity, 'fileLine'>, opts: TopOptions, useWasm: boolean): Aggregate {
   const { buf, profile, res } = h;
   const sampleType = chooseSampleType(profile, opts);
   const frames = frameIndex(profile);
@@ -259,13 +266,24 @@ function aggregateWire(h: DecodedHeader, granularity: Exclude<Granularity, 'file
   const head: SampleHead = { value: 0, values: 0, first: -1, idsFrom: 0, idsTo: 0 };
   // Samples of other shapes are read afterwards, so that no branch of the loop is first taken
   // late (a deoptimization). The sums are the same: they are sums of integers, exact below 2^53.
-  const others = new Int32Array(count);
+  let others: Int32Array;
   let nOthers = 0;
-  for (let i = 0; i < count; i++) {
-    others[nOthers] = i;
-    nOthers += fastSample(buf, spans[2 * i], spans[2 * i + 1], tables, 2 * i + 1, si, nt) ? 0 : 1;
+  let total: number;
+  const wasm = useWasm ? wasmTop(buf, spans, count, si, nt, { idNode: sums.idNode, nodeOf, locFrameStart: frames.locFrameStart, nNodes }) : undefined;
+  if (wasm) {
+    flat.set(wasm.flat);
+    cum.set(wasm.cum);
+    total = wasm.total;
+    others = wasm.others;
+    nOthers = others.length;
+  } else {
+    others = new Int32Array(count);
+    for (let i = 0; i < count; i++) {
+      others[nOthers] = i;
+      nOthers += fastSample(buf, spans[2 * i], spans[2 * i + 1], tables, 2 * i + 1, si, nt) ? 0 : 1;
+    }
+    total = tables.total;
   }
-  let total = tables.total;
   for (let j = 0; j < nOthers; j++) {
     const i = others[j];
     const v = slowSample(buf, spans[2 * i], spans[2 * i + 1], si, nt, sums, 2 * i + 2, head, r);
