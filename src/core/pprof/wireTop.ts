@@ -14,10 +14,7 @@ export interface WireTop {
   warnings: string[];
 }
 
-/**
- * Which inner loop reads the samples of Go's usual shape: the WebAssembly one (wasmTop.ts; the
- * JavaScript one when this Node has no WebAssembly), or the JavaScript one (for tests comparing them).
- */
+/** The inner loop for samples of Go's usual shape: WebAssembly (wasmTop.ts; JS without it), or JS (tests compare them). */
 export type InnerLoop = 'wasm' | 'js';
 
 /** Thrown inside the sample pass when a sample needs the general decoder (its repairs, its errors). */
@@ -266,9 +263,8 @@ function aggregateWire(h: DecodedHeader, granularity: Exclude<Granularity, 'file
   const head: SampleHead = { value: 0, values: 0, first: -1, idsFrom: 0, idsTo: 0 };
   // Samples of other shapes are read afterwards, so that no branch of the loop is first taken
   // late (a deoptimization). The sums are the same: they are sums of integers, exact below 2^53.
-  let others: Int32Array;
+  let others: Int32Array, total: number;
   let nOthers = 0;
-  let total: number;
   const wasm = useWasm ? wasmTop(buf, spans, count, si, nt, { idNode: sums.idNode, nodeOf, locFrameStart: frames.locFrameStart, nNodes }) : undefined;
   if (wasm) {
     flat.set(wasm.flat);
