@@ -16,7 +16,6 @@ export interface WireTop {
 
 /** The inner loop for samples of Go's usual shape: WebAssembly (wasmTop.ts; JS without it), or JS (tests compare them). */
 export type InnerLoop = 'wasm' | 'js';
-
 /** Thrown inside the sample pass when a sample needs the general decoder (its repairs, its errors). */
 class NeedsGeneralPath extends Error {}
 
