@@ -87,7 +87,7 @@ export async function runSnapshotBench(opts: { toolchains?: ToolchainId[]; log?:
       const svc = await startService(binaryOf(builds[0], 'hotsvc'), ['-ballast-mb', String(mb)], { timeoutMs: 120_000 });
       try {
         await heartbeatGap(svc);
-        const snap = await takeSnapshot(host, svc.pid, 'dump');
+        const snap = await takeSnapshot(host, svc.pid, 'hold');
         const realStallMs = await heartbeatGap(svc);
         await snap.close();
         figures.rss.push({ rssMB: snap.report.rssKb / 1024, pauseMs: snap.report.pauseMs, forkMs: snap.report.forkMs, realStallMs });

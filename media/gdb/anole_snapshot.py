@@ -1,6 +1,6 @@
 # Anole's copy-on-write snapshot of a live Go process (linux/amd64), run as
 #   gdb -nx -batch --readnever -x anole_snapshot.py
-# with ANOLE_PID (target), ANOLE_DIR (private dir), ANOLE_MODE ("dump" or "core"), ANOLE_CORE (core file).
+# with ANOLE_PID (target), ANOLE_DIR (private dir), ANOLE_MODE ("dump", "hold" or "core"), ANOLE_CORE (core file).
 #
 # gdb attaches (every thread stops), saves each thread's registers, points one thread at a `syscall`
 # instruction of the runtime's text with clone(CLONE_PARENT|SIGCHLD) in its registers and steps it
@@ -10,7 +10,13 @@
 # The child never runs Go code: it closes its copies of the service's file descriptors (one
 # injected close_range), then is armed: its registers point at `syscall` with exit_group(0), so
 # whatever lets it run (a dead tracer, a stray SIGCONT) makes it exit at once. Then
-#   dump: the child is detached with SIGSTOP (stopped, untraced) for another gdb to read at leisure;
+#   dump: gdb loads the DWARF and reads every goroutine of the child into ANOLE_DIR/dump.json with
+#         anole_goroutines.py (sitting next to this script): anole-dump, ANOLE_DEPTH frames each, the
+#         running goroutines from the registers saved before the fork; then the child is killed. One
+#         pass over memory, no debugger attached twice: ~0.3 ms a goroutine where unwinding each one
+#         through gdb's frames took ~5 ms. ANOLE_DIR/cancel (made by the keeper when its input ends)
+#         stops the read early;
+#   hold: the child is detached with SIGSTOP (stopped, untraced) for another debugger to read at leisure;
 #   core: gcore writes the child with the forking thread's registers, and the child is killed.
 # The threads' registers go to ANOLE_DIR/regs.json (a running goroutine's stack starts there) and
 # the child's pid to ANOLE_DIR/child.pid as soon as it exists (the keeper kills it at the end).
@@ -129,14 +135,34 @@ def _rss_kb(pid):
     return 0
 
 
+def _read_dump(out_dir, depth):
+    """Reads every goroutine of the (selected, armed) child into out_dir/dump.json with the
+    goroutines script's anole-dump (the running ones from the threads' registers in regs.json);
+    stops early once out_dir/cancel exists (the keeper's input ended). Returns what the command
+    printed and the ms it took. A borrowed thread gets its registers back: the child stays armed."""
+    t = time.time()
+    # the DWARF, now that the service runs again: a new BFD, since the one read with -readnever keeps none
+    gdb.execute('maint set bfd-sharing off', to_string=True)
+    gdb.execute('symbol-file /proc/%d/exe' % gdb.selected_inferior().pid, to_string=True)
+    gdb.execute('source %s' % os.path.join(out_dir, 'anole_goroutines.py'), to_string=True)
+    gdb.execute('anole-snapshot-regs %s' % os.path.join(out_dir, 'regs.json'), to_string=True)
+    text = gdb.execute('anole-dump %d %s %s' % (depth, os.path.join(out_dir, 'dump.json'), os.path.join(out_dir, 'cancel')),
+                       to_string=True)
+    line = [x for x in text.splitlines() if x.startswith('ANOLE-JSON ')][-1]
+    return json.loads(line[len('ANOLE-JSON '):]), round((time.time() - t) * 1000, 1)
+
+
 def main():
     pid, out_dir, mode = int(os.environ['ANOLE_PID']), os.environ['ANOLE_DIR'], os.environ['ANOLE_MODE']
     for c in ('set pagination off', 'set confirm off', 'set detach-on-fork off', 'set follow-fork-mode parent',
               'set auto-solib-add off', 'set libthread-db-search-path',
               'handle SIGURG SIGPIPE SIGCHLD SIGWINCH SIGPROF SIGALRM nostop noprint pass'):
         gdb.execute(c, to_string=True)
-    # the executable's symbols are read now, not while the process is stopped
-    gdb.execute('file /proc/%d/exe' % pid, to_string=True)
+    # the executable's ELF symbols are read now, not while the process is stopped (its DWARF after)
+    try:
+        gdb.execute('file -readnever /proc/%d/exe' % pid, to_string=True)
+    except gdb.error:  # before gdb 8.2
+        gdb.execute('file /proc/%d/exe' % pid, to_string=True)
     addr = _syscall_address(pid)
     rss = _rss_kb(pid)
     t0 = time.time()
@@ -184,8 +210,12 @@ def main():
             gdb.execute('gcore %s' % os.environ['ANOLE_CORE'], to_string=True)
             result['writeMs'] = round((time.time() - tc) * 1000, 1)
             gdb.execute('kill inferiors %d' % child_inf.num, to_string=True)
+        elif mode == 'dump':
+            read, result['readMs'] = _read_dump(out_dir, int(os.environ.get('ANOLE_DEPTH') or 100))
+            result.update(dump=read['file'], dumpBytes=read['bytes'], goroutines=read['goroutines'], cancelled=read['cancelled'])
+            gdb.execute('kill inferiors %d' % child_inf.num, to_string=True)
         else:
-            # stopped and untraced, for the reader's gdb to attach; armed if anything resumes it
+            # hold: stopped and untraced, for another debugger to read; armed if anything resumes it
             gdb.execute('queue-signal SIGSTOP', to_string=True)
             gdb.execute('detach inferiors %d' % child_inf.num, to_string=True)
         _report(result)
