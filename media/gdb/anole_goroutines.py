@@ -650,6 +650,8 @@ def _stack_of(goid, depth, found=None, threads=None, borrow=None):
         g = snap  # its thread is not in the snapshot: the forked thread is pointed at its registers
     thread = _running_thread(lay, mem, g, threads) if snap is None and (g['status'] & ~_G_SCAN) in (2, 3) else None
     if thread is not None:
+        if borrow and borrow.thread.ptid == thread.ptid:
+            borrow.restore()  # the borrowed thread runs this goroutine: its own registers first
         thread.switch()
         return _frame_list(gdb.newest_frame(), depth)
     if borrow is None and not _CORE:
