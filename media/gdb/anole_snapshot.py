@@ -17,12 +17,15 @@
 #         through gdb's frames took ~5 ms. ANOLE_DIR/cancel (made by the keeper when its input ends)
 #         stops the read early;
 #   hold: the child is detached with SIGSTOP (stopped, untraced) for another debugger to read at leisure;
-#   core: gcore writes the child with the forking thread's registers, and the child is killed.
+#   core: gcore writes the child with the forking thread's registers, and the child is killed; then
+#         the core's thread notes are replaced by one per thread of the service, with all the
+#         registers saved before the fork (so dlv or gdb sees every thread, running goroutines too).
 # The threads' registers go to ANOLE_DIR/regs.json (a running goroutine's stack starts there) and
 # the child's pid to ANOLE_DIR/child.pid as soon as it exists (the keeper kills it at the end).
 # One line "ANOLE-SNAPSHOT <json>" reports the outcome, timings in ms; errors carry a `code`.
 import json
 import os
+import struct
 import time
 
 import gdb
@@ -32,6 +35,12 @@ _CLONE_PARENT, _SIGCHLD = 0x8000, 17
 _GREGS = ('rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp', 'rsp', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15',
           'eflags', 'rip')
 _ERRNO = {1: 'EPERM', 11: 'EAGAIN', 12: 'ENOMEM', 22: 'EINVAL', 38: 'ENOSYS'}
+# struct user_regs_struct (sys/user.h), the order of NT_PRSTATUS's pr_reg
+_USER_REGS = ('r15', 'r14', 'r13', 'r12', 'rbp', 'rbx', 'r11', 'r10', 'r9', 'r8', 'rax', 'rcx', 'rdx', 'rsi', 'rdi',
+              'orig_rax', 'rip', 'cs', 'eflags', 'rsp', 'ss', 'fs_base', 'gs_base', 'ds', 'es', 'fs', 'gs')
+# per-thread core notes: NT_PRSTATUS, NT_FPREGSET, NT_PRXFPREG, NT_X86_XSTATE, NT_SIGINFO
+_THREAD_NOTES = (1, 2, 0x46e62b7f, 0x202, 0x53494749)
+_PRSTATUS_SIZE, _PR_PID, _PR_REG, _PR_FPVALID = 336, 32, 112, 328
 
 
 class SnapshotError(Exception):
@@ -135,6 +144,74 @@ def _rss_kb(pid):
     return 0
 
 
+def _full_regs():
+    """The selected thread's registers in user_regs_struct order, or None (a gdb without fs_base)."""
+    try:
+        f = gdb.newest_frame()
+        return [int(f.read_register(n)) & 0xffffffffffffffff for n in _USER_REGS]
+    except (gdb.error, ValueError):
+        return None
+
+
+def _notes(data):
+    """(name, type, desc) of each ELF note in data (4-byte aligned, as in Linux cores)."""
+    out, off = [], 0
+    while off + 12 <= len(data):
+        namesz, descsz, typ = struct.unpack_from('<III', data, off)
+        name_at = off + 12
+        desc_at = name_at + ((namesz + 3) & ~3)
+        out.append((data[name_at:name_at + namesz], typ, data[desc_at:desc_at + descsz]))
+        off = desc_at + ((descsz + 3) & ~3)
+    return out
+
+
+def _note(name, typ, desc):
+    pad = lambda b: b + b'\0' * (-len(b) % 4)
+    return struct.pack('<III', len(name), len(desc), typ) + pad(name) + pad(desc)
+
+
+def _core_threads(path, pid, threads):
+    """Gives the copy's core (one thread: the one that forked) every thread the service had, with
+    the registers saved before the fork, so a running goroutine's stack starts where it was: the
+    per-thread notes are replaced by one NT_PRSTATUS per saved thread (its LWP, main thread first)
+    appended to the file, and the PT_NOTE header points there. Returns the threads written, or 0
+    when the core is not as expected (left as gcore wrote it)."""
+    with open(path, 'r+b') as fh:
+        ehdr = fh.read(64)
+        if ehdr[:4] != b'\x7fELF' or ehdr[4] != 2 or ehdr[5] != 1:
+            return 0
+        phoff = struct.unpack_from('<Q', ehdr, 32)[0]
+        phentsize, phnum = struct.unpack_from('<HH', ehdr, 54)
+        for i in range(phnum):
+            fh.seek(phoff + i * phentsize)
+            p_type, _, p_offset, _, _, p_filesz, p_memsz = struct.unpack('<IIQQQQQ', fh.read(48))
+            if p_type == 4:  # PT_NOTE
+                break
+        else:
+            return 0
+        fh.seek(p_offset)
+        notes = _notes(fh.read(p_filesz))
+        template = next((d for _, t, d in notes if t == 1), None)
+        if template is None or len(template) != _PRSTATUS_SIZE:
+            return 0
+        body = [_note(n, t, d) for n, t, d in notes if t not in _THREAD_NOTES]
+        for t in sorted(threads, key=lambda x: x['lwp'] != pid):
+            st = bytearray(template)
+            struct.pack_into('<i', st, _PR_PID, t['lwp'])
+            struct.pack_into('<27Q', st, _PR_REG, *t['regs'])
+            struct.pack_into('<i', st, _PR_FPVALID, 0)
+            body.append(_note(b'CORE\0', 1, bytes(st)))
+        data = b''.join(body)
+        end = fh.seek(0, 2)
+        at = end + (-end % 8)
+        fh.write(b'\0' * (at - end) + data)
+        fh.seek(phoff + i * phentsize + 8)
+        fh.write(struct.pack('<Q', at))
+        fh.seek(phoff + i * phentsize + 32)
+        fh.write(struct.pack('<QQ', len(data), len(data) if p_memsz else 0))
+    return len(threads)
+
+
 def _read_dump(out_dir, depth):
     """Reads every goroutine of the (selected, armed) child into out_dir/dump.json with the
     goroutines script's anole-dump (the running ones from the threads' registers in regs.json);
@@ -153,6 +230,7 @@ def _read_dump(out_dir, depth):
 
 
 def main():
+    t_start = time.time()
     pid, out_dir, mode = int(os.environ['ANOLE_PID']), os.environ['ANOLE_DIR'], os.environ['ANOLE_MODE']
     for c in ('set pagination off', 'set confirm off', 'set detach-on-fork off', 'set follow-fork-mode parent',
               'set auto-solib-add off', 'set libthread-db-search-path',
@@ -176,10 +254,17 @@ def main():
             raise SnapshotError('arch', 'snapshots are made on linux/amd64 only, not %s' % arch)
         gdb.execute('set scheduler-locking on', to_string=True)
         threads = []
+        full = []  # core mode: every register of every thread, for the core's thread notes
         for t in parent.threads():
             t.switch()
             r = _read_regs(('rip', 'rsp', 'rbp'))
             threads.append({'lwp': t.ptid[1], 'pc': r['rip'], 'sp': r['rsp'], 'bp': r['rbp']})
+            if mode == 'core' and full is not None:
+                regs = _full_regs()
+                if regs is None:
+                    full = None
+                else:
+                    full.append({'lwp': t.ptid[1], 'regs': regs})
         forker = parent.threads()[-1]  # gdb lists the newest first: the last is the main thread
         forker.switch()
         forker_regs = _read_regs(('rip', 'rsp', 'rbp'))
@@ -203,17 +288,21 @@ def main():
             json.dump({'pid': pid, 'child': child_pid, 'threads': threads}, fh)
         result = {'ok': True, 'pid': pid, 'child': child_pid, 'pauseMs': round((t1 - t0) * 1000, 1),
                   'attachMs': round((t_attached - t0) * 1000, 1), 'forkMs': round((t_forked - t_attached) * 1000, 1),
-                  'threads': len(threads), 'rssKb': rss, 'zombie': zombie, 'closed': closed, 'fdsLeft': left}
+                  'threads': len(threads), 'rssKb': rss, 'zombie': zombie, 'closed': closed, 'fdsLeft': left,
+                  'setupMs': round((t0 - t_start) * 1000, 1)}
         if mode == 'core':
             _set_regs({'rip': forker_regs['rip'], 'rsp': forker_regs['rsp'], 'rbp': forker_regs['rbp']})
             tc = time.time()
             gdb.execute('gcore %s' % os.environ['ANOLE_CORE'], to_string=True)
-            result['writeMs'] = round((time.time() - tc) * 1000, 1)
             gdb.execute('kill inferiors %d' % child_inf.num, to_string=True)
+            result['coreThreads'] = _core_threads(os.environ['ANOLE_CORE'], pid, full) if full else 0
+            result['writeMs'] = round((time.time() - tc) * 1000, 1)
         elif mode == 'dump':
             read, result['readMs'] = _read_dump(out_dir, int(os.environ.get('ANOLE_DEPTH') or 100))
             result.update(dump=read['file'], dumpBytes=read['bytes'], goroutines=read['goroutines'], cancelled=read['cancelled'])
+            tk = time.time()
             gdb.execute('kill inferiors %d' % child_inf.num, to_string=True)
+            result['killMs'] = round((time.time() - tk) * 1000, 1)
         else:
             # hold: stopped and untraced, for another debugger to read; armed if anything resumes it
             gdb.execute('queue-signal SIGSTOP', to_string=True)

@@ -30,6 +30,11 @@ export interface SnapshotReport {
   fdsLeft: number;
   /** Core mode: gcore's write of the copy (the service ran meanwhile). */
   writeMs?: number;
+  /**
+   * Core mode: the threads the core shows, each with the registers it had before the fork (0: gcore's
+   * one thread only, the forking one, when this gdb cannot read every register or the core is unusual).
+   */
+  coreThreads?: number;
   /** Dump mode: the file on the host with every goroutine (see media/gdb/anole_goroutines.py's anole-dump) and its size. */
   dump?: string;
   dumpBytes?: number;
@@ -38,6 +43,9 @@ export interface SnapshotReport {
   cancelled?: boolean;
   /** Dump mode: gdb's read of the copy, DWARF loading included (the service ran meanwhile). */
   readMs?: number;
+  /** gdb's work before attaching (reading the executable's symbols), and in dump mode its kill of the copy. */
+  setupMs?: number;
+  killMs?: number;
 }
 
 /** Why no snapshot was made (the service was left running, untouched or detached again). */
