@@ -13,9 +13,11 @@
 #   dump: gdb loads the DWARF and reads every goroutine of the child into ANOLE_DIR/dump.json with
 #         anole_goroutines.py (sitting next to this script): anole-dump, ANOLE_DEPTH frames each, the
 #         running goroutines from the registers saved before the fork; then the child is killed. One
-#         pass over memory, no debugger attached twice: ~0.3 ms a goroutine where unwinding each one
+#         pass over memory, no debugger attached twice: ~0.1 ms a goroutine where unwinding each one
 #         through gdb's frames took ~5 ms. ANOLE_DIR/cancel (made by the keeper when its input ends)
-#         stops the read early;
+#         stops the read early, and prevents the snapshot when it exists before gdb attaches. While it
+#         is read the child also has a SIGSTOP pending: should gdb die with the child's registers
+#         lent to a goroutine, the child stops instead of running;
 #   hold: the child is detached with SIGSTOP (stopped, untraced) for another debugger to read at leisure;
 #   core: gcore writes the child with the forking thread's registers, and the child is killed; then
 #         the core's thread notes are replaced by one per thread of the service, with all the
@@ -25,6 +27,7 @@
 # One line "ANOLE-SNAPSHOT <json>" reports the outcome, timings in ms; errors carry a `code`.
 import json
 import os
+import signal
 import struct
 import time
 
@@ -243,6 +246,8 @@ def main():
         gdb.execute('file /proc/%d/exe' % pid, to_string=True)
     addr = _syscall_address(pid)
     rss = _rss_kb(pid)
+    if os.path.exists(os.path.join(out_dir, 'cancel')):
+        raise SnapshotError('cancelled', 'the snapshot was cancelled before gdb attached')
     t0 = time.time()
     gdb.execute('attach %d' % pid, to_string=True)
     parent = gdb.selected_inferior()
@@ -298,6 +303,7 @@ def main():
             result['coreThreads'] = _core_threads(os.environ['ANOLE_CORE'], pid, full) if full else 0
             result['writeMs'] = round((time.time() - tc) * 1000, 1)
         elif mode == 'dump':
+            os.kill(child_pid, signal.SIGSTOP)  # stays pending: the child is never resumed by gdb
             read, result['readMs'] = _read_dump(out_dir, int(os.environ.get('ANOLE_DEPTH') or 100))
             result.update(dump=read['file'], dumpBytes=read['bytes'], goroutines=read['goroutines'], cancelled=read['cancelled'])
             tk = time.time()

@@ -220,6 +220,8 @@ export async function takeSnapshot(host: RemoteHost, pid: number, mode: Snapshot
   const code = out.refused ?? out.gdbError?.code;
   if (code || !out.report) {
     await close();
+    // our input ended before gdb attached: nothing was made, and nothing should be tried instead
+    if (code === 'cancelled') throw new AnoleError('CANCELLED', 'the snapshot was cancelled before gdb attached');
     throw refusalError(code ?? 'gdb', pid, host.label, out.facts, out.gdbError?.error ?? out.log.join(' | '));
   }
   return { report: out.report, dir: out.facts.get('dir') ?? '', close };
