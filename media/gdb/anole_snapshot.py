@@ -1,5 +1,5 @@
 # Anole's copy-on-write snapshot of a live Go process (linux/amd64), run as
-#   gdb -nx -batch --readnever -x anole_snapshot.py
+#   gdb -nx -batch -x anole_snapshot.py
 # with ANOLE_PID (target), ANOLE_DIR (private dir), ANOLE_MODE ("dump", "hold" or "core"), ANOLE_CORE (core file).
 #
 # gdb attaches (every thread stops), saves each thread's registers, points one thread at a `syscall`
@@ -300,7 +300,10 @@ def main():
             tc = time.time()
             gdb.execute('gcore %s' % os.environ['ANOLE_CORE'], to_string=True)
             gdb.execute('kill inferiors %d' % child_inf.num, to_string=True)
-            result['coreThreads'] = _core_threads(os.environ['ANOLE_CORE'], pid, full) if full else 0
+            try:
+                result['coreThreads'] = _core_threads(os.environ['ANOLE_CORE'], pid, full) if full else 0
+            except (OSError, struct.error):
+                result['coreThreads'] = 0  # the notes are appended before the header points at them: the core is as gcore wrote it
             result['writeMs'] = round((time.time() - tc) * 1000, 1)
         elif mode == 'dump':
             os.kill(child_pid, signal.SIGSTOP)  # stays pending: the child is never resumed by gdb
