@@ -1,6 +1,6 @@
 // `anole goroutines --via snapshot`: a dump read from a fork snapshot, against a real sshd and hotsvc built with new and old Go.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -168,11 +168,17 @@ describe('goroutine dump from a fork snapshot (anole goroutines --via snapshot)'
       const m = new RegExp(`^anole: paused process ${svc.pid} for ([\\d.]+) ms while gdb forked a snapshot of it`, 'm').exec(r.stderr);
       assert.ok(m, `no snapshot pause line on stderr: ${r.stderr}`);
       const stall = await heartbeatGap(svc);
-      const res = JSON.parse(r.stdout) as { core: string; executable: string; coreBytes: number; pauseMs: number; tool: string };
+      const res = JSON.parse(r.stdout) as { core: string; executable: string; coreBytes: number; pauseMs: number; tool: string; snapshotThreads?: number };
       console.log(`      core snapshot: gdb measured a pause of ${res.pauseMs} ms; service's longest heartbeat gap ${stall} ms; core ${(res.coreBytes / 1e6).toFixed(1)} MB`);
       assert.equal(res.tool, 'snapshot');
       assert.ok(stall <= res.pauseMs + 1000, `the service stalled ${stall} ms, far more than the ${res.pauseMs} ms reported`);
       assert.equal(fs.readFileSync(file).subarray(0, 4).toString('latin1'), '\x7fELF');
+      // the core shows the service's threads (not only the copy's one), by their own LWPs, the main thread first
+      const lwps = [...execFileSync('gdb', ['-nx', '-batch', '-ex', 'info threads', res.executable, file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).matchAll(/^\*?\s+\d+\s+LWP (\d+)/gm)].map((x) => Number(x[1]));
+      assert.ok((res.snapshotThreads ?? 0) > 1, `the core has ${res.snapshotThreads} threads`);
+      assert.equal(lwps.length, res.snapshotThreads, `gdb sees threads ${lwps.join(', ')}`);
+      assert.equal(lwps[0], svc.pid);
+      assert.match(r.stderr, new RegExp(`with the process's ${res.snapshotThreads} threads as they were before the fork`));
       const g = await runCli(['goroutines', '--core', file, '--exe', res.executable, '--via', 'dlv', '--json'], { timeoutMs: 120_000 });
       assert.equal(g.code, 0, `exit ${g.code}: ${g.stderr}`);
       const dump = JSON.parse(g.stdout) as Goroutines;

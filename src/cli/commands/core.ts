@@ -34,7 +34,8 @@ export async function core(args: string[]): Promise<number> {
     for (const f of r.findings) warn(`${f.message}${f.fix ? ` (${f.fix})` : ''}`);
     if (r.fallback) warn(`no snapshot: ${r.fallback}; gcore wrote the core with the process stopped instead`);
     warn(r.tool === 'snapshot'
-      ? `paused process ${pid} for ${r.pauseMs} ms while gdb forked a snapshot of it (the core is the snapshot's, with one thread)`
+      ? `paused process ${pid} for ${r.pauseMs} ms while gdb forked a snapshot of it (the core is the snapshot's, ${r.snapshotThreads
+        ? `with the process's ${r.snapshotThreads} threads as they were before the fork` : 'with one thread: the others\' registers are not in it'})`
       : `paused process ${pid} for ${r.pauseMs} ms while ${r.tool} wrote the core`);
     if (values.json) {
       printJson(r);

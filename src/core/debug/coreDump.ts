@@ -55,6 +55,8 @@ export interface CoreDumpResult {
    */
   pauseMs: number;
   totalMs: number;
+  /** Snapshot: the threads the core shows with their registers from before the fork (0: only the forking thread). */
+  snapshotThreads?: number;
   /** Non-blocking preflight findings. */
   findings: PreflightFinding[];
 }
@@ -301,7 +303,7 @@ export async function captureCoreDump(host: RemoteHost, pid: number, opts: CoreD
     return {
       pid, tool, fallback, core: path.resolve(opts.coreFile), executable: path.resolve(opts.executableFile),
       coreBytes: core.bytes, executableBytes: exe.bytes, transferBytes: core.transferBytes + exe.transferBytes,
-      pauseMs, totalMs: Date.now() - t0, findings: findings.filter((f) => f.severity !== 'error'),
+      pauseMs, totalMs: Date.now() - t0, snapshotThreads: snapshot?.report.coreThreads, findings: findings.filter((f) => f.severity !== 'error'),
     };
   } catch (e) {
     await removeDir();

@@ -5,8 +5,11 @@ import { shellScript } from '../shell';
 import { readGdbScript } from './gdb/script';
 import { sweepDeadWatchdogDirs } from './watchdogShell';
 
-/** What the snapshot is for: a goroutine dump (the copy stays stopped for a reader) or a core file. */
-export type SnapshotMode = 'dump' | 'core';
+/**
+ * What the snapshot is for: a goroutine dump (gdb reads it into `dump.json`, then kills the copy), a
+ * copy held stopped for another reader, or a core file.
+ */
+export type SnapshotMode = 'dump' | 'hold' | 'core';
 
 /** What gdb reported about a snapshot it made (ms, KiB). */
 export interface SnapshotReport {
@@ -27,13 +30,29 @@ export interface SnapshotReport {
   fdsLeft: number;
   /** Core mode: gcore's write of the copy (the service ran meanwhile). */
   writeMs?: number;
+  /**
+   * Core mode: the threads the core shows, each with the registers it had before the fork (0: gcore's
+   * one thread only, the forking one, when this gdb cannot read every register or the core is unusual).
+   */
+  coreThreads?: number;
+  /** Dump mode: the file on the host with every goroutine (see media/gdb/anole_goroutines.py's anole-dump) and its size. */
+  dump?: string;
+  dumpBytes?: number;
+  /** Dump mode: the goroutines read, and whether the read was cut short (the keeper's input ended). */
+  goroutines?: number;
+  cancelled?: boolean;
+  /** Dump mode: gdb's read of the copy, DWARF loading included (the service ran meanwhile). */
+  readMs?: number;
+  /** gdb's work before attaching (reading the executable's symbols), and in dump mode its kill of the copy. */
+  setupMs?: number;
+  killMs?: number;
 }
 
 /** Why no snapshot was made (the service was left running, untouched or detached again). */
 export type SnapshotRefusal =
   | 'arch' | 'traced' | 'seccomp' | 'no-process' | 'no-gdb' | 'fork-enomem' | 'fork-eagain' | 'fork-eperm' | 'gdb';
 
-/** Ends the script (media/gdb/anole_snapshot.py) on the keeper's stdin. */
+/** Ends each script on the keeper's stdin: media/gdb/anole_snapshot.py, then anole_goroutines.py. */
 const SCRIPT_END = '#ANOLE-END-OF-SCRIPT';
 
 /**
@@ -50,16 +69,18 @@ const KILL_COPY_SH = `kill_copy() {
 `;
 
 /**
- * $1 gdb, $2 PID, $3 mode (dump|core), $4 folder ("" for $TMPDIR or /tmp). With umask 077 and
+ * $1 gdb, $2 PID, $3 mode (dump|hold|core), $4 folder ("" for $TMPDIR or /tmp), $5 frames read per
+ * goroutine in dump mode ("" for 100). With umask 077 and
  * SIGHUP/SIGPIPE ignored (a dropped connection must not stop the cleanup): first kills the copies
  * and removes the dirs of keepers that died (killed with their connection); refuses with
  * `refused=CODE` (and facts) what it must not fork: another architecture than amd64, a process
  * already traced, one under a seccomp filter (a filter may kill the process on clone); writes the
- * script from stdin (up to the end marker) into a private dir, runs gdb on it with the service's
+ * two scripts from stdin (each up to the end marker) into a private dir, runs gdb on them with the service's
  * stdin closed and output into the dir (gdb is never killed while attached), sends the service a
  * SIGCONT in case a stop was left pending, prints `dir=`, gdb's `ANOLE-SNAPSHOT` line and `ready=1`,
  * then stays while our channel is open: at EOF — the reader is done, cancelled, the CLI or VS Code
- * was killed, the connection dropped — it kills the copy and removes the dir.
+ * was killed, the connection dropped — it kills the copy and removes the dir. An EOF while gdb still
+ * runs makes the file `cancel` in the dir, which ends gdb's read of a dump early.
  */
 export const SNAPSHOT_KEEPER_SCRIPT = `umask 077; trap '' HUP PIPE
 gdb="$1"; pid="$2"; mode="$3"; base="\${4:-\${TMPDIR:-/tmp}}"
@@ -77,16 +98,19 @@ command -v "$gdb" >/dev/null 2>&1 || refuse no-gdb
 d=$(mktemp -d "$base/anole-snap.XXXXXX") || exit 1
 echo "$$" > "$d/watchdog.pid"
 readlink -f "/proc/$pid/exe" > "$d/exe"
-while IFS= read -r line; do [ "$line" = '${SCRIPT_END}' ] && break; printf '%s\\n' "$line"; done > "$d/anole_snapshot.py"
-rn=
-"$gdb" --readnever -nx -batch </dev/null >/dev/null 2>&1 && rn=--readnever
-ANOLE_PID="$pid" ANOLE_DIR="$d" ANOLE_MODE="$mode" ANOLE_CORE="$d/core" \\
-  "$gdb" -nx -batch $rn -iex 'set debuginfod enabled off' -x "$d/anole_snapshot.py" </dev/null >"$d/gdb.log" 2>&1
+for f in anole_snapshot.py anole_goroutines.py; do
+  while IFS= read -r line; do [ "$line" = '${SCRIPT_END}' ] && break; printf '%s\\n' "$line"; done > "$d/$f"
+done
+exec 3<&0
+{ while read -r _; do :; done <&3; : > "$d/cancel"; } &
+eof=$!
+ANOLE_PID="$pid" ANOLE_DIR="$d" ANOLE_MODE="$mode" ANOLE_CORE="$d/core" ANOLE_DEPTH="$5" \\
+  "$gdb" -nx -batch -iex 'set debuginfod enabled off' -x "$d/anole_snapshot.py" </dev/null >"$d/gdb.log" 2>&1
 kill -CONT "$pid" 2>/dev/null
 printf 'dir=%s\\n' "$d"
 grep -a '^ANOLE-SNAPSHOT ' "$d/gdb.log" || { printf 'refused=gdb\\n'; tail -n 3 "$d/gdb.log" | sed 's/^/gdb_log=/'; }
 printf 'ready=1\\n'
-while read -r _; do :; done
+wait "$eof"
 kill_copy "$d"
 rm -rf "$d"
 `;
@@ -162,8 +186,12 @@ export interface SnapshotOptions {
   gdbPath?: string;
   /** Folder on the host for the private dir (default $TMPDIR, else /tmp). */
   remoteDir?: string;
-  /** How long gdb may take to make the snapshot (default 60 s). */
+  /** How long gdb may take to make the snapshot (default 60 s; in dump mode, reading it too: 15 min). */
   timeoutMs?: number;
+  /** Dump mode: frames read per goroutine (default 100). */
+  depth?: number;
+  /** Stops waiting, and the keeper ends gdb's read and removes the copy. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -172,9 +200,10 @@ export interface SnapshotOptions {
  * runs on as before.
  */
 export async function takeSnapshot(host: RemoteHost, pid: number, mode: SnapshotMode, opts: SnapshotOptions = {}): Promise<Snapshot> {
-  const proc = await host.spawn(shellScript(SNAPSHOT_KEEPER_SCRIPT, [opts.gdbPath ?? 'gdb', String(pid), mode, opts.remoteDir ?? '']));
+  const depth = mode === 'dump' && opts.depth ? String(Math.max(1, Math.floor(opts.depth))) : '';
+  const proc = await host.spawn(shellScript(SNAPSHOT_KEEPER_SCRIPT, [opts.gdbPath ?? 'gdb', String(pid), mode, opts.remoteDir ?? '', depth]));
   proc.stdin.on('error', () => undefined); // a keeper that refused at once reads no script
-  proc.stdin.write(readGdbScript('anole_snapshot.py').replace(/\n?$/, '\n') + SCRIPT_END + '\n');
+  proc.stdin.write(['anole_snapshot.py', 'anole_goroutines.py'].map((f) => readGdbScript(f).replace(/\n?$/, '\n') + SCRIPT_END + '\n').join(''));
   const close = once(async () => {
     proc.endInput();
     let t: NodeJS.Timeout | undefined;
@@ -183,7 +212,7 @@ export async function takeSnapshot(host: RemoteHost, pid: number, mode: Snapshot
   });
   let out: KeeperOutput;
   try {
-    out = await keeperOutput(proc, opts.timeoutMs ?? 60_000, host.label);
+    out = await keeperOutput(proc, opts.timeoutMs ?? (mode === 'dump' ? 900_000 : 60_000), host.label, opts.signal);
   } catch (e) {
     await close();
     throw e;
@@ -191,21 +220,30 @@ export async function takeSnapshot(host: RemoteHost, pid: number, mode: Snapshot
   const code = out.refused ?? out.gdbError?.code;
   if (code || !out.report) {
     await close();
+    // our input ended before gdb attached: nothing was made, and nothing should be tried instead
+    if (code === 'cancelled') throw new AnoleError('CANCELLED', 'the snapshot was cancelled before gdb attached');
     throw refusalError(code ?? 'gdb', pid, host.label, out.facts, out.gdbError?.error ?? out.log.join(' | '));
   }
   return { report: out.report, dir: out.facts.get('dir') ?? '', close };
 }
 
-/** Reads the keeper's stdout until `ready=1`, a refusal, or its exit. */
-function keeperOutput(proc: RemoteProcess, timeoutMs: number, label: string): Promise<KeeperOutput> {
+/** Reads the keeper's stdout until `ready=1`, a refusal, its exit, or `signal`. */
+function keeperOutput(proc: RemoteProcess, timeoutMs: number, label: string, signal?: AbortSignal): Promise<KeeperOutput> {
   return new Promise((resolve, reject) => {
     let text = '';
     let stderr = '';
     const timer = setTimeout(() => reject(new AnoleError('TIMEOUT', `gdb made no snapshot within ${timeoutMs} ms on ${label}`)), timeoutMs);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new AnoleError('CANCELLED', 'the snapshot was cancelled; the copy is removed'));
+    };
+    if (signal?.aborted) onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
     const check = (ended: boolean) => {
       const out = parseKeeperOutput(text);
       if (out.ready || out.refused || ended) {
         clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
         if (!out.ready && !out.refused) reject(new AnoleError('REMOTE_COMMAND', `the snapshot keeper on ${label} ended early${stderr.trim() ? `: ${stderr.trim()}` : ''}`));
         else resolve(out);
       }

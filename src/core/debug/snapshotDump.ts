@@ -1,8 +1,7 @@
 // A goroutine dump read from a fork snapshot of the process: the service pauses only while gdb attaches and forks.
 import { AnoleError } from '../errors';
 import type { RemoteHost } from '../remote/host';
-import { dumpGoroutinesViaDebugger, readAll, renderDebug2, type DebuggerDump, type DebuggerDumpOptions, type DumpGoroutine } from './dump';
-import { attachGdb } from './gdb/gdbBackend';
+import { dumpGoroutinesViaDebugger, renderDebug2, type DebuggerDump, type DebuggerDumpOptions, type DumpGoroutine } from './dump';
 import { isSnapshotRefusal, takeSnapshot } from './snapshot';
 
 /** Options for {@link dumpGoroutinesViaSnapshot}. */
@@ -14,32 +13,32 @@ export interface SnapshotDumpOptions extends Omit<DebuggerDumpOptions, 'backend'
 }
 
 /**
- * Makes a fork snapshot of `pid` (see snapshot.ts), reads every goroutine's stack from the copy
- * with gdb while the service runs, then kills the copy — on success, failure and cancellation
- * alike (and the host's keeper does it if the connection drops). When the host refuses the
- * snapshot (overcommit, pids limit, seccomp, architecture) and `fallback` is not false, the dump
- * is read with gdb stopping the process, and `fallback` says why.
+ * Makes a fork snapshot of `pid` (see snapshot.ts); the gdb that made it reads every goroutine's
+ * stack from the copy in one pass while the service runs (anole-dump: parked goroutines by a walk
+ * of their stacks' frame pointers, inlined calls included; the ones running at the fork from their
+ * threads' saved registers), then kills the copy — on success, failure and cancellation alike (and
+ * the host's keeper does it if the connection drops). When the host refuses the snapshot
+ * (overcommit, pids limit, seccomp, architecture) and `fallback` is not false, the dump is read
+ * with gdb stopping the process, and `fallback` says why.
  */
 export async function dumpGoroutinesViaSnapshot(host: RemoteHost, pid: number, opts: SnapshotDumpOptions = {}): Promise<DebuggerDump> {
   const t0 = Date.now();
   opts.signal?.throwIfAborted();
   let snap;
   try {
-    snap = await takeSnapshot(host, pid, 'dump', { remoteDir: opts.remoteDir });
+    snap = await takeSnapshot(host, pid, 'dump', { remoteDir: opts.remoteDir, depth: opts.depth, signal: opts.signal });
   } catch (e) {
     if (!isSnapshotRefusal(e) || opts.fallback === false || e.details?.snapshotRefusal === 'traced') throw e;
     const dump = await dumpGoroutinesViaDebugger(host, pid, { ...opts, backend: 'gdb' });
     return { ...dump, method: 'stop-the-world', fallback: e.oneLine };
   }
   try {
-    opts.signal?.throwIfAborted();
-    const backend = await attachGdb(host, snap.report.child, { snapshotRegs: `${snap.dir}/regs.json`, trace: opts.trace?.('gdb') });
-    let goroutines: DumpGoroutine[];
-    try {
-      goroutines = await readAll(backend, opts.depth ?? 100, opts.signal);
-    } finally {
-      await backend.detach();
-    }
+    const { dump, dumpBytes, cancelled } = snap.report;
+    if (cancelled || opts.signal?.aborted) throw new AnoleError('CANCELLED', 'goroutine dump interrupted; the snapshot was removed');
+    if (!dump || dumpBytes === undefined) throw new AnoleError('REMOTE_COMMAND', `gdb wrote no goroutines from the snapshot on ${host.label}`);
+    const data = await host.readRange(dump, 0, dumpBytes);
+    if (data.length !== dumpBytes) throw new AnoleError('REMOTE_COMMAND', `the snapshot's goroutines on ${host.label} are truncated (${data.length} of ${dumpBytes} bytes)`);
+    const goroutines = parseSnapshotDump(data.toString('utf8'));
     return {
       text: renderDebug2(goroutines),
       goroutines,
@@ -50,10 +49,27 @@ export async function dumpGoroutinesViaSnapshot(host: RemoteHost, pid: number, o
       method: 'snapshot',
       snapshot: snap.report,
     };
-  } catch (e) {
-    if (opts.signal?.aborted) throw new AnoleError('CANCELLED', 'goroutine dump interrupted; the snapshot was removed');
-    throw e;
   } finally {
     await snap.close();
   }
+}
+
+/** dump.json as media/gdb/anole_goroutines.py's anole-dump writes it: each distinct frame once, goroutines by index. */
+interface ScriptDump {
+  frames: Array<[string, string, number]>;
+  goroutines: Array<[number, string, number[], number]>;
+}
+
+/** The goroutines of anole-dump's JSON, by id; one with no frames shows "?" (as a stop-the-world read does). */
+export function parseSnapshotDump(json: string): DumpGoroutine[] {
+  const d = JSON.parse(json) as ScriptDump;
+  const frames = d.frames.map(([fn, file, line]) => ({ function: fn, file, line }));
+  return d.goroutines
+    .map(([id, state, stack, go]): DumpGoroutine => ({
+      id,
+      state,
+      frames: stack.length ? stack.map((i) => frames[i]) : [{ function: '?', file: '', line: 0 }],
+      goStatement: go >= 0 ? frames[go] : undefined,
+    }))
+    .sort((a, b) => a.id - b.id);
 }
