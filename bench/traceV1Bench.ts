@@ -64,11 +64,11 @@ export async function runTraceV1Bench(o: { log: (l: string) => void }): Promise<
       await run(join(dir, 'gen'), ['-out', file, '-ms', ms, '-pingpong', '400']);
     }
     const traceMb = (await stat(file)).size / 1e6;
-    await run('go', ['build', '-o', join(dir, 'ref'), '.'], join(ROOT, 'test', 'tracev1ref'));
+    await run('go', ['build', '-o', join(dir, 'ref'), '.'], join(ROOT, 'test', 'traceref'));
     o.log(`reading ${traceMb.toFixed(1)} MB with anole, x/exp/trace, go tool trace -pprof=sched`);
     const anoleRun = await measure([process.execPath, '--require', require.resolve('tsx/cjs'), __filename, '--child', file]);
     const child = JSON.parse(anoleRun.stdout) as { events: number; warnings: string[] };
-    const xexp = (await measure([join(dir, 'ref'), file])).cost;
+    const xexp = (await measure([join(dir, 'ref'), 'summary', file])).cost;
     const goTool = (await measure(['go', 'tool', 'trace', '-pprof=sched', file], { GOTOOLCHAIN: 'local' })).cost;
     const anole = anoleRun.cost;
     const meetsGoal = anole.cpuS <= goTool.cpuS / 2 && !(anole.peakMb > goTool.peakMb / 2);

@@ -53,7 +53,7 @@ for v in go1.21.13 go1.22.12 go1.23.12 go1.25.14; do
   GOTOOLCHAIN="$v" go version >/dev/null
 done
 # The reference trace reader's one dependency (golang.org/x/exp).
-(cd test/tracecheck && GOFLAGS= go mod download)
+(cd test/traceref && GOFLAGS= go mod download)
 
 # A worktree's node_modules may be a link to an install it shares with others: npm ci would empty
 # that install under them, so a link is left alone.

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { binaryOf, buildFixtures, startService, type RunningService, type ToolchainId } from '../host/goServices';
 import { startSshd, type TestSshd } from '../host/sshd';
 import { cliJson, runCli } from '../support/cli';
-import { tracecheck, type Reference } from '../support/tracecheck';
+import { traceReference, type Reference } from '../support/traceRef';
 
 interface TraceCapture {
   kind: string;
@@ -61,7 +61,7 @@ describe('anole capture trace over a real sshd', function () {
     assert.equal(cap.goVersion, services.get('go1.19')!.goVersion);
     assert.equal(cap.capped, false);
     assert.equal(fs.statSync(out).size, cap.bytes);
-    const ref = await tracecheck(out);
+    const ref = await traceReference(out);
     assert.equal(ref.error, undefined);
     assert.ok(ref.windowNs > 1.5e9, `window ${ref.windowNs} ns`);
     assert.equal(running(ref, 'main.cpuHog').length, 3);
@@ -73,7 +73,7 @@ describe('anole capture trace over a real sshd', function () {
     const cap = await cliJson<TraceCapture>(['capture', 'trace', sshd.alias, '--pid', pidOf('current'), '--seconds', '1', '-o', out, ...ssh]);
     assert.equal(cap.seconds, 1);
     assert.equal(cap.goVersion, services.get('current')!.goVersion);
-    const ref = await tracecheck(out);
+    const ref = await traceReference(out);
     assert.equal(ref.error, undefined);
     const [tick] = running(ref, 'main.(*tickLoop).run');
     assert.ok(tick, 'the tick loop is in the trace');
@@ -92,7 +92,7 @@ describe('anole capture trace over a real sshd', function () {
     assert.match(r.stdout, new RegExp(`capped at ${max} bytes`));
     assert.match(r.stderr, new RegExp(`capped at ${max} bytes: tracing stopped early`));
     assert.equal(fs.statSync(out).size, max);
-    const ref = await tracecheck(out);
+    const ref = await traceReference(out);
     assert.ok(ref.events > 0, 'the prefix holds whole generations');
     assert.ok(ref.error, 'the reference reader sees the cut');
     // Tracing stops on the service once it sees its client gone: a new trace can start then (one
@@ -111,7 +111,7 @@ describe('anole capture trace over a real sshd', function () {
     const cap = await cliJson<TraceCapture>(['capture', 'trace', sshd.alias, '--pid', pidOf('go1.25'), '--flight-recorder', '/debug/flightrecorder', '-o', out, ...ssh]);
     assert.equal(cap.flightRecorder, true);
     assert.equal(cap.seconds, null);
-    const ref = await tracecheck(out);
+    const ref = await traceReference(out);
     assert.equal(ref.error, undefined);
     assert.equal(running(ref, 'main.(*tickLoop).run').length, 1);
     const byUrl = await cliJson<TraceCapture>(['capture', 'trace', sshd.alias, '--flight-recorder', services.get('go1.25')!.info.FLIGHT, '-o', out, ...ssh]);

@@ -1,6 +1,6 @@
 // The trace engine against the Go toolchain on this machine: the generated event tables match GOROOT's
 // tracev2/events.go, and on a freshly recorded trace `anole trace report` agrees with Go's own reader
-// (golang.org/x/exp/trace, via test/tools/traceref) goroutine by goroutine.
+// (golang.org/x/exp/trace, via test/traceref totals) goroutine by goroutine.
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { GENERATED_PATH, generateTraceEvents, readGoSources } from '../../scripts/genTraceEvents';
 import { StarvationAnalyzer, TraceTables, parseTrace, type StarvationReport } from '../../src/core/trace';
 import { cliJson, runCli } from '../support/cli';
+import { buildTraceRef } from '../support/traceRef';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const goEnv = { ...process.env, GOWORK: 'off', GOFLAGS: '', CGO_ENABLED: '0' };
@@ -52,13 +53,12 @@ describe('trace engine against the Go toolchain', function () {
   it('reads a fresh trace exactly as golang.org/x/exp/trace does, and reports the marked lines', async () => {
     const prog = path.join(REPO, 'test', 'fixtures', 'traces', 'engine', 'prog');
     const exe = path.join(dir, 'fixture');
-    const ref = path.join(dir, 'traceref');
     go(['build', '-o', exe, '.'], prog);
-    go(['build', '-o', ref, '.'], path.join(REPO, 'test', 'tools', 'traceref'));
+    const ref = await buildTraceRef(path.join(dir, 'traceref'));
     const file = path.join(dir, 'fresh.trace');
     execFileSync(exe, [file, '2500']);
 
-    const [head, ...rows] = execFileSync(ref, [file], { encoding: 'utf8', maxBuffer: 1 << 28 }).trim().split('\n');
+    const [head, ...rows] = execFileSync(ref, ['totals', file], { encoding: 'utf8', maxBuffer: 1 << 28 }).trim().split('\n');
     const tables = new TraceTables();
     const an = new StarvationAnalyzer(tables);
     const res = parseTrace(fs.readFileSync(file), tables, an);

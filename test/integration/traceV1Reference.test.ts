@@ -1,4 +1,4 @@
-// Fresh Go 1.19 and Go 1.21 traces, read by Anole's old-format reader and by golang.org/x/exp/trace (test/tracev1ref), agree.
+// Fresh Go 1.19 and Go 1.21 traces, read by Anole's old-format reader and by golang.org/x/exp/trace (test/traceref summary), agree.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -6,11 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TraceEvent, TraceTables } from '../../src/core/trace/model';
 import { parseV1Trace } from '../../src/core/trace/v1';
+import { buildTraceRef } from '../support/traceRef';
 import { compareSummaries, type Reference, summarize } from '../support/traceSummary';
 
 const ROOT = join(__dirname, '..', '..');
 const GEN = join(ROOT, 'test', 'fixtures', 'traces', 'v1', 'gen');
-const REF = join(ROOT, 'test', 'tracev1ref');
 
 function run(cmd: string, args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -25,8 +25,7 @@ describe('old-format trace reader against golang.org/x/exp/trace on fresh traces
   const tmp = mkdtempSync(join(tmpdir(), 'anole-tracev1-'));
   let refBin = '';
   before(async () => {
-    refBin = join(tmp, 'tracev1ref');
-    await run('go', ['build', '-o', refBin, '.'], { cwd: REF });
+    refBin = await buildTraceRef(join(tmp, 'traceref'));
   });
   after(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -40,7 +39,7 @@ describe('old-format trace reader against golang.org/x/exp/trace on fresh traces
       const out = `${bin}.trace`;
       await run(goBin, ['build', '-trimpath', '-o', bin, '.'], { cwd: GEN, env });
       await run(bin, ['-out', out, '-ms', '500', '-pingpong', '20']);
-      const ref = JSON.parse(await run(refBin, [out])) as Reference;
+      const ref = JSON.parse(await run(refBin, ['summary', out])) as Reference;
       const events: TraceEvent[] = [];
       const result = parseV1Trace(readFileSync(out), new TraceTables(), { event: (ev) => void events.push({ ...ev }) });
       assert.deepEqual(result.warnings, []);

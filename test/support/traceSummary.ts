@@ -1,4 +1,4 @@
-// Per-goroutine state totals, event kinds and ranges of a trace's model events: the figures test/tracev1ref prints.
+// Per-goroutine state totals, event kinds and ranges of a trace's model events: the figures `test/traceref summary` prints.
 import { EventKind, GoState, ResourceKind, type TraceEvent } from '../../src/core/trace/model';
 
 /** Time one goroutine spent in each state, summed between its consecutive transitions. */
@@ -11,7 +11,7 @@ export interface GoTotals {
   syscallNs: number;
 }
 
-/** What test/tracev1ref (golang.org/x/exp/trace) prints as JSON. */
+/** What `test/traceref summary` (golang.org/x/exp/trace) prints as JSON. */
 export interface Reference {
   events: number;
   kinds: Record<string, number>;
@@ -20,7 +20,7 @@ export interface Reference {
   goroutines: GoTotals[];
 }
 
-/** The same figures as test/tracev1ref computes, from our model events (in order). */
+/** The same figures as `test/traceref summary` computes, from our model events (in order). */
 export function summarize(events: TraceEvent[]): Reference {
   const kindNames = Object.fromEntries(Object.entries(EventKind).map(([k, v]) => [v, k]));
   const out: Reference = { events: events.length, kinds: {}, blockReasons: {}, ranges: {}, goroutines: [] };

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { traceMarkerLines, TRACE_MARKERS } from '../host/goServices';
-import type { Reference } from '../support/tracecheck';
+import type { Reference } from '../support/traceRef';
 
 const TRACES = path.resolve(__dirname, '../fixtures/traces');
 const VERSIONS = ['go1.19', 'go1.21', 'go1.22', 'go1.23', 'go1.25', 'go1.26'];

@@ -138,16 +138,21 @@ export function* readV2Steps(...[data, offset, version, tables, visitor]: Parame
       const typ = data[p];
       const n = typ <= lastEvent ? TIMED_ARGS[typ] : -1;
       if (n < 0) throw new TraceFormatError(p, `invalid event type ${typ} for go 1.${version}`);
-      // Varints inline for the common one- and two-byte cases, else the general decoder (same errors).
+      // Varints inline for the common one- to three-byte cases (sequence numbers of a busy goroutine take
+      // three), else the general decoder (same errors).
       p++;
       let dt: number;
       let x = p < end ? data[p] : 0x80;
+      let y: number;
       if (x < 0x80) {
         dt = x;
         p++;
-      } else if (p + 1 < end && data[p + 1] < 0x80) {
-        dt = (x & 0x7f) | (data[p + 1] << 7);
+      } else if ((y = p + 1 < end ? data[p + 1] : 0x80) < 0x80) {
+        dt = (x & 0x7f) | (y << 7);
         p += 2;
+      } else if (p + 2 < end && data[p + 2] < 0x80) {
+        dt = (x & 0x7f) | ((y & 0x7f) << 7) | (data[p + 2] << 14);
+        p += 3;
       } else {
         dt = uvarint(data, p, end);
         p = vr.end;
@@ -158,9 +163,12 @@ export function* readV2Steps(...[data, offset, version, tables, visitor]: Parame
         if (x < 0x80) {
           args[i] = x;
           p++;
-        } else if (p + 1 < end && data[p + 1] < 0x80) {
-          args[i] = (x & 0x7f) | (data[p + 1] << 7);
+        } else if ((y = p + 1 < end ? data[p + 1] : 0x80) < 0x80) {
+          args[i] = (x & 0x7f) | (y << 7);
           p += 2;
+        } else if (p + 2 < end && data[p + 2] < 0x80) {
+          args[i] = (x & 0x7f) | ((y & 0x7f) << 7) | (data[p + 2] << 14);
+          p += 3;
         } else {
           args[i] = uvarint(data, p, end);
           p = vr.end;

@@ -1,4 +1,4 @@
-module anole.test/tracecheck
+module anole.test/traceref
 
 go 1.26.0
 

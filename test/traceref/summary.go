@@ -1,7 +1,7 @@
-// Command tracev1ref is the independent reference for Anole's trace readers: it reads an execution
-// trace with golang.org/x/exp/trace (which converts Go 1.11–1.21 traces itself) and prints, as JSON,
-// each goroutine's time in each state between consecutive state transitions, plus event and range
-// counts. Usage: tracev1ref TRACE > TRACE.ref.json
+// `traceref summary TRACE`: the reference for Anole's old-format (Go 1.11–1.21) reader. It reads an
+// execution trace with golang.org/x/exp/trace (which converts Go 1.11–1.21 traces itself) and prints,
+// as JSON, each goroutine's time in each state between consecutive state transitions, plus event
+// and range counts (recorded as goX.Y.ref.json beside the old-format fixtures).
 package main
 
 import (
@@ -41,15 +41,17 @@ type goLast struct {
 	state trace.GoState
 }
 
-func main() {
-	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: tracev1ref TRACE")
-		os.Exit(2)
+// runSummary prints the JSON summary of the trace at path.
+func runSummary(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
 	}
-	f, err := os.Open(os.Args[1])
-	check(err)
+	defer f.Close()
 	r, err := trace.NewReader(f)
-	check(err)
+	if err != nil {
+		return err
+	}
 	out := output{Kinds: map[string]int{}, Reasons: map[string]int{}, Ranges: map[string]*rangeStats{}}
 	stats := map[trace.GoID]*goStats{}
 	last := map[trace.GoID]goLast{}
@@ -59,7 +61,9 @@ func main() {
 		if err == io.EOF {
 			break
 		}
-		check(err)
+		if err != nil {
+			return err
+		}
 		out.Events++
 		out.Kinds[ev.Kind().String()]++
 		switch ev.Kind() {
@@ -120,12 +124,5 @@ func main() {
 	sort.Slice(out.Goroutines, func(i, j int) bool { return out.Goroutines[i].ID < out.Goroutines[j].ID })
 	enc := json.NewEncoder(os.Stdout)
 	enc.SetIndent("", " ")
-	check(enc.Encode(out))
-}
-
-func check(err error) {
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "tracev1ref:", err)
-		os.Exit(1)
-	}
+	return enc.Encode(out)
 }

@@ -1,4 +1,6 @@
-// Prints per-goroutine state totals of a Go trace as read by golang.org/x/exp/trace: "g running runnable waiting syscall" in ns, and the event count.
+// `traceref totals TRACE`: per-goroutine state totals of a Go trace as read by golang.org/x/exp/trace,
+// as text: "events N", then one line "g running runnable waiting syscall" (ns) per goroutine.
+// A read error ends the reading early (said on stderr); the totals up to it are still printed.
 package main
 
 import (
@@ -16,14 +18,16 @@ type acc struct {
 	ns    [6]int64
 }
 
-func main() {
-	f, err := os.Open(os.Args[1])
+// runTotals prints the per-goroutine state totals of the trace at path.
+func runTotals(path string) error {
+	f, err := os.Open(path)
 	if err != nil {
-		panic(err)
+		return err
 	}
+	defer f.Close()
 	r, err := trace.NewReader(f)
 	if err != nil {
-		panic(err)
+		return err
 	}
 	gs := map[trace.GoID]*acc{}
 	n := 0
@@ -34,7 +38,7 @@ func main() {
 			break
 		}
 		if err != nil {
-			fmt.Fprintln(os.Stderr, "error:", err)
+			fmt.Fprintln(os.Stderr, "traceref totals: reading stopped:", err)
 			break
 		}
 		n++
@@ -72,4 +76,5 @@ func main() {
 		a := gs[trace.GoID(id)]
 		fmt.Println(id, a.ns[trace.GoRunning], a.ns[trace.GoRunnable], a.ns[trace.GoWaiting], a.ns[trace.GoSyscall])
 	}
+	return nil
 }

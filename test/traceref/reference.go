@@ -1,8 +1,7 @@
-// Command tracecheck is the reference reader Anole's trace parser is checked against: it reads a
+// `traceref reference TRACE`: the reference reading Anole's trace parser is checked against. It reads a
 // Go runtime trace with golang.org/x/exp/trace (Go 1.22+ traces natively, Go 1.11-1.21 traces
-// converted) and prints, as JSON, each goroutine's time in each state plus GC totals.
-//
-// Usage: tracecheck TRACE > TRACE.reference.json
+// converted) and prints, as JSON, each goroutine's time in each state plus GC totals
+// (recorded as TRACE.reference.json beside the fixtures).
 //
 // How the totals are computed (a parser that wants to match them must do the same):
 //   - The window is the timestamp of the first event to that of the last event, Sync events
@@ -29,7 +28,6 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 	"os"
 	"sort"
@@ -94,24 +92,16 @@ type report struct {
 // readerVersion names the reader in the output (keep in step with go.mod).
 const readerVersion = "golang.org/x/exp/trace v0.0.0-20261120182113-8801fbdfac81"
 
-func main() {
-	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: tracecheck TRACE")
-		os.Exit(2)
-	}
-	f, err := os.Open(os.Args[1])
+// runReference prints the JSON reference reading of the trace at path.
+func runReference(path string) error {
+	f, err := os.Open(path)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+		return err
 	}
 	defer f.Close()
-	rep := read(f)
 	enc := json.NewEncoder(os.Stdout)
 	enc.SetIndent("", " ")
-	if err := enc.Encode(rep); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
+	return enc.Encode(read(f))
 }
 
 // rangeKey identifies an open range: its name and the resource it is on.
