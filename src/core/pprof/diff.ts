@@ -173,5 +173,6 @@ export function diff(base: Profile, next: Profile, opts: DiffOptions = {}): Diff
     return (a.line ?? 0) - (b.line ?? 0);
   });
   const limited = opts.limit !== undefined && opts.limit >= 0 ? all.slice(0, opts.limit) : all;
-  return { sampleType: nt, by, baseTotal: baseAgg.total * scale, nextTotal: nextAgg.total, totalRows: all.length, rows: limited };
+  const baseTotal = normalizeMode(opts.normalize) === 'total' && baseAgg.total !== 0 ? nextAgg.total : baseAgg.total * scale;
+  return { sampleType: nt, by, baseTotal, nextTotal: nextAgg.total, totalRows: all.length, rows: limited };
 }

@@ -99,7 +99,7 @@ export function diffFlameGraph(base: Profile, next: Profile, opts: DiffFlameOpti
   let scale = 1;
   if (normalizeMode(opts.normalize) !== 'none') {
     scale = baseScale(opts.normalize, { total: baseTotal, durationNanos: base.durationNanos }, { total, durationNanos: next.durationNanos });
-    baseTotal *= scale;
+    baseTotal = normalizeMode(opts.normalize) === 'total' && baseTotal !== 0 ? total : baseTotal * scale;
   }
   const { root, pruned } = build([baseSrc, nextSrc], nameList, minFraction * Math.max(total, baseTotal), true, scale);
   return { sampleType: nt, total, baseTotal, root, pruned };
