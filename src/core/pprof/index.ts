@@ -27,3 +27,4 @@ export type { MergeInput, MergeOptions } from './merge';
 export { REPLICA_LABEL, mergeProfiles } from './merge';
 export type { LabelTotal } from './byLabel';
 export { totalsByLabel } from './byLabel';
+export { withTimeWindow } from './window';
