@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { buildCompareNotes, formatChange } from '../../src/core/annotations/compare';
 import type { PathResolver } from '../../src/core/annotations/model';
-import { type Profile, decodeProfile } from '../../src/core/pprof';
+import * as zlib from 'node:zlib';
+import { type Profile, decodeProfile, diff, withTimeWindow } from '../../src/core/pprof';
 import { runCli } from '../support/cli';
 import { type SynthProfile, encodeProfile } from '../fixtures/profiles/synth';
 
@@ -89,6 +90,24 @@ describe('compare notes: ± per line against a baseline', () => {
 
   it('formats changes with a real minus sign and whole percent', () => {
     assert.deepEqual([formatChange(12.4), formatChange(-30), formatChange(0.3), formatChange(-0.2), formatChange(null)], ['+12%', '\u221230%', '+<1%', '\u2212<1%', 'new']);
+  });
+});
+
+describe('withTimeWindow: a backend profile records the range it covers', () => {
+  it('sets time and duration on a gzipped or plain profile without touching the samples, overriding earlier values', () => {
+    const p = encodeProfile({ sampleTypes: [['cpu', 'nanoseconds']], durationNanos: 5e9, functions: [{ id: 1, name: 'f', file: 'f.go' }], locations: [{ id: 1, lines: [[1, 3]] }], samples: [{ stack: [1], values: [7] }] });
+    const range = { fromMs: 1_700_000_000_000, toMs: 1_700_000_060_000 };
+    for (const input of [p, zlib.gzipSync(p)]) {
+      const stamped = decodeProfile(withTimeWindow(input, range));
+      assert.equal(stamped.durationNanos, 60e9);
+      assert.equal(stamped.timeNanos, 1_700_000_000_000 * 1e6);
+      assert.deepEqual(Array.from(stamped.samples.values), [7]);
+    }
+    // Two windows of 60 s and 120 s with the same values: per second, the second is half the rate.
+    const long = decodeProfile(withTimeWindow(p, { fromMs: range.fromMs, toMs: range.fromMs + 120_000 }));
+    const d = diff(decodeProfile(withTimeWindow(p, range)), long, { normalize: 'per-second' });
+    assert.equal(d.rows[0].baseFlat, 14);
+    assert.equal(d.rows[0].nextFlat, 7);
   });
 });
 
