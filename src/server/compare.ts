@@ -27,11 +27,11 @@ export class Comparisons {
   set(store: ProfileStore, p: CompareParams): { active?: Comparison; files: string[] } {
     const before = this.active();
     const same = (c: Comparison) => c.id === p.id && c.baseId === p.baseId;
+    // Built first: a comparison that cannot be made (no duration for per second) changes nothing.
+    const normalize = p.normalize ?? 'total';
+    const started = p.active ? { id: p.id, baseId: p.baseId, normalize, notes: this.build(store, p.id, p.baseId, normalize) } : undefined;
     this.open = this.open.filter((c) => !same(c));
-    if (p.active) {
-      const normalize = p.normalize ?? 'total';
-      this.open.push({ id: p.id, baseId: p.baseId, normalize, notes: this.build(store, p.id, p.baseId, normalize) });
-    }
+    if (started) this.open.push(started);
     return { active: this.active(), files: this.changedFiles(before) };
   }
 
@@ -46,6 +46,7 @@ export class Comparisons {
   remap(store: ProfileStore, mapper: PathResolver, minPercent: number): void {
     this.mapper = mapper;
     this.minPercent = minPercent;
+    this.open = this.open.filter((c) => store.has(c.id) && store.has(c.baseId));
     for (const c of this.open) c.notes = this.build(store, c.id, c.baseId, c.normalize);
   }
 

@@ -153,6 +153,10 @@ describe('language server: ± decorations of an active comparison', function () 
     await assert.rejects(compare({ id: none.id, baseId: b.id, normalize: 'hourly' as never, active: true }), /normalize is none, total or per-second/);
     await assert.rejects(compare({ id: 'p99', baseId: b.id, active: true }), /no loaded profile with id "p99"/);
     assert.equal((await hotNote())?.label, '\u221225% vs baseline', 'a failed request leaves the active comparison');
+    // The same pair again, now per second: it cannot be made, so the raw comparison stays.
+    await compare({ id: none.id, baseId: b.id, normalize: 'none', active: true });
+    await assert.rejects(compare({ id: none.id, baseId: b.id, normalize: 'per-second', active: true }), /records no duration/);
+    assert.equal((await hotNote())?.label, '+200% vs baseline', 'a failed switch keeps the comparison as it was');
   });
 
   it('the newest comparison decorates; closing it brings back the one still open; unloading a profile ends its comparison', async () => {
