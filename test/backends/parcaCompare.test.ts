@@ -14,7 +14,7 @@ import { ParcaSource, type TimeRange } from '../../src/core/sources';
 import { runCli } from '../support/cli';
 import { PROBLEMS_URI, ensureBundle, startServer, type Server } from '../support/lspServer';
 import { FIXTURE_DIR, binaryOf, buildFixtures, markerLine, startService, type RunningService } from '../host/goServices';
-import { parcaBinary, startParca, type TestParca } from '../host/parca';
+import { parcaBinary, startParca, waitForCpuSeries, type TestParca } from '../host/parca';
 
 const REPLICAS = [
   { name: 'stable', duty: 10 },
@@ -41,19 +41,7 @@ describe('Compare two label sets of a real Parca: the canary\'s 3x hot line', fu
     const t0 = Date.now();
     parca = await startParca(bin, REPLICAS.map((r, i) => ({ job: 'hotsvc', addr: services[i].addr, labels: { track: r.name } })), { intervalS: 4 });
     source = new ParcaSource({ url: parca.url });
-    const deadline = Date.now() + 120_000;
-    for (;;) {
-      const types = await source.profileTypes().catch(() => []);
-      const cpu = types.find((t) => t.id.startsWith('process_cpu:cpu:nanoseconds:')) ?? types.find((t) => t.kind === 'cpu');
-      if (cpu) {
-        cpuType = cpu.id;
-        const now = Date.now();
-        const series = await source.series({ type: cpuType, selector: '{job="hotsvc"}', range: { fromMs: t0, toMs: now } });
-        if (series.length === REPLICAS.length && now - t0 > 30_000 && series.every((s) => s.total > 0)) break;
-      }
-      if (Date.now() > deadline) assert.fail(`Parca had no CPU data for the ${REPLICAS.length} replicas within 120 s; its log:\n${parca.log()}`);
-      await new Promise((r) => setTimeout(r, 1000));
-    }
+    cpuType = await waitForCpuSeries(parca, '{job="hotsvc"}', REPLICAS.length, t0);
     range = { fromMs: t0, toMs: Date.now() - 10_000 };
   });
 
