@@ -43,8 +43,11 @@ export const LOCKS_USAGE = `anole locks PROFILE [--limit N] [--json]
   that made others wait, or where goroutines waited), sorted by delay.`;
 
 /** Usage of `anole diff`. */
-export const DIFF_USAGE = `anole diff BASE NEW [--by function|line] [--limit N] [--sample-type T] [--normalize] [--json]
-  What changed between two profiles of the same kind, biggest change first.`;
+export const DIFF_USAGE = `anole diff BASE NEW [--by function|line] [--limit N] [--sample-type T] [--normalize [total|per-second]] [--json]
+  What changed between two profiles of the same kind, biggest change first. --normalize scales the
+  base first: to the new profile's total (the default; compares shapes, not volumes), or per-second
+  to the new profile's duration (compares rates of windows of different length, e.g. two backend
+  ranges; both profiles must record a duration).`;
 
 /** Usage of `anole goroutines`. */
 export const GOROUTINES_USAGE = `anole goroutines DUMPFILE [--limit N] [--json]

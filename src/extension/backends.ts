@@ -1,13 +1,12 @@
 // "Open Profiles from Backend": a merged profile from the Parca or Grafana Pyroscope server a team
 // already runs, picked by server, profile type, time range and label selector, loaded like a capture.
-import * as zlib from 'node:zlib';
 import * as vscode from 'vscode';
 import { AnoleError } from '../core/errors';
-import { isGzip } from '../core/pprof';
+import { withTimeWindow } from '../core/pprof';
 import { compareGitRef, workspaceHead } from '../core/sources/gitRef';
 import { isAuthError, openBackend, parseTime, type ProfileSource, type SourceAuth, type SourceProfileType, type TimeRange } from '../core/sources';
 import { describeRange } from '../core/sources/profileTypes';
-import type { CaptureStore } from './captureStore';
+import type { CaptureMeta, CaptureStore } from './captureStore';
 import { Commands, registerCommand } from './commands';
 import type { Profiler } from './profile';
 import { settings, type BackendSetting } from './settings';
@@ -25,13 +24,42 @@ export interface BackendDeps {
   profiler: Profiler;
 }
 
-/** The flow, with the server's credentials kept in SecretStorage under the server's kind and URL. */
-class BackendProfiles {
+/** A server picked and connected, and the profile type picked on it. */
+export interface BackendChoice {
+  backend: BackendSetting;
+  source: ProfileSource;
+  type: SourceProfileType;
+}
+
+/**
+ * The pickers and the query of "Open Profiles from Backend" (Compare reuses them), with the server's
+ * credentials kept in SecretStorage under the server's kind and URL.
+ */
+export class BackendProfiles {
   constructor(private readonly deps: BackendDeps) {}
 
   async open(): Promise<void> {
+    const choice = await this.pickServerAndType();
+    if (!choice) return;
+    const range = await pickRange();
+    if (!range) return;
+    const selector = await this.pickSelector(choice.source, choice.type, range);
+    if (selector === undefined) return;
+    const got = await withCancellableProgress(vscode.l10n.t('Anole: Merging {0} profiles from {1}…', choice.type.kind ?? choice.type.id, choice.backend.name), (_p, s) =>
+      this.fetch(choice, selector, range, s),
+    );
+    if (got.kind === 'empty') {
+      void vscode.window.showInformationMessage(vscode.l10n.t('{0}: {1}', choice.backend.name, got.message));
+      return;
+    }
+    await this.deps.profiler.load(got.meta);
+    this.checkSourceVersion(got.labels);
+  }
+
+  /** A server (asking for credentials when it refuses), then one of its profile types. */
+  async pickServerAndType(): Promise<BackendChoice | undefined> {
     const backend = await this.pickBackend();
-    if (!backend) return;
+    if (!backend) return undefined;
     let source = await this.sourceFor(backend);
     let types: SourceProfileType[];
     try {
@@ -42,26 +70,23 @@ class BackendProfiles {
       types = await withCancellableProgress(vscode.l10n.t('Anole: Reading profile types from {0}…', backend.name), (_p, s) => source.profileTypes(s));
     }
     const type = await this.pickType(types, backend);
-    if (!type) return;
-    const range = await pickRange();
-    if (!range) return;
-    const selector = await this.pickSelector(source, type, range);
-    if (selector === undefined) return;
-    const res = await withCancellableProgress(vscode.l10n.t('Anole: Merging {0} profiles from {1}…', type.kind ?? type.id, backend.name), (_p, s) =>
-      source.query({ type: type.id, selector, range }, s),
-    );
-    if (res.kind === 'empty') {
-      void vscode.window.showInformationMessage(vscode.l10n.t('{0}: {1}', backend.name, res.message));
-      return;
-    }
-    const meta = this.deps.store.add(type.kind ?? 'cpu', isGzip(res.pprof) ? res.pprof : zlib.gzipSync(res.pprof), {
-      host: backend.name, url: source.name,
-      backend: { kind: backend.kind, profileType: type.id, selector, fromMs: range.fromMs, toMs: range.toMs, description: res.description },
+    return type ? { backend, source, type } : undefined;
+  }
+
+  /**
+   * Queries the merged profile and saves it in the capture store with the range it covers (so a
+   * per-second comparison can use it); "no data in this range" comes back as a message.
+   */
+  async fetch(c: BackendChoice, selector: string, range: TimeRange, signal: AbortSignal): Promise<{ kind: 'profile'; meta: CaptureMeta; labels: Record<string, string> } | { kind: 'empty'; message: string }> {
+    const res = await c.source.query({ type: c.type.id, selector, range }, signal);
+    if (res.kind === 'empty') return res;
+    const meta = this.deps.store.add(c.type.kind ?? 'cpu', withTimeWindow(res.pprof, range, c.source.name), {
+      host: c.backend.name, url: c.source.name,
+      backend: { kind: c.backend.kind, profileType: c.type.id, selector, fromMs: range.fromMs, toMs: range.toMs, description: res.description },
     });
     this.deps.log.info(`saved ${meta.file} from ${res.description}`);
-    for (const w of res.warnings) this.deps.log.warn(`${backend.name}: ${w}`);
-    await this.deps.profiler.load(meta);
-    this.checkSourceVersion(res.labels);
+    for (const w of res.warnings) this.deps.log.warn(`${c.backend.name}: ${w}`);
+    return { kind: 'profile', meta, labels: res.labels };
   }
 
   /** Says so when the profile's service_git_ref is not the workspace's HEAD (a notification). */
@@ -143,7 +168,7 @@ class BackendProfiles {
   }
 
   /** A label, then one of its values, then the selector they make, editable; `{}` for every series. */
-  private async pickSelector(source: ProfileSource, type: SourceProfileType, range: TimeRange): Promise<string | undefined> {
+  async pickSelector(source: ProfileSource, type: SourceProfileType, range: TimeRange, purpose?: string): Promise<string | undefined> {
     const names = await withCancellableProgress(vscode.l10n.t('Anole: Reading labels…'), (_p, s) => source.labelNames({ type: type.id, range }, s));
     const ordered = [...SERVICE_LABELS.filter((n) => names.includes(n)), ...names.filter((n) => !SERVICE_LABELS.includes(n))];
     type Item = vscode.QuickPickItem & { name?: string; all?: boolean };
@@ -153,7 +178,7 @@ class BackendProfiles {
       ...ordered.map((n) => ({ label: n, name: n })),
       { label: '$(list-flat) {}', description: vscode.l10n.t('every series'), all: true },
     ];
-    const pick = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Anole: Which service? Pick a label') });
+    const pick = await vscode.window.showQuickPick(items, { title: withPurpose(vscode.l10n.t('Anole: Which service? Pick a label'), purpose) });
     if (!pick) return undefined;
     let initial = pick.all ? '{}' : last ?? '{}';
     if (pick.name) {
@@ -164,7 +189,7 @@ class BackendProfiles {
       initial = `{${name}="${value.replace(/["\\]/g, '\\$&')}"}`;
     }
     const selector = await vscode.window.showInputBox({
-      title: vscode.l10n.t('Anole: Label selector'), value: initial, ignoreFocusOut: true,
+      title: withPurpose(vscode.l10n.t('Anole: Label selector'), purpose), value: initial, ignoreFocusOut: true,
       prompt: vscode.l10n.t('Edit to narrow it, e.g. {0}', '{job="api",env="prod"}'),
       validateInput: (v) => (/^\s*\{.*\}\s*$/.test(v) ? undefined : vscode.l10n.t('A selector in braces, e.g. {0}', '{job="api"}')),
     });
@@ -173,15 +198,20 @@ class BackendProfiles {
   }
 }
 
-/** Last 15 min, 1 h, 24 h, or a custom range typed as two times. */
-async function pickRange(now = Date.now()): Promise<TimeRange | undefined> {
+/** "Anole: Label selector (baseline)": a title with what the pick is for, in a compare flow. */
+function withPurpose(title: string, purpose: string | undefined): string {
+  return purpose ? `${title} (${purpose})` : title;
+}
+
+/** Last 15 min, 1 h, 24 h, or a custom range typed as two times; `purpose` goes into the titles. */
+export async function pickRange(now = Date.now(), purpose?: string): Promise<TimeRange | undefined> {
   const presets = [
     { label: vscode.l10n.t('Last 15 minutes'), ms: 15 * 60_000 },
     { label: vscode.l10n.t('Last hour'), ms: 3600_000 },
     { label: vscode.l10n.t('Last 24 hours'), ms: 24 * 3600_000 },
   ];
   const items = [...presets.map((p) => ({ ...p, description: describeRange({ fromMs: now - p.ms, toMs: now }) })), { label: vscode.l10n.t('Custom…'), ms: 0, description: '' }];
-  const pick = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Anole: Which time range?') });
+  const pick = await vscode.window.showQuickPick(items, { title: withPurpose(vscode.l10n.t('Anole: Which time range?'), purpose) });
   if (!pick) return undefined;
   if (pick.ms) return { fromMs: now - pick.ms, toMs: now };
   const valid = (v: string) => {
@@ -192,9 +222,9 @@ async function pickRange(now = Date.now()): Promise<TimeRange | undefined> {
       return e instanceof AnoleError ? e.oneLine : String(e);
     }
   };
-  const from = await vscode.window.showInputBox({ title: vscode.l10n.t('Anole: From'), value: 'now-2h', prompt: vscode.l10n.t('now-2h, 2h (ago), or an ISO date such as {0}', new Date(now - 7200_000).toISOString()), validateInput: valid });
+  const from = await vscode.window.showInputBox({ title: withPurpose(vscode.l10n.t('Anole: From'), purpose), value: 'now-2h', prompt: vscode.l10n.t('now-2h, 2h (ago), or an ISO date such as {0}', new Date(now - 7200_000).toISOString()), validateInput: valid });
   if (!from) return undefined;
-  const to = await vscode.window.showInputBox({ title: vscode.l10n.t('Anole: To'), value: 'now', validateInput: valid });
+  const to = await vscode.window.showInputBox({ title: withPurpose(vscode.l10n.t('Anole: To'), purpose), value: 'now', validateInput: valid });
   if (!to) return undefined;
   const range = { fromMs: parseTime(from, now), toMs: parseTime(to, now) };
   if (range.toMs <= range.fromMs) throw new AnoleError('BAD_INPUT', vscode.l10n.t('The range is empty: {0} is not before {1}', from, to));
@@ -202,7 +232,7 @@ async function pickRange(now = Date.now()): Promise<TimeRange | undefined> {
 }
 
 /** Registers "Open Profiles from Backend". */
-export function register(context: vscode.ExtensionContext, deps: BackendDeps): void {
+export function register(context: vscode.ExtensionContext, deps: BackendDeps): BackendProfiles {
   const flow = new BackendProfiles(deps);
   context.subscriptions.push(
     registerCommand(vscode.commands, Commands.openFromBackend, async () => {
@@ -213,4 +243,5 @@ export function register(context: vscode.ExtensionContext, deps: BackendDeps): v
       }
     }),
   );
+  return flow;
 }

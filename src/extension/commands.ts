@@ -33,6 +33,7 @@ export const Commands = {
   showFlameGraph: LensCommands.showFlameGraph,
   showTopTable: 'anole.showTopTable',
   compareProfiles: 'anole.compareProfiles',
+  compareSources: 'anole.compareSources',
   dumpGoroutines: 'anole.dumpGoroutines',
   openGoroutineDump: 'anole.openGoroutineDump',
   showGroupedGoroutines: 'anole.showGroupedGoroutines',
@@ -87,6 +88,8 @@ export interface CommandArgs {
   [Commands.showFlameGraph]: [arg?: ProfileViewArg];
   [Commands.showTopTable]: [arg?: ProfileViewArg];
   [Commands.compareProfiles]: [arg?: CompareArgs];
+  /** Tests and keybindings may preset what to compare and how to normalise (checked by the handler). */
+  [Commands.compareSources]: [preset?: unknown];
   /** A hand-off names the target (a `ProfileTarget`); checked by the handler. */
   [Commands.dumpGoroutines]: [preset?: unknown];
   [Commands.openGoroutineDump]: [file?: GoroutineDocumentArg];

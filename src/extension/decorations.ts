@@ -1,4 +1,5 @@
-// Heat, lock-hold, block-wait and runtime-trace (runnable, blocked) decorations for visible Go editors, from `anole/decorations`.
+// Heat, lock-hold, block-wait, runtime-trace (runnable, blocked) and comparison (± vs baseline) decorations
+// for visible Go editors, from `anole/decorations`.
 import * as vscode from 'vscode';
 import { errorMessage } from '../core/errors';
 import type { DecorationsResult, LineAnnotation } from '../core/annotations/protocol';
@@ -18,6 +19,9 @@ export class AnnotationDecorations extends Disposable {
   private readonly blockWait: vscode.TextEditorDecorationType;
   private readonly runnable: vscode.TextEditorDecorationType;
   private readonly blocked: vscode.TextEditorDecorationType;
+  /** An open comparison: lines that got worse (red) or better (green) than the baseline. */
+  private readonly worse: vscode.TextEditorDecorationType;
+  private readonly better: vscode.TextEditorDecorationType;
   private timer?: NodeJS.Timeout;
   private pending = new Set<string>();
   private all = false;
@@ -73,6 +77,15 @@ export class AnnotationDecorations extends Disposable {
       overviewRulerLane: vscode.OverviewRulerLane.Center,
       after: { ...after, color: new vscode.ThemeColor('anole.blockedForeground') },
     });
+    const compared = (name: 'Worse' | 'Better', lane: vscode.OverviewRulerLane) => vscode.window.createTextEditorDecorationType({
+      isWholeLine: true,
+      backgroundColor: new vscode.ThemeColor(`anole.compare${name}Background`),
+      overviewRulerColor: new vscode.ThemeColor(`anole.compare${name}Foreground`),
+      overviewRulerLane: lane,
+      after: { ...after, color: new vscode.ThemeColor(`anole.compare${name}Foreground`) },
+    });
+    this.worse = compared('Worse', vscode.OverviewRulerLane.Right);
+    this.better = compared('Better', vscode.OverviewRulerLane.Left);
     this._register(vscode.window.onDidChangeVisibleTextEditors(() => this.schedule()));
     this._register(vscode.workspace.onDidSaveTextDocument((d) => this.schedule([d.uri.toString()])));
     this._register(vscode.workspace.onDidChangeConfiguration((e) => {
@@ -144,12 +157,16 @@ export class AnnotationDecorations extends Disposable {
     // The server leaves these empty when anole.trace.decorations is off.
     ed.setDecorations(this.runnable, opts(res?.runnable ?? [], 'all'));
     ed.setDecorations(this.blocked, opts(res?.blocked ?? [], 'all'));
+    // After the heat types: a compared line shows its "± vs baseline" label rather than its heat label.
+    const compare = res?.compare ?? [];
+    ed.setDecorations(this.worse, opts(compare.filter((r) => r.worse), 'all'));
+    ed.setDecorations(this.better, opts(compare.filter((r) => !r.worse), 'all'));
   }
 
   override dispose(): void {
     clearTimeout(this.timer);
     super.dispose();
-    for (const t of [...this.heat, this.lockHold, this.blockWait, this.runnable, this.blocked]) t.dispose();
+    for (const t of [...this.heat, this.lockHold, this.blockWait, this.runnable, this.blocked, this.worse, this.better]) t.dispose();
   }
 }
 

@@ -5,6 +5,7 @@ import type { RequestSender } from '../core/annotations/protocol';
 import { errorMessage } from '../core/errors';
 import * as backends from './backends';
 import * as capturesView from './capturesView';
+import * as compareSources from './compareSources';
 import * as coreDumps from './coreDumps';
 import { CaptureStore, CORE_KIND } from './captureStore';
 import { Commands, registerCommand } from './commands';
@@ -59,7 +60,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<AnoleA
     hostsView.register(context, { context, log, connections, store, whenServer, profiler });
     tracer = trace.register(context, { context, log, profiler, whenServer, captureOf: (file) => store.list().find((c) => c.file === file) });
     capturesView.register(context, { store, profiler, log, openTrace: (m) => tracer!.load(m) });
-    backends.register(context, { context, log, store, profiler });
+    const backendFlow = backends.register(context, { context, log, store, profiler });
     const p = profiler;
     const request: RequestSender['sendRequest'] = async (type, params) => {
       const s = await whenServer();
@@ -77,6 +78,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<AnoleA
     debug.register(context, { log, profiler: p });
     coreDumps.register(context, { log, connections, store, profiler: p });
     fleet.register(context, { log, connections, store, profiler: p });
+    compareSources.register(context, {
+      log, backends: backendFlow, profiler: p,
+      loadProfile: (file, label) => p.loadFile(file, label, false),
+      holdProfile: (id, hold) => p.hold(id, hold),
+    });
     doctorView.register(context, { log, connections, profiler: p });
     const paths = new WorkspacePathMapper(log);
     context.subscriptions.push(paths);

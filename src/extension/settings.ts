@@ -1,7 +1,7 @@
 // Typed reads of Anole's settings: the only place that knows their keys and defaults.
 import * as vscode from 'vscode';
 import { expandPathMappings, type NamedFolder } from '../core/pathmap/variables';
-import { CORE_DUMP_TOOLS, PROFILE_KINDS, SECTION, SettingKeys, sanitizeBackends, sanitizeTargets, type BackendSetting, type CoreDumpTool, type ProfileKind, type TargetSetting } from './settingsSchema';
+import { COMPARE_NORMALIZE, CORE_DUMP_TOOLS, PROFILE_KINDS, SECTION, SettingKeys, sanitizeBackends, sanitizeTargets, type BackendSetting, type CompareNormalizeSetting, type CoreDumpTool, type ProfileKind, type TargetSetting } from './settingsSchema';
 
 export { PROFILE_KINDS, SECTION, SettingKeys, allSettingIds } from './settingsSchema';
 export type { BackendSetting, ProfileKind, TargetSetting } from './settingsSchema';
@@ -60,6 +60,11 @@ export const settings = {
   profileKind(): ProfileKind | 'ask' {
     const v = cfg().get<string>(SettingKeys.profileKind, 'ask');
     return (PROFILE_KINDS as readonly string[]).includes(v) ? (v as ProfileKind) : 'ask';
+  },
+  /** How Compare scales the baseline (total, per second, not at all), or 'ask'. */
+  compareNormalize(): CompareNormalizeSetting {
+    const v = cfg().get<string>(SettingKeys.compareNormalize, 'total');
+    return (COMPARE_NORMALIZE as readonly string[]).includes(v) ? (v as CompareNormalizeSetting) : 'total';
   },
   coreDumpTool(): CoreDumpTool {
     const v = cfg().get<string>(SettingKeys.coreDumpTool, 'auto');

@@ -25,7 +25,12 @@ export const SettingKeys = {
   traceHovers: 'trace.hovers',
   traceMinWaitMs: 'trace.minWaitMs',
   backends: 'backends',
+  compareNormalize: 'compare.normalize',
 } as const;
+
+/** How Compare scales the baseline; `ask` asks at every comparison. */
+export const COMPARE_NORMALIZE = ['total', 'per-second', 'none', 'ask'] as const;
+export type CompareNormalizeSetting = (typeof COMPARE_NORMALIZE)[number];
 
 /** What writes a core dump on the host. */
 export const CORE_DUMP_TOOLS = ['auto', 'dlv', 'gcore', 'snapshot'] as const;

@@ -14,6 +14,8 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import {
   ClearRequest,
+  CompareRequest,
+  type CompareResult,
   DecorationsRequest,
   type DidChangeSettingsParams,
   type DidChangeAnnotationsParams,
@@ -33,6 +35,7 @@ import {
 } from '../core/annotations';
 import { errorMessage, isAnoleError } from '../core/errors';
 import { unusedSubstitutions } from '../core/pathmap';
+import { Comparisons } from './compare';
 import { codeLenses, decorations, flame, hover, topRows } from './features';
 import { type ServerSettings, readSettings, settingsDiff, thresholds } from './settings';
 import { type ProfileEntry, ProfileStore, filesOf } from './store';
@@ -72,6 +75,7 @@ export function startServer(conn: Connection): void {
   let mapping = buildMapping(cfg);
   let store = new ProfileStore(mapping.mapper, thresholds(opts));
   let traces = new TraceStore(mapping.mapper, opts.trace.minWaitMs);
+  let compares = new Comparisons(mapping.mapper, opts.minPercent);
 
   const text = (path: string): string | undefined => {
     const open = documents.get(pathToUri(path));
@@ -98,6 +102,14 @@ export function startServer(conn: Connection): void {
     if (codeLensRefresh) conn.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
   };
 
+  /** Announces changed comparison decorations (no CodeLens change). */
+  const compareChanged = (files: string[]): void => {
+    if (files.length > 0) void conn.sendNotification(DidChangeAnnotationsNotification, { uris: files.map(pathToUri) });
+  };
+
+  /** Ends comparisons whose profiles were unloaded. */
+  const pruneCompares = (): void => compareChanged(compares.prune(store));
+
   conn.onInitialize((params: InitializeParams): InitializeResult => {
     opts = readSettings(params.initializationOptions);
     const folders = params.workspaceFolders?.map((f) => uriToPath(f.uri)) ?? [params.rootUri ? uriToPath(params.rootUri) : params.rootPath ?? undefined];
@@ -108,6 +120,7 @@ export function startServer(conn: Connection): void {
     rescan();
     store = new ProfileStore(mapping.mapper, thresholds(opts));
     traces = new TraceStore(mapping.mapper, opts.trace.minWaitMs);
+    compares = new Comparisons(mapping.mapper, opts.minPercent);
     return {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -130,6 +143,7 @@ export function startServer(conn: Connection): void {
       rescan();
       store.remap(mapping.mapper);
       traces.remap(mapping.mapper);
+      compares.remap(store, mapping.mapper, opts.minPercent);
       changed([], true);
     });
   });
@@ -149,6 +163,7 @@ export function startServer(conn: Connection): void {
     }
     store.remap(mapping.mapper, thresholds(next));
     traces.remap(mapping.mapper, next.trace.minWaitMs);
+    compares.remap(store, mapping.mapper, next.minPercent);
     conn.console.info(
       `settings changed (${[what.mapping && 'path mappings', what.thresholds && `thresholds ${next.minPercent}%/${next.lensMinPercent}%`, what.trace && 'trace annotations']
         .filter(Boolean).join(', ')}): ${store.all().length} loaded profile(s) annotated again`,
@@ -175,6 +190,7 @@ export function startServer(conn: Connection): void {
           (unloaded.length > 0 ? ` (unloaded ${unloaded.map((e) => e.id).join(', ')})` : ''));
       }
       if (entry.annotates) changed([entry, ...replaced]);
+      if (unloaded.length > 0) pruneCompares();
       return {
         id: entry.id,
         kind: entry.kind,
@@ -243,7 +259,7 @@ export function startServer(conn: Connection): void {
     DecorationsRequest,
     guarded(conn, DecorationsRequest.method, (p) => {
       const file = uriToPath(p.uri);
-      return { ...decorations(store, p.uri, file), ...traceDecorations(traces, file, opts.trace) };
+      return { ...decorations(store, p.uri, file), ...traceDecorations(traces, file, opts.trace), compare: compares.decorations(file) };
     }),
   );
 
@@ -254,6 +270,7 @@ export function startServer(conn: Connection): void {
       const { cleared, unloaded } = q.kind === 'trace' ? { cleared: [], unloaded: [] } : store.clear(q);
       const t = q.kind === undefined || q.kind === 'trace' ? traces.clear(q.id) : { cleared: [], unloaded: [] };
       if (cleared.length > 0 || t.cleared.length > 0) changed(cleared, false, t.cleared);
+      if (unloaded.length > 0) pruneCompares();
       return { unloaded: [...unloaded, ...t.unloaded].map((e) => e.id) } satisfies UnloadResult;
     }),
   );
@@ -263,8 +280,34 @@ export function startServer(conn: Connection): void {
     guarded(conn, HoldRequest.method, (p): UnloadResult => {
       if (!p || typeof p.id !== 'string' || typeof p.hold !== 'boolean') throw new ResponseError(LSPErrorCodes.RequestFailed, 'hold needs { id, hold }');
       const unloaded = traces.has(p.id) ? traces.hold(p.id, p.hold) : store.hold(p.id, p.hold);
-      if (unloaded.length > 0) conn.console.info(`unloaded ${p.id}: no view shows it any more`);
+      if (unloaded.length > 0) {
+        conn.console.info(`unloaded ${p.id}: no view shows it any more`);
+        pruneCompares();
+      }
       return { unloaded: unloaded.map((e) => e.id) };
+    }),
+  );
+
+  conn.onRequest(
+    CompareRequest,
+    guarded(conn, CompareRequest.method, (p): CompareResult => {
+      if (!p || typeof p.id !== 'string' || typeof p.baseId !== 'string' || typeof p.active !== 'boolean') {
+        throw new ResponseError(LSPErrorCodes.RequestFailed, 'compare needs { id, baseId, active }');
+      }
+      if (p.normalize !== undefined && !['none', 'total', 'per-second'].includes(p.normalize)) {
+        throw new ResponseError(LSPErrorCodes.RequestFailed, `compare: normalize is none, total or per-second, not ${JSON.stringify(p.normalize)}`);
+      }
+      if (p.active) {
+        store.get(p.baseId);
+        store.get(p.id);
+      }
+      const { active, files } = compares.set(store, p);
+      compareChanged(files);
+      const notes = active?.notes;
+      if (p.active && notes) {
+        conn.console.info(`comparing ${p.id} with baseline ${p.baseId} (${notes.normalize}): ${notes.lines} line(s) in ${notes.files.size} file(s) changed`);
+      }
+      return { lines: p.active ? notes?.lines ?? 0 : 0, files: p.active ? notes?.files.size ?? 0 : 0, normalize: active?.normalize ?? p.normalize ?? 'total' };
     }),
   );
 
@@ -292,7 +335,8 @@ export function startServer(conn: Connection): void {
     guarded(conn, 'textDocument/hover', (p) => {
       const file = uriToPath(p.textDocument.uri);
       const h = hover(store, file, p.position.line, text);
-      const extra = traceHoverParts(traces, file, p.position.line, text, opts.trace);
+      const vs = compares.hover(file, p.position.line + 1);
+      const extra = [...(vs ? [vs] : []), ...traceHoverParts(traces, file, p.position.line, text, opts.trace)];
       if (extra.length === 0) return h;
       const base = h && typeof h.contents === 'object' && 'value' in h.contents ? [h.contents.value] : [];
       return { contents: { kind: 'markdown' as const, value: [...base, ...extra].join('\n\n---\n\n') } };

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { ParcaSource } from '../../src/core/sources';
 
 const START_DEADLINE_MS = 30_000;
 
@@ -121,4 +122,24 @@ export async function startParca(binary: string, targets: ScrapeTarget[], opts: 
     await new Promise((r) => setTimeout(r, 100));
   }
   return { url, port, pid: child.pid!, dir, log: () => log, stop, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Waits until Parca has CPU data for `series` series of `selector`, at least `minAgeMs` after `t0`
+ * (several scrapes each); returns the CPU profile type's id. Fails with Parca's log after 120 s.
+ */
+export async function waitForCpuSeries(parca: TestParca, selector: string, series: number, t0: number, minAgeMs = 30_000): Promise<string> {
+  const source = new ParcaSource({ url: parca.url });
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const types = await source.profileTypes().catch(() => []);
+    const cpu = types.find((t) => t.id.startsWith('process_cpu:cpu:nanoseconds:')) ?? types.find((t) => t.kind === 'cpu');
+    if (cpu) {
+      const now = Date.now();
+      const got = await source.series({ type: cpu.id, selector, range: { fromMs: t0, toMs: now } }).catch(() => []);
+      if (got.length === series && now - t0 > minAgeMs && got.every((s) => s.total > 0)) return cpu.id;
+    }
+    if (Date.now() > deadline) throw new Error(`Parca had no CPU data for ${series} series of ${selector} within 120 s; its log:\n${parca.log()}`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
 }

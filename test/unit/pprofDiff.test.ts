@@ -5,8 +5,9 @@ import { type Profile, decodeProfile, diff, loadProfile, top } from '../../src/c
 import { fixture } from '../fixtures/profiles/fixtures';
 import { type SynthProfile, encodeProfile } from '../fixtures/profiles/synth';
 
-function cpuProfile(values: { a: number; b: number; c: number }, unit = 'nanoseconds'): Profile {
+function cpuProfile(values: { a: number; b: number; c: number }, unit = 'nanoseconds', durationNanos?: number): Profile {
   const p: SynthProfile = {
+    durationNanos,
     sampleTypes: [
       ['samples', 'count'],
       ['cpu', unit],
@@ -69,6 +70,22 @@ describe('pprof diff', () => {
     const a = d.rows.find((r) => r.function === 'main.a')!;
     assert.ok(Math.abs(a.baseFlat - (10 * 37) / 15) < 1e-9);
     assert.equal(d.baseTotal, d.nextTotal);
+  });
+
+  it('normalizes the base per second by the two durations, and names the profile that records none', () => {
+    const b = cpuProfile({ a: 10, b: 5, c: 0 }, 'nanoseconds', 10e9);
+    const n = cpuProfile({ a: 30, b: 0, c: 7 }, 'nanoseconds', 30e9);
+    const d = diff(b, n, { normalize: 'per-second' });
+    const a = d.rows.find((r) => r.function === 'main.a')!;
+    // 10 in 10 s vs 30 in 30 s: the same rate.
+    assert.equal(a.baseFlat, 30);
+    assert.equal(a.deltaFlat, 0);
+    assert.equal(d.baseTotal, 45);
+    assert.deepEqual(diff(b, n, { normalize: 'total' }).rows.map((r) => r.baseFlat), diff(b, n, { normalize: true }).rows.map((r) => r.baseFlat));
+    assert.deepEqual(diff(b, n, { normalize: 'none' }).rows, diff(b, n).rows);
+    assert.throws(() => diff(base, n, { normalize: 'per-second' }), (e: AnoleError) =>
+      e.code === 'BAD_INPUT' && /the base profile records no duration/.test(e.message) && /normalise by total instead/.test(e.oneLine));
+    assert.throws(() => diff(base, next, { normalize: 'per-second' }), /the base and the new profiles record no duration/);
   });
 
   it('a profile against itself changes nothing', async () => {

@@ -1,5 +1,6 @@
 // `anole top`, `anole locks` and `anole diff`: reports on profile files, text or --json.
-import { decodeProfile, diff, lockSites, loadProfile, readProfileFile, selectSampleType, top as topReport, topFromBytes, totalsByLabel, REPLICA_LABEL, type Profile, type TopOptions } from '../../core/pprof';
+import * as fs from 'node:fs';
+import { decodeProfile, diff, lockSites, loadProfile, readProfileFile, selectSampleType, top as topReport, topFromBytes, totalsByLabel, REPLICA_LABEL, type NormalizeMode, type Profile, type TopOptions } from '../../core/pprof';
 import { formatRatio, replicaShares } from '../../core/sources/fleetReport';
 import { AnoleError } from '../../core/errors';
 import { intOption, parse, positionals, printJson, usage, warn } from '../args';
@@ -107,22 +108,52 @@ function guessLockKind(p: Profile): 'mutex' | 'block' | undefined {
   return undefined;
 }
 
-export async function diffCmd(args: string[]): Promise<number> {
-  const { values, positionals: pos } = parse('diff', args, {
-    by: { type: 'string' }, limit: { type: 'string' }, 'sample-type': { type: 'string' }, normalize: { type: 'boolean' },
+const NORMALIZE_MODES: readonly NormalizeMode[] = ['total', 'per-second', 'none'];
+
+/**
+ * `--normalize` alone means `total`; `--normalize MODE` and `--normalize=MODE` choose one. A bare
+ * `--normalize` followed by a file keeps that as a positional; a word that is no file is taken as a
+ * mode (and a wrong one is refused by name).
+ */
+function normalizeArgs(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] !== '--normalize') out.push(args[i]);
+    else if (looksLikeMode(args[i + 1])) out.push(`--normalize=${args[++i]}`);
+    else out.push('--normalize=total');
+  }
+  return out;
+}
+
+function looksLikeMode(a: string | undefined): boolean {
+  if (a === undefined) return false;
+  return (NORMALIZE_MODES as readonly string[]).includes(a) || (/^[a-z][a-z-]*$/i.test(a) && !fs.existsSync(a));
+}
+
+function normalizeOption(v: string | undefined): NormalizeMode {
+  if (v === undefined) return 'none';
+  if ((NORMALIZE_MODES as readonly string[]).includes(v)) return v as NormalizeMode;
+  throw new AnoleError('BAD_INPUT', `--normalize must be 'total' or 'per-second' (or no value, meaning total), not '${v}'`);
+}
+
+export async function diffCmd(rawArgs: string[]): Promise<number> {
+  const { values, positionals: pos } = parse('diff', normalizeArgs(rawArgs), {
+    by: { type: 'string' }, limit: { type: 'string' }, 'sample-type': { type: 'string' }, normalize: { type: 'string' },
   });
   if (values.help) return usage(DIFF_USAGE);
   const [baseFile, nextFile] = positionals('diff', pos, ['BASE', 'NEW']);
   const by = byOption(values.by);
   const limit = intOption('limit', values.limit);
   const [base, next] = await Promise.all([load(baseFile), load(nextFile)]);
-  const res = diff(base, next, { by, limit: limit ?? (values.json ? undefined : 20), sampleType: values['sample-type'], normalize: values.normalize });
+  const normalize = normalizeOption(values.normalize);
+  const res = diff(base, next, { by, limit: limit ?? (values.json ? undefined : 20), sampleType: values['sample-type'], normalize });
   if (values.json) {
     printJson(res.rows);
     return 0;
   }
   const u = res.sampleType.unit;
-  console.log(`${res.sampleType.type} (${u}): base total ${value(res.baseTotal, u)}, new total ${value(res.nextTotal, u)}`);
+  const scaled = normalize === 'none' ? '' : normalize === 'total' ? ' (scaled to the new total)' : ' (scaled to the new duration)';
+  console.log(`${res.sampleType.type} (${u}): base total ${value(res.baseTotal, u)}${scaled}, new total ${value(res.nextTotal, u)}`);
   const sign = (v: number) => (v > 0 ? '+' : '') + value(v, u);
   console.log(table(
     ['Δflat', 'base flat', 'new flat', 'Δcum', 'function  file'],

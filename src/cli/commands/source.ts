@@ -2,7 +2,7 @@
 // from the continuous-profiling backend a team already runs.
 import * as fs from 'node:fs';
 import { AnoleError } from '../../core/errors';
-import { decodeProfile } from '../../core/pprof';
+import { decodeProfile, withTimeWindow } from '../../core/pprof';
 import { openBackend, parseBackendKind, parseRange, type ProfileSource, type SourceAuth } from '../../core/sources';
 import { interruptSignal, parse, positionals, printJson, usage, warn } from '../args';
 import { SOURCE_USAGE } from '../usage';
@@ -60,13 +60,15 @@ async function query(src: ProfileSource, q: { type?: string; selector: string; r
   }
   // Checked before it is written: a server answer that is not a profile is an error, not a file.
   const profile = decodeProfile(res.pprof, { source: src.name });
-  fs.writeFileSync(out, res.pprof);
+  // The range it covers goes into the file: `anole diff --normalize per-second` reads it.
+  const pprof = withTimeWindow(res.pprof, q.range, src.name);
+  fs.writeFileSync(out, pprof);
   if (json) {
-    printJson({ file: out, bytes: res.pprof.length, samples: profile.samples.count, description: res.description, labels: res.labels, warnings: res.warnings });
+    printJson({ file: out, bytes: pprof.length, samples: profile.samples.count, description: res.description, labels: res.labels, warnings: res.warnings });
     return 0;
   }
   for (const w of res.warnings) warn(w);
-  console.log(`wrote ${out} (${res.pprof.length} bytes, ${profile.samples.count} samples): ${res.description}`);
+  console.log(`wrote ${out} (${pprof.length} bytes, ${profile.samples.count} samples): ${res.description}`);
   const labels = Object.entries(res.labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
   if (labels.length) console.log(`labels shared by every series: ${labels.join(', ')}`);
   console.log(`read it with: anole top ${out}`);

@@ -91,6 +91,43 @@ export interface DecorationsResult {
   runnable?: LineAnnotation[];
   /** Runtime trace: lines where goroutines blocked, by reason (chan, select, sync, network, sleep, syscall, GC). */
   blocked?: LineAnnotation[];
+  /** The active comparison (see `CompareParams`): lines whose share changed against the baseline. */
+  compare?: CompareLineAnnotation[];
+}
+
+/**
+ * A line of the active comparison: `label` is "+12% vs baseline" / "−30% vs baseline" (or "new vs
+ * baseline"), `detail` gives both values; `worse` (more cost than the baseline) is shown red, better green.
+ * `flat`/`cum` carry the new value and the (normalised) baseline value.
+ */
+export interface CompareLineAnnotation extends LineAnnotation {
+  /** Relative change in percent; null when the baseline has nothing at the line. */
+  change: number | null;
+  worse: boolean;
+}
+
+/** How a comparison scales the baseline: not at all, to the new profile's total, or to its duration. */
+export type NormalizeMode = 'none' | 'total' | 'per-second';
+
+/**
+ * `anole/compare` params: a Compare view shows `id` (new) against `baseId` (`active: true`), so the
+ * server decorates the source with the lines whose share changed; `active: false` when the view
+ * closes. The most recently activated comparison decorates; closing it brings back the previous
+ * one still open. A comparison whose profiles are unloaded ends.
+ */
+export interface CompareParams {
+  id: string;
+  baseId: string;
+  /** Default `total`. */
+  normalize?: NormalizeMode;
+  active: boolean;
+}
+
+/** `anole/compare` result: how many lines (in how many files) the comparison decorates. */
+export interface CompareResult {
+  lines: number;
+  files: number;
+  normalize: NormalizeMode;
 }
 
 /** `anole/didChangeAnnotations` notification: re-request decorations (and CodeLens). */
@@ -117,8 +154,8 @@ export interface FlameGraphParams {
   sampleType?: string;
   /** Diff against this profile id (values are new − base; `base` carries the base values). */
   baseId?: string;
-  /** Diff only: scale the base to the new profile's total (compare shapes, not volumes). */
-  normalize?: boolean;
+  /** Diff only: scale the base to the new profile's total (`true`/`total`) or duration (`per-second`). */
+  normalize?: boolean | NormalizeMode;
   /** Paths below this fraction of the total fold into an "(other)" node (default: init option, else 0.001). */
   minFraction?: number;
 }
@@ -142,8 +179,8 @@ export interface TopParams {
    * percentages are of the new profile's total, rows are ranked by the size of the flat change.
    */
   baseId?: string;
-  /** Diff only: scale the base to the new profile's total (compare shapes, not volumes). */
-  normalize?: boolean;
+  /** Diff only: scale the base to the new profile's total (`true`/`total`) or duration (`per-second`). */
+  normalize?: boolean | NormalizeMode;
 }
 /** A row as the CLI's `top --json` prints it, plus the workspace file it maps to. */
 export interface TopTableRow extends TopRow {
@@ -267,6 +304,7 @@ export const Methods = {
   loadTrace: 'anole/loadTrace',
   starvation: 'anole/starvation',
   timeline: 'anole/timeline',
+  compare: 'anole/compare',
 } as const;
 
 /** `anole/loadProfile`: loads (and by default annotates with) a profile file. */
@@ -287,6 +325,8 @@ export const LoadTraceRequest = new RequestType<LoadTraceParams, LoadTraceResult
 export const StarvationRequest = new RequestType<StarvationParams, StarvationResult, void>(Methods.starvation);
 /** `anole/timeline`: the lanes and merged spans of a loaded trace in a window. */
 export const TimelineRequest = new RequestType<TimelineParams, TimelineResult, void>(Methods.timeline);
+/** `anole/compare`: a Compare view starts (or stops) decorating the source with its line changes. */
+export const CompareRequest = new RequestType<CompareParams, CompareResult, void>(Methods.compare);
 /** `anole/didChangeAnnotations` (server → client): re-request decorations and CodeLens. */
 export const DidChangeAnnotationsNotification = new NotificationType<DidChangeAnnotationsParams>(Methods.didChangeAnnotations);
 

@@ -13,8 +13,12 @@ export interface DiffOptions {
   sampleType?: string;
   /** Rank by the change of flat (default) or of cum. */
   sort?: 'flat' | 'cum';
-  /** Scale base values by nextTotal / baseTotal before subtracting (compare shapes, not volumes). */
-  normalize?: boolean;
+  /**
+   * Scale the base before subtracting: `total` (or `true`) by nextTotal / baseTotal (compare
+   * shapes, not volumes); `per-second` by the new profile's duration / the base's (compare rates
+   * of two windows of different length). Default: no scaling.
+   */
+  normalize?: NormalizeOption;
   /** Keep only this many rows. */
   limit?: number;
 }
@@ -43,6 +47,44 @@ export interface DiffResult {
   /** Rows before `limit`. */
   totalRows: number;
   rows: DiffRow[];
+}
+
+/** How a comparison scales the base: not at all, to the new profile's total, or to its duration. */
+export type NormalizeMode = 'none' | 'total' | 'per-second';
+/** A {@link NormalizeMode}, or the older boolean (`true` = `total`). */
+export type NormalizeOption = NormalizeMode | boolean | undefined;
+
+/** The mode a {@link NormalizeOption} means. */
+export function normalizeMode(n: NormalizeOption): NormalizeMode {
+  return n === true ? 'total' : n === false || n === undefined ? 'none' : n;
+}
+
+/**
+ * The factor base values are multiplied by before they are compared with the new profile's:
+ * 1 when totals are 0 (nothing to scale). Per second needs both profiles' durations.
+ */
+export function baseScale(
+  mode: NormalizeOption,
+  base: { total: number; durationNanos: number },
+  next: { total: number; durationNanos: number },
+): number {
+  switch (normalizeMode(mode)) {
+    case 'none':
+      return 1;
+    case 'total':
+      return base.total !== 0 ? next.total / base.total : 1;
+    case 'per-second': {
+      const missing = [base.durationNanos > 0 ? '' : 'base', next.durationNanos > 0 ? '' : 'new'].filter(Boolean);
+      if (missing.length > 0) {
+        throw new AnoleError(
+          'BAD_INPUT',
+          `cannot normalise per second: the ${missing.join(' and the ')} profile${missing.length > 1 ? 's record' : ' records'} no duration`,
+          'normalise by total instead, or compare profiles that record how long they ran (CPU captures, backend queries, fleet captures)',
+        );
+      }
+      return next.durationNanos / base.durationNanos;
+    }
+  }
 }
 
 function change(base: number, next: number): number | null {
@@ -81,7 +123,7 @@ export function diff(base: Profile, next: Profile, opts: DiffOptions = {}): Diff
   const [bt, nt] = pairTypes(base, next, opts.sampleType);
   const baseAgg = aggregate(base, by, { sampleIndex: bt.index });
   const nextAgg = aggregate(next, by, { sampleIndex: nt.index });
-  const scale = opts.normalize && baseAgg.total !== 0 ? nextAgg.total / baseAgg.total : 1;
+  const scale = baseScale(opts.normalize, { total: baseAgg.total, durationNanos: base.durationNanos }, { total: nextAgg.total, durationNanos: next.durationNanos });
   const rows = new Map<string, DiffRow>();
   const row = (r: TopRow): DiffRow => {
     const k = keyOf(r);
@@ -131,5 +173,6 @@ export function diff(base: Profile, next: Profile, opts: DiffOptions = {}): Diff
     return (a.line ?? 0) - (b.line ?? 0);
   });
   const limited = opts.limit !== undefined && opts.limit >= 0 ? all.slice(0, opts.limit) : all;
-  return { sampleType: nt, by, baseTotal: baseAgg.total * scale, nextTotal: nextAgg.total, totalRows: all.length, rows: limited };
+  const baseTotal = normalizeMode(opts.normalize) === 'total' && baseAgg.total !== 0 ? nextAgg.total : baseAgg.total * scale;
+  return { sampleType: nt, by, baseTotal, nextTotal: nextAgg.total, totalRows: all.length, rows: limited };
 }

@@ -1,5 +1,6 @@
 // Flame-graph (call tree) builder: root → callers → callees per sample type, with pruning and a diff variant.
 import { AnoleError } from '../errors';
+import { type NormalizeOption, baseScale, normalizeMode } from './diff';
 import { type SampleOptions, chooseSampleType } from './analyze';
 import { build, newSource } from './flameBuild';
 import { type Profile } from './profile';
@@ -43,8 +44,8 @@ export interface FlameOptions extends SampleOptions {
 
 /** Options for {@link diffFlameGraph}. */
 export interface DiffFlameOptions extends FlameOptions {
-  /** Scale base values by newTotal / baseTotal (compare shapes, not volumes). */
-  normalize?: boolean;
+  /** Scale the base as {@link diff} does: to the new total (`total`/`true`) or duration (`per-second`). */
+  normalize?: NormalizeOption;
 }
 
 /** The name of the node pruned paths are folded into. */
@@ -96,9 +97,9 @@ export function diffFlameGraph(base: Profile, next: Profile, opts: DiffFlameOpti
   let baseTotal = baseSrc.total;
   const total = nextSrc.total;
   let scale = 1;
-  if (opts.normalize && baseTotal !== 0) {
-    scale = total / baseTotal;
-    baseTotal = total;
+  if (normalizeMode(opts.normalize) !== 'none') {
+    scale = baseScale(opts.normalize, { total: baseTotal, durationNanos: base.durationNanos }, { total, durationNanos: next.durationNanos });
+    baseTotal = normalizeMode(opts.normalize) === 'total' && baseTotal !== 0 ? total : baseTotal * scale;
   }
   const { root, pruned } = build([baseSrc, nextSrc], nameList, minFraction * Math.max(total, baseTotal), true, scale);
   return { sampleType: nt, total, baseTotal, root, pruned };

@@ -3,17 +3,20 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { errorMessage } from '../../core/errors';
-import { FlameGraphRequest, TopRequest, type FlameGraphParams, type RequestSender, type TopResultMessage } from '../../core/annotations/protocol';
+import {
+  FlameGraphRequest, TopRequest, type FlameGraphParams, type NormalizeMode, type RequestSender, type TopResultMessage,
+} from '../../core/annotations/protocol';
 import { sampleTypeChoices, type ProfileTab, type TopBy, type ViewFlameGraph, type WebviewToHost } from '../../core/webview/messages';
 import { bestSuffixMatch, isInside } from '../../core/webview/sourcePaths';
 import { WEBVIEW_STRINGS, type WebviewStrings } from '../../core/webview/strings';
 import { Disposable } from '../dispose';
 import type { TypedWebview } from './webviewHelper';
 
-/** What a view shows: a profile, or the diff of `id` (new) against `baseId`. */
+/** What a view shows: a profile, or the diff of `id` (new) against `baseId`, the base scaled as `normalize` says. */
 export interface ViewTarget {
   id: string;
   baseId?: string;
+  normalize?: NormalizeMode;
   label: string;
 }
 
@@ -90,11 +93,11 @@ export class ProfileSession extends Disposable {
       const key = `${this.sampleType ?? ''}\u0000${this.by}`;
       let fetched = this.cache?.key === key ? this.cache : undefined;
       if (!fetched) {
-        const flameParams: FlameGraphParams = { id: t.id, sampleType: this.sampleType, baseId: t.baseId };
+        const flameParams: FlameGraphParams = { id: t.id, sampleType: this.sampleType, baseId: t.baseId, normalize: t.normalize };
         const flameP = this.deps.client.sendRequest(FlameGraphRequest, flameParams);
         // A diff's table is the CLI's diff (new − base per function or line), not derived from the pruned tree.
         const topP = this.deps.client.sendRequest(TopRequest,
-          { id: t.id, by: this.by, sampleType: this.sampleType, limit: 5000, baseId: t.baseId });
+          { id: t.id, by: this.by, sampleType: this.sampleType, limit: 5000, baseId: t.baseId, normalize: t.normalize });
         const [f, tr] = await Promise.all([flameP, topP]);
         fetched = { key, flame: f, topRes: tr };
       }

@@ -3,9 +3,10 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { errorMessage } from '../../core/errors';
-import type { RequestSender, ShowFlameGraphArgs } from '../../core/annotations/protocol';
+import { CompareRequest, type NormalizeMode, type RequestSender, type ShowFlameGraphArgs } from '../../core/annotations/protocol';
 import type { ProfileTab } from '../../core/webview/messages';
 import { Commands, registerCommand } from '../commands';
+import { settings } from '../settings';
 import { ProfileSession, type ViewTarget } from './profileSession';
 import { createWebviewPanel, setupWebview } from './webviewHelper';
 
@@ -51,6 +52,29 @@ export type ProfileViewArg = ShowFlameGraphArgs | ShowProfileArgs | vscode.Uri;
 export interface CompareArgs {
   baseId: string;
   profileId: string;
+  /** How to scale the base (default: the setting anole.compare.normalize, asked when it says so). */
+  normalize?: NormalizeMode;
+  /** The caller holds both profiles and hands the holds to the view (released when it closes). */
+  held?: boolean;
+}
+
+const NORMALIZE_MODES: readonly NormalizeMode[] = ['total', 'per-second', 'none'];
+
+/**
+ * How to scale the baseline: the setting anole.compare.normalize, or (`ask`, or `always`) a pick
+ * with the setting's mode first. Undefined when the user cancels.
+ */
+export async function pickNormalize(always = false): Promise<NormalizeMode | undefined> {
+  const configured = settings.compareNormalize();
+  if (configured !== 'ask' && !always) return configured;
+  const items = [
+    { mode: 'total' as const, label: vscode.l10n.t('By total'), detail: vscode.l10n.t('Scale the baseline to the new total: compare shapes, not volumes') },
+    { mode: 'per-second' as const, label: vscode.l10n.t('Per second'), detail: vscode.l10n.t('Scale the baseline by the two durations: compare rates of windows of different length') },
+    { mode: 'none' as const, label: vscode.l10n.t('Raw values'), detail: vscode.l10n.t('Compare the values as they are') },
+  ];
+  const first = configured === 'ask' ? 'total' : configured;
+  items.sort((a, b) => Number(b.mode === first) - Number(a.mode === first));
+  return (await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Anole: Normalise the baseline') }))?.mode;
 }
 
 const PROFILE_FILTERS = { [vscode.l10n.t('pprof profiles')]: ['gz', 'pprof', 'pb'] };
@@ -108,20 +132,24 @@ class ProfileViews implements vscode.CustomReadonlyEditorProvider<ProfileDocumen
     try {
       let base: Picked | undefined;
       let next: Picked | undefined;
+      let normalize: NormalizeMode | undefined;
       if (isCompareArgs(arg)) {
-        base = { id: arg.baseId, label: this.labelOf(arg.baseId) };
-        next = { id: arg.profileId, label: this.labelOf(arg.profileId) };
+        base = { id: arg.baseId, label: this.labelOf(arg.baseId), held: arg.held };
+        next = { id: arg.profileId, label: this.labelOf(arg.profileId), held: arg.held };
+        const configured = settings.compareNormalize();
+        normalize = arg.normalize ?? (configured === 'ask' ? 'total' : configured);
       } else {
         base = await this.pickProfile(vscode.l10n.t('Base profile (before)'));
         if (!base) return;
         next = await this.pickProfile(vscode.l10n.t('New profile (after)'), base.id);
       }
-      if (!base || !next) {
-        if (base?.held) this.release([base.id]);
+      normalize ??= base && next ? await pickNormalize() : undefined;
+      const held = [base, next].filter((t) => t?.held).map((t) => t!.id);
+      if (!base || !next || !normalize) {
+        this.release(held);
         return;
       }
-      const held = [base, next].filter((t) => t.held).map((t) => t.id);
-      this.open({ id: next.id, baseId: base.id, label: `${next.label} − ${base.label}` }, 'flame', undefined, held);
+      this.open({ id: next.id, baseId: base.id, normalize, label: `${next.label} − ${base.label}` }, 'flame', undefined, held);
     } catch (err) {
       this.fail(err);
     }
@@ -133,7 +161,7 @@ class ProfileViews implements vscode.CustomReadonlyEditorProvider<ProfileDocumen
    * releases them when it closes.
    */
   open(target: ViewTarget, tab: ProfileTab, focus?: string, held: string[] = []): void {
-    const key = `${target.id}\u0000${target.baseId ?? ''}`;
+    const key = `${target.id}\u0000${target.baseId ?? ''}\u0000${target.normalize ?? ''}`;
     const existing = this.panels.get(key);
     if (existing) {
       this.release(held);
@@ -145,12 +173,17 @@ class ProfileViews implements vscode.CustomReadonlyEditorProvider<ProfileDocumen
     const { panel, view } = createWebviewPanel(this.extensionUri, PROFILE_PANEL_VIEW_TYPE, title, ENTRY, this.deps.log);
     const owned = [...held];
     let closed = false;
+    let comparing = false;
     const acquire = async (): Promise<ViewTarget> => {
       for (const id of target.baseId === undefined ? [target.id] : [target.id, target.baseId]) {
         if (owned.includes(id)) continue;
         await this.deps.holdProfile(id, true);
         if (closed) this.release([id]);
         else owned.push(id);
+      }
+      if (target.baseId !== undefined && !closed && !comparing) {
+        comparing = true;
+        void this.compareInSource(target, true);
       }
       return target;
     };
@@ -160,8 +193,21 @@ class ProfileViews implements vscode.CustomReadonlyEditorProvider<ProfileDocumen
       closed = true;
       session.dispose();
       this.panels.delete(key);
-      this.release(owned.splice(0));
+      // The source stops showing this comparison before its profiles go.
+      const ids = owned.splice(0);
+      void (comparing ? this.compareInSource(target, false) : Promise.resolve()).finally(() => this.release(ids));
     });
+  }
+
+  /** Starts or stops the "± vs baseline" decorations of a comparison in the source (anole/compare). */
+  private async compareInSource(target: ViewTarget, active: boolean): Promise<void> {
+    if (target.baseId === undefined) return;
+    try {
+      const res = await this.deps.client.sendRequest(CompareRequest, { id: target.id, baseId: target.baseId, normalize: target.normalize, active });
+      if (active) this.deps.log.info(`compare ${target.id} vs baseline ${target.baseId} (${res.normalize}): ${res.lines} changed line(s) in ${res.files} file(s)`);
+    } catch (err) {
+      this.deps.log.warn(`compare ${target.id} vs ${target.baseId}: ${errorMessage(err)}`);
+    }
   }
 
   /** Releases profiles a view held (the server unloads those nothing else needs). */
@@ -286,5 +332,6 @@ function isShowArgs(v: unknown): v is ShowProfileArgs {
 function isCompareArgs(v: unknown): v is CompareArgs {
   if (typeof v !== 'object' || v === null) return false;
   const o = v as Record<string, unknown>;
-  return typeof o.baseId === 'string' && o.baseId !== '' && typeof o.profileId === 'string' && o.profileId !== '';
+  return typeof o.baseId === 'string' && o.baseId !== '' && typeof o.profileId === 'string' && o.profileId !== '' &&
+    (o.normalize === undefined || (NORMALIZE_MODES as readonly unknown[]).includes(o.normalize)) && (o.held === undefined || typeof o.held === 'boolean');
 }
