@@ -47,7 +47,7 @@ parca_rc=$?
 printf '\n=== Parca build (waited %ss for it) ===\n' $((SECONDS - t0))
 cat "$parca_log"
 if [ "$parca_rc" -eq 0 ]; then
-  tier backends npx mocha --config .mocharc.json --timeout 240000 'test/backends/**/*.test.ts'
+  tier backends npx mocha --config .mocharc.json --timeout 300000 'test/backends/**/*.test.ts'
 else
   echo "test: the backends tier cannot run: building Parca failed (see above)"
   failed+=("backends(Parca build)")

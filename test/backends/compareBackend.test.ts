@@ -1,19 +1,19 @@
 // Anole in a real VS Code (code-server + Chromium) against a real Parca (v0.28.0) on loopback scraping two
 // hotsvc replicas, the canary running the hot loop 3x as long: "Compare Fleet/Backend Profiles…", two
 // label sets, puts "+N% vs baseline" (about +200%) after the hot line of problems.go.
-// Run after `npm run build`: npx mocha --config .mocharc.json --timeout 300000 test/e2e/compareBackend.test.ts
+// Run after `npm run build`: npx mocha --config .mocharc.json --timeout 300000 test/backends/compareBackend.test.ts
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FIXTURE_DIR, binaryOf, buildFixtures, markerLine, startService, type RunningService } from '../host/goServices';
 import { parcaBinary, startParca, waitForCpuSeries, type TestParca } from '../host/parca';
-import { startCodeServer, readLogs, type CodeServer } from './support/codeServer';
-import { goToLine, runPickingCommand, waitForLineDecoration } from './support/editor';
-import { repoRoot, requireE2ePaths } from './support/paths';
-import { anoleVsix } from './support/vsix';
-import { profileFrame } from './support/webviewFrames';
-import { openFile, openWorkbench, reportFailure, screenshot, type Workbench } from './support/workbench';
+import { startCodeServer, readLogs, type CodeServer } from '../e2e/support/codeServer';
+import { goToLine, runPickingCommand, waitForLineDecoration } from '../e2e/support/editor';
+import { repoRoot, requireE2ePaths } from '../e2e/support/paths';
+import { anoleVsix } from '../e2e/support/vsix';
+import { profileFrame } from '../e2e/support/webviewFrames';
+import { openFile, openWorkbench, reportFailure, screenshot, type Workbench } from '../e2e/support/workbench';
 
 const TRACKS = [
   { track: 'stable', duty: 10 },
