@@ -2,10 +2,10 @@
 # Builds the Grafana Pyroscope server the recorded Pyroscope answers (test/fixtures/pyroscope/) come
 # from, outside the repo: a small wrapper module that blank-imports
 # github.com/grafana/pyroscope/cmd/pyroscope at exactly v1.13.0, the newest 1.x whose module zip the
-# Go module proxy serves (v1.14.0's .mod is served but its .zip is refused; v2.x pins a grafana/dskit
-# pseudo-version the proxy refuses). Pyroscope's own go.mod replaces are repeated here (a dependency's
-# replaces do not apply), and its api/ sub-module at the same tag is not on the proxy: it is taken from
-# a git repository of grafana/pyroscope (ANOLE_PYROSCOPE_GIT, else a sparse clone of api/ from GitHub).
+# Go module proxy serves (later 1.x zips are refused; so is every v2.x version). Pyroscope's own
+# go.mod replaces are repeated here (a dependency's replaces do not apply), and its api/ sub-module at
+# the same tag is not on the proxy: it is taken from a git repository of grafana/pyroscope
+# (ANOLE_PYROSCOPE_GIT, else a sparse clone of api/ from GitHub).
 # The binary is cached; a run that finds it does nothing. Not part of `npm test`.
 #
 #   ANOLE_PYROSCOPE_HOME   where the wrapper module, logs and binary go (default ~/.cache/anole-pyroscope)
