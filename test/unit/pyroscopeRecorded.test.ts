@@ -7,10 +7,12 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import { isAnoleError } from '../../src/core/errors';
 import { decodeProfile, sampleTotal, top, type Profile } from '../../src/core/pprof';
 import { PyroscopeSource, type SourceQuery } from '../../src/core/sources';
 import { connectErrorOf } from '../../src/core/sources/pyroscope';
+import { ProtoWriter } from '../../src/core/pprof/wireWrite';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'pyroscope', 'v1.13.0');
 
@@ -215,5 +217,56 @@ describe('Pyroscope source: Connect error bodies', () => {
     assert.match(recorded('query-bad-type')?.message ?? '', /^profile-type selection must be of the form/);
     assert.equal(connectErrorOf('404 page not found'), undefined);
     assert.deepEqual(connectErrorOf('{"code":"internal","message":"disk: no space"}'), { code: 'internal', message: 'disk: no space' });
+  });
+});
+
+describe('Pyroscope source: the v2.2+ pprof answer shape', () => {
+  // No v2.x server can be built here (the module proxy refuses it): these answers are built from
+  // v2.2's querier.proto (SelectMergeStacktracesResponse.pprof = 5, PprofProfile.profile = 1) around
+  // the pprof v1.13.0 recorded, to pin what a v2.2 answer makes the client do.
+  const pprofRecorded = () => {
+    const e = recording.exchanges.find((x) => x.call === 'query-merged' && x.path.endsWith('/SelectMergeProfile'));
+    assert.ok(e);
+    return zlib.gunzipSync(bytes(e.response.body));
+  };
+  async function serve(answer: Uint8Array): Promise<{ url: string; paths: string[]; close(): Promise<void> }> {
+    const paths: string[] = [];
+    const srv = http.createServer((req, res) => {
+      paths.push(req.url ?? '');
+      req.resume().on('end', () => {
+        if (req.url?.endsWith('/SelectMergeStacktraces')) res.writeHead(200, { 'content-type': 'application/proto' }).end(answer);
+        else if (req.url?.endsWith('/Series')) res.writeHead(200, { 'content-type': 'application/json' }).end('{"labelsSet":[{"labels":[{"name":"service_name","value":"hotsvc"}]}]}');
+        else if (req.url?.endsWith('/ProfileTypes')) res.writeHead(200, { 'content-type': 'application/json' }).end(`{"profileTypes":[{"ID":"${CPU}"}]}`);
+        else res.writeHead(404).end();
+      });
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+    return { url: `http://127.0.0.1:${(srv.address() as { port: number }).port}`, paths, close: () => new Promise((r) => srv.close(() => r())) };
+  }
+
+  it('takes the pprof from SelectMergeStacktraces, with no fallback and no warning', async () => {
+    const server = await serve(new ProtoWriter().message(5, (w) => w.bytes(1, pprofRecorded())).finish().slice());
+    try {
+      const res = await new PyroscopeSource({ url: server.url }).query(q('{service_name="hotsvc"}'));
+      assert.equal(res.kind, 'profile');
+      if (res.kind !== 'profile') return;
+      assert.deepEqual(res.warnings, []);
+      assert.deepEqual(Buffer.from(res.pprof), pprofRecorded());
+      assert.deepEqual(server.paths.map((p) => p.split('/').pop()), ['SelectMergeStacktraces', 'Series']);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('reads a pprof field without a profile in it as "no data", not as an older server', async () => {
+    const server = await serve(new ProtoWriter().message(5, () => undefined).finish().slice());
+    try {
+      const res = await new PyroscopeSource({ url: server.url }).query(q('{service_name="hotsvc"}'));
+      assert.equal(res.kind, 'empty');
+      assert.match(res.kind === 'empty' ? res.message : '', /^no profiles match in /);
+      assert.ok(!server.paths.some((p) => p.endsWith('/SelectMergeProfile')), `asked: ${server.paths.join(', ')}`);
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -61,6 +61,8 @@ export class PyroscopeSource extends ServerConnection implements ProfileSource {
       readMessage('SelectMergeStacktraces', res, (f, wt, r) => {
         const outer = f === 5 ? readSpan(wt, r) : undefined;
         if (!outer) return;
+        // A v2.2+ answer: the pprof field is there even when the profile in it is empty (no data).
+        pprof = new Uint8Array(0);
         readMessage('PprofProfile', res, (pf, pwt, pr) => {
           const inner = pf === 1 ? readSpan(pwt, pr) : undefined;
           if (inner) pprof = res.subarray(inner[0], inner[1]);
