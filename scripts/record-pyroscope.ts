@@ -206,6 +206,9 @@ async function record(base: string, range: { fromMs: number; toMs: number }): Pr
       return types;
     });
     const q = (selector: string, r = range): SourceQuery => ({ type: cpu, selector, range: r });
+    // What the pickers ask first: no range, no type.
+    await run('profile-types-no-range', () => team.profileTypes());
+    await run('label-names-no-type', () => team.labelNames({ range }));
     await run('label-names', () => team.labelNames({ type: cpu, selector: '{service_name="hotsvc"}', range }));
     await run('label-values', () => team.labelValues('replica', { type: cpu, selector: '{service_name="hotsvc"}', range }));
     await run('series', () => team.series(q('{service_name="hotsvc"}')));

@@ -109,7 +109,9 @@ describe('Pyroscope source on recorded Pyroscope v1.13.0 answers', () => {
         ['memory:inuse_space:bytes:space:bytes', 'heap'],
       ],
     );
+    assert.deepEqual(await team().profileTypes(), types, 'without a range the server picks its own');
     const lq = { type: CPU, selector: '{service_name="hotsvc"}', range: RANGE };
+    assert.deepEqual(await team().labelNames({ range: RANGE }), ['replica', 'service_git_ref', 'service_name', 'service_repository']);
     assert.deepEqual(await team().labelNames(lq), ['replica', 'service_git_ref', 'service_name', 'service_repository'], 'no __name__, __profile_type__ or __service_name__');
     assert.deepEqual(await team().labelValues('replica', lq), ['a', 'b', 'hot']);
     const series = await team().series(q('{service_name="hotsvc"}'));
@@ -185,6 +187,8 @@ describe('Pyroscope source on recorded Pyroscope v1.13.0 answers', () => {
     // The calls of the tests above, in the recorder's order (each refusal on a source of its own).
     const source = team();
     await source.profileTypes(undefined, RANGE);
+    await source.profileTypes();
+    await source.labelNames({ range: RANGE });
     const lq = { type: CPU, selector: '{service_name="hotsvc"}', range: RANGE };
     await source.labelNames(lq);
     await source.labelValues('replica', lq);
