@@ -2,7 +2,7 @@
 // test/fixtures/pyroscope/<version>/ (replayed byte for byte by test/unit/pyroscopeRecorded.test.ts).
 //
 //   bash scripts/setup-pyroscope.sh            # builds the server once, outside the repo
-//   npx tsx scripts/record-pyroscope.ts [BINARY]
+//   npx tsx scripts/record-pyroscope.ts [VERSION [BINARY]]    # default v1.13.0, the binary setup built
 //
 // It starts the server on loopback (multi-tenant, filesystem storage in a temp dir, no usage
 // reporting, no self-profiling), runs three hotsvc replicas (a and b spin 10% of each period, hot
@@ -22,7 +22,7 @@ import { PyroscopeSource, type SourceQuery } from '../src/core/sources';
 import { binaryOf, buildFixtures, markerLine, REPO_ROOT, startService, type RunningService } from '../test/host/goServices';
 import { freePort } from '../test/host/parca';
 
-const VERSION = 'v1.13.0';
+const VERSION = process.argv[2] ?? 'v1.13.0';
 const TENANT = 'team-a';
 const GIT_REF = '0123456789abcdef0123456789abcdef01234567';
 const REPLICAS = [
@@ -43,7 +43,7 @@ interface Exchange {
 }
 
 async function main(): Promise<void> {
-  const bin = process.argv[2] ?? path.join(process.env.ANOLE_PYROSCOPE_HOME ?? path.join(os.homedir(), '.cache', 'anole-pyroscope'), `pyroscope-${VERSION}`);
+  const bin = process.argv[3] ?? path.join(process.env.ANOLE_PYROSCOPE_HOME ?? path.join(os.homedir(), '.cache', 'anole-pyroscope'), `pyroscope-${VERSION}`);
   if (!fs.existsSync(bin)) throw new Error(`no Pyroscope at ${bin}: run \`bash scripts/setup-pyroscope.sh\` first`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'anole-pyroscope-'));
   const [httpPort, grpcPort, memberlistPort] = [await freePort(), await freePort(), await freePort()];
