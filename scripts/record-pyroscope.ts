@@ -1,16 +1,16 @@
 // Records what a real Grafana Pyroscope server answers to every call PyroscopeSource makes, into
 // test/fixtures/pyroscope/<version>/ (replayed byte for byte by test/unit/pyroscopeRecorded.test.ts).
 //
-//   bash scripts/setup-pyroscope.sh            # builds the server once, outside the repo
-//   npx tsx scripts/record-pyroscope.ts [VERSION [BINARY]]    # default v1.13.0, the binary setup built
+//   bash scripts/setup-pyroscope.sh [VERSION]                # builds the server once, outside the repo
+//   npx tsx scripts/record-pyroscope.ts [VERSION [BINARY]]   # default v1.13.0 and the binary setup built
 //
 // It starts the server on loopback (multi-tenant, filesystem storage in a temp dir, no usage
 // reporting, no self-profiling), runs three hotsvc replicas (a and b spin 10% of each period, hot
 // 30%), takes two 5 s CPU profiles and one heap profile of each from its pprof endpoint and pushes
 // them as tenant team-a (push.v1.PusherService/Push, the raw pprof the Go runtime wrote). Then it
 // puts a recording reverse proxy in front of the server and runs PyroscopeSource through it: the
-// pickers, merged queries, an empty range, a wrong tenant, no tenant, a bad selector, a bad type and
-// a wrong base URL. Each exchange keeps the exact request and answer bytes (answers still compressed
+// pickers, merged queries, an empty range, a wrong tenant, no tenant, a bad selector, a range over
+// max_query_length, a bad type and a wrong base URL. Each exchange keeps the exact request and answer bytes (answers still compressed
 // when the server compressed them) and the outcome the client made of it when it was recorded.
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -44,7 +44,7 @@ interface Exchange {
 
 async function main(): Promise<void> {
   const bin = process.argv[3] ?? path.join(process.env.ANOLE_PYROSCOPE_HOME ?? path.join(os.homedir(), '.cache', 'anole-pyroscope'), `pyroscope-${VERSION}`);
-  if (!fs.existsSync(bin)) throw new Error(`no Pyroscope at ${bin}: run \`bash scripts/setup-pyroscope.sh\` first`);
+  if (!fs.existsSync(bin)) throw new Error(`no Pyroscope at ${bin}: run \`bash scripts/setup-pyroscope.sh ${VERSION}\` first`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'anole-pyroscope-'));
   const [httpPort, grpcPort, memberlistPort] = [await freePort(), await freePort(), await freePort()];
   const server = spawn(
@@ -232,4 +232,7 @@ async function record(base: string, range: { fromMs: number; toMs: number }): Pr
   return exchanges.length;
 }
 
-void main();
+main().catch((e: unknown) => {
+  console.error(`recording failed: ${errorMessage(e)}`);
+  process.exitCode = 1;
+});
