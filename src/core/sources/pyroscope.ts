@@ -11,12 +11,18 @@ import type { LabelQuery, ProfileSource, SourceProfileType, SourceQuery, SourceR
 
 const SERVICE = 'querier.v1.QuerierService';
 const PROFILE_FORMAT_PPROF = 4;
-/** How far back "does this tenant have anything at all" looks when a query comes back empty. */
-const TENANT_PROBE_MS = 30 * 24 * 3600 * 1000;
+/**
+ * How far back "does this tenant have anything at all" looks when a query comes back empty: Pyroscope
+ * refuses longer ranges by default (`max_query_length` 1d; a real v1.13 answered a 30-day probe with
+ * invalid_argument).
+ */
+const TENANT_PROBE_MS = 24 * 3600 * 1000;
 
 /** A Pyroscope server (or a Grafana datasource proxy to one). */
 export class PyroscopeSource extends ServerConnection implements ProfileSource {
   readonly kind = 'pyroscope';
+  /** False once the server answered SelectMergeStacktraces without a pprof (before v2.2): ask SelectMergeProfile directly. */
+  private pprofFormat = true;
 
   async profileTypes(signal?: AbortSignal, range?: TimeRange): Promise<SourceProfileType[]> {
     const body = range ? { start: range.fromMs, end: range.toMs } : {};
@@ -50,18 +56,23 @@ export class PyroscopeSource extends ServerConnection implements ProfileSource {
     const selector = normaliseSelector(query.selector);
     const common = (w: ProtoWriter) => w.string(1, query.type).string(2, selector).uint(3, query.range.fromMs).uint(4, query.range.toMs);
     let pprof: Uint8Array | undefined;
-    const res = await this.proto('SelectMergeStacktraces', 'merged profile', common(new ProtoWriter()).uint(6, PROFILE_FORMAT_PPROF).finish(), signal);
-    readMessage('SelectMergeStacktraces', res, (f, wt, r) => {
-      const outer = f === 5 ? readSpan(wt, r) : undefined;
-      if (!outer) return;
-      readMessage('PprofProfile', res, (pf, pwt, pr) => {
-        const inner = pf === 1 ? readSpan(pwt, pr) : undefined;
-        if (inner) pprof = res.subarray(inner[0], inner[1]);
-      }, outer[0], outer[1]);
-    });
+    if (this.pprofFormat) {
+      const res = await this.proto('SelectMergeStacktraces', 'merged profile', common(new ProtoWriter()).uint(6, PROFILE_FORMAT_PPROF).finish(), signal);
+      readMessage('SelectMergeStacktraces', res, (f, wt, r) => {
+        const outer = f === 5 ? readSpan(wt, r) : undefined;
+        if (!outer) return;
+        // A v2.2+ answer: the pprof field is there even when the profile in it is empty (no data).
+        pprof = new Uint8Array(0);
+        readMessage('PprofProfile', res, (pf, pwt, pr) => {
+          const inner = pf === 1 ? readSpan(pwt, pr) : undefined;
+          if (inner) pprof = res.subarray(inner[0], inner[1]);
+        }, outer[0], outer[1]);
+      });
+      // Servers before v2.2 ignore the format and answer with a flame graph only (v1.13 does).
+      if (!pprof) this.pprofFormat = false;
+    }
     const warnings: string[] = [];
     if (!pprof) {
-      // Servers before v2.2 answer with a flame graph only: the merged profile has its own call.
       pprof = await this.proto('SelectMergeProfile', 'merged profile', common(new ProtoWriter()).finish(), signal);
       warnings.push('this Pyroscope server predates v2.2: the profile came from SelectMergeProfile');
     }
@@ -76,12 +87,19 @@ export class PyroscopeSource extends ServerConnection implements ProfileSource {
     };
   }
 
-  /** "No data in this range", or, when the tenant has no profiles at all, a message about the tenant. */
+  /**
+   * "No data in this range", or, when the tenant has no profiles in the last 24 hours either, a message
+   * about the tenant. The probe only refines the message: if it fails, the plain message stands.
+   */
   private async emptyResult(range: TimeRange, signal?: AbortSignal): Promise<SourceResult> {
-    const any = await this.profileTypes(signal, { fromMs: range.toMs - TENANT_PROBE_MS, toMs: Date.now() });
-    if (any.length === 0) {
+    const now = Date.now();
+    const any = await this.profileTypes(signal, { fromMs: now - TENANT_PROBE_MS, toMs: now }).catch((e: unknown) => {
+      if (signal?.aborted) throw e;
+      return undefined;
+    });
+    if (any?.length === 0) {
       const who = this.tenant ? `tenant '${this.tenant}'` : 'the default tenant (no X-Scope-OrgID)';
-      return { kind: 'empty', message: `Pyroscope ${this.name} has no profiles at all for ${who} in the last 30 days: check the tenant` };
+      return { kind: 'empty', message: `no profiles match in ${describeRange(range)}, and Pyroscope ${this.name} has none at all for ${who} in the last 24 hours: check the tenant` };
     }
     return { kind: 'empty', message: `no profiles match in ${describeRange(range)}: try a wider range or another selector` };
   }
@@ -109,18 +127,8 @@ export class PyroscopeSource extends ServerConnection implements ProfileSource {
     const res = await httpRequest({ url: new URL(`${SERVICE}/${method}`, this.base), what: label, method: 'POST', headers: this.headers(contentType), body, timeoutMs: this.timeoutMs, signal });
     const type = res.headers.get('content-type') ?? '';
     if (res.status === 200 && type.startsWith(contentType)) return res.body;
-    let code = '';
-    let message = bodyExcerpt(res.body);
-    if (type.startsWith('application/json')) {
-      try {
-        const e = JSON.parse(Buffer.from(res.body).toString('utf8')) as { code?: string; message?: string };
-        code = e.code ?? '';
-        message = e.message ?? message;
-      } catch {
-        // not a Connect error: keep the excerpt
-      }
-    }
-    throw this.connectError(label, res.status, code, message);
+    const e = type.startsWith('application/json') ? connectErrorOf(Buffer.from(res.body).toString('utf8')) : undefined;
+    throw this.connectError(label, res.status, e?.code ?? '', e?.message || bodyExcerpt(res.body));
   }
 
   private connectError(label: string, status: number, code: string, message: string): AnoleError {
@@ -130,6 +138,9 @@ export class PyroscopeSource extends ServerConnection implements ProfileSource {
     }
     if (code === 'unauthenticated' || status === 401) return authError(label, 401, message, hasAuth);
     if (code === 'permission_denied' || status === 403) return authError(label, 403, message, hasAuth);
+    if (/max_query_length/.test(message)) {
+      return new AnoleError('BAD_INPUT', `${label}: the range is longer than the server allows (${message})`, 'narrow the time range: Pyroscope allows 1 day per query unless its max_query_length is raised');
+    }
     if (code === 'invalid_argument' || status === 400) {
       return new AnoleError('BAD_INPUT', `${label}: the server rejected the query: ${message}`, 'check the profile type and the selector, e.g. {service_name="api"}');
     }
@@ -139,6 +150,42 @@ export class PyroscopeSource extends ServerConnection implements ProfileSource {
     return new AnoleError('PPROF', `${label}: the server failed (HTTP ${status}${code ? `, ${code}` : ''}): ${message}`);
   }
 }
+
+/**
+ * The code and innermost message of a Connect error body. Pyroscope's query frontend wraps the
+ * querier's error: a real v1.13 answers `{"code":"invalid_argument","message":"{\"code\":…,
+ * \"message\":\"rpc error: code = InvalidArgument desc = profile-type selection must be…\"}"}`, and
+ * without a tenant `{"code":"unauthenticated","message":"invalid_argument: no org id"}`.
+ */
+export function connectErrorOf(body: string): { code: string; message: string } | undefined {
+  let outer: { code?: unknown; message?: unknown };
+  try {
+    outer = JSON.parse(body) as typeof outer;
+  } catch {
+    return undefined;
+  }
+  if (typeof outer !== 'object' || outer === null) return undefined;
+  const code = typeof outer.code === 'string' ? outer.code : '';
+  let message = typeof outer.message === 'string' ? outer.message : '';
+  for (let depth = 0; depth < 4; depth++) {
+    let inner: unknown;
+    try {
+      inner = JSON.parse(message);
+    } catch {
+      break;
+    }
+    const m = (inner as { message?: unknown } | null)?.message;
+    if (typeof m !== 'string') break;
+    message = m;
+  }
+  message = message.replace(/^rpc error: code = \w+ desc = /, '').replace(/^[a-z_]+: (?=\S)/, (p) => (CONNECT_CODES.has(p.slice(0, -2)) ? '' : p));
+  return { code, message };
+}
+
+const CONNECT_CODES = new Set([
+  'canceled', 'unknown', 'invalid_argument', 'deadline_exceeded', 'not_found', 'already_exists', 'permission_denied', 'resource_exhausted',
+  'failed_precondition', 'aborted', 'out_of_range', 'unimplemented', 'internal', 'unavailable', 'data_loss', 'unauthenticated',
+]);
 
 function matchers(query: LabelQuery): string[] {
   const sel = query.selector ? normaliseSelector(query.selector) : '{}';
