@@ -82,6 +82,8 @@ interface GoT {
   resume: number;
   block: number;
   syscall: number;
+  /** Its lane of state steps (kept after it exits; found here without a second map lookup per event). */
+  lane: GoLane | undefined;
 }
 
 const COUNT_OF: Record<number, number> = { [GoState.Running]: 0, [GoState.Runnable]: 1, [GoState.Waiting]: 2, [GoState.Syscall]: 2 };
@@ -175,7 +177,7 @@ export class TimelineBuilder implements TraceVisitor {
     const t = ev.time;
     let a = this.gs.get(ev.id);
     if (!a) {
-      a = { state: GoState.Undetermined, since: t, p: -1, group: -1, start: 0, created: 0, resume: 0, block: 0, syscall: 0 };
+      a = { state: GoState.Undetermined, since: t, p: -1, group: -1, start: 0, created: 0, resume: 0, block: 0, syscall: 0, lane: undefined };
       this.gs.set(ev.id, a);
     }
     const oldGroup = a.group;
@@ -218,17 +220,21 @@ export class TimelineBuilder implements TraceVisitor {
     }
     if (a.group !== oldGroup) this.finalGroup.set(ev.id, a.group);
     this.step(t, oldGroup, oldSlot, a.group, COUNT_OF[ev.to], site);
-    this.goStep(ev.id, t, a.group, COUNT_OF[ev.to] ?? -1);
+    this.goStep(a, ev.id, t, COUNT_OF[ev.to] ?? -1);
     a.state = ev.to;
     a.since = t;
     if (ev.to === GoState.NotExist) this.gs.delete(ev.id);
   }
 
   /** Records goroutine `g` entering state `slot` (-1: gone) at `t` (same time: overwrites the last step). */
-  private goStep(g: number, t: number, group: number, slot: number): void {
-    let l = this.goroutines.get(g);
-    if (!l) this.goroutines.set(g, (l = new GoLane(g, group)));
-    l.group = group;
+  private goStep(a: GoT, g: number, t: number, slot: number): void {
+    let l = a.lane;
+    if (!l) {
+      l = this.goroutines.get(g);
+      if (!l) this.goroutines.set(g, (l = new GoLane(g, a.group)));
+      a.lane = l;
+    }
+    l.group = a.group;
     const n = l.t.length;
     if (n > 0 && l.t.at(n - 1) === t) l.slot.set(n - 1, slot);
     else if (n > 0 ? l.slot.at(n - 1) !== slot : slot >= 0) {
@@ -269,7 +275,7 @@ export class TimelineBuilder implements TraceVisitor {
   finish(endNs: number): TimelineIndex {
     for (const [id, a] of this.gs) {
       if (a.state === GoState.Running && a.p >= 0) this.pushRun(a.p, a.since, endNs, id, a.group, a.resume);
-      this.goStep(id, endNs, a.group, -1);
+      this.goStep(a, id, endNs, -1);
     }
     this.gs.clear();
     // Run spans taken before a goroutine's group was known belong to the group it ended in.
