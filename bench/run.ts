@@ -9,6 +9,7 @@ import { formatFleetBench, runFleetBench } from './fleetBench';
 import { formatGoroutinesBench, runGoroutinesBench } from './goroutinesBench';
 import { formatPprofBench, runPprofBench } from './pprofBench';
 import { formatSnapshotBench, runSnapshotBench } from './snapshotBench';
+import { formatTimelineBench, runTimelineBench } from './timelineBench';
 import { formatTraceBench, runTraceBench } from './traceBench';
 import { formatTraceV1Bench, runTraceV1Bench } from './traceV1Bench';
 import { formatVscodeBench, runVscodeBench } from './vscodeBench';
@@ -75,6 +76,13 @@ const BENCHES: Bench[] = [
     run: async () => {
       const f = await runSnapshotBench({ log });
       return { text: formatSnapshotBench(f), ok: f.meetsGoal && f.readsAsFastAsDlv };
+    },
+  },
+  {
+    name: 'trace viewer: first paint of the ~60 MB trace through the language server and in code-server\'s webview',
+    run: async () => {
+      const f = await runTimelineBench({ log });
+      return { text: formatTimelineBench(f), ok: f.meetsGoal };
     },
   },
   {

@@ -103,7 +103,7 @@ const DEFAULT_EXCHANGES = 4_000_000;
  * size is stable run to run), and kept in ~/.cache/anole-bench under a key of the generator's source, the
  * Go version and the count, so later runs time the same file.
  */
-async function benchTrace(exchanges: number, dir: string, log: (l: string) => void): Promise<{ file: string; goVersion: string }> {
+export async function benchTrace(exchanges: number, dir: string, log: (l: string) => void): Promise<{ file: string; goVersion: string }> {
   const gen = join(__dirname, 'gen', 'tracegen');
   const goVersion = (await run('go', ['env', 'GOVERSION'])).trim();
   const key = createHash('sha256').update(readFileSync(join(gen, 'main.go'))).update(`${goVersion} ${exchanges}`).digest('hex').slice(0, 16);

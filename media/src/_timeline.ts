@@ -1,5 +1,5 @@
 /// <reference lib="dom" />
-// The trace report's Timeline tab: a canvas of P, goroutine-group, GC and STW lanes; zoom/pan by mouse and keys; spans open source.
+// The trace report's Timeline tab: a canvas of P, goroutine-group (expandable to goroutines), GC and STW lanes; zoom/pan by mouse and keys; spans open source.
 // (A module of starvation.ts.) The page only ever holds the spans of the visible window, asked from the host on each view change.
 import type { TimelineLane, TimelineResult, TimelineSpan } from '../../src/core/annotations/protocol';
 import type { WebviewToHost } from '../../src/core/webview/messages';
@@ -8,6 +8,26 @@ import { el } from './_topTable';
 
 const ROW = 22;
 const MIN_WINDOW_NS = 1000;
+
+/** A row of the canvas: a lane, or the note under an expanded group's goroutine lanes that more were left out. */
+type Row = { lane: TimelineLane; more?: undefined } | { lane?: undefined; more: { parent: string; hidden: number; shown: number } };
+
+/** The rows for the lanes of an answer: each expanded group's goroutine lanes, then its note if some were left out. */
+function rowsOf(lanes: readonly TimelineLane[]): Row[] {
+  const rows: Row[] = [];
+  for (let i = 0; i < lanes.length; i++) {
+    const l = lanes[i];
+    rows.push({ lane: l });
+    if (l.kind !== 'group' || !l.expanded) continue;
+    let shown = 0;
+    while (lanes[i + 1]?.parent === l.id) {
+      rows.push({ lane: lanes[++i] });
+      shown++;
+    }
+    if (l.expanded.hidden > 0) rows.push({ more: { parent: l.id, hidden: l.expanded.hidden, shown } });
+  }
+  return rows;
+}
 
 /** "1.21 s", "340 ms", "12 µs", "800 ns" (the trace page's tables use it too). */
 export function dur(ns: number): string {
@@ -33,6 +53,9 @@ export class TimelineView {
   private readonly canvas = el('canvas', 'tl-canvas');
   private readonly tip = el('div', 'tl-tip');
   private data: TimelineResult | undefined;
+  private rows: Row[] = [];
+  /** Group lanes the user expanded to one lane per goroutine. */
+  private readonly expanded = new Set<string>();
   private from = 0;
   private to = 0;
   private duration = 0;
@@ -84,6 +107,7 @@ export class TimelineView {
     this.inFlight = false;
     const whole = this.duration > 0 && this.from === 0 && this.to === this.duration;
     this.data = data;
+    this.rows = rowsOf(data.lanes);
     // While the trace is read the duration grows: the view follows it until the user zooms or pans.
     if (this.duration === 0 || (!this.moved && whole && data.durationNs !== this.duration)) {
       this.from = 0;
@@ -130,7 +154,17 @@ export class TimelineView {
     }
     this.inFlight = true;
     const to = this.duration > 0 ? this.to : 1e15;
-    this.post({ type: 'timeline', seq: ++this.seq, fromNs: this.from, toNs: to, widthPx: Math.min(20000, this.width()) });
+    const expand = this.expanded.size ? { expand: [...this.expanded] } : {};
+    this.post({ type: 'timeline', seq: ++this.seq, fromNs: this.from, toNs: to, widthPx: Math.min(20000, this.width()), ...expand });
+  }
+
+  /** Shows or hides a group's goroutine lanes (asks the host for them). */
+  private toggle(group: string, open = !this.expanded.has(group)): void {
+    if (open === this.expanded.has(group)) return;
+    if (open) this.expanded.add(group);
+    else this.expanded.delete(group);
+    this.labels.querySelector(`[data-lane="${group}"]`)?.setAttribute('aria-expanded', String(open));
+    this.request();
   }
 
   private setView(from: number, to: number, byUser = true): void {
@@ -223,7 +257,7 @@ export class TimelineView {
     if (!this.data) return undefined;
     const r = this.canvas.getBoundingClientRect();
     const x = e.clientX - r.left;
-    const lane = this.data.lanes[Math.floor((e.clientY - r.top) / ROW)];
+    const lane = this.rows[Math.floor((e.clientY - r.top) / ROW)]?.lane;
     if (!lane) return undefined;
     const ns = (this.to - this.from) / this.width();
     const t = this.from + x * ns;
@@ -237,6 +271,11 @@ export class TimelineView {
     const at = site ? `\n${site.function} ${site.file.slice(site.file.lastIndexOf('/') + 1)}:${site.line}` : '';
     const head = `${lane.label} · ${dur(sp.e - sp.s)}`;
     if (lane.kind === 'group') return `${head}\n${fmt(this.s.tlCounts, sp.run ?? 0, sp.rbl ?? 0, sp.blk ?? 0)}${at}`;
+    if (lane.kind === 'goroutine') {
+      const states = [sp.run ? fmt(this.s.tlRunning, dur(sp.busyNs ?? 0)) : '', sp.rbl ? this.s.tlRunnable : '', sp.blk ? this.s.tlBlocked : ''];
+      const group = this.data?.lanes.find((l) => l.id === lane.parent)?.label ?? '';
+      return `${head} · ${group}\n${states.filter((x) => x).join(' · ')}${at}`;
+    }
     if (lane.kind === 'gc') return `${head} · ${this.s.tlGc}`;
     if (lane.kind === 'stw') return `${head} · ${this.s.tlStw}`;
     const group = this.data?.lanes.find((l) => l.id === sp.group)?.label ?? '';
@@ -244,30 +283,66 @@ export class TimelineView {
     return `${head}\n${fmt(this.s.tlGoroutine, sp.g ?? '?')} ${group}${merged}${at}`;
   }
 
-  /** Lane labels as DOM (readable, focusable: Enter opens the widest span's source). */
+  /**
+   * Lane labels as DOM (readable, focusable: Enter opens the widest span's source; a group's label shows or hides
+   * its goroutine lanes on click, Space, → and ←). The focused label keeps the focus across answers.
+   */
   private renderLabels(): void {
-    const lanes = this.data?.lanes ?? [];
     const ns = (this.to - this.from) / this.width();
+    const focused = (document.activeElement as HTMLElement | null)?.dataset?.lane;
     this.labels.replaceChildren(
-      ...lanes.map((l) => {
+      ...this.rows.map((row) => {
+        if (row.more) {
+          const d = el('div', 'tl-label tl-more', fmt(this.s.tlMore, row.more.hidden, row.more.shown));
+          d.style.height = `${ROW}px`;
+          d.title = d.textContent ?? '';
+          return d;
+        }
+        const l = row.lane;
         const d = el('div', `tl-label tl-${l.kind}`, l.label);
         d.style.height = `${ROW}px`;
+        d.dataset.lane = l.id;
         if (l.detail) d.title = `${l.label} (${l.detail})`;
         const widest = l.spans.filter((sp) => sp.site !== undefined).sort((a, b) => b.e - b.s - (a.e - a.s))[0];
         if (widest) {
           d.tabIndex = 0;
           d.dataset.spanX = String(Math.round(((Math.max(widest.s, this.from) + Math.min(widest.e, this.to)) / 2 - this.from) / ns));
-          d.addEventListener('keydown', (e) => e.key === 'Enter' && this.open(widest));
         }
+        if (l.kind === 'group') {
+          d.tabIndex = 0;
+          d.setAttribute('role', 'button');
+          d.setAttribute('aria-expanded', String(this.expanded.has(l.id)));
+          d.title = fmt(this.s.tlGroupTitle, l.label, l.detail ?? '?', l.goroutines ?? 0);
+          d.addEventListener('click', () => this.toggle(l.id));
+        }
+        d.addEventListener('keydown', (e) => {
+          const group = l.kind === 'group' ? l.id : l.parent;
+          const act: Record<string, (() => void) | undefined> = {
+            Enter: widest && (() => this.open(widest)),
+            ' ': l.kind === 'group' ? () => this.toggle(l.id) : undefined,
+            ArrowRight: l.kind === 'group' ? () => this.toggle(l.id, true) : undefined,
+            ArrowLeft: group ? () => {
+              this.toggle(group, false);
+              this.labels.querySelector<HTMLElement>(`[data-lane="${group}"]`)?.focus();
+            } : undefined,
+          };
+          const f = act[e.key];
+          if (!f) return;
+          // Handled here: the timeline's own keys (←/→ pan) do not see it.
+          e.preventDefault();
+          e.stopPropagation();
+          f();
+        });
         return d;
       }),
     );
+    if (focused) this.labels.querySelector<HTMLElement>(`[data-lane="${focused}"]`)?.focus();
   }
 
   private draw(): void {
     const data = this.data;
     const w = this.width();
-    const h = (data?.lanes.length ?? 0) * ROW;
+    const h = this.rows.length * ROW;
     const dpr = window.devicePixelRatio || 1;
     this.canvas.width = Math.round(w * dpr);
     this.canvas.height = Math.round(h * dpr);
@@ -287,15 +362,15 @@ export class TimelineView {
     const grid = themeColor('--vscode-panel-border', '#80808059');
     const ns = (this.to - this.from) / w;
     const x = (t: number): number => (t - this.from) / ns;
-    data.lanes.forEach((lane, i) => {
+    this.rows.forEach(({ lane }, i) => {
       const y = i * ROW;
       ctx.fillStyle = grid;
       ctx.fillRect(0, y + ROW - 1, w, 1);
-      for (const sp of lane.spans) {
+      for (const sp of lane?.spans ?? []) {
         if (sp.e < this.from || sp.s > this.to) continue;
         const x0 = x(sp.s);
         const wd = Math.max(1, x(sp.e) - x0);
-        if (lane.kind === 'group') {
+        if (lane!.kind === 'group' || lane!.kind === 'goroutine') {
           const third = (ROW - 4) / 3;
           const bars: Array<[number, string]> = [[sp.run ?? 0, running], [sp.rbl ?? 0, runnable], [sp.blk ?? 0, blocked]];
           bars.forEach(([n, c], k) => {
@@ -304,8 +379,8 @@ export class TimelineView {
             ctx.fillRect(x0, y + 2 + k * third, wd, third - 0.5);
           });
         } else {
-          ctx.globalAlpha = lane.kind === 'p' && sp.n > 1 ? Math.max(0.35, (sp.busyNs ?? 0) / (sp.e - sp.s)) : 1;
-          ctx.fillStyle = lane.kind === 'p' ? palette[Number((sp.group ?? 'g0').slice(1)) % palette.length] : lane.kind === 'gc' ? gc : runnable;
+          ctx.globalAlpha = lane!.kind === 'p' && sp.n > 1 ? Math.max(0.35, (sp.busyNs ?? 0) / (sp.e - sp.s)) : 1;
+          ctx.fillStyle = lane!.kind === 'p' ? palette[Number((sp.group ?? 'g0').slice(1)) % palette.length] : lane!.kind === 'gc' ? gc : runnable;
           ctx.fillRect(x0, y + 3, wd, ROW - 6);
           ctx.globalAlpha = 1;
         }

@@ -119,8 +119,17 @@ export class AnoleDebugSession extends LoggingDebugSession {
     this.sendEvent(new OutputEvent(text.endsWith('\n') ? text : text + '\n', category));
   }
 
+  /**
+   * Settles when the attach (or the core's opening) has ended. VS Code asks for the threads once, right after
+   * configurationDone, which comes while the attach still runs: that request waits for it (it failed before,
+   * leaving the Call Stack empty and Pause without a thread to pause).
+   */
+  private attached: Promise<void> = Promise.resolve();
+
   protected override attachRequest(response: DebugProtocol.AttachResponse, args: AnoleAttachArguments): void {
-    this.settle(response, this.attachImpl(response, args));
+    const work = this.attachImpl(response, args);
+    this.attached = work.catch(() => undefined);
+    this.settle(response, work);
   }
 
   private async attachImpl(response: DebugProtocol.AttachResponse, args: AnoleAttachArguments): Promise<void> {
@@ -197,6 +206,13 @@ export class AnoleDebugSession extends LoggingDebugSession {
 
   private async threadsImpl(response: DebugProtocol.ThreadsResponse): Promise<void> {
     try {
+      await this.attached;
+      if (!this.backend) {
+        // Not attached (the attach failed and said why): no threads, not a second error.
+        response.body = { threads: [] };
+        this.sendResponse(response);
+        return;
+      }
       const all = await listAllGoroutines(this.backend!, this.runner);
       this.goroutines = new Map(all.map((g) => [g.id, g]));
       response.body = { threads: orderForDisplay(all).map((g) => new Thread(g.id, goroutineName(g))) };

@@ -38,6 +38,17 @@ export interface TraceLoadRequest {
   progressive?: boolean;
 }
 
+/**
+ * Yields so that a request which came in during a generation is answered (and its answer written) before the
+ * next generation is read. vscode-jsonrpc hands a message on through immediates of its own (the reader's lock,
+ * the message queue, the writer's lock), each queued behind the trace reader's: with one immediate per generation
+ * the viewer's first answer waited for two more generations (~2 s each on the bench trace), and the loadTrace
+ * answer for the first one. Four turns let that chain run first.
+ */
+async function afterRequests(): Promise<void> {
+  for (let i = 0; i < 4; i++) await nextTurn();
+}
+
 /** A trace's timeline as far as it is parsed. */
 export interface TimelineSoFar {
   index: TimelineIndex;
@@ -100,9 +111,9 @@ export class TraceStore extends LoadedEntries<TraceEntry> {
   private read(e: TraceEntry, trace: ProgressiveTrace): void {
     const reading = { trace, done: Promise.resolve(), ended: false };
     reading.done = (async () => {
-      await nextTurn();
+      await afterRequests();
       try {
-        while (this.entries.get(e.id) === e && trace.step()) await nextTurn();
+        while (this.entries.get(e.id) === e && trace.step()) await afterRequests();
       } finally {
         reading.ended = true;
         if (e.reading === reading) e.reading = undefined;

@@ -1,5 +1,6 @@
 // Anole in a real VS Code (code-server + Chromium): Trace Remote Service records a runtime trace of tracesvc over a real sshd,
-// the language server decorates the fixture's marked wait lines, and the group CodeLens opens the starvation report.
+// the language server decorates the fixture's marked wait lines, and the group CodeLens opens the starvation report; its
+// hand-offs run on the traced process: Dump goroutines, Profile CPU (hot-line decoration), Attach debugger (then detach).
 // Run after `npm run build`: npx mocha --config .mocharc.json --timeout 300000 test/e2e/trace.test.ts
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -40,6 +41,7 @@ describe('e2e: Trace Remote Service annotates where goroutines wait', function (
         'anole.sshConfigFile': sshd.configFile,
         'anole.targets': [{ name: 'traced', host: sshd.alias, pid: svc.pid, pprofUrl: svc.pprofUrl }],
         'anole.trace.seconds': 2,
+        'anole.profile.seconds': 2,
       },
     });
     wb = await openWorkbench(server);
@@ -114,6 +116,56 @@ describe('e2e: Trace Remote Service annotates where goroutines wait', function (
     await page.locator('.tabs-container .tab', { hasText: '(grouped).goroutines' }).first().waitFor({ timeout: 30_000 });
   });
 
+  it('hands the traced process to Profile CPU from a runnable-wait line: its CPU profile marks the hogs\' hot line', async function () {
+    const page = wb!.page;
+    const alias = escape(sshd!.alias);
+    await runCommand(page, 'View: Close All Editor Groups');
+    await openFile(page, 'tracesvc/waits.go', 60_000);
+    await goToLine(page, marks['tick-sleep'].line);
+    // The lens sits over the runnable-wait line (another, on a line scrolled away, may be in the DOM but hidden).
+    const lens = page.locator('.editor-instance .codelens-decoration a:visible', { hasText: /^Profile CPU$/ }).first();
+    await lens.waitFor({ timeout: 60_000 });
+    await lens.click();
+    // The hand-off names the capture's process and endpoint; the CPU profile is taken from that same endpoint.
+    const handoff = await waitForLog(server!, new RegExp(`trace t\\d+: profileCpu on ${alias} pid ${svc!.pid} \\((http\\S+)\\)`));
+    await waitForLog(server!, new RegExp(`capturing cpu from ${alias} ${escape(handoff[1])} for 2 s`), 30_000);
+    await goToLine(page, marks.hog.line);
+    const hot = await waitForLineDecoration(page, marks.hog.line, /\d+(\.\d+)?%/, 120_000);
+    console.log(`      hog line after Profile CPU: "${hot}"`);
+    await screenshot(page, 'trace-handoff-profile');
+  });
+
+  it('hands the traced process to Attach debugger: a session on its pid lists its goroutines, then detaches and leaves it running', async function () {
+    const page = wb!.page;
+    const pid = svc!.pid;
+    const tracer = () => Number(/^TracerPid:\s*(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? -1);
+    assert.equal(tracer(), 0, 'nothing traces the service before the attach');
+    await runCommand(page, 'View: Close All Editor Groups');
+    await runCommand(page, 'Anole: Show Goroutine Starvation Report');
+    const frame = await traceReportFrame(page, 60_000);
+    await frame.locator('button.handoff-attachDebugger').click();
+    await waitForLog(server!, new RegExp(`trace t\\d+: attachDebugger on ${escape(sshd!.alias)} pid ${pid}`));
+    await waitForLog(server!, new RegExp(`debug: attaching to ${escape(sshd!.alias)} pid ${pid} `), 30_000);
+    // Attached and running: the Goroutine Groups view groups the process's goroutines.
+    await runCommand(page, 'View: Show Run and Debug');
+    const header = page.locator('.pane-header').filter({ hasText: 'Goroutine Groups' }).first();
+    await header.waitFor({ timeout: 60_000 });
+    if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+    await waitForText(page, /^\d+ × \S/, 120_000);
+    assert.ok(tracer() > 0, 'no debugger traces the service while the session shows its goroutines');
+    // The session's threads are those goroutines, user code first, named by their user function; Pause stops them all.
+    await waitForText(page, /^#\d+ main\.\S+ · /, 60_000, '.debug-call-stack');
+    await page.locator('.debug-toolbar [aria-label^="Pause"]').first().click();
+    await page.locator('.debug-toolbar [aria-label^="Continue"]').first().waitFor({ timeout: 60_000 });
+    await waitForText(page, /^#\d+ main\.\S+ · /, 60_000, '.debug-call-stack');
+    await screenshot(page, 'trace-handoff-attached');
+    await runCommand(page, 'Debug: Disconnect');
+    await until(() => tracer() === 0, 30_000, 'the debugger did not detach');
+    // Detached, not killed: the process is the same and still serves.
+    assert.equal(fs.existsSync(`/proc/${pid}`), true, 'the traced process is gone after the detach');
+    assert.equal((await fetch(`${svc!.pprofUrl}cmdline`)).status, 200, 'the service answers after the detach');
+  });
+
   it('opens trace.out from the workspace in the starvation report editor', async function () {
     const page = wb!.page;
     await runCommand(page, 'View: Close All Editor Groups');
@@ -130,9 +182,11 @@ describe('e2e: Trace Remote Service annotates where goroutines wait', function (
 
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** Polls Anole's log until a line matches (the hand-offs log what they run on). */
-async function waitForLog(server: CodeServer, re: RegExp, timeout = 15_000): Promise<void> {
-  await until(() => re.test(readLogs(server, 'Anole.log')), timeout, `no log line matching ${re}`);
+/** Polls Anole's log until a line matches (the hand-offs log what they run on); returns the match. */
+async function waitForLog(server: CodeServer, re: RegExp, timeout = 15_000): Promise<RegExpExecArray> {
+  let m: RegExpExecArray | null = null;
+  await until(() => (m = re.exec(readLogs(server, 'Anole.log'))) !== null, timeout, `no log line matching ${re}`);
+  return m!;
 }
 
 /** Polls `ok` every 200 ms until it holds or `timeout` ms pass. */

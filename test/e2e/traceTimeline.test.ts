@@ -1,5 +1,6 @@
 // Anole in a real VS Code (code-server + Chromium): a recorded tracesvc trace opened from the workspace shows the trace viewer's
-// Timeline tab with lanes per P, per goroutine group, GC and STW; clicking a span of a group lane reveals its source line.
+// Timeline tab with lanes per P, per goroutine group, GC and STW; clicking a span of a group lane reveals its source line;
+// a group lane expands to one lane per goroutine (click, →/←, Space) and a goroutine's span reveals its line.
 // Run after `npm run build`: npx mocha --config .mocharc.json --timeout 300000 test/e2e/traceTimeline.test.ts
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -71,6 +72,53 @@ describe('e2e: the trace viewer timeline', function () {
     await canvas.click({ position: { x: Math.max(0, x), y: row * 22 + 11 } });
     await waitForText(page, new RegExp(`^Ln ${m[1]}, Col 1$`), 30_000, '.statusbar');
     await screenshot(page, 'trace-timeline');
+  });
+
+  it('expands a goroutine group to one lane per goroutine by click and keyboard; a goroutine\'s span reveals its line', async function () {
+    const page = wb!.page;
+    const frame = await reportFrame(page);
+    await frame.locator('.tabs .tab', { hasText: 'Timeline' }).click();
+    const lanesNow = () => frame.locator('.tl-labels .tl-label').evaluateAll((els) => els.map((e) => (e as unknown as { dataset: { lane?: string } }).dataset.lane ?? ''));
+    // Click: the three CPU hogs each get a lane under their group, named by goroutine id.
+    const hog = frame.locator('.tl-label.tl-group', { hasText: 'main.cpuHog' });
+    await hog.click();
+    await frame.locator('.tl-label.tl-group[aria-expanded="true"]', { hasText: 'main.cpuHog' }).waitFor({ timeout: 30_000 });
+    const hogId = (await hog.getAttribute('data-lane'))!;
+    const hogLanes = frame.locator(`.tl-label.tl-goroutine[data-lane^="${hogId}:"]`);
+    await hogLanes.nth(2).waitFor({ timeout: 30_000 });
+    assert.equal(await hogLanes.count(), 3);
+    for (const t of await hogLanes.allInnerTexts()) assert.match(t, /^G\d+$/);
+    let lanes = await lanesNow();
+    assert.deepEqual(lanes.slice(lanes.indexOf(hogId) + 1, lanes.indexOf(hogId) + 4).map((l) => l.split(':')[0]), [hogId, hogId, hogId], lanes.join(', '));
+    // Keyboard: → on the tick loop's label expands it; its goroutine's widest span, clicked, opens its line.
+    const tick = frame.locator('.tl-label.tl-group', { hasText: 'main.(*tickLoop).run' });
+    const tickId = (await tick.getAttribute('data-lane'))!;
+    await tick.focus();
+    await tick.press('ArrowRight');
+    const tg = frame.locator(`.tl-label.tl-goroutine[data-lane^="${tickId}:"]`);
+    await tg.first().waitFor({ timeout: 30_000 });
+    const x = Number(await tg.first().getAttribute('data-span-x'));
+    assert.ok(Number.isFinite(x) && x >= 0, `data-span-x ${x}`);
+    lanes = await lanesNow();
+    const row = lanes.indexOf((await tg.first().getAttribute('data-lane'))!);
+    const canvas = frame.locator('canvas.tl-canvas');
+    await canvas.hover({ position: { x, y: row * 22 + 11 } });
+    const tip = frame.locator('.tl-tip');
+    await tip.waitFor({ state: 'visible', timeout: 10_000 });
+    const text = await tip.innerText();
+    const m = /main\.\(\*tickLoop\)\.run waits\.go:(\d+)/.exec(text);
+    assert.ok(m && /^G\d+ · /.test(text), `tooltip: ${text}`);
+    await canvas.click({ position: { x, y: row * 22 + 11 } });
+    await waitForText(page, new RegExp(`^Ln ${m[1]}, Col 1$`), 30_000, '.statusbar');
+    await screenshot(page, 'trace-timeline-expanded');
+    // ← on a goroutine's label folds its group (focus back on the group); Space on the hogs' label folds them too.
+    await tg.first().focus();
+    await tg.first().press('ArrowLeft');
+    await tg.first().waitFor({ state: 'detached', timeout: 30_000 });
+    assert.equal(await frame.evaluate(() => (globalThis as unknown as { document: { activeElement: { textContent: string } | null } }).document.activeElement?.textContent), 'main.(*tickLoop).run');
+    await hog.press(' ');
+    await hogLanes.first().waitFor({ state: 'detached', timeout: 30_000 });
+    assert.equal(await frame.locator('.tl-label.tl-goroutine').count(), 0);
   });
 
   it('zooms with the keyboard and asks for the narrower window', async function () {

@@ -56,9 +56,14 @@ for (const backend of ['dlv', 'gdb'] as const) for (const toolchain of ['current
 
     it('lists every goroutine, reaches the leak line, reads variables, and detaches on disconnect', async () => {
       const dc = await client();
-      await dc.attachRequest(attachArgs() as DebugProtocol.AttachRequestArguments);
+      // As VS Code does: configurationDone and the threads request go out while the attach still runs.
+      const attaching = dc.attachRequest(attachArgs() as DebugProtocol.AttachRequestArguments);
+      await dc.configurationDoneRequest();
+      const early = dc.threadsRequest();
+      await attaching;
       const tracer = tracerPid(svc.pid);
       assert.ok(tracer > 0, `${backend} is attached`);
+      assert.ok((await early).body.threads.length >= GOROUTINES, 'the threads asked during the attach are answered after it');
       assert.ok(await healthy(svc), 'the service runs right after attach');
 
       const { body } = await dc.threadsRequest();

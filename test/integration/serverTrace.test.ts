@@ -190,6 +190,40 @@ describe('language server: runtime traces (tracesvc, current Go)', function () {
     await assert.rejects(srv.conn.sendRequest(Methods.timeline, { id: 't999', widthPx: 10 }), /no loaded trace with id "t999"/);
   });
 
+  it('expands a group lane to one lane per goroutine on request, with sites and a count of what the cap left out', async () => {
+    const plain: TimelineResult = await srv.conn.sendRequest(Methods.timeline, { id: loaded.id, widthPx: 600 });
+    const hog = plain.lanes.find((l) => l.label === 'main.cpuHog')!;
+    const tick = plain.lanes.find((l) => l.label === 'main.(*tickLoop).run')!;
+    assert.equal(hog.goroutines, 3);
+    assert.ok(plain.lanes.every((l) => l.kind !== 'goroutine' && l.expanded === undefined), 'nothing expanded unless asked');
+    const res: TimelineResult = await srv.conn.sendRequest(Methods.timeline, { id: loaded.id, widthPx: 600, expand: [hog.id, tick.id, 'g99999'] });
+    const at = res.lanes.findIndex((l) => l.id === hog.id);
+    assert.deepEqual(res.lanes[at].expanded, { hidden: 0 });
+    const gs = res.lanes.slice(at + 1, at + 4);
+    assert.ok(gs.every((l) => l.kind === 'goroutine' && l.parent === hog.id && l.id === `${hog.id}:${l.g}` && l.label === `G${l.g}`), JSON.stringify(gs.map((l) => l.id)));
+    assert.notEqual(res.lanes[at + 4]?.parent, hog.id, 'three hogs, three goroutine lanes');
+    assert.deepEqual(gs.map((l) => l.g), gs.map((l) => l.g!).sort((a, b) => a - b));
+    // Each hog runs and waits runnable (3 hogs on 2 Ps); its spans are bounded by the width and carry the running time.
+    for (const l of gs) {
+      assert.ok(l.spans.length > 0 && l.spans.length <= 1202, `${l.label}: ${l.spans.length} spans`);
+      assert.ok(l.spans.some((sp) => sp.run) && l.spans.some((sp) => sp.rbl), `${l.label} never both running and runnable`);
+      assert.ok(l.spans.every((sp) => sp.busyNs !== undefined && sp.busyNs <= sp.e - sp.s + 1e-6));
+    }
+    // The same lane ids and order as without expansion, goroutine lanes aside.
+    assert.deepEqual(res.lanes.filter((l) => l.kind !== 'goroutine').map((l) => l.id), plain.lanes.map((l) => l.id));
+    // The tick loop's goroutine: its spans name its lines in waits.go, mapped to the workspace.
+    const tg = res.lanes.filter((l) => l.parent === tick.id);
+    assert.equal(tg.length, 1);
+    const sites = tg[0].spans.filter((sp) => sp.site !== undefined).map((sp) => res.sites[sp.site!]);
+    assert.ok(sites.some((x) => x.localUri === WAITS_URI && x.function === 'main.(*tickLoop).run'), JSON.stringify(sites.slice(0, 3)));
+    // Only the lanes asked for carry spans (a goroutine lane can be asked by its own id).
+    const one: TimelineResult = await srv.conn.sendRequest(Methods.timeline, { id: loaded.id, widthPx: 100, expand: [hog.id], lanes: [`${hog.id}:${gs[0].g}`] });
+    const withSpans = one.lanes.filter((l) => l.spans.length > 0).map((l) => l.id);
+    assert.deepEqual(withSpans, [`${hog.id}:${gs[0].g}`]);
+    await assert.rejects(srv.conn.sendRequest(Methods.timeline, { id: loaded.id, widthPx: 10, expand: 'g0' }), /expand must be a list/);
+    await assert.rejects(srv.conn.sendRequest(Methods.timeline, { id: loaded.id, widthPx: 10, expand: Array.from({ length: 101 }, (_, i) => `g${i}`) }), /at most 100/);
+  });
+
   it('loads a trace for a view progressively: answers at once, draws the time read so far, then the whole report', async () => {
     const res: LoadTraceResult = await srv.conn.sendRequest(Methods.loadTrace, { path: tracePath, label: 'view', replace: false, progressive: true });
     assert.equal(res.loading, true);

@@ -73,6 +73,52 @@ for (const v of ['go1.26', 'go1.19']) {
       assert.ok(run.length > 0 && run.every((sp) => sp.g !== undefined && sp.g >= 0 && groupIds.has(sp.group!)));
     });
 
+    it('expands a group lane to one lane per goroutine whose running time adds up to the group\'s', () => {
+      const hog = groupLane('main.cpuHog')!;
+      const rep = report.groups.find((g) => g.function === 'main.cpuHog')!;
+      assert.equal(hog.goroutines, rep.count);
+      const { lanes, hidden } = timeline.goroutinesIn(hog.id, 0, report.durationNs, 1, 50, 1e9);
+      assert.equal(hidden, 0);
+      assert.equal(lanes.length, rep.count, `${lanes.length} goroutine lanes for ${rep.count} hogs`);
+      assert.deepEqual(lanes.map((l) => l.g), [...lanes.map((l) => l.g)].sort((a, b) => a - b), 'lanes by goroutine id');
+      // The goroutines the P lanes ran for this group are the expanded ones.
+      const ran = new Set(pLanes.flatMap((_, i) => timeline.spansIn(`p${i}`, 0, report.durationNs, 1, 1e9)).filter((sp) => `g${sp.group}` === hog.id).map((sp) => sp.g));
+      assert.deepEqual([...ran].sort((a, b) => a! - b!), lanes.map((l) => l.g));
+      let running = 0;
+      for (const l of lanes) {
+        let last = 0;
+        for (const sp of l.spans) {
+          assert.ok(sp.s >= last && sp.e > sp.s, `G${l.g}: [${sp.s}, ${sp.e}] after ${last}`);
+          assert.ok((sp.run ?? 0) + (sp.rbl ?? 0) + (sp.blk ?? 0) >= 1, `G${l.g}: a span in no state`);
+          assert.ok(sp.busyNs! >= 0 && sp.busyNs! <= sp.e - sp.s + 1e-6 && (sp.run || sp.busyNs === 0), `G${l.g}: busy ${sp.busyNs} in [${sp.s}, ${sp.e}]`);
+          last = sp.e;
+          running += sp.busyNs!;
+        }
+      }
+      assert.ok(Math.abs(running - rep.runningNs) <= rep.runningNs * 0.001 + 1000, `goroutine lanes ${running} ns running vs report ${rep.runningNs} ns`);
+      assert.ok(lanes.some((l) => l.spans.some((sp) => sp.rbl)), 'no hog ever runnable (GOMAXPROCS 2, 3 hogs)');
+      // Capped: the lowest ids, the rest counted as hidden.
+      const two = timeline.goroutinesIn(hog.id, 0, report.durationNs, 1, 2, 1e9);
+      assert.deepEqual([two.lanes.map((l) => l.g), two.hidden], [lanes.slice(0, 2).map((l) => l.g), lanes.length - 2]);
+    });
+
+    it('gives goroutine spans their sites, merged to the pixels and clipped to the window', () => {
+      const tick = groupLane('main.(*tickLoop).run')!;
+      const from = report.durationNs * 0.25;
+      const to = report.durationNs * 0.75;
+      const width = 400;
+      const { lanes } = timeline.goroutinesIn(tick.id, from, to, (to - from) / width, 50, 2 * width + 2);
+      assert.equal(lanes.length, 1);
+      const spans = lanes[0].spans;
+      assert.ok(spans.length > 0 && spans.length <= 2 * width + 2, `${spans.length} spans for ${width} px`);
+      assert.ok(spans.every((sp) => sp.s >= from && sp.e <= to), 'clipped to the window');
+      assert.ok(spans.some((sp) => sp.n > 1), 'nothing merged at 400 px');
+      const sites = spans.map((sp) => timeline.site(sp.site ?? 0)).filter((x) => x !== undefined);
+      assert.ok(sites.some((x) => x.function === 'main.(*tickLoop).run' && x.file.endsWith('waits.go')), JSON.stringify(sites.slice(0, 3)));
+      assert.deepEqual(timeline.goroutinesIn('p0', 0, report.durationNs, 1, 50), { lanes: [], hidden: 0 });
+      assert.deepEqual(timeline.goroutinesIn('g99999', 0, report.durationNs, 1, 50), { lanes: [], hidden: 0 });
+    });
+
     it('answers nothing for an unknown lane or an empty window', () => {
       assert.deepEqual(timeline.spansIn('p99', 0, report.durationNs, 1), []);
       assert.deepEqual(timeline.spansIn('p0', 5, 5, 1), []);

@@ -16,6 +16,8 @@ describe('webview messages', () => {
     assert.deepEqual(parseWebviewMessage({ type: 'error', message: '' }), { type: 'error', message: '' });
     assert.deepEqual(parseWebviewMessage({ type: 'timeline', seq: 3, fromNs: 0, toNs: 1.5e9, widthPx: 900, lanes: ['x'] }),
       { type: 'timeline', seq: 3, fromNs: 0, toNs: 1.5e9, widthPx: 900 });
+    assert.deepEqual(parseWebviewMessage({ type: 'timeline', seq: 4, fromNs: 0, toNs: 10, widthPx: 9, expand: ['g0', 'g12'] }),
+      { type: 'timeline', seq: 4, fromNs: 0, toNs: 10, widthPx: 9, expand: ['g0', 'g12'] });
     for (const action of ['dumpGoroutines', 'attachDebugger', 'profileCpu'] as const) {
       assert.deepEqual(parseWebviewMessage({ type: 'handoff', action, host: 'evil' }), { type: 'handoff', action });
     }
@@ -50,6 +52,11 @@ describe('webview messages', () => {
       { type: 'timeline', seq: 1, fromNs: 0, toNs: 10, widthPx: 0 },
       { type: 'timeline', seq: 1, fromNs: 0, toNs: 10, widthPx: 20001 },
       { type: 'timeline', seq: 1, fromNs: 0, toNs: 10, widthPx: 10.5 },
+      { type: 'timeline', seq: 1, fromNs: 0, toNs: 10, widthPx: 10, expand: 'g0' },
+      { type: 'timeline', seq: 1, fromNs: 0, toNs: 10, widthPx: 10, expand: ['p0'] },
+      { type: 'timeline', seq: 1, fromNs: 0, toNs: 10, widthPx: 10, expand: ['g0:12'] },
+      { type: 'timeline', seq: 1, fromNs: 0, toNs: 10, widthPx: 10, expand: [3] },
+      { type: 'timeline', seq: 1, fromNs: 0, toNs: 10, widthPx: 10, expand: Array.from({ length: 101 }, (_, i) => `g${i}`) },
       { type: 'handoff' },
       { type: 'handoff', action: 'rm -rf' },
       { type: 'handoff', action: ['profileCpu'] },

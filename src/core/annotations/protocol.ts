@@ -254,13 +254,18 @@ export interface TimelineParams {
   widthPx: number;
   /** Lane ids to answer (default: all). The lane list itself always comes back. */
   lanes?: string[];
+  /**
+   * Group lane ids ("g3") to expand: each is followed by one lane per goroutine of the group alive in the window,
+   * at most 50 of them (lowest goroutine ids first; the group lane's `expanded.hidden` counts the rest).
+   */
+  expand?: string[];
 }
 /** A span of a timeline lane (possibly `n` merged ones); `site` indexes `TimelineResult.sites`. */
 export interface TimelineSpan {
   s: number;
   e: number;
   n: number;
-  /** P lanes: ns busy within [s, e], the goroutine and its group lane id ("g3"). */
+  /** P lanes: ns busy within [s, e], the goroutine and its group lane id ("g3"); goroutine lanes: ns running within [s, e]. */
   busyNs?: number;
   g?: number;
   group?: string;
@@ -272,12 +277,19 @@ export interface TimelineSpan {
 }
 /** A lane of the timeline and its spans in the window. */
 export interface TimelineLane {
-  /** "p0"…, "g0"…, "gc", "stw". */
+  /** "p0"…, "g0"…, "gc", "stw"; a goroutine of an expanded group: "g0:1234" (group lane id, goroutine id). */
   id: string;
-  kind: 'p' | 'group' | 'gc' | 'stw';
+  kind: 'p' | 'group' | 'goroutine' | 'gc' | 'stw';
   label: string;
   /** Group lanes: the `go` statement, "file:line". */
   detail?: string;
+  /** Group lanes: how many goroutines the group had (in the trace read so far). */
+  goroutines?: number;
+  /** Group lanes asked expanded: set, with how many goroutines alive in the window got no lane (the cap). */
+  expanded?: { hidden: number };
+  /** Goroutine lanes: the group lane they belong to, and the goroutine id. */
+  parent?: string;
+  g?: number;
   spans: TimelineSpan[];
 }
 /** `anole/timeline` result: lanes with the window's spans, and the source sites spans point to. */

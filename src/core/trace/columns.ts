@@ -1,20 +1,24 @@
 // Growable typed-array columns: the compact storage of the trace timeline (no object per span).
 
-type Typed = Float64Array | Int32Array;
+type Typed = Float64Array | Int32Array | Int8Array;
 
 /** An append-only column of numbers backed by a typed array that doubles when full. */
 class Column<T extends Typed> {
   private data: T;
   length = 0;
 
-  constructor(private readonly make: (n: number) => T) {
-    this.data = make(64);
+  constructor(
+    private readonly make: (n: number) => T,
+    /** Capacity to start and regrow from (small for the many short per-goroutine columns). */
+    private readonly initial = 64,
+  ) {
+    this.data = make(initial);
   }
 
   /** Appends a value. */
   push(v: number): void {
     if (this.length === this.data.length) {
-      const next = this.make(Math.max(64, this.data.length * 2)); // (a trimmed empty column has length 0)
+      const next = this.make(Math.max(this.initial, this.data.length * 2)); // (a trimmed empty column has length 0)
       next.set(this.data);
       this.data = next;
     }
@@ -44,15 +48,22 @@ class Column<T extends Typed> {
 
 /** A column of float64 (times in ns). */
 export class F64 extends Column<Float64Array> {
-  constructor() {
-    super((n) => new Float64Array(n));
+  constructor(initial?: number) {
+    super((n) => new Float64Array(n), initial);
   }
 }
 
 /** A column of int32 (ids, counts). */
 export class I32 extends Column<Int32Array> {
-  constructor() {
-    super((n) => new Int32Array(n));
+  constructor(initial?: number) {
+    super((n) => new Int32Array(n), initial);
+  }
+}
+
+/** A column of int8 (small enums: a goroutine's state slot). */
+export class I8 extends Column<Int8Array> {
+  constructor(initial?: number) {
+    super((n) => new Int8Array(n), initial);
   }
 }
 

@@ -1,9 +1,9 @@
 // The trace timeline index, built while the trace is parsed: per-P running spans, per-group state counts, GC and STW ranges.
 import { isRuntimeFrame, isSystemFrame } from '../goFrames';
-import { F64, I32 } from './columns';
+import { F64, I32, I8, upperBound } from './columns';
 import { EventKind, GoState, NO_STACK, ResourceKind, type TraceEvent, type TraceTables, type TraceVisitor } from './model';
 import { type Site, SiteTable } from './sites';
-import { type RawSpan, queryIntervals, querySteps, remerge } from './timelineQuery';
+import { type GoroutineSteps, type RawSpan, pickGoroutines, queryGoroutine, queryIntervals, querySteps, remerge } from './timelineQuery';
 
 export type { RawSpan } from './timelineQuery';
 
@@ -39,6 +39,21 @@ export class GroupLane {
   ) {}
 }
 
+/**
+ * One goroutine's states as steps, for a group lane expanded to one lane per goroutine (see GoroutineSteps):
+ * 9 bytes per state change (a step's site is its group lane's at the same time), columns starting small since
+ * most goroutines change state a few times.
+ */
+export class GoLane implements GoroutineSteps {
+  readonly t = new F64(4);
+  readonly slot = new I8(4);
+  constructor(
+    readonly g: number,
+    /** Index of its group (the latest, if it changed once its start function was known). */
+    public group: number,
+  ) {}
+}
+
 /** Ranges of one kind (GC mark phases, stop-the-world pauses), sorted by start. */
 export class RangeLane {
   readonly start = new F64();
@@ -50,6 +65,8 @@ export interface LaneInfo {
   /** "p0"…, "g0"… (group index), "gc", "stw". */
   id: string;
   kind: 'p' | 'group' | 'gc' | 'stw';
+  /** Groups: how many goroutines the group had (so far). */
+  goroutines?: number;
   label: string;
   /** Groups: the `go` statement site, "file:line". */
   detail?: string;
@@ -65,6 +82,8 @@ interface GoT {
   resume: number;
   block: number;
   syscall: number;
+  /** Its lane of state steps (kept after it exits; found here without a second map lookup per event). */
+  lane: GoLane | undefined;
 }
 
 const COUNT_OF: Record<number, number> = { [GoState.Running]: 0, [GoState.Runnable]: 1, [GoState.Waiting]: 2, [GoState.Syscall]: 2 };
@@ -86,6 +105,8 @@ export class TimelineBuilder implements TraceVisitor {
   private readonly stwOpen = new Map<number, number>();
   /** Goroutine → its latest group, for goroutines whose group changed after they first ran. */
   private readonly finalGroup = new Map<number, number>();
+  /** Each goroutine's state steps (for expanding a group lane). */
+  readonly goroutines = new Map<number, GoLane>();
   gomaxprocs = 0;
 
   constructor(private readonly tables: TraceTables) {
@@ -156,7 +177,7 @@ export class TimelineBuilder implements TraceVisitor {
     const t = ev.time;
     let a = this.gs.get(ev.id);
     if (!a) {
-      a = { state: GoState.Undetermined, since: t, p: -1, group: -1, start: 0, created: 0, resume: 0, block: 0, syscall: 0 };
+      a = { state: GoState.Undetermined, since: t, p: -1, group: -1, start: 0, created: 0, resume: 0, block: 0, syscall: 0, lane: undefined };
       this.gs.set(ev.id, a);
     }
     const oldGroup = a.group;
@@ -199,9 +220,27 @@ export class TimelineBuilder implements TraceVisitor {
     }
     if (a.group !== oldGroup) this.finalGroup.set(ev.id, a.group);
     this.step(t, oldGroup, oldSlot, a.group, COUNT_OF[ev.to], site);
+    this.goStep(a, ev.id, t, COUNT_OF[ev.to] ?? -1);
     a.state = ev.to;
     a.since = t;
     if (ev.to === GoState.NotExist) this.gs.delete(ev.id);
+  }
+
+  /** Records goroutine `g` entering state `slot` (-1: gone) at `t` (same time: overwrites the last step). */
+  private goStep(a: GoT, g: number, t: number, slot: number): void {
+    let l = a.lane;
+    if (!l) {
+      l = this.goroutines.get(g);
+      if (!l) this.goroutines.set(g, (l = new GoLane(g, a.group)));
+      a.lane = l;
+    }
+    l.group = a.group;
+    const n = l.t.length;
+    if (n > 0 && l.t.at(n - 1) === t) l.slot.set(n - 1, slot);
+    else if (n > 0 ? l.slot.at(n - 1) !== slot : slot >= 0) {
+      l.t.push(t);
+      l.slot.push(slot);
+    }
   }
 
   private pushRun(p: number, since: number, t: number, g: number, group: number, site: number): void {
@@ -236,6 +275,7 @@ export class TimelineBuilder implements TraceVisitor {
   finish(endNs: number): TimelineIndex {
     for (const [id, a] of this.gs) {
       if (a.state === GoState.Running && a.p >= 0) this.pushRun(a.p, a.since, endNs, id, a.group, a.resume);
+      this.goStep(a, id, endNs, -1);
     }
     this.gs.clear();
     // Run spans taken before a goroutine's group was known belong to the group it ended in.
@@ -253,6 +293,7 @@ export class TimelineBuilder implements TraceVisitor {
     for (const p of this.ps) for (const c of [p.start, p.end, p.g, p.group, p.site]) c.trim();
     for (const g of this.groups) for (const c of [g.t, g.running, g.runnable, g.blocked, g.site]) c.trim();
     for (const r of [this.gc, this.stw]) for (const c of [r.start, r.end]) c.trim();
+    for (const l of this.goroutines.values()) for (const c of [l.t, l.slot]) c.trim();
     return new TimelineIndex(this, endNs);
   }
 }
@@ -292,6 +333,8 @@ export class TimelineIndex {
   private readonly b: TimelineBuilder;
   private readonly overview = new Map<string, RawSpan[]>();
   private overviewPx = 0;
+  /** Group index → its goroutines' lanes. */
+  private readonly members = new Map<number, GoLane[]>();
 
   constructor(b: TimelineBuilder, durationNs: number) {
     this.b = b;
@@ -301,11 +344,16 @@ export class TimelineIndex {
       lanes.push({ id: `p${i}`, kind: 'p', label: `P${i}` });
       this.byId.set(`p${i}`, (f, t, px, max) => queryIntervals(p.start, p.end, p.start.length, f, t, px, max, (k) => ({ g: p.g.at(k), group: p.group.at(k), site: p.site.at(k) })));
     });
+    for (const l of b.goroutines.values()) {
+      let m = this.members.get(l.group);
+      if (!m) this.members.set(l.group, (m = []));
+      m.push(l);
+    }
     const order = b.groups.map((g, i) => ({ g, i })).filter(({ g }) => g.t.length > 1);
     order.sort((x, y) => Number(isSystemFrame(x.g.fn)) - Number(isSystemFrame(y.g.fn)) || y.g.runningNs - x.g.runningNs || x.g.fn.localeCompare(y.g.fn));
     for (const { g, i } of order) {
       const c = g.created ? b.sites.sites[g.created] : undefined;
-      lanes.push({ id: `g${i}`, kind: 'group', label: g.fn, ...(c ? { detail: `${base(c.file)}:${c.line}` } : {}) });
+      lanes.push({ id: `g${i}`, kind: 'group', label: g.fn, ...(c ? { detail: `${base(c.file)}:${c.line}` } : {}), goroutines: this.members.get(i)?.length ?? 0 });
       this.byId.set(`g${i}`, (f, t, px, max) => querySteps(g, f, t, px, max));
     }
     lanes.push({ id: 'gc', kind: 'gc', label: 'GC' }, { id: 'stw', kind: 'stw', label: 'STW' });
@@ -340,6 +388,31 @@ export class TimelineIndex {
     return q(from, to, px, maxSpans);
   }
 
+  /**
+   * A group lane expanded: one lane per goroutine alive in [fromNs, toNs] (the first `maxLanes` by goroutine id;
+   * `hidden` counts the rest), each with its states merged to `pixelNs` as `spansIn` merges a group lane's.
+   */
+  goroutinesIn(
+    lane: string, fromNs: number, toNs: number, pixelNs: number, maxLanes: number, maxSpans = 4000,
+  ): { lanes: Array<{ g: number; spans: RawSpan[] }>; hidden: number } {
+    const m = /^g(\d+)$/.exec(lane);
+    const members = m ? this.members.get(Number(m[1])) : undefined;
+    const from = Math.max(0, fromNs);
+    const to = Math.min(this.durationNs, toNs);
+    if (!members || !(to > from)) return { lanes: [], hidden: 0 };
+    const px = Math.max(pixelNs, (to - from) / 20000);
+    const { shown, hidden } = pickGoroutines(members, from, to, maxLanes);
+    return { lanes: shown.map((l) => ({ g: l.g, spans: queryGoroutine(l, from, to, px, maxSpans, (k) => this.siteOfStep(l, k)) })), hidden };
+  }
+
+  /** The site of a goroutine's step k: its group lane's step at the same time (0 if another transition overwrote it). */
+  private siteOfStep(l: GoLane, k: number): number {
+    const g = this.b.groups[l.group];
+    const t = l.t.at(k);
+    const i = upperBound(g.t.length, (j) => g.t.at(j), t) - 1;
+    return i >= 0 && g.t.at(i) === t ? g.site.at(i) : 0;
+  }
+
   /** Sum of running ns of a P lane over the whole trace (for cross-checks). */
   runningNsOfP(p: number): number {
     const l = this.b.ps[p];
@@ -353,6 +426,7 @@ export class TimelineIndex {
     let n = 0;
     for (const p of this.b.ps) for (const c of [p.start, p.end, p.g, p.group, p.site]) n += c.bytes;
     for (const g of this.b.groups) for (const c of [g.t, g.running, g.runnable, g.blocked, g.site]) n += c.bytes;
+    for (const l of this.b.goroutines.values()) n += l.t.bytes + l.slot.bytes;
     return n + this.b.gc.start.bytes * 2 + this.b.stw.start.bytes * 2;
   }
 }

@@ -1,5 +1,5 @@
 // Window queries of the trace timeline: clip to the window and merge spans shorter than a pixel, so a reply stays small.
-import { type F64, type I32, upperBound } from './columns';
+import { upperBound } from './columns';
 
 /** A span of a lane in a window, possibly standing for `n` merged ones. Times in ns from the trace start. */
 export interface RawSpan {
@@ -7,7 +7,7 @@ export interface RawSpan {
   e: number;
   /** How many spans (P, GC, STW lanes) or group state steps it merges. */
   n: number;
-  /** P lanes: ns actually busy within [s, e]. */
+  /** P lanes: ns actually busy within [s, e]; goroutine lanes: ns running. */
   busyNs?: number;
   /** P lanes: the goroutine (of the longest merged span), its group index. */
   g?: number;
@@ -20,13 +20,107 @@ export interface RawSpan {
   blk?: number;
 }
 
+/** A column as the queries read it (an F64 or I32, or a view computed from one). */
+export interface Col {
+  readonly length: number;
+  at(i: number): number;
+}
+
 /** The columns of a step-function lane (see GroupLane). */
 export interface StepColumns {
-  t: F64;
-  running: I32;
-  runnable: I32;
-  blocked: I32;
-  site: I32;
+  t: Col;
+  running: Col;
+  runnable: Col;
+  blocked: Col;
+  site: Col;
+}
+
+/**
+ * One goroutine's states as steps (see GoLane): from `t[i]` until `t[i+1]` it was in state `slot[i]` (0 running,
+ * 1 runnable, 2 blocked or in a syscall, -1 not alive).
+ */
+export interface GoroutineSteps {
+  /** The goroutine id. */
+  g: number;
+  t: Col;
+  slot: Col;
+}
+
+/**
+ * Spans of one goroutine's lane in [from, to], merged as `querySteps` merges a group lane (its counts are 0 or 1:
+ * which states the merged steps had; `busyNs` is the time running); `siteAt(k)` gives the site of step k, asked only for the spans returned.
+ * Its own loop (not querySteps over views of the slots): typed reads keep a whole-trace query of a busy goroutine fast.
+ */
+export function queryGoroutine(c: GoroutineSteps, from: number, to: number, pixelNs: number, max: number, siteAt: (k: number) => number): RawSpan[] {
+  const { t, slot } = c;
+  const n = t.length;
+  const first = Math.max(0, upperBound(n, (i) => t.at(i), from) - 1);
+  return bounded(pixelNs, max, (px) => {
+    const out: RawSpan[] = [];
+    let cur: RawSpan | undefined;
+    let longest = -1;
+    let longestK = -1;
+    const flush = (): void => {
+      if (!cur) return;
+      const site = longestK >= 0 ? siteAt(longestK) : 0;
+      if (site !== 0) cur.site = site;
+      out.push(cur);
+      cur = undefined;
+    };
+    for (let k = first; k + 1 < n; k++) {
+      const t0 = t.at(k);
+      if (t0 >= to) break;
+      const st = slot.at(k);
+      const s = Math.max(t0, from);
+      const e = Math.min(t.at(k + 1), to);
+      if (e <= s) continue;
+      if (st < 0) {
+        flush();
+        continue;
+      }
+      const d = e - s;
+      if (cur && (d < px || e - cur.s < px) && e - cur.s < 2 * px) {
+        cur.e = e;
+        cur.n++;
+        if (st === 0) cur.busyNs! += d;
+        if (st === 0) cur.run = 1;
+        else if (st === 1) cur.rbl = 1;
+        else cur.blk = 1;
+        if (d > longest) {
+          longest = d;
+          longestK = k;
+        }
+        continue;
+      }
+      flush();
+      cur = { s, e, n: 1, busyNs: st === 0 ? d : 0, run: st === 0 ? 1 : 0, rbl: st === 1 ? 1 : 0, blk: st >= 2 ? 1 : 0 };
+      longest = d;
+      longestK = k;
+      if (d >= px) flush();
+    }
+    flush();
+    return out;
+  });
+}
+
+/**
+ * Which goroutines of an expanded group get a lane for the window [from, to]: those alive in it (a drawn state
+ * overlapping it), lowest goroutine id first, at most `max`; `hidden` counts the others alive in the window.
+ */
+export function pickGoroutines<T extends GoroutineSteps>(members: readonly T[], from: number, to: number, max: number): { shown: T[]; hidden: number } {
+  const alive = members.filter((m) => {
+    const n = m.t.length;
+    if (n < 2 || m.t.at(0) >= to) return false;
+    // The last step ends nothing (a closing gap, or a state still open while the trace is read): the lane ends at it.
+    if (m.t.at(n - 1) <= from) return false;
+    // Alive at some point of the window: a non-gap step overlapping it.
+    const first = Math.max(0, upperBound(n, (i) => m.t.at(i), from) - 1);
+    for (let k = first; k + 1 < n && m.t.at(k) < to; k++) if (m.slot.at(k) >= 0 && m.t.at(k + 1) > from) return true;
+    return false;
+  });
+  alive.sort((a, b) => a.g - b.g);
+  const keep = Math.max(0, Math.floor(max));
+  return { shown: alive.slice(0, keep), hidden: Math.max(0, alive.length - keep) };
 }
 
 /** Repeats a query with coarser pixels until it returns at most `max` spans. */
@@ -44,7 +138,7 @@ function bounded(px: number, max: number, run: (px: number) => RawSpan[]): RawSp
  * gives what interval k carries (goroutine, group, site), kept from the longest interval of a merge.
  */
 export function queryIntervals(
-  start: F64, end: F64, n: number, from: number, to: number, pixelNs: number, max: number,
+  start: Col, end: Col, n: number, from: number, to: number, pixelNs: number, max: number,
   extra: (k: number) => Pick<RawSpan, 'g' | 'group' | 'site'>,
 ): RawSpan[] {
   const first = upperBound(n, (i) => end.at(i), from);

@@ -58,8 +58,11 @@ export type WebviewToHost =
   | { type: 'openSource'; file: string; line: number; function?: string; localUri?: string }
   | { type: 'setSampleType'; sampleType: string }
   | { type: 'setTopBy'; by: TopBy }
-  /** The Timeline tab asks for the spans of a window (ns from the trace start) drawn `widthPx` wide. */
-  | { type: 'timeline'; seq: number; fromNs: number; toNs: number; widthPx: number }
+  /**
+   * The Timeline tab asks for the spans of a window (ns from the trace start) drawn `widthPx` wide, with the group
+   * lanes `expand` ("g3") expanded to one lane per goroutine.
+   */
+  | { type: 'timeline'; seq: number; fromNs: number; toNs: number; widthPx: number; expand?: string[] }
   /** The report's hand-off buttons: the next stage on the process the trace came from. */
   | { type: 'handoff'; action: HandoffAction }
   | { type: 'error'; message: string };
@@ -67,6 +70,10 @@ export type WebviewToHost =
 /** What the report hands a traced process over to. */
 export const HANDOFF_ACTIONS = ['dumpGoroutines', 'attachDebugger', 'profileCpu'] as const;
 export type HandoffAction = (typeof HANDOFF_ACTIONS)[number];
+
+/** Most group lanes the Timeline tab may ask expanded at once, and what their ids look like. */
+const MAX_EXPANDED = 100;
+const GROUP_LANE = /^g\d{1,9}$/;
 
 /** Longest string field accepted from the webview. */
 export const MAX_FIELD_LENGTH = 4096;
@@ -108,7 +115,10 @@ export function parseWebviewMessage(raw: unknown): WebviewToHost | undefined {
       if (typeof seq !== 'number' || !Number.isInteger(seq) || seq < 0 || seq > Number.MAX_SAFE_INTEGER) return undefined;
       if (!ns(fromNs) || !ns(toNs) || toNs <= fromNs) return undefined;
       if (typeof widthPx !== 'number' || !Number.isInteger(widthPx) || widthPx < 1 || widthPx > 20000) return undefined;
-      return { type: 'timeline', seq, fromNs, toNs, widthPx };
+      const { expand } = m;
+      if (expand === undefined) return { type: 'timeline', seq, fromNs, toNs, widthPx };
+      if (!Array.isArray(expand) || expand.length > MAX_EXPANDED || !expand.every((l) => typeof l === 'string' && GROUP_LANE.test(l))) return undefined;
+      return { type: 'timeline', seq, fromNs, toNs, widthPx, expand: [...expand] as string[] };
     }
     case 'handoff':
       return HANDOFF_ACTIONS.includes(m.action as HandoffAction) ? { type: 'handoff', action: m.action as HandoffAction } : undefined;

@@ -47,7 +47,7 @@ export function showStarvation(webview: vscode.Webview, deps: StarvationViewDeps
       }
       case 'timeline': {
         try {
-          const data = await deps.timeline({ id, fromNs: m.fromNs, toNs: m.toNs, widthPx: m.widthPx });
+          const data = await deps.timeline({ id, fromNs: m.fromNs, toNs: m.toNs, widthPx: m.widthPx, ...(m.expand ? { expand: m.expand } : {}) });
           for (const s of data.sites) if (s.localUri) mapped.add(s.localUri);
           if (!painted && data.lanes.some((l) => l.spans.length > 0)) {
             painted = true;
