@@ -2,18 +2,13 @@
 import { AnoleError } from '../errors';
 import type { RemoteHost } from '../remote/host';
 import { attachBackend, openCoreBackend } from './attach';
-import type { CoreTarget, DebugBackend, GoroutineSummary, SourceLocation } from './backend';
+import type { CoreTarget, DebugBackend, GoroutineStack, GoroutineSummary, SourceLocation } from './backend';
 import { listAllGoroutines } from './goroutineList';
 import type { BackendChoice } from './preflight';
 import type { SnapshotReport } from './snapshot';
 
 /** One goroutine ready to render: its listing and its stack, innermost frame first. */
-export interface DumpGoroutine {
-  id: number;
-  state: string;
-  frames: Array<Pick<SourceLocation, 'function' | 'file' | 'line'>>;
-  goStatement?: Pick<SourceLocation, 'function' | 'file' | 'line'>;
-}
+export type DumpGoroutine = GoroutineStack;
 
 /** Options for {@link dumpGoroutinesViaDebugger}. */
 export interface DebuggerDumpOptions {
@@ -76,8 +71,13 @@ function toDumpGoroutine(g: GoroutineSummary, frames: DumpGoroutine['frames'] | 
   };
 }
 
-/** Every goroutine with its stack, read while the target is stopped (the caller stopped it). */
+/**
+ * Every goroutine with its stack, read while the target is stopped (the caller stopped it): in one
+ * pass where the backend can (gdb's anole-dump), else by listing pages and unwinding each page.
+ */
 export async function readAll(backend: DebugBackend, depth: number, signal?: AbortSignal): Promise<DumpGoroutine[]> {
+  signal?.throwIfAborted();
+  if (backend.readAllStacks) return (await backend.readAllStacks(depth, signal)).sort((a, b) => a.id - b.id);
   const stacks = new Map<number, DumpGoroutine['frames']>();
   const all = await listAllGoroutines(backend, undefined, undefined, async (b, page) => {
     signal?.throwIfAborted();
