@@ -17,6 +17,11 @@ export interface DebuggerDumpOptions {
   depth?: number;
   /** Stops reading (the debugger is still detached). */
   signal?: AbortSignal;
+  /**
+   * false: list the goroutines and unwind each page through the debugger even where the backend
+   * reads them all in one pass (gdb: ~5 ms a goroutine instead of ~0.1 ms; for comparison). Default true.
+   */
+  onePass?: boolean;
   /** Makes a sink for the backend's protocol lines. */
   trace?: (kind: 'dlv' | 'gdb') => (line: string) => void;
 }
@@ -75,9 +80,9 @@ function toDumpGoroutine(g: GoroutineSummary, frames: DumpGoroutine['frames'] | 
  * Every goroutine with its stack, read while the target is stopped (the caller stopped it): in one
  * pass where the backend can (gdb's anole-dump), else by listing pages and unwinding each page.
  */
-export async function readAll(backend: DebugBackend, depth: number, signal?: AbortSignal): Promise<DumpGoroutine[]> {
+export async function readAll(backend: DebugBackend, depth: number, signal?: AbortSignal, onePass = true): Promise<DumpGoroutine[]> {
   signal?.throwIfAborted();
-  if (backend.readAllStacks) return (await backend.readAllStacks(depth, signal)).sort((a, b) => a.id - b.id);
+  if (backend.readAllStacks && onePass) return (await backend.readAllStacks(depth, signal)).sort((a, b) => a.id - b.id);
   const stacks = new Map<number, DumpGoroutine['frames']>();
   const all = await listAllGoroutines(backend, undefined, undefined, async (b, page) => {
     signal?.throwIfAborted();
@@ -120,7 +125,7 @@ export async function dumpGoroutinesViaDebugger(host: RemoteHost, pid: number, o
     const t1 = Date.now();
     await backend.pause();
     try {
-      goroutines = await readAll(backend, opts.depth ?? 100, opts.signal);
+      goroutines = await readAll(backend, opts.depth ?? 100, opts.signal, opts.onePass);
     } finally {
       await backend.detach().finally(() => { workStop = Date.now() - t1; });
     }
@@ -152,7 +157,7 @@ export async function dumpGoroutinesFromCore(host: RemoteHost, target: CoreTarge
   const t0 = Date.now();
   const backend = await openCoreBackend(host, target, opts.backend, { trace: opts.trace });
   try {
-    const goroutines = await readAll(backend, opts.depth ?? 100, opts.signal);
+    const goroutines = await readAll(backend, opts.depth ?? 100, opts.signal, opts.onePass);
     return { text: renderDebug2(goroutines), goroutines, totalMs: Date.now() - t0, backend: backend.kind };
   } catch (e) {
     if (opts.signal?.aborted) throw new AnoleError('CANCELLED', 'goroutine dump interrupted');
