@@ -107,6 +107,7 @@ export async function runSnapshotBench(opts: { toolchains?: ToolchainId[]; log?:
             + `${run.goroutinesRead} goroutines in ${(dump.totalMs / 1000).toFixed(1)} s`
             + `${dump.snapshot ? ` (pause: attach ${dump.snapshot.attachMs} ms, fork ${dump.snapshot.forkMs} ms; gdb set up in ${dump.snapshot.setupMs} ms,`
               + ` read the copy in ${((run.copyReadMs ?? 0) / 1000).toFixed(1)} s, killed it in ${dump.snapshot.killMs} ms; ${run.serviceFaults} page faults in the service)` : ''}`
+            + `${dump.snapshot ? '' : ` (stops reported: attach ${dump.stopsMs.attach} ms, read ${dump.stopsMs.read} ms)`}`
             + `, load ${run.load.toFixed(1)}`);
         }
         const snap = figures.runs.find((r) => r.method === 'snapshot' && r.goroutines === n && r.toolchain === build.toolchain.tag);
