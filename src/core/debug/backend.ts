@@ -112,6 +112,12 @@ export interface DebugBackend {
    * throws an AnoleError CANCELLED.
    */
   readAllStacks?(depth: number, signal?: AbortSignal): Promise<GoroutineStack[]>;
+  /**
+   * Loads, while the target runs, what {@link readAllStacks} would otherwise load with the target
+   * stopped (gdb: every symbol table), so that stop is shorter. Never stops the target; a failure
+   * only leaves the read as slow as without it.
+   */
+  prepareReadAll?(): Promise<void>;
   /** Arguments or locals of one frame (the target must be stopped). */
   variables(goroutineId: number, frame: number, kind: ScopeKind): Promise<BackendVariable[]>;
   /** Loads the children of a variable a previous call returned with a `ref`. */

@@ -106,8 +106,9 @@ export async function readAll(backend: DebugBackend, depth: number, signal?: Abo
 
 /**
  * Attaches dlv or gdb to `pid` on `host`, reads every goroutine's stack and renders a debug=2
- * dump, for when the pprof endpoint does not answer. The attach stop is ended at once; the
- * goroutines are then read in one stop that lasts until detach (one stop is cheaper than many at
+ * dump, for when the pprof endpoint does not answer. The attach stop is ended at once; while the
+ * target runs the backend loads what its read needs (gdb: its symbol tables); the goroutines are
+ * then read in one stop (gdb: in one pass) that lasts until detach (one stop is cheaper than many at
  * the counts a hung service has). Always detaches, never kills the target.
  */
 export async function dumpGoroutinesViaDebugger(host: RemoteHost, pid: number, opts: DebuggerDumpOptions): Promise<DebuggerDump> {
@@ -121,6 +122,8 @@ export async function dumpGoroutinesViaDebugger(host: RemoteHost, pid: number, o
   try {
     await backend.resume();
     attachStop = Date.now() - attaching; // upper bound: the stop began somewhere inside attach
+    opts.signal?.throwIfAborted();
+    if (opts.onePass !== false) await backend.prepareReadAll?.();
     opts.signal?.throwIfAborted();
     const t1 = Date.now();
     await backend.pause();
