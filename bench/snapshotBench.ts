@@ -2,8 +2,9 @@
 // 100k goroutines (Go 1.19 and current), and the snapshot's pause against the service's resident memory (100 MB, 1 GB, 4 GB).
 // Run: npm run bench -- snapshot, or npm run build && npx tsx bench/snapshotBench.ts (needs sshd, gdb, dlv and Go like the integration tests)
 // ANOLE_SNAPSHOT_BENCH_COUNTS=10000, ANOLE_SNAPSHOT_BENCH_METHODS=snapshot,dlv, ANOLE_SNAPSHOT_BENCH_TOOLCHAINS=current and
-// ANOLE_SNAPSHOT_BENCH_RSS_MB=100,1024 narrow the run (gdb's stop-the-world read of 100k goroutines stops the service for minutes,
-// so it is left out at 100k unless ANOLE_SNAPSHOT_BENCH_GDB_100K=1).
+// ANOLE_SNAPSHOT_BENCH_RSS_MB=100,1024 narrow the run. Method gdb-mi (ask for it in ANOLE_SNAPSHOT_BENCH_METHODS) is gdb's
+// stop-the-world read as it was before anole-dump served it: listing, then unwinding every goroutine through gdb's frames; it
+// stops the service for minutes at 100k goroutines, so it is left out at 100k unless ANOLE_SNAPSHOT_BENCH_GDB_100K=1.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { dumpGoroutinesViaDebugger, type DebuggerDump } from '../src/core/debug/dump';
@@ -18,7 +19,8 @@ import { runAsScript } from './util';
 /** The issue's goal: a full dump with the service paused at most this long. */
 export const GOAL_PAUSE_MS = 100;
 
-type Method = 'snapshot' | 'gdb' | 'dlv';
+type Method = 'snapshot' | 'gdb' | 'gdb-mi' | 'dlv';
+const METHODS: Method[] = ['snapshot', 'dlv', 'gdb', 'gdb-mi'];
 
 /** One dump: what Anole reported, the service's longest heartbeat gap, and the dump's wall time. */
 export interface SnapshotRun {
@@ -77,7 +79,7 @@ export async function runSnapshotBench(opts: { toolchains?: ToolchainId[]; log?:
   const [sshd, builds] = await Promise.all([startSshd(), buildFixtures({ goVersions: toolchains, names: ['hotsvc'] })]);
   const host = await SshHost.connect(sshd.alias, { resolve: { configFile: sshd.configFile } });
   const figures: SnapshotBenchFigures = { runs: [], rss: [], meetsGoal: true, readsAsFastAsDlv: true };
-  const methods = (process.env.ANOLE_SNAPSHOT_BENCH_METHODS?.split(',') ?? ['snapshot', 'gdb', 'dlv']).filter((m): m is Method => ['snapshot', 'gdb', 'dlv'].includes(m));
+  const methods = (process.env.ANOLE_SNAPSHOT_BENCH_METHODS?.split(',') ?? ['snapshot', 'gdb', 'dlv']).filter((m): m is Method => (METHODS as string[]).includes(m));
   try {
     for (const n of listEnv('ANOLE_SNAPSHOT_BENCH_COUNTS', [10_000, 100_000])) for (const build of builds) {
       const svc = await startService(binaryOf(build, 'hotsvc'), ['-goroutines', String(n)]);
@@ -86,12 +88,12 @@ export async function runSnapshotBench(opts: { toolchains?: ToolchainId[]; log?:
         await new Promise((r) => setTimeout(r, 2_000));
         const baselineStallMs = await heartbeatGap(svc);
         for (const method of methods) {
-          if (method === 'gdb' && n >= 100_000 && !process.env.ANOLE_SNAPSHOT_BENCH_GDB_100K) continue;
+          if (method === 'gdb-mi' && n >= 100_000 && !process.env.ANOLE_SNAPSHOT_BENCH_GDB_100K) continue;
           await heartbeatGap(svc);
           const faults = minorFaults(svc.pid);
           const dump: DebuggerDump = method === 'snapshot'
             ? await dumpGoroutinesViaSnapshot(host, svc.pid, { fallback: false })
-            : await dumpGoroutinesViaDebugger(host, svc.pid, { backend: method });
+            : await dumpGoroutinesViaDebugger(host, svc.pid, method === 'gdb-mi' ? { backend: 'gdb', onePass: false } : { backend: method });
           const realStallMs = await heartbeatGap(svc);
           const run: SnapshotRun = {
             method, toolchain: build.toolchain.tag, goroutines: n, reportedPauseMs: dump.pauseMs, realStallMs, baselineStallMs,
@@ -105,6 +107,7 @@ export async function runSnapshotBench(opts: { toolchains?: ToolchainId[]; log?:
             + `${run.goroutinesRead} goroutines in ${(dump.totalMs / 1000).toFixed(1)} s`
             + `${dump.snapshot ? ` (pause: attach ${dump.snapshot.attachMs} ms, fork ${dump.snapshot.forkMs} ms; gdb set up in ${dump.snapshot.setupMs} ms,`
               + ` read the copy in ${((run.copyReadMs ?? 0) / 1000).toFixed(1)} s, killed it in ${dump.snapshot.killMs} ms; ${run.serviceFaults} page faults in the service)` : ''}`
+            + `${dump.snapshot ? '' : ` (stops reported: attach ${dump.stopsMs.attach} ms, read ${dump.stopsMs.read} ms)`}`
             + `, load ${run.load.toFixed(1)}`);
         }
         const snap = figures.runs.find((r) => r.method === 'snapshot' && r.goroutines === n && r.toolchain === build.toolchain.tag);
@@ -137,7 +140,7 @@ export async function runSnapshotBench(opts: { toolchains?: ToolchainId[]; log?:
 export function formatSnapshotBench(f: SnapshotBenchFigures): string {
   const lines = ['hotsvc (CPU burner, lock contention) with N extra goroutines; every dump reads every stack; stall = the service\'s longest heartbeat gap;',
     'per method: pause reported / real stall / whole dump (what the user waits for); snapshot: + gdb\'s read of the copy, service page faults'];
-  const methods: Method[] = ['snapshot', 'dlv', 'gdb'];
+  const methods = METHODS.filter((m) => f.runs.some((r) => r.method === m));
   const cell = (r: SnapshotRun | undefined) => (r
     ? `${r.reportedPauseMs.toFixed(0).padStart(6)} /${r.realStallMs.toFixed(0).padStart(6)} ms /${(r.totalMs / 1000).toFixed(1).padStart(6)} s`
     : '-'.padStart(26)).padEnd(28);

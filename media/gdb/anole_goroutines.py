@@ -291,8 +291,11 @@ class _Dump(gdb.Command):
     once: 100k goroutines share a few hundred); the line printed says where. Parked goroutines by
     _walk_stack (~0.1 ms each, where gdb's unwinder on a borrowed thread takes ~5 ms); running ones
     and those in a system call from their thread (in a snapshot: its saved registers) by gdb's
-    unwinder. Stops early, with "cancelled", once the file CANCEL exists (looked for every 500
-    goroutines)."""
+    unwinder. Serves the stop-the-world dump of a live process and a core's too. It lends no thread
+    to a parked goroutine, so it reads the same when every thread is inside a system call; only a
+    goroutine marked running whose thread is missing would take a lent thread, and with none free
+    it gets a frame-pointer walk. Stops early, with "cancelled", once the file CANCEL exists (looked
+    for every 500 goroutines; made by the watchdog when its input ends, or on cancel)."""
 
     def __init__(self):
         super(_Dump, self).__init__('anole-dump', gdb.COMMAND_STACK)

@@ -1,8 +1,10 @@
 // `anole goroutines --via dlv|gdb`: a goroutine dump through a debugger, against a real sshd and hotsvc built with new and old Go.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 import { binaryOf, buildFixtures, markerLines, startService, type RunningService, type ToolchainId } from '../host/goServices';
 import { startSshd, type TestSshd } from '../host/sshd';
-import { runCli } from '../support/cli';
+import { CLI, runCli } from '../support/cli';
 import { eventually, healthy, heartbeatGap, tracerPid } from '../support/dap';
 
 interface Goroutines { total: number; groups: Array<{ count: number; state: string; waitMinutes: number | null; frames: Array<{ function: string; file: string; line: number }> }> }
@@ -53,6 +55,31 @@ describe('goroutine dump through a debugger (anole goroutines --via)', function 
 
       await eventually('the tracer to leave', () => tracerPid(svc.pid) === 0);
       assert.ok(await healthy(svc), 'the service answers /healthz after the dump');
+    });
+  }
+
+  for (const how of ['SIGINT', 'SIGKILL'] as const) {
+    it(`gdb on 50,000 goroutines, the CLI ${how === 'SIGINT' ? 'cancelled (Ctrl-C)' : 'killed'} during the dump: the service is never left stopped or traced`, async () => {
+      const svc = await startService(services.get('current')!.binary, ['-goroutines', '50000', '-cpu=false', '-lock=false']);
+      try {
+        const cli = spawn(process.execPath, [CLI, 'goroutines', sshd.alias, '--pid', String(svc.pid), '--via', 'gdb', '--json', '--ssh-config', sshd.configFile],
+          { stdio: ['ignore', 'pipe', 'pipe'] });
+        let stderr = '';
+        cli.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+        const exited = new Promise<number | null>((r) => cli.on('exit', (code) => r(code)));
+        await eventually('gdb to attach', () => tracerPid(svc.pid) > 0, 60_000);
+        await new Promise((r) => setTimeout(r, 1_500)); // attach, then into the read (~1 s at this count)
+        const t0 = Date.now();
+        cli.kill(how);
+        const code = await exited;
+        if (how === 'SIGINT') assert.ok(code !== 0 || /paused the process/.test(stderr), `exit ${code}: ${stderr}`);
+        const ms = await eventually('the tracer to leave', () => tracerPid(svc.pid) === 0, 30_000);
+        assert.ok(!/^State:\s*[Tt]/m.test(fs.readFileSync(`/proc/${svc.pid}/status`, 'utf8')), 'the service is not left stopped');
+        assert.ok(await healthy(svc), 'the service answers /healthz');
+        console.log(`      ${how}: CLI exit ${code}, tracer gone ${Date.now() - t0} ms after the signal (${ms} ms after the CLI ended)`);
+      } finally {
+        await svc.stop();
+      }
     });
   }
 

@@ -167,6 +167,14 @@ for (const toolchain of ['current', 'go1.19'] as ToolchainId[]) {
         const frames = await gdb.stacktrace(leaked.id, 50);
         assert.ok(frames.some((f) => f.function === 'main.leakyWorker' && f.file === leak.file && f.line === leak.line),
           `the stack reaches the leak line: ${frames.map((f) => `${f.function}:${f.line}`).join(' ← ')}`);
+        // The one-pass read lends no thread: it gives the same stack, and every leaked goroutine at the leak line
+        const all = await gdb.readAllStacks(50);
+        const atLeak = all.filter((g) => g.frames.some((f) => f.function === 'main.leakyWorker' && f.file === leak.file && f.line === leak.line));
+        assert.equal(atLeak.length, 5, `leaked goroutines at the leak line in the one-pass read: ${atLeak.length}`);
+        const same = all.find((g) => g.id === leaked.id)!;
+        assert.deepEqual(same.frames.filter((f) => !/^(runtime|internal)[./]/.test(f.function)).map((f) => `${f.function}:${f.line}`),
+          frames.filter((f) => !/^(runtime|internal)[./]/.test(f.function)).map((f) => `${f.function}:${f.line}`));
+        assert.equal(same.state, 'chan receive');
         // Its variables need a borrowed thread: either read, or refused with the reason (never a crash).
         await gdb.variables(leaked.id, frames.findIndex((f) => f.function === 'main.leakyWorker'), 'args').then(
           (vars) => assert.ok(vars.some((v) => v.name === 'ch')),
@@ -179,6 +187,46 @@ for (const toolchain of ['current', 'go1.19'] as ToolchainId[]) {
         await gdb.detach().catch(() => undefined);
         await idle.stop();
       }
+    });
+
+    it('a one-pass read of every goroutine cut by the local side closing the connection: the service runs, nothing remains', async () => {
+      const host = await connect();
+      const gdb = new GdbBackend(host);
+      await gdb.attach(svc.pid);
+      const dir = gdb.hostDir!;
+      const reading = gdb.readAllStacks(100).then(() => 'finished', (e: Error) => `ended: ${e.message}`);
+      await new Promise((r) => setTimeout(r, 200));
+      const t0 = Date.now();
+      await host.close(); // the watchdog's input ends: it makes the cancel file, then has gdb detach
+      const ms = await eventually('the service answers again', () => healthy(svc));
+      await eventually('our temp dir is gone (the watchdog ended)', () => !fs.existsSync(dir));
+      const goneMs = Date.now() - t0;
+      assert.equal(tracerPid(svc.pid), 0);
+      assert.equal(stopped(svc.pid), false);
+      console.log(`      ${svc.goVersion}: the read ${await reading}; answering again ${ms} ms, watchdog done ${goneMs} ms after the close`);
+    });
+
+    it('a one-pass read of every goroutine gives each one with its stack, as the listing and unwinding do', async () => {
+      const host = await connect();
+      const gdb = new GdbBackend(host);
+      try {
+        await gdb.attach(svc.pid);
+        const all = await gdb.readAllStacks(100);
+        const listed = await listAllGoroutines(gdb);
+        assert.deepEqual(all.map((g) => g.id), listed.map((g) => g.id).sort((a, b) => a - b));
+        const leaked = all.filter((g) => g.frames.some((f) => f.function === 'main.leakyWorker' && f.line === leak.line));
+        assert.ok(leaked.length > 0, 'leaked goroutines reach the leak line');
+        const sample = listed.filter((g) => g.state !== 'running').slice(0, 20);
+        const unwound = await gdb.stacktraces(sample.map((g) => g.id), 100);
+        for (const g of sample) {
+          assert.deepEqual(all.find((x) => x.id === g.id)!.frames, unwound.get(g.id)!.map((f) => ({ function: f.function, file: f.file, line: f.line })),
+            `goroutine ${g.id}`);
+        }
+        await assert.rejects(gdb.readAllStacks(100, AbortSignal.abort()), /aborted/i);
+      } finally {
+        await gdb.detach();
+      }
+      assert.ok(await healthy(svc));
     });
 
     it('works without the toolchain\'s runtime-gdb.py, after the shared preflight', async () => {

@@ -105,7 +105,7 @@ describe('goroutine dump from a fork snapshot (anole goroutines --via snapshot)'
   });
 
   for (const tc of TOOLCHAINS) {
-    it(`${tc} Go: equals a stop-the-world dump of the same idle service, the socket answers throughout, no copy remains`, async () => {
+    it(`${tc} Go: equals a stop-the-world dump of the same idle service (gdb's, which equals dlv's), the socket answers throughout, no copy remains`, async () => {
       const svc = services.get(tc)!;
       await heartbeatGap(svc);
       const health = pollHealth(svc);
@@ -130,6 +130,11 @@ describe('goroutine dump from a fork snapshot (anole goroutines --via snapshot)'
       const world = JSON.parse(stw.stdout) as Goroutines;
       const [a, b] = [groupLines(snap), groupLines(world)];
       assert.deepEqual(a, b, `only in the snapshot: ${a.filter((l) => !b.includes(l)).join('\n')}\nonly stop-the-world: ${b.filter((l) => !a.includes(l)).join('\n')}`);
+      // gdb's stop-the-world read (one anole-dump pass, like the snapshot's) gives what dlv gives
+      const viaDlv = await runCli([...base(svc), '--via', 'dlv']);
+      assert.equal(viaDlv.code, 0, `dlv dump: exit ${viaDlv.code}: ${viaDlv.stderr}`);
+      const c = groupLines(JSON.parse(viaDlv.stdout) as Goroutines);
+      assert.deepEqual(b, c, `only via gdb: ${b.filter((l) => !c.includes(l)).join('\n')}\nonly via dlv: ${c.filter((l) => !b.includes(l)).join('\n')}`);
 
       await eventually('the snapshot copy to be gone', () => copiesOf(svc).length === 0);
       await eventually('the private dir to be removed', () => snapshotDirs().length === 0);

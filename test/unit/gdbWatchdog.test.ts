@@ -39,6 +39,17 @@ describe('gdb watchdog script', function () {
     assert.equal(fs.existsSync(dir), false);
   });
 
+  it('at EOF makes the cancel file (a whole-process read ends early) before it asks gdb to detach', async () => {
+    const dir = path.join(tmp, 'anole-gdb.c');
+    fs.mkdirSync(dir);
+    const out = path.join(tmp, 'gdb-input');
+    // "gdb" notes, when -target-detach arrives, whether the cancel file is already there
+    const gdb = 'while IFS= read -r l; do [ "$l" = -target-detach ] && [ -f "$1/cancel" ] && echo cancel-made >> "$0"; echo "$l" >> "$0"; done';
+    const r = await runSh(GDB_WATCHDOG_SCRIPT, ['/bin/sh', dir, String(process.pid), '5', '-c', gdb, out, dir], '1-exec-continue\n');
+    assert.equal(r.code, 0);
+    assert.equal(fs.readFileSync(out, 'utf8'), '1-exec-continue\ncancel-made\n-target-detach\n-gdb-exit\n');
+  });
+
   it('SIGKILLs a gdb that does not exit within the grace period', async () => {
     const dir = path.join(tmp, 'anole-gdb.y');
     fs.mkdirSync(dir);

@@ -25,6 +25,14 @@ export interface GoroutineSummary {
   threadId?: number;
 }
 
+/** One goroutine with its stack, innermost frame first, as a whole-process read gives it. */
+export interface GoroutineStack {
+  id: number;
+  state: string;
+  frames: Array<Pick<SourceLocation, 'function' | 'file' | 'line'>>;
+  goStatement?: Pick<SourceLocation, 'function' | 'file' | 'line'>;
+}
+
 /** Which slice of the goroutine list to read. */
 export interface GoroutinePaging {
   /** Opaque cursor from the previous page (0 for the first). */
@@ -98,6 +106,18 @@ export interface DebugBackend {
    * {@link stacktrace} each (the target must be stopped). Goroutines it cannot unwind are left out.
    */
   stacktraces?(goroutineIds: readonly number[], depth: number): Promise<Map<number, BackendFrame[]>>;
+  /**
+   * Every goroutine with its stack in one pass, where the debugger can do that much faster than
+   * listing and unwinding (the target must be stopped). `signal` ends the read early: it then
+   * throws an AnoleError CANCELLED.
+   */
+  readAllStacks?(depth: number, signal?: AbortSignal): Promise<GoroutineStack[]>;
+  /**
+   * Loads, while the target runs, what {@link readAllStacks} would otherwise load with the target
+   * stopped (gdb: every symbol table), so that stop is shorter. Never stops the target; a failure
+   * only leaves the read as slow as without it.
+   */
+  prepareReadAll?(): Promise<void>;
   /** Arguments or locals of one frame (the target must be stopped). */
   variables(goroutineId: number, frame: number, kind: ScopeKind): Promise<BackendVariable[]>;
   /** Loads the children of a variable a previous call returned with a `ref`. */

@@ -2,18 +2,13 @@
 import { AnoleError } from '../errors';
 import type { RemoteHost } from '../remote/host';
 import { attachBackend, openCoreBackend } from './attach';
-import type { CoreTarget, DebugBackend, GoroutineSummary, SourceLocation } from './backend';
+import type { CoreTarget, DebugBackend, GoroutineStack, GoroutineSummary, SourceLocation } from './backend';
 import { listAllGoroutines } from './goroutineList';
 import type { BackendChoice } from './preflight';
 import type { SnapshotReport } from './snapshot';
 
 /** One goroutine ready to render: its listing and its stack, innermost frame first. */
-export interface DumpGoroutine {
-  id: number;
-  state: string;
-  frames: Array<Pick<SourceLocation, 'function' | 'file' | 'line'>>;
-  goStatement?: Pick<SourceLocation, 'function' | 'file' | 'line'>;
-}
+export type DumpGoroutine = GoroutineStack;
 
 /** Options for {@link dumpGoroutinesViaDebugger}. */
 export interface DebuggerDumpOptions {
@@ -22,6 +17,11 @@ export interface DebuggerDumpOptions {
   depth?: number;
   /** Stops reading (the debugger is still detached). */
   signal?: AbortSignal;
+  /**
+   * false: list the goroutines and unwind each page through the debugger even where the backend
+   * reads them all in one pass (gdb: ~5 ms a goroutine instead of ~0.1 ms; for comparison). Default true.
+   */
+  onePass?: boolean;
   /** Makes a sink for the backend's protocol lines. */
   trace?: (kind: 'dlv' | 'gdb') => (line: string) => void;
 }
@@ -76,8 +76,13 @@ function toDumpGoroutine(g: GoroutineSummary, frames: DumpGoroutine['frames'] | 
   };
 }
 
-/** Every goroutine with its stack, read while the target is stopped (the caller stopped it). */
-export async function readAll(backend: DebugBackend, depth: number, signal?: AbortSignal): Promise<DumpGoroutine[]> {
+/**
+ * Every goroutine with its stack, read while the target is stopped (the caller stopped it): in one
+ * pass where the backend can (gdb's anole-dump), else by listing pages and unwinding each page.
+ */
+export async function readAll(backend: DebugBackend, depth: number, signal?: AbortSignal, onePass = true): Promise<DumpGoroutine[]> {
+  signal?.throwIfAborted();
+  if (backend.readAllStacks && onePass) return (await backend.readAllStacks(depth, signal)).sort((a, b) => a.id - b.id);
   const stacks = new Map<number, DumpGoroutine['frames']>();
   const all = await listAllGoroutines(backend, undefined, undefined, async (b, page) => {
     signal?.throwIfAborted();
@@ -101,8 +106,9 @@ export async function readAll(backend: DebugBackend, depth: number, signal?: Abo
 
 /**
  * Attaches dlv or gdb to `pid` on `host`, reads every goroutine's stack and renders a debug=2
- * dump, for when the pprof endpoint does not answer. The attach stop is ended at once; the
- * goroutines are then read in one stop that lasts until detach (one stop is cheaper than many at
+ * dump, for when the pprof endpoint does not answer. The attach stop is ended at once; while the
+ * target runs the backend loads what its read needs (gdb: its symbol tables); the goroutines are
+ * then read in one stop (gdb: in one pass) that lasts until detach (one stop is cheaper than many at
  * the counts a hung service has). Always detaches, never kills the target.
  */
 export async function dumpGoroutinesViaDebugger(host: RemoteHost, pid: number, opts: DebuggerDumpOptions): Promise<DebuggerDump> {
@@ -117,10 +123,12 @@ export async function dumpGoroutinesViaDebugger(host: RemoteHost, pid: number, o
     await backend.resume();
     attachStop = Date.now() - attaching; // upper bound: the stop began somewhere inside attach
     opts.signal?.throwIfAborted();
+    if (opts.onePass !== false) await backend.prepareReadAll?.();
+    opts.signal?.throwIfAborted();
     const t1 = Date.now();
     await backend.pause();
     try {
-      goroutines = await readAll(backend, opts.depth ?? 100, opts.signal);
+      goroutines = await readAll(backend, opts.depth ?? 100, opts.signal, opts.onePass);
     } finally {
       await backend.detach().finally(() => { workStop = Date.now() - t1; });
     }
@@ -152,7 +160,7 @@ export async function dumpGoroutinesFromCore(host: RemoteHost, target: CoreTarge
   const t0 = Date.now();
   const backend = await openCoreBackend(host, target, opts.backend, { trace: opts.trace });
   try {
-    const goroutines = await readAll(backend, opts.depth ?? 100, opts.signal);
+    const goroutines = await readAll(backend, opts.depth ?? 100, opts.signal, opts.onePass);
     return { text: renderDebug2(goroutines), goroutines, totalMs: Date.now() - t0, backend: backend.kind };
   } catch (e) {
     if (opts.signal?.aborted) throw new AnoleError('CANCELLED', 'goroutine dump interrupted');

@@ -1,7 +1,8 @@
 // A goroutine dump read from a fork snapshot of the process: the service pauses only while gdb attaches and forks.
 import { AnoleError } from '../errors';
 import type { RemoteHost } from '../remote/host';
-import { dumpGoroutinesViaDebugger, renderDebug2, type DebuggerDump, type DebuggerDumpOptions, type DumpGoroutine } from './dump';
+import { dumpGoroutinesViaDebugger, renderDebug2, type DebuggerDump, type DebuggerDumpOptions } from './dump';
+import { parseScriptDump as parseSnapshotDump } from './gdb/scriptDump';
 import { isSnapshotRefusal, takeSnapshot } from './snapshot';
 
 /** Options for {@link dumpGoroutinesViaSnapshot}. */
@@ -54,22 +55,5 @@ export async function dumpGoroutinesViaSnapshot(host: RemoteHost, pid: number, o
   }
 }
 
-/** dump.json as media/gdb/anole_goroutines.py's anole-dump writes it: each distinct frame once, goroutines by index. */
-interface ScriptDump {
-  frames: Array<[string, string, number]>;
-  goroutines: Array<[number, string, number[], number]>;
-}
-
-/** The goroutines of anole-dump's JSON, by id; one with no frames shows "?" (as a stop-the-world read does). */
-export function parseSnapshotDump(json: string): DumpGoroutine[] {
-  const d = JSON.parse(json) as ScriptDump;
-  const frames = d.frames.map(([fn, file, line]) => ({ function: fn, file, line }));
-  return d.goroutines
-    .map(([id, state, stack, go]): DumpGoroutine => ({
-      id,
-      state,
-      frames: stack.length ? stack.map((i) => frames[i]) : [{ function: '?', file: '', line: 0 }],
-      goStatement: go >= 0 ? frames[go] : undefined,
-    }))
-    .sort((a, b) => a.id - b.id);
-}
+/** dump.json as media/gdb/anole_goroutines.py's anole-dump writes it (the stop-the-world gdb read parses the same). */
+export { parseSnapshotDump };

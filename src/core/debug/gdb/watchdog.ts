@@ -8,6 +8,9 @@ import { KILL_AFTER_GRACE, sweepDeadWatchdogDirs } from '../watchdogShell';
 /** The name of our gdb script inside the private temp dir. */
 export const GDB_SCRIPT_NAME = 'anole_goroutines.py';
 
+/** A file in the private temp dir whose existence ends a whole-process read (anole-dump) early. */
+export const GDB_CANCEL_NAME = 'cancel';
+
 /**
  * With umask 077 (every file private), makes a private temp dir (mktemp -d, mode 700), writes stdin (our gdb script) into it and
  * finds a GOROOT holding runtime-gdb.py. $1 is the Go release the binary was built with
@@ -35,7 +38,8 @@ done
  * $1 gdb, $2 our temp dir, $3 target PID ("" for a core dump), $4 grace seconds, $5... gdb's arguments. gdb reads MI
  * from a FIFO in the temp dir; a watcher copies our stdin (the SSH channel) into it line by
  * line. At EOF of our stdin — we ended it, the adapter died or the connection dropped — the
- * watcher writes `-target-detach` and `-gdb-exit`, so gdb detaches after the command in flight
+ * watcher makes the cancel file (a whole-process read in flight ends within 500 goroutines) and
+ * writes `-target-detach` and `-gdb-exit`, so gdb detaches after the command in flight
  * (which leaves no register of the target changed), stopped or running. Never `-exec-interrupt`
  * first: gdb interrupts with SIGINT, and a detach before gdb has taken that stop leaves the
  * SIGINT pending for the target, which a Go service takes as "exit". After the grace period it
@@ -54,6 +58,7 @@ child=$!
 exec 4>"$fifo"
 {
   while IFS= read -r line; do printf '%s\\n' "$line" >&4 || break; done
+  : > "$dir/${GDB_CANCEL_NAME}"
   printf '%s\\n' '-target-detach' '-gdb-exit' >&4
   exec 4>&-
   ${KILL_AFTER_GRACE}
