@@ -14,7 +14,7 @@ export interface AttachBackendOptions {
   trace?: (kind: 'dlv' | 'gdb') => (line: string) => void;
   /** Registered before attaching: called once if the backend dies on its own. */
   onDidEnd?: (reason: string) => void;
-  /** Called right before the debugger attaches (after preflight): where the target's stop can begin. */
+  /** Called right before the debugger stops the target (after preflight and the debugger's set-up): where the pause begins. */
   onAttaching?: () => void;
   /** Let evaluated expressions call functions inside the target (off: refused with a message naming `allowFunctionCalls`). */
   allowFunctionCalls?: boolean;
@@ -53,8 +53,7 @@ export async function attachBackend(
       render(msg('the whole report with evidence: Anole: Check Host, or {0}', `anole doctor ${host.label} --pid ${pid}`), opts.translate), { ...details });
   }
   const backend = await startBackend(host, usesGdb(choice, facts), facts, opts, (b) => {
-    opts.onAttaching?.();
-    return b.attach(pid);
+    return b.attach(pid, { onStopping: opts.onAttaching });
   });
   return { backend, findings: findings.filter((f) => f.severity !== 'error') };
 }

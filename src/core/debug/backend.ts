@@ -83,14 +83,23 @@ export interface CoreTarget {
   executable: string;
 }
 
+/** Callbacks of {@link DebugBackend.attach}. */
+export interface AttachHooks {
+  /** Called once, just before the debugger stops the target: where a measured pause begins. */
+  onStopping?: () => void;
+}
+
 /**
  * A debugger attached to one Go process on a host. Implementations must never kill the target:
  * detach() and every failure path leave it running. All goroutine ids are Go goroutine ids.
  */
 export interface DebugBackend {
   readonly kind: 'dlv' | 'gdb';
-  /** Attaches to `pid`; the target is stopped afterwards (call resume() to let it run). */
-  attach(pid: number): Promise<void>;
+  /**
+   * Attaches to `pid`; the target is stopped afterwards (call resume() to let it run).
+   * `onStopping` runs just before the request that stops the target (after the debugger's set-up).
+   */
+  attach(pid: number, hooks?: AttachHooks): Promise<void>;
   /**
    * Opens a core dump instead of attaching (no process is touched). The target is then stopped
    * for good: pause() and resume() do nothing, detach() closes the debugger.

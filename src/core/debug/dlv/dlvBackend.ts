@@ -3,7 +3,7 @@ import { AnoleError } from '../../errors';
 import { isSystemFrame } from '../../goroutines/group';
 import type { RemoteHost } from '../../remote/host';
 import type {
-  BackendFrame, BackendVariable, CoreTarget, DebugBackend, GoroutinePage, GoroutinePaging, GoroutineSummary, ScopeKind, SourceLocation, TargetState,
+  AttachHooks, BackendFrame, BackendVariable, CoreTarget, DebugBackend, GoroutinePage, GoroutinePaging, GoroutineSummary, ScopeKind, SourceLocation, TargetState,
 } from '../backend';
 import { G_STATUS, G_WAITING, type DlvDumpState, type DlvGoroutine, type DlvLocation, type DlvStackframe, type DlvState, type DlvVariable } from './api';
 import { DlvRpc } from './rpc';
@@ -58,7 +58,8 @@ export class DlvBackend implements DebugBackend {
 
   constructor(private readonly host: RemoteHost, private readonly opts: DlvBackendOptions) {}
 
-  attach(pid: number): Promise<void> {
+  attach(pid: number, hooks: AttachHooks = {}): Promise<void> {
+    hooks.onStopping?.(); // dlv attaches as it starts, before it reads the binary
     return this.start(pid);
   }
 

@@ -4,7 +4,7 @@ import { isSystemFrame } from '../../goroutines/group';
 import type { RemoteHost } from '../../remote/host';
 import { shellScript } from '../../shell';
 import type {
-  BackendFrame, BackendVariable, CoreTarget, DebugBackend, GoroutinePage, GoroutinePaging, GoroutineStack, GoroutineSummary, ScopeKind, SourceLocation,
+  AttachHooks, BackendFrame, BackendVariable, CoreTarget, DebugBackend, GoroutinePage, GoroutinePaging, GoroutineStack, GoroutineSummary, ScopeKind, SourceLocation,
   TargetState,
 } from '../backend';
 import { runPreflight } from '../preflight';
@@ -136,8 +136,8 @@ export class GdbBackend implements DebugBackend {
 
   constructor(private readonly host: RemoteHost, private readonly opts: GdbBackendOptions = {}) {}
 
-  attach(pid: number): Promise<void> {
-    return this.start(`/proc/${pid}/exe`, pid, `process ${pid}`, () => this.setUp(pid));
+  attach(pid: number, hooks: AttachHooks = {}): Promise<void> {
+    return this.start(`/proc/${pid}/exe`, pid, `process ${pid}`, () => this.setUp(pid, hooks));
   }
 
   async openCore(target: CoreTarget): Promise<void> {
@@ -192,10 +192,11 @@ export class GdbBackend implements DebugBackend {
     await mi.console(`source ${dir.dir}/${GDB_SCRIPT_NAME}`);
   }
 
-  private async setUp(pid: number): Promise<void> {
+  private async setUp(pid: number, hooks: AttachHooks): Promise<void> {
     const mi = this.mi!;
     await this.configure();
     const stopped = this.nextStop();
+    hooks.onStopping?.();
     await mi.send(`-target-attach ${pid}`);
     await stopped;
     this.running = false;
