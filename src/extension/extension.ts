@@ -72,6 +72,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<AnoleA
       log,
       loadProfile: (file, label, annotate) => p.loadFile(file, label, annotate),
       holdProfile: (id, hold) => p.hold(id, hold),
+      liveId: (id) => p.liveId(id),
       listProfiles: () => [...p.listProfiles()],
       listCaptures: () => store.list().filter((c) => c.kind !== CORE_KIND).map((c) => ({ file: c.file, label: profile.captureLabel(c) })),
     }));

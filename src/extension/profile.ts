@@ -87,12 +87,33 @@ export function describeProcess(p: GoProcess): { label: string; description: str
 export class Profiler {
   /** Profiles loaded into the server through Anole, newest first. */
   private loaded: LoadedProfile[] = [];
+  /** Which profile replaced which: a lens drawn before the newer capture arrived still names the old id. */
+  private readonly replacedBy = new Map<string, string>();
 
   constructor(private readonly deps: ProfilerDeps) {}
 
   /** Profiles loaded into the server through Anole (for pickers of other features), newest first. */
   listProfiles(): readonly { id: string; label: string; path: string }[] {
     return this.loaded.map(({ id, label, params }) => ({ id, label, path: params.path }));
+  }
+
+  /**
+   * `id` while it is loaded; once a newer profile of its kind replaced it as the one annotating the
+   * source, that newer one (following further replacements). Unknown ids come back as they are.
+   */
+  liveId(id: string): string {
+    for (let hops = 0; hops < 100 && !this.loaded.some((p) => p.id === id); hops++) {
+      const next = this.replacedBy.get(id);
+      if (next === undefined) break;
+      id = next;
+    }
+    return id;
+  }
+
+  /** Records that `by` replaced `ids` (see {@link liveId}) and forgets them. */
+  private replaced(ids: readonly string[], by: string): void {
+    for (const old of ids) this.replacedBy.set(old, by);
+    this.forget(ids);
   }
 
   /** Forgets profiles the server no longer has (replaced, released or cleared), so pickers offer only live ids. */
@@ -113,7 +134,7 @@ export class Profiler {
     const params: LoadProfileParams = { path: file, label, replace: annotate, hold: true };
     const res = await server.loadProfile(params);
     this.remember(res.id, label.startsWith(`${res.kind} · `) ? label : `${label} (${res.kind})`, params);
-    this.forget(res.replaced);
+    this.replaced(res.replaced, res.id);
     return { id: res.id };
   }
 
@@ -349,7 +370,7 @@ export class Profiler {
     const params: LoadProfileParams = { path: m.file, kind: m.kind as AnnotationKind, label };
     const res = await server.loadProfile(params);
     this.remember(res.id, captureLabel(m), params);
-    this.forget(res.replaced);
+    this.replaced(res.replaced, res.id);
     this.deps.log.info(`loaded ${m.id}: ${res.sampleType.type}/${res.sampleType.unit}, ${res.mappedFiles} file(s) mapped, ${res.unmappedFiles.length} not`);
     for (const w of res.warnings) this.deps.log.warn(w);
     await vscode.commands.executeCommand('setContext', ContextKeys.hasAnnotations, true);

@@ -30,6 +30,8 @@ export interface ProfileViewDeps {
   loadProfile(path: string, label?: string, annotate?: boolean): Promise<{ id: string }>;
   /** Holds (`true`) or releases (`false`) a loaded profile while a view shows it (anole/hold). */
   holdProfile(id: string, hold: boolean): Promise<void>;
+  /** The live profile for `id`: itself, or the newer one of its kind that replaced it (a CodeLens drawn before that capture). */
+  liveId?(id: string): string;
   /** Profiles loaded elsewhere (captures, the load command), offered when a command asks which one. */
   listProfiles?(): readonly { id: string; label: string; path?: string }[];
   /** Stored captures (profile files), offered too: picking one loads it for the view. */
@@ -117,7 +119,9 @@ class ProfileViews implements vscode.CustomReadonlyEditorProvider<ProfileDocumen
       if (arg instanceof vscode.Uri) {
         target = { ...(await this.loadFile(arg, undefined, true)), held: true };
       } else if (isShowArgs(arg)) {
-        target = { id: arg.profileId, label: this.labelOf(arg.profileId) };
+        const id = this.deps.liveId?.(arg.profileId) ?? arg.profileId;
+        if (id !== arg.profileId) this.deps.log.info(`profile ${arg.profileId} was replaced by ${id}: showing ${id}`);
+        target = { id, label: this.labelOf(id) };
         focus = arg.function;
       } else {
         target = await this.pickProfile(vscode.l10n.t('Profile to show'));
