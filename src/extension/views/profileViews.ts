@@ -119,9 +119,8 @@ class ProfileViews implements vscode.CustomReadonlyEditorProvider<ProfileDocumen
       if (arg instanceof vscode.Uri) {
         target = { ...(await this.loadFile(arg, undefined, true)), held: true };
       } else if (isShowArgs(arg)) {
-        const id = this.deps.liveId?.(arg.profileId) ?? arg.profileId;
-        if (id !== arg.profileId) this.deps.log.info(`profile ${arg.profileId} was replaced by ${id}: showing ${id}`);
-        target = { id, label: this.labelOf(id) };
+        const id = await this.holdLive(arg.profileId);
+        target = { id, label: this.labelOf(id), held: true };
         focus = arg.function;
       } else {
         target = await this.pickProfile(vscode.l10n.t('Profile to show'));
@@ -243,6 +242,24 @@ class ProfileViews implements vscode.CustomReadonlyEditorProvider<ProfileDocumen
     const { id } = await this.deps.loadProfile(uri.fsPath, label, annotate);
     this.labels.set(id, label);
     return { id, label };
+  }
+
+  /**
+   * Holds the profile a CodeLens named at once, so a capture that arrives while the view opens cannot
+   * unload it; when it is already gone (the lens was drawn before a newer capture of its kind replaced
+   * it), holds and returns that newer profile.
+   */
+  private async holdLive(id: string): Promise<string> {
+    try {
+      await this.deps.holdProfile(id, true);
+      return id;
+    } catch (e) {
+      const live = this.deps.liveId?.(id) ?? id;
+      if (live === id) throw e;
+      this.deps.log.info(`profile ${id} was replaced by ${live}: showing ${live}`);
+      await this.deps.holdProfile(live, true);
+      return live;
+    }
   }
 
   private labelOf(id: string): string {
