@@ -12,11 +12,12 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 )
 
-// commands maps each subcommand to what it runs on the trace's path.
-var commands = map[string]func(path string) error{
+// commands maps each subcommand to what it runs on the trace's bytes.
+var commands = map[string]func(in io.Reader) error{
 	"reference": runReference,
 	"summary":   runSummary,
 	"totals":    runTotals,
@@ -27,8 +28,18 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: traceref reference|summary|totals TRACE")
 		os.Exit(2)
 	}
-	if err := commands[os.Args[1]](os.Args[2]); err != nil {
+	if err := run(commands[os.Args[1]], os.Args[2]); err != nil {
 		fmt.Fprintf(os.Stderr, "traceref %s: %v\n", os.Args[1], err)
 		os.Exit(1)
 	}
+}
+
+// run runs cmd on the trace file at path.
+func run(cmd func(in io.Reader) error, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return cmd(f)
 }

@@ -92,16 +92,11 @@ type report struct {
 // readerVersion names the reader in the output (keep in step with go.mod).
 const readerVersion = "golang.org/x/exp/trace v0.0.0-20261120182113-8801fbdfac81"
 
-// runReference prints the JSON reference reading of the trace at path.
-func runReference(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
+// runReference prints the JSON reference reading of a trace.
+func runReference(in io.Reader) error {
 	enc := json.NewEncoder(os.Stdout)
 	enc.SetIndent("", " ")
-	return enc.Encode(read(f))
+	return enc.Encode(read(in))
 }
 
 // rangeKey identifies an open range: its name and the resource it is on.

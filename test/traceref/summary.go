@@ -41,14 +41,9 @@ type goLast struct {
 	state trace.GoState
 }
 
-// runSummary prints the JSON summary of the trace at path.
-func runSummary(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	r, err := trace.NewReader(f)
+// runSummary prints the JSON summary of a trace.
+func runSummary(in io.Reader) error {
+	r, err := trace.NewReader(in)
 	if err != nil {
 		return err
 	}

@@ -18,14 +18,9 @@ type acc struct {
 	ns    [6]int64
 }
 
-// runTotals prints the per-goroutine state totals of the trace at path.
-func runTotals(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	r, err := trace.NewReader(f)
+// runTotals prints the per-goroutine state totals of a trace.
+func runTotals(in io.Reader) error {
+	r, err := trace.NewReader(in)
 	if err != nil {
 		return err
 	}
