@@ -35,6 +35,7 @@ import {
 } from '../core/annotations';
 import { errorMessage, isAnoleError } from '../core/errors';
 import { unusedSubstitutions } from '../core/pathmap';
+import { isNormalizeMode } from '../core/pprof/normalize';
 import { Comparisons } from './compare';
 import { codeLenses, decorations, flame, hover, topRows } from './features';
 import { type ServerSettings, readSettings, settingsDiff, thresholds } from './settings';
@@ -294,7 +295,7 @@ export function startServer(conn: Connection): void {
       if (!p || typeof p.id !== 'string' || typeof p.baseId !== 'string' || typeof p.active !== 'boolean') {
         throw new ResponseError(LSPErrorCodes.RequestFailed, 'compare needs { id, baseId, active }');
       }
-      if (p.normalize !== undefined && !['none', 'total', 'per-second'].includes(p.normalize)) {
+      if (p.normalize !== undefined && !isNormalizeMode(p.normalize)) {
         throw new ResponseError(LSPErrorCodes.RequestFailed, `compare: normalize is none, total or per-second, not ${JSON.stringify(p.normalize)}`);
       }
       if (p.active) {

@@ -1,6 +1,7 @@
 // `anole top`, `anole locks` and `anole diff`: reports on profile files, text or --json.
 import * as fs from 'node:fs';
 import { decodeProfile, diff, lockSites, loadProfile, readProfileFile, selectSampleType, top as topReport, topFromBytes, totalsByLabel, REPLICA_LABEL, type NormalizeMode, type Profile, type TopOptions } from '../../core/pprof';
+import { isNormalizeMode } from '../../core/pprof/normalize';
 import { formatRatio, replicaShares } from '../../core/sources/fleetReport';
 import { AnoleError } from '../../core/errors';
 import { intOption, parse, positionals, printJson, usage, warn } from '../args';
@@ -108,8 +109,6 @@ function guessLockKind(p: Profile): 'mutex' | 'block' | undefined {
   return undefined;
 }
 
-const NORMALIZE_MODES: readonly NormalizeMode[] = ['total', 'per-second', 'none'];
-
 /**
  * `--normalize` alone means `total`; `--normalize MODE` and `--normalize=MODE` choose one. A bare
  * `--normalize` followed by a file keeps that as a positional; a word that is no file is taken as a
@@ -127,12 +126,12 @@ function normalizeArgs(args: string[]): string[] {
 
 function looksLikeMode(a: string | undefined): boolean {
   if (a === undefined) return false;
-  return (NORMALIZE_MODES as readonly string[]).includes(a) || (/^[a-z][a-z-]*$/i.test(a) && !fs.existsSync(a));
+  return isNormalizeMode(a) || (/^[a-z][a-z-]*$/i.test(a) && !fs.existsSync(a));
 }
 
 function normalizeOption(v: string | undefined): NormalizeMode {
   if (v === undefined) return 'none';
-  if ((NORMALIZE_MODES as readonly string[]).includes(v)) return v as NormalizeMode;
+  if (isNormalizeMode(v)) return v;
   throw new AnoleError('BAD_INPUT', `--normalize must be 'total' or 'per-second' (or no value, meaning total), not '${v}'`);
 }
 

@@ -1,6 +1,6 @@
 // Line-level comparison notes: for an active Compare, each workspace line whose flat share changed
 // against the baseline gets "+12% vs baseline" (worse) or "−30% vs baseline" (better).
-import { type NormalizeOption, diff, normalizeMode } from '../pprof/diff';
+import { type NormalizeOption, diff, normalizeMode, relativeChange } from '../pprof/diff';
 import { type Profile } from '../pprof/profile';
 import type { PathResolver } from './model';
 import { describeValue, formatPercent } from './units';
@@ -100,7 +100,7 @@ export function buildCompareNotes(base: Profile, next: Profile, opts: CompareNot
       const baseShare = share(v.base, d.baseTotal);
       const nextShare = share(v.next, d.nextTotal);
       if (Math.max(Math.abs(baseShare), Math.abs(nextShare)) < minPercent) continue;
-      const change = v.base === 0 ? null : ((v.next - v.base) / Math.abs(v.base)) * 100;
+      const change = relativeChange(v.base, v.next);
       if (change !== null && Math.abs(change) < minChange) continue;
       const label = `${formatChange(change)} vs baseline`;
       const detail =

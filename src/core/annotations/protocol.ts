@@ -3,6 +3,7 @@
 // `RequestType<P, R>` constant, imported by the server (onRequest) and the client (sendRequest).
 import { NotificationType, RequestType, type RequestParam } from 'vscode-jsonrpc';
 import type { FlameTreeNode } from '../pprof/flame';
+import type { NormalizeMode } from '../pprof/normalize';
 import type { TopRow } from '../pprof/top';
 import type { GroupReport, LineReport, StarvationReport } from '../trace/analyze';
 
@@ -106,8 +107,7 @@ export interface CompareLineAnnotation extends LineAnnotation {
   worse: boolean;
 }
 
-/** How a comparison scales the baseline: not at all, to the new profile's total, or to its duration. */
-export type NormalizeMode = 'none' | 'total' | 'per-second';
+export type { NormalizeMode };
 
 /**
  * `anole/compare` params: a Compare view shows `id` (new) against `baseId` (`active: true`), so the

@@ -4,6 +4,9 @@ import { aggregate } from './analyze';
 import { type Profile } from './profile';
 import { type SampleTypeChoice, selectSampleType } from './sampleType';
 import { type TopRow, rowsOf } from './top';
+import type { NormalizeMode } from './normalize';
+
+export type { NormalizeMode };
 
 /** Options for {@link diff}. */
 export interface DiffOptions {
@@ -49,8 +52,6 @@ export interface DiffResult {
   rows: DiffRow[];
 }
 
-/** How a comparison scales the base: not at all, to the new profile's total, or to its duration. */
-export type NormalizeMode = 'none' | 'total' | 'per-second';
 /** A {@link NormalizeMode}, or the older boolean (`true` = `total`). */
 export type NormalizeOption = NormalizeMode | boolean | undefined;
 
@@ -87,7 +88,8 @@ export function baseScale(
   }
 }
 
-function change(base: number, next: number): number | null {
+/** The change from `base` to `next` in percent of |base|; null when base is 0. */
+export function relativeChange(base: number, next: number): number | null {
   return base === 0 ? null : ((next - base) / Math.abs(base)) * 100;
 }
 
@@ -160,8 +162,8 @@ export function diff(base: Profile, next: Profile, opts: DiffOptions = {}): Diff
   for (const d of all) {
     d.deltaFlat = d.nextFlat - d.baseFlat;
     d.deltaCum = d.nextCum - d.baseCum;
-    d.flatChangePercent = change(d.baseFlat, d.nextFlat);
-    d.cumChangePercent = change(d.baseCum, d.nextCum);
+    d.flatChangePercent = relativeChange(d.baseFlat, d.nextFlat);
+    d.cumChangePercent = relativeChange(d.baseCum, d.nextCum);
   }
   const cum = opts.sort === 'cum';
   all.sort((a, b) => {

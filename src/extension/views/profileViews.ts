@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { errorMessage } from '../../core/errors';
 import { CompareRequest, type NormalizeMode, type RequestSender, type ShowFlameGraphArgs } from '../../core/annotations/protocol';
+import { isNormalizeMode } from '../../core/pprof/normalize';
 import type { ProfileTab } from '../../core/webview/messages';
 import { Commands, registerCommand } from '../commands';
 import { settings } from '../settings';
@@ -59,8 +60,6 @@ export interface CompareArgs {
   /** The caller holds both profiles and hands the holds to the view (released when it closes). */
   held?: boolean;
 }
-
-const NORMALIZE_MODES: readonly NormalizeMode[] = ['total', 'per-second', 'none'];
 
 /**
  * How to scale the baseline: the setting anole.compare.normalize, or (`ask`, or `always`) a pick
@@ -354,5 +353,5 @@ function isCompareArgs(v: unknown): v is CompareArgs {
   if (typeof v !== 'object' || v === null) return false;
   const o = v as Record<string, unknown>;
   return typeof o.baseId === 'string' && o.baseId !== '' && typeof o.profileId === 'string' && o.profileId !== '' &&
-    (o.normalize === undefined || (NORMALIZE_MODES as readonly unknown[]).includes(o.normalize)) && (o.held === undefined || typeof o.held === 'boolean');
+    (o.normalize === undefined || isNormalizeMode(o.normalize)) && (o.held === undefined || typeof o.held === 'boolean');
 }
