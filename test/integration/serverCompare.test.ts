@@ -5,8 +5,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { ExitNotification, HoverRequest, InitializeRequest, InitializedNotification, ShutdownRequest } from 'vscode-languageserver-protocol/node';
+import { HoverRequest } from 'vscode-languageserver-protocol/node';
 import {
   type CompareLineAnnotation,
   type CompareParams,
@@ -16,8 +15,8 @@ import {
   Methods,
 } from '../../src/core/annotations/protocol';
 import { decodeProfile, encodeProfile, top, type Profile } from '../../src/core/pprof';
-import { FIXTURE_DIR, markerLine } from '../host/goServices';
-import { PROBLEMS, PROBLEMS_URI, PROFILES, type Server, ensureBundle, startServer } from '../support/lspServer';
+import { markerLine } from '../host/goServices';
+import { PROBLEMS, PROBLEMS_URI, PROFILES, type Server, ensureBundle, startFixtureServer, stopServer } from '../support/lspServer';
 
 const HOT = markerLine('hotsvc/problems.go', 'hot');
 
@@ -77,24 +76,10 @@ describe('language server: ± decorations of an active comparison', function () 
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   beforeEach(async () => {
-    srv = startServer();
-    await srv.conn.sendRequest(InitializeRequest.type, {
-      processId: process.pid,
-      rootUri: null,
-      workspaceFolders: [{ uri: pathToFileURL(FIXTURE_DIR).href, name: 'fixtures' }],
-      capabilities: {},
-      initializationOptions: { minPercent: 1, lensMinPercent: 2 },
-    });
-    await srv.conn.sendNotification(InitializedNotification.type, {});
+    srv = await startFixtureServer();
   });
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed') console.error(`server log:\n${srv.log.join('\n')}`);
-    if (srv.child.exitCode === null) {
-      await srv.conn.sendRequest(ShutdownRequest.type);
-      await srv.conn.sendNotification(ExitNotification.type);
-      assert.equal(await srv.exited, 0);
-    }
-    srv.conn.dispose();
+    await stopServer(srv, this.currentTest?.state === 'failed');
   });
 
   it('marks the line that costs 3× with its change, red, by raw value and by total, and hovers both values', async () => {

@@ -2,8 +2,6 @@
 // profile of a kind is replaced, profiles a view holds stay until released, and two CPU profiles diff.
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { ExitNotification, InitializeRequest, InitializedNotification, ShutdownRequest } from 'vscode-languageserver-protocol/node';
 import {
   type DecorationsResult,
   type FlameGraphResult,
@@ -12,8 +10,8 @@ import {
   type TopResultMessage,
   type UnloadResult,
 } from '../../src/core/annotations/protocol';
-import { FIXTURE_DIR, REPO_ROOT } from '../host/goServices';
-import { PROBLEMS_URI, PROFILES, type Server, ensureBundle, startServer } from '../support/lspServer';
+import { REPO_ROOT } from '../host/goServices';
+import { PROBLEMS_URI, PROFILES, type Server, ensureBundle, startFixtureServer, stopServer } from '../support/lspServer';
 
 /** Two CPU profiles of the same service: the recorded hotsvc capture, and a Go 1.26 one. */
 const CPU_A = path.join(PROFILES, 'cpu.pb.gz');
@@ -30,24 +28,10 @@ describe('language server: loaded profiles live as long as something uses them',
 
   beforeEach(async () => {
     ensureBundle();
-    srv = startServer();
-    await srv.conn.sendRequest(InitializeRequest.type, {
-      processId: process.pid,
-      rootUri: null,
-      workspaceFolders: [{ uri: pathToFileURL(FIXTURE_DIR).href, name: 'fixtures' }],
-      capabilities: {},
-      initializationOptions: { minPercent: 1, lensMinPercent: 2 },
-    });
-    await srv.conn.sendNotification(InitializedNotification.type, {});
+    srv = await startFixtureServer();
   });
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed') console.error(`server log:\n${srv.log.join('\n')}`);
-    if (srv.child.exitCode === null) {
-      await srv.conn.sendRequest(ShutdownRequest.type);
-      await srv.conn.sendNotification(ExitNotification.type);
-      assert.equal(await srv.exited, 0);
-    }
-    srv.conn.dispose();
+    await stopServer(srv, this.currentTest?.state === 'failed');
   });
 
   it('compares two CPU captures: the older one, held by a view, survives the newer one replacing it in the editor', async () => {

@@ -5,7 +5,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
+  ExitNotification,
+  InitializeRequest,
+  InitializedNotification,
   LogMessageNotification,
+  ShutdownRequest,
   type ProtocolConnection,
   StreamMessageReader,
   StreamMessageWriter,
@@ -84,4 +88,29 @@ export function startServer(): Server {
   });
   conn.listen();
   return s;
+}
+
+/** Spawns dist/server.js and initializes it on the fixture workspace with the tests' thresholds (minPercent 1, lensMinPercent 2). */
+export async function startFixtureServer(): Promise<Server> {
+  const srv = startServer();
+  await srv.conn.sendRequest(InitializeRequest.type, {
+    processId: process.pid,
+    rootUri: null,
+    workspaceFolders: [{ uri: pathToFileURL(FIXTURE_DIR).href, name: 'fixtures' }],
+    capabilities: {},
+    initializationOptions: { minPercent: 1, lensMinPercent: 2 },
+  });
+  await srv.conn.sendNotification(InitializedNotification.type, {});
+  return srv;
+}
+
+/** For afterEach: prints the server's log when the test failed, then shuts it down (if it still runs), expecting exit code 0. */
+export async function stopServer(srv: Server, failed: boolean): Promise<void> {
+  if (failed) console.error(`server log:\n${srv.log.join('\n')}`);
+  if (srv.child.exitCode === null) {
+    await srv.conn.sendRequest(ShutdownRequest.type);
+    await srv.conn.sendNotification(ExitNotification.type);
+    assert.equal(await srv.exited, 0);
+  }
+  srv.conn.dispose();
 }
