@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import type { NormalizeMode } from '../core/annotations/protocol';
 import { AnoleError } from '../core/errors';
 import { withTimeWindow } from '../core/pprof';
+import { isNormalizeMode } from '../core/pprof/normalize';
 import { describeRange } from '../core/sources/profileTypes';
 import type { TimeRange } from '../core/sources';
 import { type BackendChoice, type BackendProfiles, pickRange } from './backends';
@@ -177,7 +178,7 @@ function asPreset(v: unknown): CompareSourcesPreset {
   const o = v as Record<string, unknown>;
   return {
     mode: (MODES as readonly unknown[]).includes(o.mode) ? (o.mode as CompareSourcesMode) : undefined,
-    normalize: o.normalize === 'total' || o.normalize === 'per-second' || o.normalize === 'none' ? o.normalize : undefined,
+    normalize: isNormalizeMode(o.normalize) ? o.normalize : undefined,
   };
 }
 
