@@ -82,9 +82,10 @@ export function queryGoroutine(c: GoroutineSteps, from: number, to: number, pixe
       if (cur && (d < px || e - cur.s < px) && e - cur.s < 2 * px) {
         cur.e = e;
         cur.n++;
-        if (st === 0) cur.busyNs! += d;
-        if (st === 0) cur.run = 1;
-        else if (st === 1) cur.rbl = 1;
+        if (st === 0) {
+          cur.busyNs! += d;
+          cur.run = 1;
+        } else if (st === 1) cur.rbl = 1;
         else cur.blk = 1;
         if (d > longest) {
           longest = d;
