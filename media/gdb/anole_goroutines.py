@@ -118,21 +118,27 @@ def _get_layout():
     return _layout
 
 
+def _function_symbols(pc):
+    """The function symbols of the blocks holding pc, innermost first: the functions inlined there,
+    then the one holding them (none where gdb knows no block)."""
+    syms = []
+    try:
+        b = gdb.block_for_pc(pc)
+        while b is not None:
+            if b.function is not None:
+                syms.append(b.function)
+            b = b.superblock
+    except RuntimeError:
+        pass
+    return syms
+
+
 def _location(pc):
     """(function, file, line, outer) of a pc, cached. `outer` lists the functions this code was
     inlined into (innermost first) as (function, file); their call lines are not known here."""
     loc = _locations.get(pc)
     if loc is None:
-        fns = []
-        try:
-            b = gdb.block_for_pc(pc)
-            while b is not None:
-                if b.function is not None:
-                    sym = b.function
-                    fns.append((sym.name, sym.symtab.fullname() if sym.symtab is not None else ''))
-                b = b.superblock
-        except RuntimeError:
-            pass
+        fns = [(sym.name, sym.symtab.fullname() if sym.symtab is not None else '') for sym in _function_symbols(pc)]
         fn = fns[0][0] if fns else (gdb.current_progspace().solib_name(pc) or '?')
         sal = gdb.find_pc_line(pc)
         f = sal.symtab.fullname() if sal.symtab is not None else ''
@@ -228,15 +234,7 @@ def _inline_frames(pc):
     carries its call site (DW_AT_call_file/line): the line of the frame that holds it. Cached."""
     frames = _inline_cache.get(pc)
     if frames is None:
-        syms = []
-        try:
-            b = gdb.block_for_pc(pc)
-            while b is not None:
-                if b.function is not None:
-                    syms.append(b.function)
-                b = b.superblock
-        except RuntimeError:
-            pass
+        syms = _function_symbols(pc)
         sal = gdb.find_pc_line(pc)
         f, line = (sal.symtab.fullname() if sal.symtab is not None else ''), sal.line or 0
         frames = []
