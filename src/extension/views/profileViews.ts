@@ -189,7 +189,12 @@ class ProfileViews implements vscode.CustomReadonlyEditorProvider<ProfileDocumen
       }
       return target;
     };
-    const session = new ProfileSession(view, this.deps, acquire, { tab, focus });
+    // Held now, not when the webview has booted (~1.5 s later): a capture of the same kind arriving
+    // in between would otherwise unload a profile the view was opened for.
+    let acquiring: Promise<ViewTarget> | undefined;
+    const acquireOnce = (): Promise<ViewTarget> => (acquiring ??= acquire());
+    acquireOnce().catch(() => undefined); // the view shows the error when it asks
+    const session = new ProfileSession(view, this.deps, acquireOnce, { tab, focus });
     this.panels.set(key, { panel, session });
     panel.onDidDispose(() => {
       closed = true;
