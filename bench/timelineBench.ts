@@ -137,7 +137,8 @@ async function inWebview(file: string, dir: string, log: (l: string) => void): P
     const firstPaintMs = performance.now() - t0;
     await frame.locator('.timeline:not(.loading) .tl-label.tl-p').first().waitFor({ timeout: 300_000 });
     const wholeMs = performance.now() - t0;
-    const m = /first spans to draw (\d+) ms after the view opened/.exec(readLogs(cs, 'Anole.log'));
+    const m = /first spans to draw (\d+) ms after the view opened.*/.exec(readLogs(cs, 'Anole.log'));
+    if (m) log(`extension log: ${m[0]}`);
     return { codeServerVersion: paths.codeServerVersion, firstPaintMs, wholeMs, loggedMs: m ? Number(m[1]) : NaN };
   } finally {
     await wb?.close();
@@ -162,7 +163,8 @@ export async function runTimelineBench(opts: { log?: (l: string) => void } = {})
     }
     if (!webviewSkipped) webview = await inWebview(file, dir, log);
     const loadAvg = loadavg();
-    const meetsGoal = server.firstPaintMs <= FIRST_PAINT_GOAL_MS && (!webview || webview.firstPaintMs <= FIRST_PAINT_GOAL_MS);
+    // The goal is the real viewer's: unmeasured (no code-server) is not met.
+    const meetsGoal = server.firstPaintMs <= FIRST_PAINT_GOAL_MS && webview !== undefined && webview.firstPaintMs <= FIRST_PAINT_GOAL_MS;
     return { traceBytes, goVersion, server, webview, webviewSkipped, loadAvg, meetsGoal };
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -31,9 +31,13 @@ export function showStarvation(webview: vscode.Webview, deps: StarvationViewDeps
   const mapped = new Set<string>();
   const opened = Date.now();
   let painted = false;
+  // When the page booted and first asked for spans, for the first-paint log line.
+  let readyAt: number | undefined;
+  let firstAskAt: number | undefined;
   view.onMessage(async (m) => {
     switch (m.type) {
       case 'ready': {
+        readyAt ??= Date.now() - opened;
         void view.post({ type: 'loading', message: vscode.l10n.t('Loading the starvation report…'), preferTimeline: deps.progressive === true });
         try {
           const r = await deps.starvation(id);
@@ -46,12 +50,17 @@ export function showStarvation(webview: vscode.Webview, deps: StarvationViewDeps
         return;
       }
       case 'timeline': {
+        const asked = Date.now();
+        firstAskAt ??= asked - opened;
         try {
           const data = await deps.timeline({ id, fromNs: m.fromNs, toNs: m.toNs, widthPx: m.widthPx, ...(m.expand ? { expand: m.expand } : {}) });
           for (const s of data.sites) if (s.localUri) mapped.add(s.localUri);
           if (!painted && data.lanes.some((l) => l.spans.length > 0)) {
             painted = true;
-            deps.log.info(`timeline ${id}: first spans to draw ${Date.now() - opened} ms after the view opened (${data.loading ? `${Math.round(data.loading.fraction * 100)}% of the trace read` : 'whole trace'})`);
+            deps.log.info(
+              `timeline ${id}: first spans to draw ${Date.now() - opened} ms after the view opened (${data.loading ? `${Math.round(data.loading.fraction * 100)}% of the trace read` : 'whole trace'}; ` +
+                `page ready at ${readyAt ?? '?'} ms, first asked at ${firstAskAt} ms, this answer took ${Date.now() - asked} ms)`,
+            );
           }
           void view.post({ type: 'timeline', seq: m.seq, data });
         } catch (e) {
