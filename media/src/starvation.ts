@@ -240,4 +240,4 @@ window.addEventListener('message', (ev: MessageEvent<HostToWebview>) => {
     lines.set(r.lines);
   }
 });
-post({ type: 'ready' });
+post({ type: 'ready', bootMs: Math.round(performance.now()) });

@@ -112,36 +112,45 @@ export class Tracer {
   editorProvider(): vscode.CustomReadonlyEditorProvider {
     return {
       openCustomDocument: (uri) => ({ uri, dispose: () => undefined }),
-      resolveCustomEditor: async (doc, panel) => {
+      resolveCustomEditor: (doc, panel) => {
         const name = path.basename(doc.uri.path);
-        try {
+        const server = this.server();
+        server.catch(() => undefined); // its error is the load's (below)
+        // The page boots while the server opens the trace; it is read progressively, so the timeline
+        // draws what is read so far.
+        const loading = (async () => {
           if (doc.uri.scheme !== 'file') throw new AnoleError('BAD_INPUT', vscode.l10n.t('Only local trace files can be opened ({0}).', doc.uri.toString()));
-          const server = await this.server();
-          // Progressive: the view opens at once and draws the timeline as the server reads the trace.
-          const res = await server.loadTrace({ path: doc.uri.fsPath, label: name, replace: false, progressive: true });
+          const res = await (await server).loadTrace({ path: doc.uri.fsPath, label: name, replace: false, progressive: true });
           for (const w of res.warnings) this.deps.log.warn(`${name}: ${w}`);
           const captured = this.deps.captureOf?.(doc.uri.fsPath);
           if (captured) this.targets.set(res.id, targetOf(captured));
-          const view = showStarvation(panel.webview, { ...this.viewDeps(server), progressive: res.loading === true }, res.id, name);
-          panel.onDidDispose(() => {
-            view.dispose();
-            this.targets.delete(res.id);
-            server.hold({ id: res.id, hold: false }).catch((e: unknown) => this.deps.log.warn(`releasing ${res.id}: ${errorMessage(e)}`));
-          });
-        } catch (e) {
+          return { id: res.id, progressive: res.loading === true };
+        })();
+        const view = showStarvation(panel.webview, this.viewDeps(server), loading, name);
+        let closed = false;
+        panel.onDidDispose(() => {
+          closed = true;
+          view.dispose();
+          // A trace that failed to load holds nothing (its error is shown below).
+          void loading.then(async ({ id }) => {
+            this.targets.delete(id);
+            await (await server).hold({ id, hold: false });
+          }, () => undefined).catch((e: unknown) => this.deps.log.warn(`releasing ${name}: ${errorMessage(e)}`));
+        });
+        loading.catch((e: unknown) => {
           showError(this.deps.log, vscode.l10n.t('Opening {0} failed', name), e);
-          panel.dispose();
-        }
+          if (!closed) panel.dispose();
+        });
       },
     };
   }
 
-  private viewDeps(server: AnnotationServer) {
+  private viewDeps(server: AnnotationServer | Promise<AnnotationServer>) {
     return {
       extensionUri: this.deps.context.extensionUri,
       log: this.deps.log,
-      starvation: (id: string) => server.starvation({ id }),
-      timeline: (p: TimelineParams) => server.timeline(p),
+      starvation: async (id: string) => (await server).starvation({ id }),
+      timeline: async (p: TimelineParams) => (await server).timeline(p),
       target: (id: string) => {
         const t = this.targets.get(id);
         return t && (t.pid ? `${t.label} · pid ${t.pid}` : t.label);

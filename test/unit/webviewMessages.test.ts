@@ -6,6 +6,8 @@ import { bestSuffixMatch, isInside, sharedSuffixSegments } from '../../src/core/
 describe('webview messages', () => {
   it('accepts each well-formed message and keeps only known fields', () => {
     assert.deepEqual(parseWebviewMessage({ type: 'ready', extra: 1 }), { type: 'ready' });
+    assert.deepEqual(parseWebviewMessage({ type: 'ready', bootMs: 412 }), { type: 'ready', bootMs: 412 });
+    for (const bootMs of [-1, Infinity, NaN, '412', 1e9]) assert.deepEqual(parseWebviewMessage({ type: 'ready', bootMs }), { type: 'ready' });
     assert.deepEqual(parseWebviewMessage({ type: 'openSource', file: '/src/a.go', line: 12, evil: 'x' }),
       { type: 'openSource', file: '/src/a.go', line: 12 });
     assert.deepEqual(

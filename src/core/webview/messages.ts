@@ -54,7 +54,8 @@ export type HostToWebview =
 
 /** Webview → extension. */
 export type WebviewToHost =
-  | { type: 'ready' }
+  /** `bootMs`: ms from the page's navigation start to its script running (the first-paint log says it). */
+  | { type: 'ready'; bootMs?: number }
   | { type: 'openSource'; file: string; line: number; function?: string; localUri?: string }
   | { type: 'setSampleType'; sampleType: string }
   | { type: 'setTopBy'; by: TopBy }
@@ -94,8 +95,10 @@ export function parseWebviewMessage(raw: unknown): WebviewToHost | undefined {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
   const m = raw as Record<string, unknown>;
   switch (m.type) {
-    case 'ready':
-      return { type: 'ready' };
+    case 'ready': {
+      const { bootMs } = m;
+      return typeof bootMs === 'number' && Number.isFinite(bootMs) && bootMs >= 0 && bootMs < 1e7 ? { type: 'ready', bootMs } : { type: 'ready' };
+    }
     case 'openSource': {
       const { file, line } = m;
       if (!isStr(file) || !optStr(m.function) || !optStr(m.localUri)) return undefined;

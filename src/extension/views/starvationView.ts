@@ -22,24 +22,38 @@ export interface StarvationViewDeps {
   handoff?(id: string, action: HandoffAction): Promise<void>;
 }
 
+/** A trace the server is loading for a view: its id, and whether it is read progressively. */
+export interface LoadingTrace {
+  id: string;
+  progressive: boolean;
+}
+
 /**
- * Shows the report of trace `id` in `webview` (the page asks with `ready`, also after a reload).
+ * Shows the report of trace `trace` in `webview` (the page asks with `ready`, also after a reload).
+ * `trace` may still be loading: the page boots meanwhile, and shows the load's error if it fails.
  * Only workspace files the server mapped are opened. Returns what to dispose with the panel.
  */
-export function showStarvation(webview: vscode.Webview, deps: StarvationViewDeps, id: string, title: string, focus?: string): vscode.Disposable {
+export function showStarvation(
+  webview: vscode.Webview, deps: StarvationViewDeps, trace: string | Promise<LoadingTrace>, title: string, focus?: string,
+): vscode.Disposable {
+  const loaded = typeof trace === 'string' ? Promise.resolve({ id: trace, progressive: deps.progressive === true }) : trace;
+  loaded.catch(() => undefined); // the page shows the error when it asks
   const view = setupWebview(webview, deps.extensionUri, 'starvation', title, deps.log);
   const mapped = new Set<string>();
   const opened = Date.now();
   let painted = false;
   // When the page booted and first asked for spans, for the first-paint log line.
   let readyAt: number | undefined;
+  let bootMs: number | undefined;
   let firstAskAt: number | undefined;
   view.onMessage(async (m) => {
     switch (m.type) {
       case 'ready': {
         readyAt ??= Date.now() - opened;
-        void view.post({ type: 'loading', message: vscode.l10n.t('Loading the starvation report…'), preferTimeline: deps.progressive === true });
+        bootMs ??= m.bootMs;
         try {
+          const { id, progressive } = await loaded;
+          void view.post({ type: 'loading', message: vscode.l10n.t('Loading the starvation report…'), preferTimeline: progressive });
           const r = await deps.starvation(id);
           for (const x of [...r.report.groups, ...r.report.lines]) if (x.localUri) mapped.add(x.localUri);
           const target = deps.target?.(id);
@@ -53,13 +67,14 @@ export function showStarvation(webview: vscode.Webview, deps: StarvationViewDeps
         const asked = Date.now();
         firstAskAt ??= asked - opened;
         try {
+          const { id } = await loaded;
           const data = await deps.timeline({ id, fromNs: m.fromNs, toNs: m.toNs, widthPx: m.widthPx, ...(m.expand ? { expand: m.expand } : {}) });
           for (const s of data.sites) if (s.localUri) mapped.add(s.localUri);
           if (!painted && data.lanes.some((l) => l.spans.length > 0)) {
             painted = true;
             deps.log.info(
               `timeline ${id}: first spans to draw ${Date.now() - opened} ms after the view opened (${data.loading ? `${Math.round(data.loading.fraction * 100)}% of the trace read` : 'whole trace'}; ` +
-                `page ready at ${readyAt ?? '?'} ms, first asked at ${firstAskAt} ms, this answer took ${Date.now() - asked} ms)`,
+                `page ready at ${readyAt ?? '?'} ms (its own load ${bootMs ?? '?'} ms), first asked at ${firstAskAt} ms, this answer took ${Date.now() - asked} ms)`,
             );
           }
           void view.post({ type: 'timeline', seq: m.seq, data });
@@ -80,7 +95,7 @@ export function showStarvation(webview: vscode.Webview, deps: StarvationViewDeps
         return;
       }
       case 'handoff':
-        await deps.handoff?.(id, m.action);
+        await deps.handoff?.((await loaded).id, m.action);
         return;
       case 'error':
         deps.log.error(`starvation view: ${m.message}`);
