@@ -175,6 +175,29 @@ describe('pprof topFromBytes (anole top straight from the wire)', function () {
     assert.ok(samples > 400 && leftOvers <= samples / 10, `${leftOvers} of ${samples} samples left to the general reader`);
   });
 
+  it('gives the same sums whatever window of the bytes the WebAssembly loop is given at a time', () => {
+    // Small windows: many calls, samples split at every boundary, and samples larger than the window.
+    let samples = 0;
+    for (const raw of [encodeProfile(largeProfile({ samples: 2_000, seed: 5 })), ...profilesIn('go1.26').map((f) => unzip(readFileSync(f)))]) {
+      const h = decodeHeader(raw, 'p');
+      const frames = frameIndex(h.profile);
+      const lookup = h.res.locationLookup(h.profile.locations);
+      const lfs = frames.locFrameStart;
+      const idNode = lookup.dense.map((i) => (i === 0 ? -1 : lfs[i] - lfs[i - 1] === 1 ? frames.frameFunc[lfs[i - 1]] : -1 - i));
+      const tables = { idNode, nodeOf: frames.frameFunc, locFrameStart: lfs, nNodes: frames.functions.length };
+      const count = h.sampleSpans.length / 2;
+      const nt = h.profile.sampleTypes.length;
+      const whole = wasmTop(h.buf, h.sampleSpans.data, count, nt - 1, nt, tables, h.buf.length);
+      assert.ok(whole, 'this Node has WebAssembly');
+      samples += count;
+      for (const window of [1, 40, 1000]) {
+        const got = wasmTop(h.buf, h.sampleSpans.data, count, nt - 1, nt, tables, window);
+        assert.deepEqual(got, whole, `window of ${window} bytes`);
+      }
+    }
+    assert.ok(samples > 2_000);
+  });
+
   it('leaves a profile whose samples need repairs to the general path, which warns', () => {
     const p = largeProfile({ samples: 500, seed: 3 });
     p.samples[250].stack.push(99_999); // a location that does not exist

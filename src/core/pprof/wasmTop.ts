@@ -2,6 +2,10 @@
 // build tool, nothing fetched): flat and cum per node for every sample Go's encoders write. It
 // runs as machine code from its first sample, where the same loop in JavaScript runs in V8's
 // interpreter and baseline code until the optimizing compiler, on a busy background thread, is done.
+import {
+  ADD, AND, BLOCK, BR, BR_IF, ELSE, END, EQ, EQZ, FADD, F_FROM_U32, GE_S, GE_U, GT_U, IF, LOAD32, LOADF64, LOOP, LT_U, NE, OR, PAGE, SHL,
+  STORE32, STOREF64, SUB, VOID, type WasmMemory, assembler, moduleBytes, wasmApi,
+} from './wasmAsm';
 
 /** The tables the loop reads and the sums it adds to, as wireTop builds them. */
 export interface WasmTopTables {
@@ -21,59 +25,18 @@ export interface WasmTopSums {
   others: Int32Array;
 }
 
-// Opcodes used below (WebAssembly core spec, binary format).
-const BLOCK = 0x02, LOOP = 0x03, IF = 0x04, ELSE = 0x05, END = 0x0b, BR = 0x0c, BR_IF = 0x0d;
-const GET = 0x20, SET = 0x21, TEE = 0x22;
-const LOAD32 = 0x28, LOADF64 = 0x2b, LOAD8 = 0x2d, STORE32 = 0x36, STOREF64 = 0x39;
-const CONST = 0x41, EQZ = 0x45, EQ = 0x46, NE = 0x47, LT_U = 0x49, GT_U = 0x4b, GE_S = 0x4e, GE_U = 0x4f;
-const ADD = 0x6a, SUB = 0x6b, AND = 0x71, OR = 0x72, SHL = 0x74;
-const FADD = 0xa0, F_FROM_U32 = 0xb8;
-const VOID = 0x40, I32 = 0x7f, F64 = 0x7c;
-
 // Parameters, then locals (all i32 but the two f64 at the end).
-const P = ['spans', 'from', 'count', 'nOthers0', 'si', 'nt', 'idNode', 'nIds', 'nodeOf', 'lfs', 'seen', 'nodes', 'flat', 'cum', 'others', 'out'] as const;
+// `spans + 8 * i` is where sample i's start/end pair lies, and `delta` turns those offsets into
+// addresses: both wrap around 2^32 (i32 arithmetic), so a window of the bytes can stand for all of them.
+const P = ['spans', 'from', 'count', 'nOthers0', 'si', 'nt', 'idNode', 'nIds', 'nodeOf', 'lfs', 'seen', 'nodes', 'flat', 'cum', 'others', 'out', 'delta'] as const;
 const L = ['i', 'pos', 'end', 'k', 'len', 'b', 'fe', 'nd', 'value', 'values', 'x', 'shift', 'id', 'stamp', 'f', 'fl', 'n', 'nOthers', 'j', 'limit'] as const;
 const LF = ['v', 'total'] as const;
 type Var = (typeof P)[number] | (typeof L)[number] | (typeof LF)[number];
 const VARS: readonly Var[] = [...P, ...L, ...LF];
 
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n) b |= 0x80;
-    out.push(b);
-  } while (n);
-  return out;
-}
-
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && !(b & 0x40)) || (n === -1 && b & 0x40)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
-}
-
 /** The body of `run`, as the loop in wireTop.ts's fastSample reads a sample. */
 function body(): number[] {
-  const c: number[] = [];
-  const get = (v: Var) => c.push(GET, VARS.indexOf(v));
-  const set = (v: Var) => c.push(SET, VARS.indexOf(v));
-  const k = (n: number) => c.push(CONST, ...sleb(n));
-  /** `v = v + n`. */
-  const inc = (v: Var, n = 1) => (get(v), k(n), c.push(ADD), set(v));
-  /** `b = mem8[pos++]` into `v`. */
-  const byte = (v: Var) => (get('pos'), c.push(LOAD8, 0, 0), set(v), inc('pos'));
-  /** The address base + 4 * index on the stack. */
-  const at4 = (base: Var, index: Var) => (get(index), k(2), c.push(SHL), get(base), c.push(ADD));
-  const at8 = (base: Var, index: () => void) => (index(), k(3), c.push(SHL), get(base), c.push(ADD));
+  const { c, get, set, tee, k, inc, byte, at4, at8 } = assembler(VARS);
 
   // Block depths are counted by hand at each branch: the comments name the targets.
   /** addValue: one varint (below 2^28) at pos that must end by `limit`; on failure br to $fail (depth given). */
@@ -104,8 +67,8 @@ function body(): number[] {
   get('out'), c.push(LOADF64, 3, 0), set('total');
   c.push(BLOCK, VOID, LOOP, VOID); // $done, $samples
   get('i'), get('count'), c.push(GE_U, BR_IF, 1);
-  at8('spans', () => get('i')), c.push(LOAD32, 2, 0), set('pos');
-  at8('spans', () => get('i')), c.push(LOAD32, 2, 4), set('end');
+  at8('spans', () => get('i')), c.push(LOAD32, 2, 0), get('delta'), c.push(ADD), set('pos');
+  at8('spans', () => get('i')), c.push(LOAD32, 2, 4), get('delta'), c.push(ADD), set('end');
   get('i'), k(1), c.push(SHL), k(1), c.push(ADD), set('stamp');
   k(0), set('value'), k(0), set('values'), k(0), set('nd');
   c.push(BLOCK, VOID); // $fail (depth from the fields loop body: see below)
@@ -123,7 +86,7 @@ function body(): number[] {
   get('b'), k(0x80), c.push(GE_U, BR_IF, 3);
   get('len'), k(0x7f), c.push(AND), get('b'), k(7), c.push(SHL, OR), set('len');
   c.push(END);
-  get('pos'), get('len'), c.push(ADD, TEE, VARS.indexOf('fe')), get('end'), c.push(GT_U, BR_IF, 2);
+  get('pos'), get('len'), c.push(ADD), tee('fe'), get('end'), c.push(GT_U, BR_IF, 2);
   get('k'), k(0x0a), c.push(EQ, IF, VOID); // +1: location ids
   c.push(BLOCK, VOID, LOOP, VOID); // +2: $idsdone, $ids (fail at depth 5)
   get('pos'), get('fe'), c.push(GE_U, BR_IF, 1);
@@ -190,60 +153,55 @@ function body(): number[] {
   return c;
 }
 
-function section(id: number, content: number[]): number[] {
-  return [id, ...uleb(content.length), ...content];
-}
+/** The module: exports run(...P) → number of samples left over. */
+const runModule = (): Uint8Array => moduleBytes([{ name: 'run', params: P, locals: L, f64Locals: LF, code: body() }]);
 
-const name = (s: string) => [...uleb(s.length), ...Buffer.from(s, 'latin1')];
-
-/** The module: imports its memory as m.mem, exports run(...P) → number of samples left over. */
-function moduleBytes(): Uint8Array {
-  const type = [1, 0x60, ...uleb(P.length), ...P.map(() => I32), 1, I32];
-  const imports = [1, ...name('m'), ...name('mem'), 0x02, 0x00, 1];
-  const code = body();
-  const locals = [2, ...uleb(L.length), I32, ...uleb(LF.length), F64];
-  const fn = [...locals, ...code];
-  return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
-    ...section(1, type),
-    ...section(2, imports),
-    ...section(3, [1, 0]),
-    ...section(7, [1, ...name('run'), 0x00, 0]),
-    ...section(10, [1, ...uleb(fn.length), ...fn]),
-  ]);
-}
-
-/** The few parts of the WebAssembly JavaScript API used here (the ES2022 lib has no types for it). */
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Memory: new (descriptor: { initial: number }) => { buffer: ArrayBuffer };
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
-
-const wasmApi = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 let compiled: object | undefined;
 
-/** Samples per call of the WebAssembly loop. */
-const BATCH = 8192;
+/**
+ * Bytes of samples copied into WebAssembly memory per call (more when one sample is larger): a
+ * small window, reused, costs one memcpy of the profile in cache, where a copy of all of it would
+ * first fault in as many fresh pages as the profile has.
+ */
+export const WINDOW_BYTES = 256 * 1024;
+/** At most this many samples per call. */
+const MAX_BATCH = 8192;
+/** Zero bytes after the window: reads past a sample's end (which then fails) stay in memory. */
+const PAD = 16;
 
 const align8 = (n: number) => (n + 7) & ~7;
 
+/** The last sample in `[from, limit)` whose bytes end within `window` bytes of sample `from`'s start (at least `from`). */
+function lastInWindow(spans: Uint32Array, from: number, limit: number, window: number): number {
+  const lo = spans[2 * from];
+  let a = from;
+  let b = limit - 1;
+  while (a < b) {
+    const m = (a + b + 1) >>> 1;
+    if (spans[2 * m + 1] - lo <= window) a = m;
+    else b = m - 1;
+  }
+  return a;
+}
+
 /**
- * Adds every sample of `spans` (start/end byte pairs into `buf`) that has Go's usual shape to
- * flat/cum/total exactly as wireTop's fastSample does; the others' indexes come back in `others`.
- * Undefined when this Node has no WebAssembly (e.g. --jitless) or no memory for it.
+ * Adds every sample of `spans` (start/end byte pairs into `buf`, in ascending order) that has Go's
+ * usual shape to flat/cum/total exactly as wireTop's fastSample does; the others' indexes come
+ * back in `others`. Undefined when this Node has no WebAssembly (e.g. --jitless) or no memory for
+ * it. `window` is for tests (small windows, many calls).
  */
-export function wasmTop(buf: Uint8Array, spans: Uint32Array, count: number, si: number, nt: number, t: WasmTopTables): WasmTopSums | undefined {
+export function wasmTop(buf: Uint8Array, spans: Uint32Array, count: number, si: number, nt: number, t: WasmTopTables, window = WINDOW_BYTES): WasmTopSums | undefined {
   if (!wasmApi) return undefined;
-  compiled ??= new wasmApi.Module(moduleBytes());
-  // Layout: the bytes, 16 zero bytes (reads past the end see zeros and fail as in JavaScript), then the tables.
-  let at = align8(buf.length + 16);
+  compiled ??= new wasmApi.Module(runModule());
+  // Layout: the tables and sums, then the spans of one call, then the window of bytes (last, so
+  // that it can grow for a large sample) and PAD zero bytes.
+  let at = 8;
   const place = (bytes: number) => {
     const p = at;
     at = align8(at + bytes);
     return p;
   };
-  const pSpans = place(count * 8);
+  const pOut = place(8);
   const pIdNode = place(t.idNode.length * 4);
   const pNodeOf = place(t.nodeOf.length * 4);
   const pLfs = place(t.locFrameStart.length * 4);
@@ -252,30 +210,47 @@ export function wasmTop(buf: Uint8Array, spans: Uint32Array, count: number, si: 
   const pFlat = place(t.nNodes * 8);
   const pCum = place(t.nNodes * 8);
   const pOthers = place(count * 4);
-  const pOut = place(8);
-  let memory: { buffer: ArrayBuffer };
+  const pSpans = place(MAX_BATCH * 8);
+  const pWin = at;
+  let memory: WasmMemory;
   try {
-    memory = new wasmApi.Memory({ initial: Math.ceil(at / 65536) });
+    memory = new wasmApi.Memory({ initial: Math.ceil((pWin + Math.min(window, buf.length) + PAD) / PAGE) });
   } catch {
-    return undefined; // more than a WebAssembly memory holds (4 GiB), or no room for it: the JavaScript loop reads it
+    return undefined; // no room for it: the JavaScript loop reads it
   }
-  const mem = memory.buffer;
-  new Uint8Array(mem, 0, buf.length).set(buf);
-  new Uint32Array(mem, pSpans, count * 2).set(spans.subarray(0, count * 2));
-  new Int32Array(mem, pIdNode, t.idNode.length).set(t.idNode);
-  new Int32Array(mem, pNodeOf, t.nodeOf.length).set(t.nodeOf);
-  new Uint32Array(mem, pLfs, t.locFrameStart.length).set(t.locFrameStart);
+  let mem = new Uint8Array(memory.buffer);
+  new Int32Array(memory.buffer, pIdNode, t.idNode.length).set(t.idNode);
+  new Int32Array(memory.buffer, pNodeOf, t.nodeOf.length).set(t.nodeOf);
+  new Uint32Array(memory.buffer, pLfs, t.locFrameStart.length).set(t.locFrameStart);
   const run = new wasmApi.Instance(compiled, { m: { mem: memory } }).exports.run as (...args: number[]) => number;
   // In batches: a call runs the code it started with, so the first batches run on the baseline
   // compiler's code while V8 optimizes the function for the later ones.
   let nOthers = 0;
-  for (let from = 0; from < count; from += BATCH) {
-    nOthers = run(pSpans, from, Math.min(count, from + BATCH), nOthers, si, nt, pIdNode, t.idNode.length, pNodeOf, pLfs, pSeen, pNodes, pFlat, pCum, pOthers, pOut);
+  for (let from = 0; from < count; ) {
+    const last = lastInWindow(spans, from, Math.min(count, from + MAX_BATCH), window);
+    const lo = spans[2 * from];
+    const hi = spans[2 * last + 1];
+    const need = pWin + (hi - lo) + PAD;
+    if (need > mem.length) {
+      try {
+        memory.grow(Math.ceil((need - mem.length) / PAGE));
+      } catch {
+        return undefined;
+      }
+      mem = new Uint8Array(memory.buffer);
+    }
+    mem.set(buf.subarray(lo, hi), pWin);
+    mem.fill(0, pWin + (hi - lo), pWin + (hi - lo) + PAD);
+    new Uint32Array(memory.buffer, pSpans, 2 * (last + 1 - from)).set(spans.subarray(2 * from, 2 * (last + 1)));
+    // Sample i's pair is at pSpans + 8 * (i - from); its bytes at pWin + (offset - lo).
+    nOthers = run(pSpans - 8 * from, from, last + 1, nOthers, si, nt, pIdNode, t.idNode.length, pNodeOf, pLfs, pSeen, pNodes, pFlat, pCum, pOthers, pOut, pWin - lo);
+    from = last + 1;
   }
+  const m = memory.buffer;
   return {
-    flat: new Float64Array(mem.slice(pFlat, pFlat + t.nNodes * 8)),
-    cum: new Float64Array(mem.slice(pCum, pCum + t.nNodes * 8)),
-    total: new Float64Array(mem, pOut, 1)[0],
-    others: new Int32Array(mem.slice(pOthers, pOthers + nOthers * 4)),
+    flat: new Float64Array(m.slice(pFlat, pFlat + t.nNodes * 8)),
+    cum: new Float64Array(m.slice(pCum, pCum + t.nNodes * 8)),
+    total: new Float64Array(m, pOut, 1)[0],
+    others: new Int32Array(m.slice(pOthers, pOthers + nOthers * 4)),
   };
 }
