@@ -3,7 +3,7 @@
 // runs as machine code from its first sample, where the same loop in JavaScript runs in V8's
 // interpreter and baseline code until the optimizing compiler, on a busy background thread, is done.
 import {
-  ADD, AND, BLOCK, BR, BR_IF, ELSE, END, EQ, EQZ, FADD, F_FROM_U32, GE_S, GE_U, GT_U, IF, LOAD32, LOADF64, LOOP, LT_U, NE, OR, PAGE, SHL,
+  ADD, AND, BLOCK, BR, BR_IF, ELSE, END, EQ, EQZ, FADD, F_FROM_U32, GE_S, GE_U, GT_U, IF, LOAD32, LOAD8, LOADF64, LOOP, LT_U, MUL, NE, OR, PAGE, SHL,
   STORE32, STOREF64, SUB, VOID, type WasmMemory, assembler, moduleBytes, wasmApi,
 } from './wasmAsm';
 
@@ -21,15 +21,17 @@ export interface WasmTopSums {
   flat: Float64Array;
   cum: Float64Array;
   total: number;
-  /** Indexes of the samples of other shapes, ascending. */
-  others: Int32Array;
+  /** The samples of other shapes, in order: their start and end offsets and their index, three numbers each. */
+  others: Uint32Array;
 }
 
-// Parameters, then locals (all i32 but the two f64 at the end).
-// `spans + 8 * i` is where sample i's start/end pair lies, and `delta` turns those offsets into
-// addresses: both wrap around 2^32 (i32 arithmetic), so a window of the bytes can stand for all of them.
-const P = ['spans', 'from', 'count', 'nOthers0', 'si', 'nt', 'idNode', 'nIds', 'nodeOf', 'lfs', 'seen', 'nodes', 'flat', 'cum', 'others', 'out', 'delta'] as const;
-const L = ['i', 'pos', 'end', 'k', 'len', 'b', 'fe', 'nd', 'value', 'values', 'x', 'shift', 'id', 'stamp', 'f', 'fl', 'n', 'nOthers', 'j', 'limit'] as const;
+// Parameters, then locals (all i32 but the two f64 at the end). run(pos, wend, state, base, ...)
+// reads the Samples from `pos` on while they lie whole before `wend` and returns where it stopped;
+// `state` holds the number of samples read so far (i32), of those left over (i32) and the total
+// (f64), from one call to the next; `address + base` is an offset in the profile (i32 arithmetic
+// wraps around 2^32, so a window of the bytes at any address can stand for them).
+const P = ['pos', 'wend', 'state', 'base', 'si', 'nt', 'idNode', 'nIds', 'nodeOf', 'lfs', 'seen', 'nodes', 'flat', 'cum', 'others'] as const;
+const L = ['i', 'start', 'end', 'k', 'len', 'b', 'fe', 'nd', 'value', 'values', 'x', 'shift', 'id', 'stamp', 'f', 'fl', 'n', 'nOthers', 'j', 'limit'] as const;
 const LF = ['v', 'total'] as const;
 type Var = (typeof P)[number] | (typeof L)[number] | (typeof LF)[number];
 const VARS: readonly Var[] = [...P, ...L, ...LF];
@@ -37,6 +39,13 @@ const VARS: readonly Var[] = [...P, ...L, ...LF];
 /** The body of `run`, as the loop in wireTop.ts's fastSample reads a sample. */
 function body(): number[] {
   const { c, get, set, tee, k, inc, byte, at4, at8 } = assembler(VARS);
+  /** `len |= (b & 0x7f) << shift` for the byte at pos + at, start = pos + at + 1; leaves b >= 0x80 on the stack. */
+  const lenByte = (at: number, shift: number) => {
+    get('pos'), c.push(LOAD8, 0, at), set('b');
+    get('len'), get('b'), k(0x7f), c.push(AND), k(shift), c.push(SHL, OR), set('len');
+    get('pos'), k(at + 1), c.push(ADD), set('start');
+    get('b'), k(0x80), c.push(GE_U);
+  };
 
   // Block depths are counted by hand at each branch: the comments name the targets.
   /** addValue: one varint (below 2^28) at pos that must end by `limit`; on failure br to $fail (depth given). */
@@ -63,12 +72,26 @@ function body(): number[] {
     c.push(END);
   };
 
-  get('from'), set('i'), get('nOthers0'), set('nOthers');
-  get('out'), c.push(LOADF64, 3, 0), set('total');
+  get('state'), c.push(LOAD32, 2, 0), set('i');
+  get('state'), c.push(LOAD32, 2, 4), set('nOthers');
+  get('state'), c.push(LOADF64, 3, 8), set('total');
   c.push(BLOCK, VOID, LOOP, VOID); // $done, $samples
-  get('i'), get('count'), c.push(GE_U, BR_IF, 1);
-  at8('spans', () => get('i')), c.push(LOAD32, 2, 0), get('delta'), c.push(ADD), set('pos');
-  at8('spans', () => get('i')), c.push(LOAD32, 2, 4), get('delta'), c.push(ADD), set('end');
+  get('pos'), get('wend'), c.push(GE_U, BR_IF, 1);
+  get('pos'), c.push(LOAD8, 0, 0), k(0x12), c.push(NE, BR_IF, 1);
+  // The sample's length, a varint of up to 4 bytes (JavaScript decides about a longer one).
+  k(0), set('len');
+  lenByte(1, 0);
+  c.push(IF, VOID);
+  lenByte(2, 7);
+  c.push(IF, VOID);
+  lenByte(3, 14);
+  c.push(IF, VOID);
+  lenByte(4, 21);
+  c.push(BR_IF, 4); // $done
+  c.push(END, END, END);
+  // Only a sample whole within the window (JavaScript moves the window on).
+  get('start'), get('len'), c.push(ADD), tee('end'), get('wend'), c.push(GT_U, BR_IF, 1);
+  get('start'), set('pos');
   get('i'), k(1), c.push(SHL), k(1), c.push(ADD), set('stamp');
   k(0), set('value'), k(0), set('values'), k(0), set('nd');
   c.push(BLOCK, VOID); // $fail (depth from the fields loop body: see below)
@@ -141,19 +164,26 @@ function body(): number[] {
   inc('j');
   c.push(BR, 0, END, END);
   inc('i');
+  get('end'), set('pos');
   c.push(BR, 1); // continue $samples (past $fail)
-  c.push(END); // $fail: the sample is left to the general reader
-  at4('others', 'nOthers'), get('i'), c.push(STORE32, 2, 0);
+  c.push(END); // $fail: the sample is left to the general reader, as (start, end, index)
+  get('nOthers'), k(12), c.push(MUL), get('others'), c.push(ADD), set('j');
+  get('j'), get('start'), get('base'), c.push(ADD, STORE32, 2, 0);
+  get('j'), get('end'), get('base'), c.push(ADD, STORE32, 2, 4);
+  get('j'), get('i'), c.push(STORE32, 2, 8);
   inc('nOthers');
   inc('i');
+  get('end'), set('pos');
   c.push(BR, 0, END, END); // $samples, $done
-  get('out'), get('total'), c.push(STOREF64, 3, 0);
-  get('nOthers');
+  get('state'), get('i'), c.push(STORE32, 2, 0);
+  get('state'), get('nOthers'), c.push(STORE32, 2, 4);
+  get('state'), get('total'), c.push(STOREF64, 3, 8);
+  get('pos');
   c.push(END);
   return c;
 }
 
-/** The module: exports run(...P) → number of samples left over. */
+/** The module: exports run(...P) → where it stopped. */
 const runModule = (): Uint8Array => moduleBytes([{ name: 'run', params: P, locals: L, f64Locals: LF, code: body() }]);
 
 let compiled: object | undefined;
@@ -164,44 +194,42 @@ let compiled: object | undefined;
  * first fault in as many fresh pages as the profile has.
  */
 export const WINDOW_BYTES = 256 * 1024;
-/** At most this many samples per call. */
-const MAX_BATCH = 8192;
 /** Zero bytes after the window: reads past a sample's end (which then fails) stay in memory. */
 const PAD = 16;
 
 const align8 = (n: number) => (n + 7) & ~7;
 
-/** The last sample in `[from, limit)` whose bytes end within `window` bytes of sample `from`'s start (at least `from`). */
-function lastInWindow(spans: Uint32Array, from: number, limit: number, window: number): number {
-  const lo = spans[2 * from];
-  let a = from;
-  let b = limit - 1;
-  while (a < b) {
-    const m = (a + b + 1) >>> 1;
-    if (spans[2 * m + 1] - lo <= window) a = m;
-    else b = m - 1;
+/** Bytes of the Sample field at `pos` (key, length and payload), or -1 when it is none or its length takes more than 5 bytes. */
+function fieldBytes(buf: Uint8Array, pos: number): number {
+  if (buf[pos] !== 0x12) return -1;
+  let len = 0;
+  for (let i = 1; i <= 5; i++) {
+    const b = buf[pos + i];
+    len += (b & 0x7f) * 2 ** (7 * (i - 1));
+    if (b < 0x80) return 1 + i + len;
   }
-  return a;
+  return -1;
 }
 
 /**
- * Adds every sample of `spans` (start/end byte pairs into `buf`, in ascending order) that has Go's
- * usual shape to flat/cum/total exactly as wireTop's fastSample does; the others' indexes come
- * back in `others`. Undefined when this Node has no WebAssembly (e.g. --jitless) or no memory for
- * it. `window` is for tests (small windows, many calls).
+ * Adds every sample of `runs` (start/end byte pairs into `buf`, each holding only Sample fields,
+ * `count` of them in all) that has Go's usual shape to flat/cum/total exactly as wireTop's
+ * fastSample does, reading the fields itself; the others come back as (start, end, index)
+ * triples in `others`. Undefined when this Node has no WebAssembly (e.g. --jitless), no memory for
+ * it, or a run holds something else. `window` is for tests (small windows, many calls).
  */
-export function wasmTop(buf: Uint8Array, spans: Uint32Array, count: number, si: number, nt: number, t: WasmTopTables, window = WINDOW_BYTES): WasmTopSums | undefined {
+export function wasmTop(buf: Uint8Array, runs: Uint32Array, count: number, si: number, nt: number, t: WasmTopTables, window = WINDOW_BYTES): WasmTopSums | undefined {
   if (!wasmApi) return undefined;
   compiled ??= new wasmApi.Module(runModule());
-  // Layout: the tables and sums, then the spans of one call, then the window of bytes (last, so
-  // that it can grow for a large sample) and PAD zero bytes.
+  // Layout: the state, the tables and sums, the samples left over, then the window of bytes
+  // (last, so that it can grow for a large sample) and PAD zero bytes.
   let at = 8;
   const place = (bytes: number) => {
     const p = at;
     at = align8(at + bytes);
     return p;
   };
-  const pOut = place(8);
+  const pState = place(16);
   const pIdNode = place(t.idNode.length * 4);
   const pNodeOf = place(t.nodeOf.length * 4);
   const pLfs = place(t.locFrameStart.length * 4);
@@ -209,8 +237,7 @@ export function wasmTop(buf: Uint8Array, spans: Uint32Array, count: number, si: 
   const pNodes = place(t.nNodes * 4);
   const pFlat = place(t.nNodes * 8);
   const pCum = place(t.nNodes * 8);
-  const pOthers = place(count * 4);
-  const pSpans = place(MAX_BATCH * 8);
+  const pOthers = place(count * 12);
   const pWin = at;
   let memory: WasmMemory;
   try {
@@ -223,34 +250,37 @@ export function wasmTop(buf: Uint8Array, spans: Uint32Array, count: number, si: 
   new Int32Array(memory.buffer, pNodeOf, t.nodeOf.length).set(t.nodeOf);
   new Uint32Array(memory.buffer, pLfs, t.locFrameStart.length).set(t.locFrameStart);
   const run = new wasmApi.Instance(compiled, { m: { mem: memory } }).exports.run as (...args: number[]) => number;
-  // In batches: a call runs the code it started with, so the first batches run on the baseline
-  // compiler's code while V8 optimizes the function for the later ones.
-  let nOthers = 0;
-  for (let from = 0; from < count; ) {
-    const last = lastInWindow(spans, from, Math.min(count, from + MAX_BATCH), window);
-    const lo = spans[2 * from];
-    const hi = spans[2 * last + 1];
-    const need = pWin + (hi - lo) + PAD;
-    if (need > mem.length) {
-      try {
-        memory.grow(Math.ceil((need - mem.length) / PAGE));
-      } catch {
-        return undefined;
+  // Window after window: V8 compiles the function with its baseline compiler first and optimizes
+  // it in the background, and a call runs the code it started with, so the later windows run faster.
+  for (let r = 0; r < runs.length; r += 2) {
+    const end = runs[r + 1];
+    for (let pos = runs[r]; pos < end; ) {
+      let n = Math.min(window, end - pos);
+      const first = fieldBytes(buf, pos);
+      if (first < 0) return undefined;
+      if (first > n) n = first; // a sample larger than the window gets a window of its own size
+      if (pWin + n + PAD > mem.length) {
+        try {
+          memory.grow(Math.ceil((pWin + n + PAD - mem.length) / PAGE));
+        } catch {
+          return undefined;
+        }
+        mem = new Uint8Array(memory.buffer);
       }
-      mem = new Uint8Array(memory.buffer);
+      mem.set(buf.subarray(pos, pos + n), pWin);
+      mem.fill(0, pWin + n, pWin + n + PAD);
+      const stop = run(pWin, pWin + n, pState, pos - pWin, si, nt, pIdNode, t.idNode.length, pNodeOf, pLfs, pSeen, pNodes, pFlat, pCum, pOthers);
+      if (stop === pWin) return undefined; // not even the first sample: something other than samples in the run
+      pos += stop - pWin;
     }
-    mem.set(buf.subarray(lo, hi), pWin);
-    mem.fill(0, pWin + (hi - lo), pWin + (hi - lo) + PAD);
-    new Uint32Array(memory.buffer, pSpans, 2 * (last + 1 - from)).set(spans.subarray(2 * from, 2 * (last + 1)));
-    // Sample i's pair is at pSpans + 8 * (i - from); its bytes at pWin + (offset - lo).
-    nOthers = run(pSpans - 8 * from, from, last + 1, nOthers, si, nt, pIdNode, t.idNode.length, pNodeOf, pLfs, pSeen, pNodes, pFlat, pCum, pOthers, pOut, pWin - lo);
-    from = last + 1;
   }
   const m = memory.buffer;
+  const state = new Uint32Array(m, pState, 2);
+  if (state[0] !== count) return undefined;
   return {
     flat: new Float64Array(m.slice(pFlat, pFlat + t.nNodes * 8)),
     cum: new Float64Array(m.slice(pCum, pCum + t.nNodes * 8)),
-    total: new Float64Array(m, pOut, 1)[0],
-    others: new Int32Array(m.slice(pOthers, pOthers + nOthers * 4)),
+    total: new Float64Array(m, pState + 8, 1)[0],
+    others: new Uint32Array(m.slice(pOthers, pOthers + state[1] * 12)),
   };
 }
