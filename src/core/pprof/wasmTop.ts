@@ -4,7 +4,7 @@
 // interpreter and baseline code until the optimizing compiler, on a busy background thread, is done.
 import {
   ADD, AND, BLOCK, BR, BR_IF, ELSE, END, EQ, EQZ, FADD, F_FROM_U32, GE_S, GE_U, GT_U, IF, LOAD32, LOAD8, LOADF64, LOOP, LT_U, MUL, NE, OR, PAGE, SHL,
-  STORE32, STOREF64, SUB, VOID, type WasmMemory, assembler, moduleBytes, wasmApi,
+  STORE32, STOREF64, SUB, VOID, CALL, LT_S, RETURN, type WasmMemory, assembler, moduleBytes, wasmApi,
 } from './wasmAsm';
 
 /** The tables the loop reads and the sums it adds to, as wireTop builds them. */
@@ -31,7 +31,7 @@ export interface WasmTopSums {
 // (f64), from one call to the next; `address + base` is an offset in the profile (i32 arithmetic
 // wraps around 2^32, so a window of the bytes at any address can stand for them).
 const P = ['pos', 'wend', 'state', 'base', 'si', 'nt', 'idNode', 'nIds', 'nodeOf', 'lfs', 'seen', 'nodes', 'flat', 'cum', 'others'] as const;
-const L = ['i', 'start', 'end', 'k', 'len', 'b', 'fe', 'nd', 'value', 'values', 'x', 'shift', 'id', 'stamp', 'f', 'fl', 'n', 'nOthers', 'j', 'limit'] as const;
+const L = ['i', 'start', 'end', 'k', 'len', 'b', 'fe', 'nd', 'value', 'values', 'x', 'shift', 'stamp', 'n', 'nOthers', 'j', 'limit'] as const;
 const LF = ['v', 'total'] as const;
 type Var = (typeof P)[number] | (typeof L)[number] | (typeof LF)[number];
 const VARS: readonly Var[] = [...P, ...L, ...LF];
@@ -63,15 +63,6 @@ function body(): number[] {
     get('values'), get('si'), c.push(EQ, IF, VOID), get('x'), set('value'), c.push(END);
     inc('values');
   };
-  /** Marks node `n` seen in this sample and appends it to nodes, unless already seen. */
-  const addNode = () => {
-    at4('seen', 'n'), c.push(LOAD32, 2, 0), get('stamp'), c.push(NE, IF, VOID);
-    at4('seen', 'n'), get('stamp'), c.push(STORE32, 2, 0);
-    at4('nodes', 'nd'), get('n'), c.push(STORE32, 2, 0);
-    inc('nd');
-    c.push(END);
-  };
-
   get('state'), c.push(LOAD32, 2, 0), set('i');
   get('state'), c.push(LOAD32, 2, 4), set('nOthers');
   get('state'), c.push(LOADF64, 3, 8), set('total');
@@ -111,34 +102,9 @@ function body(): number[] {
   c.push(END);
   get('pos'), get('len'), c.push(ADD), tee('fe'), get('end'), c.push(GT_U, BR_IF, 2);
   get('k'), k(0x0a), c.push(EQ, IF, VOID); // +1: location ids
-  c.push(BLOCK, VOID, LOOP, VOID); // +2: $idsdone, $ids (fail at depth 5)
-  get('pos'), get('fe'), c.push(GE_U, BR_IF, 1);
-  byte('id');
-  get('id'), k(0x80), c.push(GE_U, IF, VOID); // +1 (fail at 6)
-  byte('b');
-  get('b'), k(0x80), c.push(GE_U, BR_IF, 6);
-  get('pos'), get('fe'), c.push(GT_U, BR_IF, 6);
-  get('id'), k(0x7f), c.push(AND), get('b'), k(7), c.push(SHL, OR), set('id');
-  c.push(END);
-  get('id'), get('nIds'), c.push(GE_U, BR_IF, 5);
-  at4('idNode', 'id'), c.push(LOAD32, 2, 0), set('x');
-  get('x'), k(0), c.push(GE_S, IF, VOID); // +1
-  get('x'), set('n');
-  addNode();
-  c.push(ELSE);
-  get('x'), k(-1), c.push(EQ, BR_IF, 6);
-  // A location with inlined frames: each frame's node, innermost first.
-  k(-2), get('x'), c.push(SUB), set('j');
-  at4('lfs', 'j'), c.push(LOAD32, 2, 0), set('f');
-  at4('lfs', 'j'), c.push(LOAD32, 2, 4), set('fl');
-  c.push(BLOCK, VOID, LOOP, VOID); // +2
-  get('f'), get('fl'), c.push(GE_U, BR_IF, 1);
-  at4('nodeOf', 'f'), c.push(LOAD32, 2, 0), set('n');
-  addNode();
-  inc('f');
-  c.push(BR, 0, END, END);
-  c.push(END); // if x >= 0
-  c.push(BR, 0, END, END); // $ids, $idsdone
+  // In a function of its own: few values live in its loop, all in registers.
+  get('pos'), get('fe'), get('nd'), get('stamp'), get('idNode'), get('nIds'), get('nodeOf'), get('lfs'), get('seen'), get('nodes');
+  c.push(CALL, 1), tee('nd'), k(0), c.push(LT_S, BR_IF, 3);
   c.push(ELSE);
   get('k'), k(0x12), c.push(EQ, IF, VOID); // +2 from $fields: packed values (fail at 4)
   get('fe'), set('limit');
@@ -183,8 +149,65 @@ function body(): number[] {
   return c;
 }
 
+// ids(pos, fe, nd, stamp, ...tables): the packed location ids in [pos, fe) of the sample `stamp`,
+// their nodes not yet seen appended to nodes (holding nd); returns the new nd, or -1 for an id
+// the general reader must see (a missing location, a varint longer than 2 bytes or cut short).
+const PI = ['pos', 'fe', 'nd', 'stamp', 'idNode', 'nIds', 'nodeOf', 'lfs', 'seen', 'nodes'] as const;
+const LI = ['id', 'b', 'x', 'n', 'f', 'fl'] as const;
+
+/** The body of `ids`, as wireTop.ts's addIds. */
+function idsBody(): number[] {
+  const { c, get, set, k, inc, byte, at4 } = assembler([...PI, ...LI]);
+  /** Marks node `n` seen in this sample and appends it to nodes, unless already seen. */
+  const addNode = () => {
+    at4('seen', 'n'), c.push(LOAD32, 2, 0), get('stamp'), c.push(NE, IF, VOID);
+    at4('seen', 'n'), get('stamp'), c.push(STORE32, 2, 0);
+    at4('nodes', 'nd'), get('n'), c.push(STORE32, 2, 0);
+    inc('nd');
+    c.push(END);
+  };
+  c.push(BLOCK, VOID); // $fail
+  c.push(BLOCK, VOID, LOOP, VOID); // $done, $ids: inside, 0 = $ids, 1 = $done, 2 = $fail
+  get('pos'), get('fe'), c.push(GE_U, BR_IF, 1);
+  byte('id');
+  get('id'), k(0x80), c.push(GE_U, IF, VOID); // +1 (fail at 3)
+  byte('b');
+  get('b'), k(0x80), c.push(GE_U, BR_IF, 3);
+  get('pos'), get('fe'), c.push(GT_U, BR_IF, 3);
+  get('id'), k(0x7f), c.push(AND), get('b'), k(7), c.push(SHL, OR), set('id');
+  c.push(END);
+  get('id'), get('nIds'), c.push(GE_U, BR_IF, 2);
+  at4('idNode', 'id'), c.push(LOAD32, 2, 0), set('x');
+  get('x'), k(0), c.push(GE_S, IF, VOID); // +1 (fail at 3)
+  get('x'), set('n');
+  addNode();
+  c.push(ELSE);
+  get('x'), k(-1), c.push(EQ, BR_IF, 3);
+  // A location with inlined frames: each frame's node, innermost first.
+  k(-2), get('x'), c.push(SUB), set('x');
+  at4('lfs', 'x'), c.push(LOAD32, 2, 0), set('f');
+  at4('lfs', 'x'), c.push(LOAD32, 2, 4), set('fl');
+  c.push(BLOCK, VOID, LOOP, VOID); // +2
+  get('f'), get('fl'), c.push(GE_U, BR_IF, 1);
+  at4('nodeOf', 'f'), c.push(LOAD32, 2, 0), set('n');
+  addNode();
+  inc('f');
+  c.push(BR, 0, END, END);
+  c.push(END); // if x >= 0
+  c.push(BR, 0, END, END); // $ids, $done
+  get('nd'), c.push(RETURN);
+  c.push(END); // $fail
+  k(-1);
+  c.push(END);
+  return c;
+}
+
 /** The module: exports run(...P) → where it stopped. */
-const runModule = (): Uint8Array => moduleBytes([{ name: 'run', params: P, locals: L, f64Locals: LF, code: body() }]);
+const runModule = (): Uint8Array =>
+  moduleBytes([
+    { name: 'run', params: P, locals: L, f64Locals: LF, code: body() },
+    { name: 'ids', params: PI, locals: LI, code: idsBody() },
+  ]);
 
 let compiled: object | undefined;
 
