@@ -2,6 +2,7 @@
 // runs as machine code from the first sample, where decode.ts's JavaScript loop spends its first
 // hundred thousand samples in V8's interpreter and baseline code.
 import { ADD, AND, BLOCK, BR, BR_IF, END, EQ, GE_U, GT_U, IF, LOAD8, LOOP, LT_U, NE, OR, PAGE, SHL, STORE32, VOID, assembler, moduleBytes, wasmApi } from './wasmAsm';
+import { LOCATE_WASM } from './wasmModules';
 
 // locate(pos, wend, out, max, base, res): the Samples from `pos` on, while they lie whole before
 // `wend`; their start/end offsets (address + base) go to `out`, at most `max` pairs; the number
@@ -58,6 +59,9 @@ function body(): number[] {
   return c;
 }
 
+/** The module, as assembled here (wasmModules.ts holds its bytes). */
+export const locateModuleBytes = (): Uint8Array => moduleBytes([{ name: 'locate', params: P, locals: L, code: body() }]);
+
 let compiled: object | undefined;
 
 /** Bytes copied into WebAssembly memory per call. */
@@ -82,7 +86,7 @@ export class SampleLocator {
   private readonly max: number;
 
   private constructor(private readonly window: number, api: NonNullable<typeof wasmApi>) {
-    compiled ??= new api.Module(moduleBytes([{ name: 'locate', params: P, locals: L, code: body() }]));
+    compiled ??= new api.Module(Buffer.from(LOCATE_WASM, 'base64'));
     // Every sample takes 2 bytes at least: a window holds at most window / 2 of them.
     this.max = Math.ceil(window / 2);
     this.pOut = (8 + window + PAD + 7) & ~7;

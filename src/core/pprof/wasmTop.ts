@@ -6,6 +6,7 @@ import {
   ADD, AND, BLOCK, BR, BR_IF, ELSE, END, EQ, EQZ, FADD, F_FROM_U32, GE_S, GE_U, GT_U, IF, LOAD32, LOAD8, LOADF64, LOOP, LT_U, MUL, NE, OR, PAGE, SHL,
   STORE32, STOREF64, SUB, VOID, CALL, LT_S, RETURN, type WasmMemory, assembler, moduleBytes, wasmApi,
 } from './wasmAsm';
+import { RUN_WASM } from './wasmModules';
 
 /** The tables the loop reads and the sums it adds to, as wireTop builds them. */
 export interface WasmTopTables {
@@ -202,8 +203,8 @@ function idsBody(): number[] {
   return c;
 }
 
-/** The module: exports run(...P) → where it stopped. */
-const runModule = (): Uint8Array =>
+/** The module, as assembled here: exports run(...P) → where it stopped (wasmModules.ts holds its bytes). */
+export const runModuleBytes = (): Uint8Array =>
   moduleBytes([
     { name: 'run', params: P, locals: L, f64Locals: LF, code: body() },
     { name: 'ids', params: PI, locals: LI, code: idsBody() },
@@ -243,7 +244,7 @@ function fieldBytes(buf: Uint8Array, pos: number): number {
  */
 export function wasmTop(buf: Uint8Array, runs: Uint32Array, count: number, si: number, nt: number, t: WasmTopTables, window = WINDOW_BYTES): WasmTopSums | undefined {
   if (!wasmApi) return undefined;
-  compiled ??= new wasmApi.Module(runModule());
+  compiled ??= new wasmApi.Module(Buffer.from(RUN_WASM, 'base64'));
   // Layout: the state, the tables and sums, the samples left over, then the window of bytes
   // (last, so that it can grow for a large sample) and PAD zero bytes.
   let at = 8;
