@@ -1,7 +1,8 @@
-// anole top's inner loop as a small WebAssembly function, assembled here from its opcodes (no
-// build tool, nothing fetched): flat and cum per node for every sample Go's encoders write. It
-// runs as machine code from its first sample, where the same loop in JavaScript runs in V8's
-// interpreter and baseline code until the optimizing compiler, on a busy background thread, is done.
+// anole top's inner loop as small WebAssembly functions, assembled here from their opcodes (no
+// build tool, nothing fetched; wasmModules.ts holds the bytes): flat and cum per node for every
+// sample Go's encoders write, read from windows of the profile's bytes. It runs as machine code
+// from its first sample, where the same loop in JavaScript runs in V8's interpreter and baseline
+// code until the optimizing compiler, on a busy background thread, is done.
 import {
   ADD, AND, BLOCK, BR, BR_IF, ELSE, END, EQ, EQZ, FADD, F_FROM_U32, GE_S, GE_U, GT_U, IF, LOAD32, LOAD8, LOADF64, LOOP, LT_U, MUL, NE, OR, PAGE, SHL,
   STORE32, STOREF64, SUB, VOID, CALL, LT_S, RETURN, type WasmMemory, assembler, moduleBytes, wasmApi,
@@ -267,7 +268,7 @@ export function wasmTop(buf: Uint8Array, runs: Uint32Array, count: number, si: n
   try {
     memory = new wasmApi.Memory({ initial: Math.ceil((pWin + Math.min(window, buf.length) + PAD) / PAGE) });
   } catch {
-    return undefined; // no room for it: the JavaScript loop reads it
+    return undefined; // no room for it: the general path reads the profile
   }
   let mem = new Uint8Array(memory.buffer);
   new Int32Array(memory.buffer, pIdNode, t.idNode.length).set(t.idNode);
