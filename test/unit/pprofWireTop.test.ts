@@ -212,6 +212,18 @@ describe('pprof topFromBytes (anole top straight from the wire)', function () {
     assert.equal(topFromBytes(raw), undefined);
     assert.match(decodeProfile(raw).warnings.join('\n'), /refer to missing locations/);
     agree(raw, 'missing location');
+    // Missing ids of one byte: in a gap between ids, and past the last one (ids up to 20).
+    for (const missing of [4, 11, 100, 127]) {
+      const small: SynthProfile = {
+        sampleTypes: [['space', 'bytes']],
+        functions: [{ id: 1, name: 'a' }, { id: 2, name: 'b' }],
+        locations: [1, 2, 3, 5, 20].map((id) => ({ id, lines: [[1 + (id % 2), id]] as [number, number][] })),
+        samples: Array.from({ length: 50 }, (_, i) => ({ stack: i === 25 ? [1, missing, 2] : [1, 2, 3, 5, 20].slice(i % 5), values: [i + 1] })),
+      };
+      const bytes = encodeProfile(small);
+      for (const loop of LOOPS) assert.equal(topFromBytes(bytes, {}, 'p', loop), undefined, `missing id ${missing}, ${loop} loop`);
+      assert.match(decodeProfile(bytes).warnings.join('\n'), /refer to missing locations/);
+    }
   });
 
   it('leaves an unknown sample type to the general path, which names the available ones', () => {

@@ -32,7 +32,7 @@ export interface WasmTopSums {
 // `state` holds the number of samples read so far (i32), of those left over (i32) and the total
 // (f64), from one call to the next; `address + base` is an offset in the profile (i32 arithmetic
 // wraps around 2^32, so a window of the bytes at any address can stand for them).
-const P = ['pos', 'wend', 'state', 'base', 'si', 'nt', 'idNode', 'nIds', 'nodeOf', 'lfs', 'seen', 'nodes', 'flat', 'cum', 'others'] as const;
+const P = ['pos', 'wend', 'state', 'base', 'si', 'nt', 'idNode', 'nIds', 'nodeOf', 'lfs', 'seen', 'nodes', 'flat', 'cum', 'others', 'nFast'] as const;
 const L = ['i', 'start', 'end', 'k', 'len', 'b', 'fe', 'nd', 'value', 'values', 'x', 'shift', 'stamp', 'n', 'nOthers', 'j', 'limit'] as const;
 const LF = ['v', 'total'] as const;
 type Var = (typeof P)[number] | (typeof L)[number] | (typeof LF)[number];
@@ -105,7 +105,7 @@ function body(): number[] {
   get('pos'), get('len'), c.push(ADD), tee('fe'), get('end'), c.push(GT_U, BR_IF, 2);
   get('k'), k(0x0a), c.push(EQ, IF, VOID); // +1: location ids
   // In a function of its own: few values live in its loop, all in registers.
-  get('pos'), get('fe'), get('nd'), get('stamp'), get('idNode'), get('nIds'), get('nodeOf'), get('lfs'), get('seen'), get('nodes');
+  get('pos'), get('fe'), get('nd'), get('stamp'), get('idNode'), get('nIds'), get('nodeOf'), get('lfs'), get('seen'), get('nodes'), get('nFast');
   c.push(CALL, 1), tee('nd'), k(0), c.push(LT_S, BR_IF, 3);
   c.push(ELSE);
   get('k'), k(0x12), c.push(EQ, IF, VOID); // +2 from $fields: packed values (fail at 4)
@@ -154,7 +154,7 @@ function body(): number[] {
 // ids(pos, fe, nd, stamp, ...tables): the packed location ids in [pos, fe) of the sample `stamp`,
 // their nodes not yet seen appended to nodes (holding nd); returns the new nd, or -1 for an id
 // the general reader must see (a missing location, a varint longer than 2 bytes or cut short).
-const PI = ['pos', 'fe', 'nd', 'stamp', 'idNode', 'nIds', 'nodeOf', 'lfs', 'seen', 'nodes'] as const;
+const PI = ['pos', 'fe', 'nd', 'stamp', 'idNode', 'nIds', 'nodeOf', 'lfs', 'seen', 'nodes', 'nFast'] as const;
 const LI = ['id', 'b', 'x', 'n', 'f', 'fl'] as const;
 
 /** The body of `ids`, as wireTop.ts's addIds. */
@@ -172,6 +172,12 @@ function idsBody(): number[] {
   c.push(BLOCK, VOID, LOOP, VOID); // $done, $ids: inside, 0 = $ids, 1 = $done, 2 = $fail
   get('pos'), get('fe'), c.push(GE_U, BR_IF, 1);
   byte('id');
+  // The usual id: one byte (below nFast = min(nIds, 128)) naming a location of one frame.
+  get('id'), get('nFast'), c.push(LT_U, IF, VOID); // +1
+  at4('idNode', 'id'), c.push(LOAD32, 2, 0), set('n');
+  get('n'), k(0), c.push(GE_S, IF, VOID); // +2
+  addNode();
+  c.push(BR, 2, END, END); // continue $ids
   get('id'), k(0x80), c.push(GE_U, IF, VOID); // +1 (fail at 3)
   byte('b');
   get('b'), k(0x80), c.push(GE_U, BR_IF, 3);
@@ -294,7 +300,7 @@ export function wasmTop(buf: Uint8Array, runs: Uint32Array, count: number, si: n
       }
       mem.set(buf.subarray(pos, pos + n), pWin);
       mem.fill(0, pWin + n, pWin + n + PAD);
-      const stop = run(pWin, pWin + n, pState, pos - pWin, si, nt, pIdNode, t.idNode.length, pNodeOf, pLfs, pSeen, pNodes, pFlat, pCum, pOthers);
+      const stop = run(pWin, pWin + n, pState, pos - pWin, si, nt, pIdNode, t.idNode.length, pNodeOf, pLfs, pSeen, pNodes, pFlat, pCum, pOthers, Math.min(t.idNode.length, 0x80));
       if (stop === pWin) return undefined; // not even the first sample: something other than samples in the run
       pos += stop - pWin;
     }
