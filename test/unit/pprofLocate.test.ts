@@ -122,6 +122,8 @@ describe('pprof decodeHeader: samples located in WebAssembly', () => {
     assert.ok(locator, 'this Node has WebAssembly');
     const first = raw.indexOf(0x12);
     const run = locator.locate(raw, first);
-    assert.ok(run.spans.length / 2 > 1000 && run.pos > first, 'one call locates a whole window of samples');
+    assert.ok(run.count > 1000 && run.spans.length === 2 * run.count && run.pos > first, 'one call locates a whole window of samples');
+    const counted = locator.locate(raw, first, true);
+    assert.deepEqual([counted.pos, counted.count, counted.spans.length], [run.pos, run.count, 0], 'counting only');
   });
 });

@@ -127,9 +127,9 @@ function scan(buf: Uint8Array, locator: SampleLocator | undefined, runsOnly: boo
     if (buf[pos] === 0x12) {
       const from = pos;
       if (locator) {
-        const run = locator.locate(buf, pos);
-        if (!runsOnly) spans.pushAll(run.spans);
-        s.sampleCount += run.spans.length / 2;
+        const run = locator.locate(buf, pos, runsOnly);
+        spans.pushAll(run.spans);
+        s.sampleCount += run.count;
         s.locationIdBytes += run.idBytes;
         pos = run.pos;
       }
@@ -255,7 +255,7 @@ export interface DecodedHeader {
   sampleRuns: Uint32Array;
   /** True when the samples were only counted and their runs located: `sampleSpans` is empty. */
   runsOnly: boolean;
-  /** An upper bound on the number of location ids in all samples. */
+  /** An upper bound on the number of location ids in all samples (not kept with `runsOnly`). */
   locationIdBytes: number;
   profile: Profile;
   res: Resolver;

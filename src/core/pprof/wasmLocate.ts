@@ -4,10 +4,11 @@
 import { ADD, AND, BLOCK, BR, BR_IF, END, EQ, GE_U, GT_U, IF, LOAD8, LOOP, LT_U, NE, OR, PAGE, SHL, STORE32, VOID, assembler, moduleBytes, wasmApi } from './wasmAsm';
 import { LOCATE_WASM } from './wasmModules';
 
-// locate(pos, wend, out, max, base, res): the Samples from `pos` on, while they lie whole before
-// `wend`; their start/end offsets (address + base) go to `out`, at most `max` pairs; the number
-// of pairs and the sum of their location id bytes go to res[0] and res[1]. Returns where it stopped.
-const P = ['pos', 'wend', 'out', 'max', 'base', 'res'] as const;
+// locate(pos, wend, out, max, base, res, store): the Samples from `pos` on, while they lie whole
+// before `wend`, at most `max`; their number goes to res[0] and, unless `store` is 0, their
+// start/end offsets (address + base) to `out` and the sum of their location id bytes to res[1].
+// Returns where it stopped.
+const P = ['pos', 'wend', 'out', 'max', 'base', 'res', 'store'] as const;
 const L = ['start', 'len', 'b', 'n', 'ids', 'x'] as const;
 const VARS = [...P, ...L];
 
@@ -40,6 +41,7 @@ function body(): number[] {
   // Whole within the window, with the byte after its first one too (for the id bytes, as JavaScript reads it).
   get('start'), get('len'), c.push(ADD), get('wend'), c.push(GT_U, BR_IF, 1);
   get('start'), k(1), c.push(ADD), get('wend'), c.push(GE_U, BR_IF, 1);
+  get('store'), c.push(IF, VOID);
   get('n'), k(3), c.push(SHL), get('out'), c.push(ADD), get('start'), get('base'), c.push(ADD), c.push(STORE32, 2, 0);
   get('n'), k(3), c.push(SHL), get('out'), c.push(ADD), get('start'), get('len'), c.push(ADD), get('base'), c.push(ADD), c.push(STORE32, 2, 4);
   // Bytes of packed location ids when they come first with a one-byte length, else the sample's length.
@@ -49,6 +51,7 @@ function body(): number[] {
   get('b'), k(0x80), c.push(LT_U, IF, VOID), get('b'), set('x'), c.push(END);
   c.push(END);
   get('ids'), get('x'), c.push(ADD), set('ids');
+  c.push(END); // if store
   inc('n');
   get('start'), get('len'), c.push(ADD), set('pos');
   c.push(BR, 0, END, END); // $samples, $done
@@ -69,10 +72,11 @@ export const LOCATE_WINDOW = 256 * 1024;
 /** Zero bytes after the window (the length of a sample cut at its end is read from them, then refused). */
 const PAD = 16;
 
-/** Where the samples of a run end, their spans and an upper bound on their location ids. */
+/** Where the samples of a run end, how many there are, their spans and an upper bound on their location ids. */
 export interface Located {
   pos: number;
-  /** Start/end offset pairs, valid until the next call. */
+  count: number;
+  /** Start/end offset pairs, valid until the next call (none when only counted). */
   spans: Uint32Array;
   idBytes: number;
 }
@@ -109,15 +113,17 @@ export class SampleLocator {
   /**
    * The samples from `pos` (a Sample's key) on, up to the first other field, the end of `buf` or
    * a sample it leaves to JavaScript (one longer than the window, or one cut at the end): `pos`
-   * is where that is, and is `pos` itself when the first sample is such a one.
+   * is where that is, and is `pos` itself when the first sample is such a one. With `countOnly`,
+   * the samples are only counted.
    */
-  locate(buf: Uint8Array, pos: number): Located {
+  locate(buf: Uint8Array, pos: number, countOnly = false): Located {
     const n = Math.min(this.window, buf.length - pos);
     // Window at address 8, so that address 0..7 hold the results.
     this.mem.set(buf.subarray(pos, pos + n), 8);
     this.mem.fill(0, 8 + n, 8 + n + PAD);
-    const stop = this.fn(8, 8 + n, this.pOut, this.max, pos - 8, 0);
-    const pairs = this.words[0];
-    return { pos: pos + stop - 8, spans: this.words.subarray(this.pOut / 4, this.pOut / 4 + 2 * pairs), idBytes: this.words[1] };
+    const stop = this.fn(8, 8 + n, this.pOut, this.max, pos - 8, 0, countOnly ? 0 : 1);
+    const count = this.words[0];
+    const spans = this.words.subarray(this.pOut / 4, this.pOut / 4 + (countOnly ? 0 : 2 * count));
+    return { pos: pos + stop - 8, count, spans, idBytes: countOnly ? 0 : this.words[1] };
   }
 }
