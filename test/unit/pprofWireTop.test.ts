@@ -44,9 +44,11 @@ const LOOPS: InnerLoop[] = ['wasm', 'js'];
 /**
  * Asserts the fast path agrees with the general one on every option set; returns how many it
  * answered itself (the rest it handed to the general path, which is then what `anole top` runs).
+ * With `sameLoops`, also that both inner loops answer the same option sets.
  */
-function agree(bytes: Uint8Array, name: string, sets?: TopOptions[]): number {
+function agree(bytes: Uint8Array, name: string, sets?: TopOptions[], sameLoops = false): number {
   let answered = 0;
+  const answeredBy = { wasm: 0, js: 0 };
   const nTypes = (() => {
     try {
       return decodeProfile(bytes).sampleTypes.length;
@@ -68,10 +70,12 @@ function agree(bytes: Uint8Array, name: string, sets?: TopOptions[]): number {
     }
     if (!got) continue;
     answered++;
+    answeredBy[loop]++;
     assert.equal(want.error, undefined, `${what} ${JSON.stringify(opts)}: the general path fails with ${want.error}`);
     assert.deepEqual(got.result, want.result, `${what} ${JSON.stringify(opts)}: report`);
     assert.deepEqual(got.warnings, want.warnings, `${what} ${JSON.stringify(opts)}: warnings`);
   }
+  if (sameLoops) assert.equal(answeredBy.wasm, answeredBy.js, `${name}: option sets answered by the WebAssembly loop and by the JavaScript one`);
   return answered;
 }
 
@@ -126,7 +130,7 @@ describe('pprof topFromBytes (anole top straight from the wire)', function () {
       const files = profilesIn(dir);
       assert.ok(files.length >= 3, `recorded profiles in ${dir}`);
       for (const f of files) {
-        const answered = agree(readFileSync(f), f);
+        const answered = agree(readFileSync(f), f, undefined, true);
         assert.ok(answered > 0, `${f}: the fast path never answered (it must, for Go's own profiles)`);
       }
     });
@@ -141,12 +145,12 @@ describe('pprof topFromBytes (anole top straight from the wire)', function () {
 
   it('agrees on a large generated profile: inlining, recursion, two-byte ids, values up to 2^33, labels, zeros', () => {
     const raw = encodeProfile(largeProfile({ samples: 10_000 }));
-    assert.ok(agree(gzipSync(raw), 'large') > 0);
-    assert.ok(agree(raw, 'large raw') > 0);
+    assert.ok(agree(gzipSync(raw), 'large', undefined, true) > 0);
+    assert.ok(agree(raw, 'large raw', undefined, true) > 0);
   });
 
   it('agrees when ids and values are written one field each (as Go does for short lists)', () => {
-    assert.ok(agree(encodeProfile(largeProfile({ samples: 3_000, unpacked: true, seed: 11 })), 'unpacked') > 0);
+    assert.ok(agree(encodeProfile(largeProfile({ samples: 3_000, unpacked: true, seed: 11 })), 'unpacked', undefined, true) > 0);
   });
 
   it('reads the samples of Go\'s own profiles in the WebAssembly loop itself', () => {
@@ -154,25 +158,51 @@ describe('pprof topFromBytes (anole top straight from the wire)', function () {
     let samples = 0;
     let leftOvers = 0;
     for (const f of [...profilesIn('go1.26'), ...profilesIn('go1.19')].filter((x) => !/(block|mutex)/.test(x))) {
-      const h = decodeHeader(unzip(readFileSync(f)), f);
+      const h = decodeHeader(unzip(readFileSync(f)), f, 'auto', true);
+      assert.ok(h.runsOnly && h.sampleSpans.length === 0, 'only the runs of samples are located');
       const frames = frameIndex(h.profile);
       const lookup = h.res.locationLookup(h.profile.locations);
       const lfs = frames.locFrameStart;
       const idNode = lookup.dense.map((i) => (i === 0 ? -1 : lfs[i] - lfs[i - 1] === 1 ? frames.frameFunc[lfs[i - 1]] : -1 - i));
-      const count = h.sampleSpans.length / 2;
-      const sums = wasmTop(h.buf, h.sampleSpans.data, count, h.profile.sampleTypes.length - 1, h.profile.sampleTypes.length,
+      const count = h.sampleCount;
+      const sums = wasmTop(h.buf, h.sampleRuns, count, h.profile.sampleTypes.length - 1, h.profile.sampleTypes.length,
         { idNode, nodeOf: frames.frameFunc, locFrameStart: lfs, nNodes: frames.functions.length });
       assert.ok(sums, 'this Node has WebAssembly');
       samples += count;
-      leftOvers += sums.others.length;
+      leftOvers += sums.others.length / 3;
       const p = decodeProfile(readFileSync(f));
+      assert.equal(p.samples.count, count, f);
       const nt = p.sampleTypes.length;
-      const leftOver = Array.from(sums.others, (i) => Math.abs(p.samples.values[i * nt + nt - 1])).reduce((a, b) => a + b, 0);
+      const indexes = Array.from({ length: sums.others.length / 3 }, (_, j) => sums.others[3 * j + 2]);
+      const leftOver = indexes.map((i) => Math.abs(p.samples.values[i * nt + nt - 1])).reduce((a, b) => a + b, 0);
       assert.equal(sums.total, top(p, { limit: 0, sampleType: String(nt - 1) }).total - leftOver, f);
       if (sums.total > 0) assert.ok(sums.flat.some((x) => x > 0), f);
     }
     // Only odd shapes are left over (Go writes a stack of one or two locations unpacked).
     assert.ok(samples > 400 && leftOvers <= samples / 10, `${leftOvers} of ${samples} samples left to the general reader`);
+  });
+
+  it('gives the same sums whatever window of the bytes the WebAssembly loop is given at a time', () => {
+    // Small windows: many calls, samples split at every boundary, and samples larger than the window.
+    let samples = 0;
+    for (const raw of [encodeProfile(largeProfile({ samples: 2_000, seed: 5 })), ...profilesIn('go1.26').map((f) => unzip(readFileSync(f)))]) {
+      const h = decodeHeader(raw, 'p', 'auto', true);
+      const frames = frameIndex(h.profile);
+      const lookup = h.res.locationLookup(h.profile.locations);
+      const lfs = frames.locFrameStart;
+      const idNode = lookup.dense.map((i) => (i === 0 ? -1 : lfs[i] - lfs[i - 1] === 1 ? frames.frameFunc[lfs[i - 1]] : -1 - i));
+      const tables = { idNode, nodeOf: frames.frameFunc, locFrameStart: lfs, nNodes: frames.functions.length };
+      const count = h.sampleCount;
+      const nt = h.profile.sampleTypes.length;
+      const whole = wasmTop(h.buf, h.sampleRuns, count, nt - 1, nt, tables, h.buf.length);
+      assert.ok(whole, 'this Node has WebAssembly');
+      samples += count;
+      for (const window of [1, 40, 1000]) {
+        const got = wasmTop(h.buf, h.sampleRuns, count, nt - 1, nt, tables, window);
+        assert.deepEqual(got, whole, `window of ${window} bytes`);
+      }
+    }
+    assert.ok(samples > 2_000);
   });
 
   it('leaves a profile whose samples need repairs to the general path, which warns', () => {
@@ -182,6 +212,18 @@ describe('pprof topFromBytes (anole top straight from the wire)', function () {
     assert.equal(topFromBytes(raw), undefined);
     assert.match(decodeProfile(raw).warnings.join('\n'), /refer to missing locations/);
     agree(raw, 'missing location');
+    // Missing ids of one byte: in a gap between ids, and past the last one (ids up to 20).
+    for (const missing of [4, 11, 100, 127]) {
+      const small: SynthProfile = {
+        sampleTypes: [['space', 'bytes']],
+        functions: [{ id: 1, name: 'a' }, { id: 2, name: 'b' }],
+        locations: [1, 2, 3, 5, 20].map((id) => ({ id, lines: [[1 + (id % 2), id]] as [number, number][] })),
+        samples: Array.from({ length: 50 }, (_, i) => ({ stack: i === 25 ? [1, missing, 2] : [1, 2, 3, 5, 20].slice(i % 5), values: [i + 1] })),
+      };
+      const bytes = encodeProfile(small);
+      for (const loop of LOOPS) assert.equal(topFromBytes(bytes, {}, 'p', loop), undefined, `missing id ${missing}, ${loop} loop`);
+      assert.match(decodeProfile(bytes).warnings.join('\n'), /refer to missing locations/);
+    }
   });
 
   it('leaves an unknown sample type to the general path, which names the available ones', () => {

@@ -1,6 +1,6 @@
 // `anole top`, `anole locks` and `anole diff`: reports on profile files, text or --json.
 import * as fs from 'node:fs';
-import { decodeProfile, diff, lockSites, loadProfile, readProfileFile, selectSampleType, top as topReport, topFromBytes, totalsByLabel, REPLICA_LABEL, type NormalizeMode, type Profile, type TopOptions } from '../../core/pprof';
+import { decodeProfile, diff, lockSites, loadProfile, readProfileFileSync, selectSampleType, top as topReport, topFromBytes, totalsByLabel, REPLICA_LABEL, type NormalizeMode, type Profile, type TopOptions } from '../../core/pprof';
 import { isNormalizeMode } from '../../core/pprof/normalize';
 import { formatRatio, replicaShares } from '../../core/sources/fleetReport';
 import { AnoleError } from '../../core/errors';
@@ -36,7 +36,7 @@ export async function top(args: string[]): Promise<number> {
   const by = byOption(values.by);
   const limit = intOption('limit', values.limit);
   const opts: TopOptions = { by, limit: limit ?? (values.json ? undefined : 20), sampleType: values['sample-type'], sort: values.cum ? 'cum' : 'flat' };
-  const bytes = await readProfileFile(file);
+  const bytes = readProfileFileSync(file);
   // Straight from the bytes when the profile needs no repairs; else the full decoder says what is wrong.
   const fast = topFromBytes(bytes, opts, file);
   for (const w of fast ? fast.warnings : []) warn(`${file}: ${w}`);

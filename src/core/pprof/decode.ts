@@ -16,6 +16,7 @@ import {
 import { type FunctionInfo, type Profile, type SampleTable } from './profile';
 import { Resolver } from './resolve';
 import { SpanList, decodeSamples } from './samples';
+import { SampleLocator } from './wasmLocate';
 import { WireError, WireReader, WIRE_BYTES, WIRE_VARINT } from './wire';
 
 /** Options for {@link decodeProfile}. */
@@ -32,6 +33,9 @@ export interface DecodeOptions {
 interface Scan {
   sampleTypes: RawValueType[];
   sampleSpans: SpanList;
+  sampleCount: number;
+  /** Start/end pairs of the byte ranges holding only Samples (key 0x12), in order. */
+  sampleRuns: number[];
   /** An upper bound on the number of location ids in all samples. */
   locationIdBytes: number;
   mappings: RawMapping[];
@@ -91,12 +95,15 @@ export function withDecodeErrors<T>(what: string, decode: () => T): T {
   }
 }
 
-function scan(buf: Uint8Array): Scan {
+/** Scans the fields; with `runsOnly`, the samples are counted and their runs located, not each of them. */
+function scan(buf: Uint8Array, locator: SampleLocator | undefined, runsOnly: boolean): Scan {
   const s: Scan = {
     sampleTypes: [],
     // Room for a sample per 16 bytes, about what the smallest real ones take: growing the list
     // mid-way would also cost a deoptimization of the loop that fills it.
-    sampleSpans: new SpanList(Math.max(4096, (buf.length >>> 3) & ~1)),
+    sampleSpans: new SpanList(runsOnly ? 2 : Math.max(4096, (buf.length >>> 3) & ~1)),
+    sampleCount: 0,
+    sampleRuns: [],
     locationIdBytes: 0,
     mappings: [],
     locations: [],
@@ -118,7 +125,24 @@ function scan(buf: Uint8Array): Scan {
   let pos = 0;
   while (pos < size) {
     if (buf[pos] === 0x12) {
-      pos = locateSamples(buf, pos, s, r);
+      const from = pos;
+      if (locator) {
+        const run = locator.locate(buf, pos, runsOnly);
+        spans.pushAll(run.spans);
+        s.sampleCount += run.count;
+        s.locationIdBytes += run.idBytes;
+        pos = run.pos;
+      }
+      if (pos === from) {
+        // Without WebAssembly all the samples here, else the one it leaves (too long, or cut short).
+        const before = spans.length;
+        pos = locateSamples(buf, pos, s, r, locator ? pos + 1 : size);
+        s.sampleCount += (spans.length - before) / 2;
+        if (runsOnly) spans.length = before; // counted, and in a run
+      }
+      const runs = s.sampleRuns;
+      if (runs.length > 0 && runs[runs.length - 1] === from) runs[runs.length - 1] = pos;
+      else runs.push(from, pos);
       continue;
     }
     r.pos = pos;
@@ -131,7 +155,8 @@ function scan(buf: Uint8Array): Scan {
       case 2: {
         expectWire(wt, WIRE_BYTES, 'sample', at);
         const end = r.lengthEnd();
-        spans.push(r.pos, end);
+        if (!runsOnly) spans.push(r.pos, end);
+        s.sampleCount++; // (in no run: its key is not the one byte 0x12)
         s.locationIdBytes += end - r.pos;
         r.pos = end;
         break;
@@ -166,13 +191,14 @@ function scan(buf: Uint8Array): Scan {
 
 /**
  * The bulk of a profile: the Samples (key 0x12) from `pos` on, up to the next other field (Go
- * writes new locations among them), located into `s.sampleSpans`. Returns the position after the last one. A function of its own, small, so
+ * writes new locations among them) or the first one at `until` or after, located into
+ * `s.sampleSpans`. Returns the position after the last one. A function of its own, small, so
  * V8 optimizes it within the first few thousand samples instead of the whole of scan().
  */
-function locateSamples(buf: Uint8Array, pos: number, s: Scan, r: WireReader): number {
+function locateSamples(buf: Uint8Array, pos: number, s: Scan, r: WireReader, until: number): number {
   const size = buf.length;
   const spans = s.sampleSpans;
-  while (pos < size && buf[pos] === 0x12) {
+  while (pos < until && buf[pos] === 0x12) {
     let len = buf[pos + 1];
     let start = pos + 2;
     if (len >= 0x80) {
@@ -218,9 +244,18 @@ function checkIsProfile(s: Scan, what: string): void {
 export interface DecodedHeader {
   /** The raw protobuf bytes, as a plain Uint8Array. */
   buf: Uint8Array;
-  /** Start/end byte offsets of each Sample message. */
+  /** Start/end byte offsets of each Sample message (none when only their runs were located). */
   sampleSpans: SpanList;
-  /** An upper bound on the number of location ids in all samples. */
+  /** How many Sample messages there are. */
+  sampleCount: number;
+  /**
+   * Start/end pairs of the byte ranges that hold only Samples written with the usual one-byte key;
+   * a Sample written otherwise is in none (with `runsOnly`, only its count says it is there).
+   */
+  sampleRuns: Uint32Array;
+  /** True when the samples were only counted and their runs located: `sampleSpans` is empty. */
+  runsOnly: boolean;
+  /** An upper bound on the number of location ids in all samples (not kept with `runsOnly`). */
   locationIdBytes: number;
   profile: Profile;
   res: Resolver;
@@ -228,13 +263,31 @@ export interface DecodedHeader {
 
 const NO_SAMPLES: SampleTable = { count: 0, stackStart: new Uint32Array(1), stackLocs: new Uint16Array(0), values: new Float64Array(0), hasLabels: false };
 
-/** Decodes raw (unwrapped) profile bytes except the samples. Throws WireError or AnoleError. */
-export function decodeHeader(bytes: Uint8Array, what: string): DecodedHeader {
+/** Profiles from this size on have their samples located in WebAssembly (below, compiling it costs more than it saves). */
+const LOCATE_WASM_FROM = 256 * 1024;
+
+/**
+ * How {@link decodeHeader} locates the samples: WebAssembly for large profiles ('auto'), always
+ * with windows of the given size (tests), or JavaScript only. The spans found are the same.
+ */
+export type LocateMode = 'auto' | 'js' | { window: number };
+
+/**
+ * Decodes raw (unwrapped) profile bytes except the samples. Throws WireError or AnoleError. With
+ * `runsOnly` (for a reader that walks the samples itself, in WebAssembly), the samples are only
+ * counted and their runs located, when WebAssembly locates them.
+ */
+export function decodeHeader(bytes: Uint8Array, what: string, locate: LocateMode = 'auto', runsOnly = false): DecodedHeader {
   // A plain Uint8Array view: element access on it is faster than on a Buffer subclass.
   const buf = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const locator =
+    locate === 'js' ? undefined
+    : locate === 'auto' ? (runsOnly || buf.length >= LOCATE_WASM_FROM ? SampleLocator.create() : undefined)
+    : SampleLocator.create(locate.window);
+  const onlyRuns = runsOnly && locator !== undefined;
   let s: Scan;
   try {
-    s = scan(buf);
+    s = scan(buf, locator, onlyRuns);
   } catch (e) {
     // Text that slipped past the sniffer (e.g. a control byte early on) reads as a bad protobuf.
     if (e instanceof WireError && looksLikeText(buf.subarray(0, Math.min(buf.length, 64)))) throw describeText(buf, what);
@@ -269,7 +322,16 @@ export function decodeHeader(bytes: Uint8Array, what: string): DecodedHeader {
     docUrl: res.str(s.docUrl),
     warnings: [],
   };
-  return { buf, sampleSpans: s.sampleSpans, locationIdBytes: s.locationIdBytes, profile, res };
+  return {
+    buf,
+    sampleSpans: s.sampleSpans,
+    sampleCount: s.sampleCount,
+    sampleRuns: Uint32Array.from(s.sampleRuns),
+    runsOnly: onlyRuns,
+    locationIdBytes: s.locationIdBytes,
+    profile,
+    res,
+  };
 }
 
 /** Completes a header with its decoded samples: the warnings, and the refusal of a profile whose every frame dangles. */

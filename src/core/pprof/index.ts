@@ -2,7 +2,7 @@
 export * from './profile';
 export type { DecodeOptions } from './decode';
 export { decodeProfile } from './decode';
-export { loadProfile, readProfileFile } from './load';
+export { loadProfile, readProfileFile, readProfileFileSync } from './load';
 export { DEFAULT_MAX_PROFILE_BYTES, isGzip, looksLikeText } from './container';
 export type { SampleTypeChoice } from './sampleType';
 export { selectSampleType } from './sampleType';

@@ -27,6 +27,19 @@ export class SpanList {
     this.data[this.length++] = start;
     this.data[this.length++] = end;
   }
+
+  /** Appends pairs already laid out as start, end, start, end... */
+  pushAll(pairs: Uint32Array): void {
+    let size = Math.max(this.data.length, 2);
+    while (this.length + pairs.length > size) size *= 2;
+    if (size > this.data.length) {
+      const bigger = new Uint32Array(size);
+      bigger.set(this.data.subarray(0, this.length));
+      this.data = bigger;
+    }
+    this.data.set(pairs, this.length);
+    this.length += pairs.length;
+  }
 }
 
 function grow<T extends Uint32Array | Uint16Array>(a: T): T {

@@ -1,7 +1,13 @@
-// anole top's inner loop as a small WebAssembly function, assembled here from its opcodes (no
-// build tool, nothing fetched): flat and cum per node for every sample Go's encoders write. It
-// runs as machine code from its first sample, where the same loop in JavaScript runs in V8's
-// interpreter and baseline code until the optimizing compiler, on a busy background thread, is done.
+// anole top's inner loop as small WebAssembly functions, assembled here from their opcodes (no
+// build tool, nothing fetched; wasmModules.ts holds the bytes): flat and cum per node for every
+// sample Go's encoders write, read from windows of the profile's bytes. It runs as machine code
+// from its first sample, where the same loop in JavaScript runs in V8's interpreter and baseline
+// code until the optimizing compiler, on a busy background thread, is done.
+import {
+  ADD, AND, BLOCK, BR, BR_IF, ELSE, END, EQ, EQZ, FADD, F_FROM_U32, GE_S, GE_U, GT_U, IF, LOAD32, LOAD8, LOADF64, LOOP, LT_U, MUL, NE, OR, PAGE, SHL,
+  STORE32, STOREF64, SUB, VOID, CALL, LT_S, RETURN, type WasmMemory, assembler, moduleBytes, wasmApi,
+} from './wasmAsm';
+import { RUN_WASM } from './wasmModules';
 
 /** The tables the loop reads and the sums it adds to, as wireTop builds them. */
 export interface WasmTopTables {
@@ -17,63 +23,31 @@ export interface WasmTopSums {
   flat: Float64Array;
   cum: Float64Array;
   total: number;
-  /** Indexes of the samples of other shapes, ascending. */
-  others: Int32Array;
+  /** The samples of other shapes, in order: their start and end offsets and their index, three numbers each. */
+  others: Uint32Array;
 }
 
-// Opcodes used below (WebAssembly core spec, binary format).
-const BLOCK = 0x02, LOOP = 0x03, IF = 0x04, ELSE = 0x05, END = 0x0b, BR = 0x0c, BR_IF = 0x0d;
-const GET = 0x20, SET = 0x21, TEE = 0x22;
-const LOAD32 = 0x28, LOADF64 = 0x2b, LOAD8 = 0x2d, STORE32 = 0x36, STOREF64 = 0x39;
-const CONST = 0x41, EQZ = 0x45, EQ = 0x46, NE = 0x47, LT_U = 0x49, GT_U = 0x4b, GE_S = 0x4e, GE_U = 0x4f;
-const ADD = 0x6a, SUB = 0x6b, AND = 0x71, OR = 0x72, SHL = 0x74;
-const FADD = 0xa0, F_FROM_U32 = 0xb8;
-const VOID = 0x40, I32 = 0x7f, F64 = 0x7c;
-
-// Parameters, then locals (all i32 but the two f64 at the end).
-const P = ['spans', 'from', 'count', 'nOthers0', 'si', 'nt', 'idNode', 'nIds', 'nodeOf', 'lfs', 'seen', 'nodes', 'flat', 'cum', 'others', 'out'] as const;
-const L = ['i', 'pos', 'end', 'k', 'len', 'b', 'fe', 'nd', 'value', 'values', 'x', 'shift', 'id', 'stamp', 'f', 'fl', 'n', 'nOthers', 'j', 'limit'] as const;
+// Parameters, then locals (all i32 but the two f64 at the end). run(pos, wend, state, base, ...)
+// reads the Samples from `pos` on while they lie whole before `wend` and returns where it stopped;
+// `state` holds the number of samples read so far (i32), of those left over (i32) and the total
+// (f64), from one call to the next; `address + base` is an offset in the profile (i32 arithmetic
+// wraps around 2^32, so a window of the bytes at any address can stand for them).
+const P = ['pos', 'wend', 'state', 'base', 'si', 'nt', 'idNode', 'nIds', 'nodeOf', 'lfs', 'seen', 'nodes', 'flat', 'cum', 'others', 'nFast'] as const;
+const L = ['i', 'start', 'end', 'k', 'len', 'b', 'fe', 'nd', 'value', 'values', 'x', 'shift', 'stamp', 'n', 'nOthers', 'j', 'limit'] as const;
 const LF = ['v', 'total'] as const;
 type Var = (typeof P)[number] | (typeof L)[number] | (typeof LF)[number];
 const VARS: readonly Var[] = [...P, ...L, ...LF];
 
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n) b |= 0x80;
-    out.push(b);
-  } while (n);
-  return out;
-}
-
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && !(b & 0x40)) || (n === -1 && b & 0x40)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
-}
-
 /** The body of `run`, as the loop in wireTop.ts's fastSample reads a sample. */
 function body(): number[] {
-  const c: number[] = [];
-  const get = (v: Var) => c.push(GET, VARS.indexOf(v));
-  const set = (v: Var) => c.push(SET, VARS.indexOf(v));
-  const k = (n: number) => c.push(CONST, ...sleb(n));
-  /** `v = v + n`. */
-  const inc = (v: Var, n = 1) => (get(v), k(n), c.push(ADD), set(v));
-  /** `b = mem8[pos++]` into `v`. */
-  const byte = (v: Var) => (get('pos'), c.push(LOAD8, 0, 0), set(v), inc('pos'));
-  /** The address base + 4 * index on the stack. */
-  const at4 = (base: Var, index: Var) => (get(index), k(2), c.push(SHL), get(base), c.push(ADD));
-  const at8 = (base: Var, index: () => void) => (index(), k(3), c.push(SHL), get(base), c.push(ADD));
+  const { c, get, set, tee, k, inc, byte, at4, at8 } = assembler(VARS);
+  /** `len |= (b & 0x7f) << shift` for the byte at pos + at, start = pos + at + 1; leaves b >= 0x80 on the stack. */
+  const lenByte = (at: number, shift: number) => {
+    get('pos'), c.push(LOAD8, 0, at), set('b');
+    get('len'), get('b'), k(0x7f), c.push(AND), k(shift), c.push(SHL, OR), set('len');
+    get('pos'), k(at + 1), c.push(ADD), set('start');
+    get('b'), k(0x80), c.push(GE_U);
+  };
 
   // Block depths are counted by hand at each branch: the comments name the targets.
   /** addValue: one varint (below 2^28) at pos that must end by `limit`; on failure br to $fail (depth given). */
@@ -91,21 +65,26 @@ function body(): number[] {
     get('values'), get('si'), c.push(EQ, IF, VOID), get('x'), set('value'), c.push(END);
     inc('values');
   };
-  /** Marks node `n` seen in this sample and appends it to nodes, unless already seen. */
-  const addNode = () => {
-    at4('seen', 'n'), c.push(LOAD32, 2, 0), get('stamp'), c.push(NE, IF, VOID);
-    at4('seen', 'n'), get('stamp'), c.push(STORE32, 2, 0);
-    at4('nodes', 'nd'), get('n'), c.push(STORE32, 2, 0);
-    inc('nd');
-    c.push(END);
-  };
-
-  get('from'), set('i'), get('nOthers0'), set('nOthers');
-  get('out'), c.push(LOADF64, 3, 0), set('total');
+  get('state'), c.push(LOAD32, 2, 0), set('i');
+  get('state'), c.push(LOAD32, 2, 4), set('nOthers');
+  get('state'), c.push(LOADF64, 3, 8), set('total');
   c.push(BLOCK, VOID, LOOP, VOID); // $done, $samples
-  get('i'), get('count'), c.push(GE_U, BR_IF, 1);
-  at8('spans', () => get('i')), c.push(LOAD32, 2, 0), set('pos');
-  at8('spans', () => get('i')), c.push(LOAD32, 2, 4), set('end');
+  get('pos'), get('wend'), c.push(GE_U, BR_IF, 1);
+  get('pos'), c.push(LOAD8, 0, 0), k(0x12), c.push(NE, BR_IF, 1);
+  // The sample's length, a varint of up to 4 bytes (JavaScript decides about a longer one).
+  k(0), set('len');
+  lenByte(1, 0);
+  c.push(IF, VOID);
+  lenByte(2, 7);
+  c.push(IF, VOID);
+  lenByte(3, 14);
+  c.push(IF, VOID);
+  lenByte(4, 21);
+  c.push(BR_IF, 4); // $done
+  c.push(END, END, END);
+  // Only a sample whole within the window (JavaScript moves the window on).
+  get('start'), get('len'), c.push(ADD), tee('end'), get('wend'), c.push(GT_U, BR_IF, 1);
+  get('start'), set('pos');
   get('i'), k(1), c.push(SHL), k(1), c.push(ADD), set('stamp');
   k(0), set('value'), k(0), set('values'), k(0), set('nd');
   c.push(BLOCK, VOID); // $fail (depth from the fields loop body: see below)
@@ -123,36 +102,11 @@ function body(): number[] {
   get('b'), k(0x80), c.push(GE_U, BR_IF, 3);
   get('len'), k(0x7f), c.push(AND), get('b'), k(7), c.push(SHL, OR), set('len');
   c.push(END);
-  get('pos'), get('len'), c.push(ADD, TEE, VARS.indexOf('fe')), get('end'), c.push(GT_U, BR_IF, 2);
+  get('pos'), get('len'), c.push(ADD), tee('fe'), get('end'), c.push(GT_U, BR_IF, 2);
   get('k'), k(0x0a), c.push(EQ, IF, VOID); // +1: location ids
-  c.push(BLOCK, VOID, LOOP, VOID); // +2: $idsdone, $ids (fail at depth 5)
-  get('pos'), get('fe'), c.push(GE_U, BR_IF, 1);
-  byte('id');
-  get('id'), k(0x80), c.push(GE_U, IF, VOID); // +1 (fail at 6)
-  byte('b');
-  get('b'), k(0x80), c.push(GE_U, BR_IF, 6);
-  get('pos'), get('fe'), c.push(GT_U, BR_IF, 6);
-  get('id'), k(0x7f), c.push(AND), get('b'), k(7), c.push(SHL, OR), set('id');
-  c.push(END);
-  get('id'), get('nIds'), c.push(GE_U, BR_IF, 5);
-  at4('idNode', 'id'), c.push(LOAD32, 2, 0), set('x');
-  get('x'), k(0), c.push(GE_S, IF, VOID); // +1
-  get('x'), set('n');
-  addNode();
-  c.push(ELSE);
-  get('x'), k(-1), c.push(EQ, BR_IF, 6);
-  // A location with inlined frames: each frame's node, innermost first.
-  k(-2), get('x'), c.push(SUB), set('j');
-  at4('lfs', 'j'), c.push(LOAD32, 2, 0), set('f');
-  at4('lfs', 'j'), c.push(LOAD32, 2, 4), set('fl');
-  c.push(BLOCK, VOID, LOOP, VOID); // +2
-  get('f'), get('fl'), c.push(GE_U, BR_IF, 1);
-  at4('nodeOf', 'f'), c.push(LOAD32, 2, 0), set('n');
-  addNode();
-  inc('f');
-  c.push(BR, 0, END, END);
-  c.push(END); // if x >= 0
-  c.push(BR, 0, END, END); // $ids, $idsdone
+  // In a function of its own: few values live in its loop, all in registers.
+  get('pos'), get('fe'), get('nd'), get('stamp'), get('idNode'), get('nIds'), get('nodeOf'), get('lfs'), get('seen'), get('nodes'), get('nFast');
+  c.push(CALL, 1), tee('nd'), k(0), c.push(LT_S, BR_IF, 3);
   c.push(ELSE);
   get('k'), k(0x12), c.push(EQ, IF, VOID); // +2 from $fields: packed values (fail at 4)
   get('fe'), set('limit');
@@ -178,72 +132,135 @@ function body(): number[] {
   inc('j');
   c.push(BR, 0, END, END);
   inc('i');
+  get('end'), set('pos');
   c.push(BR, 1); // continue $samples (past $fail)
-  c.push(END); // $fail: the sample is left to the general reader
-  at4('others', 'nOthers'), get('i'), c.push(STORE32, 2, 0);
+  c.push(END); // $fail: the sample is left to the general reader, as (start, end, index)
+  get('nOthers'), k(12), c.push(MUL), get('others'), c.push(ADD), set('j');
+  get('j'), get('start'), get('base'), c.push(ADD, STORE32, 2, 0);
+  get('j'), get('end'), get('base'), c.push(ADD, STORE32, 2, 4);
+  get('j'), get('i'), c.push(STORE32, 2, 8);
   inc('nOthers');
   inc('i');
+  get('end'), set('pos');
   c.push(BR, 0, END, END); // $samples, $done
-  get('out'), get('total'), c.push(STOREF64, 3, 0);
-  get('nOthers');
+  get('state'), get('i'), c.push(STORE32, 2, 0);
+  get('state'), get('nOthers'), c.push(STORE32, 2, 4);
+  get('state'), get('total'), c.push(STOREF64, 3, 8);
+  get('pos');
   c.push(END);
   return c;
 }
 
-function section(id: number, content: number[]): number[] {
-  return [id, ...uleb(content.length), ...content];
+// ids(pos, fe, nd, stamp, ...tables): the packed location ids in [pos, fe) of the sample `stamp`,
+// their nodes not yet seen appended to nodes (holding nd); returns the new nd, or -1 for an id
+// the general reader must see (a missing location, a varint longer than 2 bytes or cut short).
+const PI = ['pos', 'fe', 'nd', 'stamp', 'idNode', 'nIds', 'nodeOf', 'lfs', 'seen', 'nodes', 'nFast'] as const;
+const LI = ['id', 'b', 'x', 'n', 'f', 'fl'] as const;
+
+/** The body of `ids`, as wireTop.ts's addIds. */
+function idsBody(): number[] {
+  const { c, get, set, k, inc, byte, at4 } = assembler([...PI, ...LI]);
+  /** Marks node `n` seen in this sample and appends it to nodes, unless already seen. */
+  const addNode = () => {
+    at4('seen', 'n'), c.push(LOAD32, 2, 0), get('stamp'), c.push(NE, IF, VOID);
+    at4('seen', 'n'), get('stamp'), c.push(STORE32, 2, 0);
+    at4('nodes', 'nd'), get('n'), c.push(STORE32, 2, 0);
+    inc('nd');
+    c.push(END);
+  };
+  c.push(BLOCK, VOID); // $fail
+  c.push(BLOCK, VOID, LOOP, VOID); // $done, $ids: inside, 0 = $ids, 1 = $done, 2 = $fail
+  get('pos'), get('fe'), c.push(GE_U, BR_IF, 1);
+  byte('id');
+  // The usual id: one byte (below nFast = min(nIds, 128)) naming a location of one frame.
+  get('id'), get('nFast'), c.push(LT_U, IF, VOID); // +1
+  at4('idNode', 'id'), c.push(LOAD32, 2, 0), set('n');
+  get('n'), k(0), c.push(GE_S, IF, VOID); // +2
+  addNode();
+  c.push(BR, 2, END, END); // continue $ids
+  get('id'), k(0x80), c.push(GE_U, IF, VOID); // +1 (fail at 3)
+  byte('b');
+  get('b'), k(0x80), c.push(GE_U, BR_IF, 3);
+  get('pos'), get('fe'), c.push(GT_U, BR_IF, 3);
+  get('id'), k(0x7f), c.push(AND), get('b'), k(7), c.push(SHL, OR), set('id');
+  c.push(END);
+  get('id'), get('nIds'), c.push(GE_U, BR_IF, 2);
+  at4('idNode', 'id'), c.push(LOAD32, 2, 0), set('x');
+  get('x'), k(0), c.push(GE_S, IF, VOID); // +1 (fail at 3)
+  get('x'), set('n');
+  addNode();
+  c.push(ELSE);
+  get('x'), k(-1), c.push(EQ, BR_IF, 3);
+  // A location with inlined frames: each frame's node, innermost first.
+  k(-2), get('x'), c.push(SUB), set('x');
+  at4('lfs', 'x'), c.push(LOAD32, 2, 0), set('f');
+  at4('lfs', 'x'), c.push(LOAD32, 2, 4), set('fl');
+  c.push(BLOCK, VOID, LOOP, VOID); // +2
+  get('f'), get('fl'), c.push(GE_U, BR_IF, 1);
+  at4('nodeOf', 'f'), c.push(LOAD32, 2, 0), set('n');
+  addNode();
+  inc('f');
+  c.push(BR, 0, END, END);
+  c.push(END); // if x >= 0
+  c.push(BR, 0, END, END); // $ids, $done
+  get('nd'), c.push(RETURN);
+  c.push(END); // $fail
+  k(-1);
+  c.push(END);
+  return c;
 }
 
-const name = (s: string) => [...uleb(s.length), ...Buffer.from(s, 'latin1')];
-
-/** The module: imports its memory as m.mem, exports run(...P) → number of samples left over. */
-function moduleBytes(): Uint8Array {
-  const type = [1, 0x60, ...uleb(P.length), ...P.map(() => I32), 1, I32];
-  const imports = [1, ...name('m'), ...name('mem'), 0x02, 0x00, 1];
-  const code = body();
-  const locals = [2, ...uleb(L.length), I32, ...uleb(LF.length), F64];
-  const fn = [...locals, ...code];
-  return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
-    ...section(1, type),
-    ...section(2, imports),
-    ...section(3, [1, 0]),
-    ...section(7, [1, ...name('run'), 0x00, 0]),
-    ...section(10, [1, ...uleb(fn.length), ...fn]),
+/** The module, as assembled here: exports run(...P) → where it stopped (wasmModules.ts holds its bytes). */
+export const runModuleBytes = (): Uint8Array =>
+  moduleBytes([
+    { name: 'run', params: P, locals: L, f64Locals: LF, code: body() },
+    { name: 'ids', params: PI, locals: LI, code: idsBody() },
   ]);
-}
 
-/** The few parts of the WebAssembly JavaScript API used here (the ES2022 lib has no types for it). */
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Memory: new (descriptor: { initial: number }) => { buffer: ArrayBuffer };
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
-
-const wasmApi = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 let compiled: object | undefined;
 
-/** Samples per call of the WebAssembly loop. */
-const BATCH = 8192;
+/**
+ * Bytes of samples copied into WebAssembly memory per call (more when one sample is larger): a
+ * small window, reused, costs one memcpy of the profile in cache, where a copy of all of it would
+ * first fault in as many fresh pages as the profile has.
+ */
+export const WINDOW_BYTES = 256 * 1024;
+/** Zero bytes after the window: reads past a sample's end (which then fails) stay in memory. */
+const PAD = 16;
 
 const align8 = (n: number) => (n + 7) & ~7;
 
+/** Bytes of the Sample field at `pos` (key, length and payload), or -1 when it is none or its length takes more than 5 bytes. */
+function fieldBytes(buf: Uint8Array, pos: number): number {
+  if (buf[pos] !== 0x12) return -1;
+  let len = 0;
+  for (let i = 1; i <= 5; i++) {
+    const b = buf[pos + i];
+    len += (b & 0x7f) * 2 ** (7 * (i - 1));
+    if (b < 0x80) return 1 + i + len;
+  }
+  return -1;
+}
+
 /**
- * Adds every sample of `spans` (start/end byte pairs into `buf`) that has Go's usual shape to
- * flat/cum/total exactly as wireTop's fastSample does; the others' indexes come back in `others`.
- * Undefined when this Node has no WebAssembly (e.g. --jitless) or no memory for it.
+ * Adds every sample of `runs` (start/end byte pairs into `buf`, each holding only Sample fields,
+ * `count` of them in all) that has Go's usual shape to flat/cum/total exactly as wireTop's
+ * fastSample does, reading the fields itself; the others come back as (start, end, index)
+ * triples in `others`. Undefined when this Node has no WebAssembly (e.g. --jitless), no memory for
+ * it, or a run holds something else. `window` is for tests (small windows, many calls).
  */
-export function wasmTop(buf: Uint8Array, spans: Uint32Array, count: number, si: number, nt: number, t: WasmTopTables): WasmTopSums | undefined {
+export function wasmTop(buf: Uint8Array, runs: Uint32Array, count: number, si: number, nt: number, t: WasmTopTables, window = WINDOW_BYTES): WasmTopSums | undefined {
   if (!wasmApi) return undefined;
-  compiled ??= new wasmApi.Module(moduleBytes());
-  // Layout: the bytes, 16 zero bytes (reads past the end see zeros and fail as in JavaScript), then the tables.
-  let at = align8(buf.length + 16);
+  compiled ??= new wasmApi.Module(Buffer.from(RUN_WASM, 'base64'));
+  // Layout: the state, the tables and sums, the samples left over, then the window of bytes
+  // (last, so that it can grow for a large sample) and PAD zero bytes.
+  let at = 8;
   const place = (bytes: number) => {
     const p = at;
     at = align8(at + bytes);
     return p;
   };
-  const pSpans = place(count * 8);
+  const pState = place(16);
   const pIdNode = place(t.idNode.length * 4);
   const pNodeOf = place(t.nodeOf.length * 4);
   const pLfs = place(t.locFrameStart.length * 4);
@@ -251,31 +268,50 @@ export function wasmTop(buf: Uint8Array, spans: Uint32Array, count: number, si: 
   const pNodes = place(t.nNodes * 4);
   const pFlat = place(t.nNodes * 8);
   const pCum = place(t.nNodes * 8);
-  const pOthers = place(count * 4);
-  const pOut = place(8);
-  let memory: { buffer: ArrayBuffer };
+  const pOthers = place(count * 12);
+  const pWin = at;
+  let memory: WasmMemory;
   try {
-    memory = new wasmApi.Memory({ initial: Math.ceil(at / 65536) });
+    memory = new wasmApi.Memory({ initial: Math.ceil((pWin + Math.min(window, buf.length) + PAD) / PAGE) });
   } catch {
-    return undefined; // more than a WebAssembly memory holds (4 GiB), or no room for it: the JavaScript loop reads it
+    return undefined; // no room for it: the general path reads the profile
   }
-  const mem = memory.buffer;
-  new Uint8Array(mem, 0, buf.length).set(buf);
-  new Uint32Array(mem, pSpans, count * 2).set(spans.subarray(0, count * 2));
-  new Int32Array(mem, pIdNode, t.idNode.length).set(t.idNode);
-  new Int32Array(mem, pNodeOf, t.nodeOf.length).set(t.nodeOf);
-  new Uint32Array(mem, pLfs, t.locFrameStart.length).set(t.locFrameStart);
+  let mem = new Uint8Array(memory.buffer);
+  new Int32Array(memory.buffer, pIdNode, t.idNode.length).set(t.idNode);
+  new Int32Array(memory.buffer, pNodeOf, t.nodeOf.length).set(t.nodeOf);
+  new Uint32Array(memory.buffer, pLfs, t.locFrameStart.length).set(t.locFrameStart);
   const run = new wasmApi.Instance(compiled, { m: { mem: memory } }).exports.run as (...args: number[]) => number;
-  // In batches: a call runs the code it started with, so the first batches run on the baseline
-  // compiler's code while V8 optimizes the function for the later ones.
-  let nOthers = 0;
-  for (let from = 0; from < count; from += BATCH) {
-    nOthers = run(pSpans, from, Math.min(count, from + BATCH), nOthers, si, nt, pIdNode, t.idNode.length, pNodeOf, pLfs, pSeen, pNodes, pFlat, pCum, pOthers, pOut);
+  // Window after window: V8 compiles the function with its baseline compiler first and optimizes
+  // it in the background, and a call runs the code it started with, so the later windows run faster.
+  for (let r = 0; r < runs.length; r += 2) {
+    const end = runs[r + 1];
+    for (let pos = runs[r]; pos < end; ) {
+      let n = Math.min(window, end - pos);
+      const first = fieldBytes(buf, pos);
+      if (first < 0) return undefined;
+      if (first > n) n = first; // a sample larger than the window gets a window of its own size
+      if (pWin + n + PAD > mem.length) {
+        try {
+          memory.grow(Math.ceil((pWin + n + PAD - mem.length) / PAGE));
+        } catch {
+          return undefined;
+        }
+        mem = new Uint8Array(memory.buffer);
+      }
+      mem.set(buf.subarray(pos, pos + n), pWin);
+      mem.fill(0, pWin + n, pWin + n + PAD);
+      const stop = run(pWin, pWin + n, pState, pos - pWin, si, nt, pIdNode, t.idNode.length, pNodeOf, pLfs, pSeen, pNodes, pFlat, pCum, pOthers, Math.min(t.idNode.length, 0x80));
+      if (stop === pWin) return undefined; // not even the first sample: something other than samples in the run
+      pos += stop - pWin;
+    }
   }
+  const m = memory.buffer;
+  const state = new Uint32Array(m, pState, 2);
+  if (state[0] !== count) return undefined;
   return {
-    flat: new Float64Array(mem.slice(pFlat, pFlat + t.nNodes * 8)),
-    cum: new Float64Array(mem.slice(pCum, pCum + t.nNodes * 8)),
-    total: new Float64Array(mem, pOut, 1)[0],
-    others: new Int32Array(mem.slice(pOthers, pOthers + nOthers * 4)),
+    flat: new Float64Array(m.slice(pFlat, pFlat + t.nNodes * 8)),
+    cum: new Float64Array(m.slice(pCum, pCum + t.nNodes * 8)),
+    total: new Float64Array(m, pState + 8, 1)[0],
+    others: new Uint32Array(m.slice(pOthers, pOthers + state[1] * 12)),
   };
 }

@@ -29,14 +29,15 @@ class NeedsGeneralPath extends Error {}
 export function topFromBytes(input: Uint8Array, opts: TopOptions = {}, source?: string, loop: InnerLoop = 'wasm'): WireTop | undefined {
   const what = source ?? 'the profile';
   const raw = unwrapProfileBytes(input, what, DEFAULT_MAX_PROFILE_BYTES);
-  const h = withDecodeErrors(what, () => decodeHeader(raw, what));
+  // With WebAssembly, its loop walks the samples itself: the header only counts them.
+  const h = withDecodeErrors(what, () => decodeHeader(raw, what, 'auto', loop === 'wasm'));
   let agg: Aggregate;
   try {
-    agg = aggregateWire(h, opts.by ?? 'function', opts, loop === 'wasm');
+    agg = aggregateWire(h, opts.by ?? 'function', opts);
   } catch {
     return undefined;
   }
-  return { result: topOf(agg, opts), warnings: headerWarnings(h, h.sampleSpans.length / 2) };
+  return { result: topOf(agg, opts), warnings: headerWarnings(h, h.sampleCount) };
 }
 
 /** What {@link readSample} found in one sample; `first` is -1 for an empty stack. */
@@ -244,7 +245,7 @@ function addFrames(t: FastTables, li: number, stamp: number, nd: number): number
  * aggregate(profile, granularity) computed from the sample bytes located in `h`: the same sums in
  * the same order, so the same numbers. Throws (anything) when the general path must decide.
  */
-function aggregateWire(h: DecodedHeader, granularity: Exclude<Granularity, 'fileLine'>, opts: TopOptions, useWasm: boolean): Aggregate {
+function aggregateWire(h: DecodedHeader, granularity: Exclude<Granularity, 'fileLine'>, opts: TopOptions): Aggregate {
   const { buf, profile, res } = h;
   const sampleType = chooseSampleType(profile, opts);
   const frames = frameIndex(profile);
@@ -254,34 +255,33 @@ function aggregateWire(h: DecodedHeader, granularity: Exclude<Granularity, 'file
   const sums = new Sums(nNodes, lookup.dense, lookup.sparse, nodeOf, frames.locFrameStart);
   const { flat, cum } = sums;
   const tables: FastTables = { idNode: sums.idNode, nodeOf, locFrameStart: frames.locFrameStart, seen: sums.seen, flat, cum, nodes: new Int32Array(nNodes), value: 0, values: 0, total: 0 };
-  const spans = h.sampleSpans.data;
-  const count = h.sampleSpans.length / 2;
   const nt = profile.sampleTypes.length;
   const si = sampleType.index;
   const r = new WireReader(buf);
   const head: SampleHead = { value: 0, values: 0, first: -1, idsFrom: 0, idsTo: 0 };
-  // Samples of other shapes are read afterwards, so that no branch of the loop is first taken
-  // late (a deoptimization). The sums are the same: they are sums of integers, exact below 2^53.
-  let others: Int32Array, total: number;
-  let nOthers = 0;
-  const wasm = useWasm ? wasmTop(buf, spans, count, si, nt, { idNode: sums.idNode, nodeOf, locFrameStart: frames.locFrameStart, nNodes }) : undefined;
-  if (wasm) {
-    flat.set(wasm.flat);
-    cum.set(wasm.cum);
-    total = wasm.total;
-    others = wasm.others;
-    nOthers = others.length;
+  // Samples of other shapes are read afterwards (start, end, index), so that no branch of the loop is
+  // first taken late (a deoptimization). The sums are the same: sums of integers, exact below 2^53.
+  let others: Uint32Array, total: number, nOthers: number;
+  if (h.runsOnly) {
+    const wasm = wasmTop(buf, h.sampleRuns, h.sampleCount, si, nt, { idNode: sums.idNode, nodeOf, locFrameStart: frames.locFrameStart, nNodes });
+    if (!wasm) throw new NeedsGeneralPath();
+    ({ total, others } = wasm);
+    flat.set(wasm.flat), cum.set(wasm.cum);
+    nOthers = others.length / 3;
   } else {
-    others = new Int32Array(count);
+    const spans = h.sampleSpans.data;
+    const count = h.sampleSpans.length / 2;
+    others = new Uint32Array(3 * count);
+    nOthers = 0;
     for (let i = 0; i < count; i++) {
-      others[nOthers] = i;
+      const at = 3 * nOthers;
+      (others[at] = spans[2 * i]), (others[at + 1] = spans[2 * i + 1]), (others[at + 2] = i);
       nOthers += fastSample(buf, spans[2 * i], spans[2 * i + 1], tables, 2 * i + 1, si, nt) ? 0 : 1;
     }
     total = tables.total;
   }
-  for (let j = 0; j < nOthers; j++) {
-    const i = others[j];
-    const v = slowSample(buf, spans[2 * i], spans[2 * i + 1], si, nt, sums, 2 * i + 2, head, r);
+  for (let j = 0; j < 3 * nOthers; j += 3) {
+    const v = slowSample(buf, others[j], others[j + 1], si, nt, sums, 2 * others[j + 2] + 2, head, r);
     total += v < 0 ? -v : v;
   }
   if (nOthers > 0 && !(total <= Number.MAX_SAFE_INTEGER)) throw new NeedsGeneralPath();
