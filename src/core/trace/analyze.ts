@@ -222,18 +222,20 @@ export class StarvationAnalyzer implements TraceVisitor, GoTransitionSink {
     }
   }
 
+  /** Goroutine `id`'s accumulator (created at its first transition). */
   private acc(id: number): GoAcc {
-    const t = this.now;
-    let a = this.gs.get(id);
-    if (!a) {
-      a = {
-        id, state: GoState.Undetermined, since: t, start: 0, created: 0, resume: 0, resumeIsSyscall: false, block: 0,
-        blockKind: 7, syscall: 0, p: -1, running: 0, runnable: 0, runnableCount: 0, runnableMax: 0, hist: undefined, pending: undefined,
-        blocked: new Float64Array(8), culprit: 0,
-      };
-      this.gs.set(id, a);
-      this.gOrder.push(a);
-    }
+    return this.gs.get(id) ?? this.newAcc(id);
+  }
+
+  /** Kept out of `acc` so that `acc` stays small enough to be inlined into every transition. */
+  private newAcc(id: number): GoAcc {
+    const a: GoAcc = {
+      id, state: GoState.Undetermined, since: this.now, start: 0, created: 0, resume: 0, resumeIsSyscall: false, block: 0,
+      blockKind: 7, syscall: 0, p: -1, running: 0, runnable: 0, runnableCount: 0, runnableMax: 0, hist: undefined, pending: undefined,
+      blocked: new Float64Array(8), culprit: 0,
+    };
+    this.gs.set(id, a);
+    this.gOrder.push(a);
     return a;
   }
 
