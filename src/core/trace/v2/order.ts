@@ -66,8 +66,8 @@ export class Ordering {
   }
 
   // The usual case of the most frequent events (GoStart, GoUnblock, GoBlock, GoStop) on short paths, one per
-  // event so that each is small enough to be inlined into the reader's loop: each applies the event on thread
-  // state `ms` and returns true when it is valid now, exactly as `advance` would, but emits nothing (the caller
+  // event type, taking the arguments the reader has already decoded: each applies the event on thread state
+  // `ms` and returns true when it is valid now, exactly as `advance` would, but emits nothing (the caller
   // delivers it). False changes nothing: then `advance` decides (wait, or an error).
 
   /** GoStart of goroutine `gid` (an id as `smi` gives it) with sequence number `seq`, on thread `ms`. */
