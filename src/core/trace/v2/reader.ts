@@ -27,6 +27,9 @@ class Cursor implements WireEvent {
 
 const ABSENT = 2 ** 53;
 
+/** `id & SMALL_ID` equals `id` exactly for the ids that are small integers (below 2^30). */
+const SMALL_ID = 0x3fffffff;
+
 /** How a run of one thread's events ended (Merge.run). */
 const RUN_PAUSED = 0;
 const RUN_DONE = 1;
@@ -226,17 +229,18 @@ class Merge {
       // Most events of a busy trace, in their usual case: a short path each (see Ordering.startHot).
       let advanced = false;
       if (typ === Ev.GoStart) {
-        const gid = smi(a[0]);
+        // A goroutine id below 2^30 (always, but in a damaged trace): its small integer, else the general path.
+        const gid = a[0] & SMALL_ID;
         const curP = ms.p;
-        if (order.startHot(ms, gid, a[1], gen)) {
+        if (gid === a[0] && order.startHot(ms, gid, a[1], gen)) {
           this.stamp(c);
           if (sink !== undefined) sink.goStart(out, gid, id(curP));
           else this.deliverHot(c, typ, NO_ID, curP);
           advanced = true;
         }
       } else if (typ === Ev.GoUnblock) {
-        const gid = smi(a[0]);
-        if (order.unblockHot(gid, a[1], gen)) {
+        const gid = a[0] & SMALL_ID;
+        if (gid === a[0] && order.unblockHot(gid, a[1], gen)) {
           this.stamp(c);
           if (sink !== undefined) sink.goUnblock(out, gid);
           else this.deliverHot(c, typ, ms.g, ms.p);
