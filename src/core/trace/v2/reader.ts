@@ -30,6 +30,16 @@ const ABSENT = 2 ** 53;
 /** `id & SMALL_ID` equals `id` exactly for the ids that are small integers (below 2^30). */
 const SMALL_ID = 0x3fffffff;
 
+/**
+ * What GoStop (runnable) and GoBlock (waiting) leave a goroutine in, as wire statuses and model states: plain
+ * constants, as a property read in the rarely taken GoStop branch would stop the optimised loop the first time
+ * a goroutine is preempted (it had never run when the loop was compiled).
+ */
+const STOP_STATUS = GoStatus.Runnable;
+const BLOCK_STATUS = GoStatus.Waiting;
+const STOP_STATE = GoState.Runnable;
+const BLOCK_STATE = GoState.Waiting;
+
 /** How a run of one thread's events ended (Merge.run). */
 const RUN_PAUSED = 0;
 const RUN_DONE = 1;
@@ -249,10 +259,11 @@ class Merge {
       } else if (typ === Ev.GoBlock || typ === Ev.GoStop) {
         const curG = ms.g;
         const curP = ms.p;
-        if (order.stopHot(ms, typ === Ev.GoStop ? GoStatus.Runnable : GoStatus.Waiting)) {
+        const stop = typ === Ev.GoStop;
+        if (order.stopHot(ms, stop ? STOP_STATUS : BLOCK_STATUS)) {
           this.stamp(c);
           if (sink !== undefined) {
-            sink.goStop(out, id(curG), typ === Ev.GoStop ? GoState.Runnable : GoState.Waiting, str(g, a, 0), g.stacks.get(smi(a[1])) ?? NO_STACK);
+            sink.goStop(out, id(curG), stop ? STOP_STATE : BLOCK_STATE, str(g, a, 0), g.stacks.get(smi(a[1])) ?? NO_STACK);
           } else this.deliverHot(c, typ, curG, curP);
           advanced = true;
         }
