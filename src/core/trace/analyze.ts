@@ -1,6 +1,6 @@
 // The goroutine starvation report: per-group running/runnable/blocked time, resume and block lines, GC pauses, culprits.
 import { isRuntimeFrame, isSystemFrame } from '../goFrames';
-import { EventKind, GoState, NO_STACK, ResourceKind, type TraceEvent, type TraceTables, type TraceVisitor } from './model';
+import { EventKind, type GoTransitionSink, GoState, NO_STACK, ResourceKind, type TraceEvent, type TraceTables, type TraceVisitor } from './model';
 import { Hist } from './hist';
 import { IdTable } from './idTable';
 import {
@@ -61,7 +61,7 @@ export interface ReportOptions {
  * A visitor that accumulates the starvation report; call `report()` after parsing. Cheap per event: a few
  * map lookups, no allocation except per new goroutine / site.
  */
-export class StarvationAnalyzer implements TraceVisitor {
+export class StarvationAnalyzer implements TraceVisitor, GoTransitionSink {
   private readonly sites: SiteTable;
   /** Goroutines by id, and in order of first appearance (the report's order). */
   private readonly gs = new IdTable<GoAcc>();
@@ -116,7 +116,7 @@ export class StarvationAnalyzer implements TraceVisitor {
       case EventKind.StateTransition:
         if (ev.resource === ResourceKind.Goroutine) {
           this.now = t;
-          this.goTransition(ev);
+          this.goTransition(ev.id, ev.from, ev.to, ev.p, ev.stack, ev.stateStack, ev.reason);
         }
         break;
       case EventKind.Metric:
@@ -130,6 +130,56 @@ export class StarvationAnalyzer implements TraceVisitor {
       default:
         break;
     }
+  }
+
+  // The fast path of the three most frequent transitions (GoTransitionSink): what `event` does for them,
+  // specialised to the state the goroutine is known to leave (any other state takes goTransition).
+
+  goStart(ev: TraceEvent, g: number, p: number): void {
+    const a = this.at(ev.time, g);
+    if (a.state !== GoState.Runnable) return this.goTransition(g, GoState.Runnable, GoState.Running, p, NO_STACK, NO_STACK, '');
+    this.closeRunnable(a);
+    this.takeP(a, g, p);
+    a.state = GoState.Running;
+    a.since = this.now;
+  }
+
+  goUnblock(ev: TraceEvent, g: number): void {
+    const a = this.at(ev.time, g);
+    // The waker's stack and P do not matter to a Waiting → Runnable transition.
+    if (a.state !== GoState.Waiting) return this.goTransition(g, GoState.Waiting, GoState.Runnable, -1, NO_STACK, NO_STACK, '');
+    this.closeWaiting(a);
+    this.runnableNow++;
+    a.resumeIsSyscall = false;
+    a.resume = a.block;
+    a.state = GoState.Runnable;
+    a.since = this.now;
+  }
+
+  goStop(ev: TraceEvent, g: number, to: number, reason: string, stack: number): void {
+    const a = this.at(ev.time, g);
+    if (a.state !== GoState.Running) return this.goTransition(g, GoState.Running, to, -1, stack, stack, reason);
+    a.running += this.now - a.since;
+    if (a.p >= 0) this.releaseP(a, g);
+    if (a.start === 0 && stack !== NO_STACK) a.start = this.sites.startOf(stack);
+    if (to === GoState.Runnable) {
+      this.runnableNow++;
+      a.resumeIsSyscall = false;
+      a.resume = this.sites.ofStack(stack);
+    } else {
+      a.blockKind = this.reasonKind(reason);
+      a.block = this.sites.ofStack(stack);
+    }
+    a.state = to;
+    a.since = this.now;
+  }
+
+  /** What every transition does first: moves the clock to `t` (sampling on the way), then finds goroutine `g`. */
+  private at(t: number, g: number): GoAcc {
+    this.lastTime = t;
+    if (t >= this.nextSample) this.sample(t);
+    this.now = t;
+    return this.acc(g);
   }
 
   /** Takes the samples due up to `t` at once: nothing changed between them. */
@@ -172,18 +222,20 @@ export class StarvationAnalyzer implements TraceVisitor {
     }
   }
 
+  /** Goroutine `id`'s accumulator (created at its first transition). */
   private acc(id: number): GoAcc {
-    const t = this.now;
-    let a = this.gs.get(id);
-    if (!a) {
-      a = {
-        id, state: GoState.Undetermined, since: t, start: 0, created: 0, resume: 0, resumeIsSyscall: false, block: 0,
-        blockKind: 7, syscall: 0, p: -1, running: 0, runnable: 0, runnableCount: 0, runnableMax: 0, hist: undefined, pending: undefined,
-        blocked: new Float64Array(8), culprit: 0,
-      };
-      this.gs.set(id, a);
-      this.gOrder.push(a);
-    }
+    return this.gs.get(id) ?? this.newAcc(id);
+  }
+
+  /** Kept out of `acc` so that `acc` stays small enough to be inlined into every transition. */
+  private newAcc(id: number): GoAcc {
+    const a: GoAcc = {
+      id, state: GoState.Undetermined, since: this.now, start: 0, created: 0, resume: 0, resumeIsSyscall: false, block: 0,
+      blockKind: 7, syscall: 0, p: -1, running: 0, runnable: 0, runnableCount: 0, runnableMax: 0, hist: undefined, pending: undefined,
+      blocked: new Float64Array(8), culprit: 0,
+    };
+    this.gs.set(id, a);
+    this.gOrder.push(a);
     return a;
   }
 
@@ -237,87 +289,111 @@ export class StarvationAnalyzer implements TraceVisitor {
 
   /** Charges `a`'s current state up to `this.now`. */
   private close(a: GoAcc): void {
-    const d = this.now - a.since;
     switch (a.state) {
       case GoState.Running:
-        a.running += d;
+        a.running += this.now - a.since;
         break;
       case GoState.Runnable:
-        this.runnableNow--;
-        if (a.resumeIsSyscall) {
-          a.blocked[SYSCALL] += d;
-          this.line(a.syscall, SYSCALL, d, 0);
-        } else {
-          a.runnable += d;
-          a.runnableCount++;
-          if (d > a.runnableMax) a.runnableMax = d;
-          if (a.hist === undefined && a.start !== 0) a.hist = this.histOf(a.start, a.created);
-          if (a.hist) a.hist.add(d);
-          else (a.pending ??= []).push(d);
-          this.line(a.resume, RUNNABLE, d, 1);
-        }
+        this.closeRunnable(a);
         break;
       case GoState.Waiting:
-        a.blocked[a.blockKind] += d;
-        this.line(a.block, a.blockKind, d, 1);
-        if (a.blockKind === SLEEP) this.sleep(a.block, d);
+        this.closeWaiting(a);
         break;
-      case GoState.Syscall:
+      case GoState.Syscall: {
+        const d = this.now - a.since;
         a.blocked[SYSCALL] += d;
         this.line(a.syscall, SYSCALL, d, 1);
         break;
+      }
       default:
         break;
     }
   }
 
-  private goTransition(ev: TraceEvent): void {
-    const t = this.now;
-    const a = this.acc(ev.id);
-    if (a.state === GoState.Undetermined && ev.from !== GoState.Undetermined && ev.from !== GoState.NotExist) a.state = ev.from;
-    this.close(a);
-    if (a.state === GoState.Running && a.p >= 0) {
-      if (this.running[a.p] === ev.id) {
-        this.running[a.p] = -1;
-        this.busy--;
-      }
-      a.p = -1;
+  /** `close` of a runnable goroutine: a runnable wait, or the wait for a P after a syscall. */
+  private closeRunnable(a: GoAcc): void {
+    const d = this.now - a.since;
+    this.runnableNow--;
+    if (a.resumeIsSyscall) {
+      a.blocked[SYSCALL] += d;
+      this.line(a.syscall, SYSCALL, d, 0);
+    } else {
+      a.runnable += d;
+      a.runnableCount++;
+      if (d > a.runnableMax) a.runnableMax = d;
+      if (a.hist === undefined && a.start !== 0) a.hist = this.histOf(a.start, a.created);
+      if (a.hist) a.hist.add(d);
+      else (a.pending ??= []).push(d);
+      this.line(a.resume, RUNNABLE, d, 1);
     }
-    const sst = ev.stateStack;
+  }
+
+  /** `close` of a blocked goroutine. */
+  private closeWaiting(a: GoAcc): void {
+    const d = this.now - a.since;
+    a.blocked[a.blockKind] += d;
+    this.line(a.block, a.blockKind, d, 1);
+    if (a.blockKind === SLEEP) this.sleep(a.block, d);
+  }
+
+  /** Goroutine `a` (id `id`) leaves the P it was running on. */
+  private releaseP(a: GoAcc, id: number): void {
+    if (this.running[a.p] === id) {
+      this.running[a.p] = -1;
+      this.busy--;
+    }
+    a.p = -1;
+  }
+
+  /** Goroutine `a` (id `id`) starts running on P `p` (not tracked if out of range). */
+  private takeP(a: GoAcc, id: number, p: number): void {
+    if (p >= 0 && p < MAX_P) {
+      a.p = p;
+      if (this.running[p] < 0) this.busy++;
+      this.running[p] = id;
+      if (p >= this.pLimit) this.pLimit = p + 1;
+    }
+  }
+
+  /**
+   * Goroutine `id` goes `from` → `to` at `this.now`, on proc `p`; `stack` is the event's, `sst` the goroutine's
+   * own (TraceEvent.stateStack).
+   */
+  private goTransition(id: number, from: number, to: number, p: number, stack: number, sst: number, reason: string): void {
+    const t = this.now;
+    const a = this.acc(id);
+    if (a.state === GoState.Undetermined && from !== GoState.Undetermined && from !== GoState.NotExist) a.state = from;
+    this.close(a);
+    if (a.state === GoState.Running && a.p >= 0) this.releaseP(a, id);
     if (a.start === 0 && sst !== NO_STACK) a.start = this.sites.startOf(sst);
-    switch (ev.to) {
+    switch (to) {
       case GoState.Runnable:
         this.runnableNow++;
-        a.resumeIsSyscall = ev.from === GoState.Syscall;
-        if (ev.from === GoState.NotExist) {
-          a.created = this.creationSite(ev.stack);
+        a.resumeIsSyscall = from === GoState.Syscall;
+        if (from === GoState.NotExist) {
+          a.created = this.creationSite(stack);
           a.resume = a.created;
-        } else if (ev.from === GoState.Running || ev.from === GoState.Undetermined) {
+        } else if (from === GoState.Running || from === GoState.Undetermined) {
           a.resume = this.sites.ofStack(sst);
-        } else if (ev.from === GoState.Waiting) {
+        } else if (from === GoState.Waiting) {
           a.resume = a.block;
         }
         break;
       case GoState.Running:
-        if (ev.p >= 0 && ev.p < MAX_P) {
-          a.p = ev.p;
-          if (this.running[ev.p] < 0) this.busy++;
-          this.running[ev.p] = ev.id;
-          if (ev.p >= this.pLimit) this.pLimit = ev.p + 1;
-        }
+        this.takeP(a, id, p);
         break;
       case GoState.Waiting:
-        if (ev.from === GoState.NotExist) a.created = this.creationSite(ev.stack);
-        a.blockKind = this.reasonKind(ev.reason);
+        if (from === GoState.NotExist) a.created = this.creationSite(stack);
+        a.blockKind = this.reasonKind(reason);
         a.block = this.sites.ofStack(sst);
         break;
       case GoState.Syscall:
-        a.syscall = this.sites.ofStack(sst !== NO_STACK ? sst : ev.stack);
+        a.syscall = this.sites.ofStack(sst !== NO_STACK ? sst : stack);
         break;
       default:
         break;
     }
-    a.state = ev.to;
+    a.state = to;
     a.since = t;
   }
 

@@ -198,6 +198,27 @@ export interface TraceVisitor {
   event(ev: TraceEvent): void;
 }
 
+/**
+ * An optional fast path a visitor may add for the three transitions that make most of a busy trace: the Go
+ * ≥ 1.22 reader calls these instead of `event` for GoStart, GoUnblock and GoBlock/GoStop in their usual case,
+ * without filling the shared event: of `ev` only `time` is set. Each call must have the effect `event` would
+ * have for the StateTransition it stands for (goroutine `g`; see TraceEvent for the fields named below).
+ */
+export interface GoTransitionSink {
+  /** Runnable → Running on proc `p` (NO_ID if none); the event has no stack. */
+  goStart(ev: TraceEvent, g: number, p: number): void;
+  /** Waiting → Runnable; the waker's stack and proc are not passed. */
+  goUnblock(ev: TraceEvent, g: number): void;
+  /** Running → `to` (Waiting for a block, Runnable for a stop), with `reason`, and `stack` as both stack and stateStack. */
+  goStop(ev: TraceEvent, g: number, to: GoState, reason: string, stack: number): void;
+}
+
+/** True if `v` offers the GoTransitionSink fast path. */
+export function isGoTransitionSink(v: TraceVisitor): v is TraceVisitor & GoTransitionSink {
+  const s = v as Partial<GoTransitionSink>;
+  return typeof s.goStart === 'function' && typeof s.goUnblock === 'function' && typeof s.goStop === 'function';
+}
+
 /** What a reader learned besides the events. */
 export interface ParseResult {
   /** Go minor version from the header: 22 for "go 1.22 trace". */

@@ -33,6 +33,9 @@ export function uvarint(d: Uint8Array, pos: number, end: number): number {
     v += (b & 0x7f) * mul;
     if (b < 0x80) {
       vr.end = i + 1;
+      // A small result as a small integer: optimised code computes `v` as a double, and a boxed double
+      // would spread into every position and id computed from it (slower arithmetic and fields everywhere).
+      if (v < 1073741824) return v | 0;
       return v;
     }
     mul *= 128;

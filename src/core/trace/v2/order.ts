@@ -65,46 +65,42 @@ export class Ordering {
     return ms;
   }
 
-  /**
-   * The usual case of the most frequent events (GoStart, GoBlock, GoStop, GoUnblock) on a short path: applies
-   * `ev` on thread state `ms` and returns true when it is valid now, exactly as `advance` would, but emits
-   * nothing (the caller delivers it). False changes nothing: then `advance` decides (wait, or an error).
-   */
-  hot(ev: WireEvent, ms: MState, gen: number): boolean {
+  // The usual case of the most frequent events (GoStart, GoUnblock, GoBlock, GoStop) on short paths, one per
+  // event type, taking the arguments the reader has already decoded: each applies the event on thread state
+  // `ms` and returns true when it is valid now, exactly as `advance` would, but emits nothing (the caller
+  // delivers it). False changes nothing: then `advance` decides (wait, or an error).
+
+  /** GoStart of goroutine `gid` (an id as `smi` gives it) with sequence number `seq`, on thread `ms`. */
+  startHot(ms: MState, gid: number, seq: number, gen: number): boolean {
+    if (this.initialGen === 0 || ms.p === NONE || ms.g !== NONE) return false;
+    const s = this.g.get(gid);
+    if (s === undefined || s.status !== GoStatus.Runnable || !succeeds(gen, seq, s.seqGen, s.seq)) return false;
+    s.status = GoStatus.Running;
+    s.seqGen = gen;
+    s.seq = seq;
+    ms.g = gid;
+    return true;
+  }
+
+  /** GoUnblock of goroutine `gid` with sequence number `seq`. */
+  unblockHot(gid: number, seq: number, gen: number): boolean {
     if (this.initialGen === 0) return false;
-    const a = ev.args;
-    switch (ev.typ) {
-      case Ev.GoStart: {
-        if (ms.p === NONE || ms.g !== NONE) return false;
-        const gid = smi(a[0]);
-        const s = this.g.get(gid);
-        if (s === undefined || s.status !== GoStatus.Runnable || !succeeds(gen, a[1], s.seqGen, s.seq)) return false;
-        s.status = GoStatus.Running;
-        s.seqGen = gen;
-        s.seq = a[1];
-        ms.g = gid;
-        return true;
-      }
-      case Ev.GoUnblock: {
-        const s = this.g.get(smi(a[0]));
-        if (s === undefined || s.status !== GoStatus.Waiting || !succeeds(gen, a[1], s.seqGen, s.seq)) return false;
-        s.status = GoStatus.Runnable;
-        s.seqGen = gen;
-        s.seq = a[1];
-        return true;
-      }
-      case Ev.GoBlock:
-      case Ev.GoStop: {
-        if (ms.g === NONE || ms.p === NONE) return false;
-        const s = this.g.get(ms.g);
-        if (s === undefined || s.status !== GoStatus.Running) return false;
-        s.status = ev.typ === Ev.GoStop ? GoStatus.Runnable : GoStatus.Waiting;
-        ms.g = NONE;
-        return true;
-      }
-      default:
-        return false;
-    }
+    const s = this.g.get(gid);
+    if (s === undefined || s.status !== GoStatus.Waiting || !succeeds(gen, seq, s.seqGen, s.seq)) return false;
+    s.status = GoStatus.Runnable;
+    s.seqGen = gen;
+    s.seq = seq;
+    return true;
+  }
+
+  /** GoBlock (`to` = GoStatus.Waiting) or GoStop (GoStatus.Runnable) of the goroutine running on thread `ms`. */
+  stopHot(ms: MState, to: number): boolean {
+    if (this.initialGen === 0 || ms.g === NONE || ms.p === NONE) return false;
+    const s = this.g.get(ms.g);
+    if (s === undefined || s.status !== GoStatus.Running) return false;
+    s.status = to;
+    ms.g = NONE;
+    return true;
   }
 
   /**
