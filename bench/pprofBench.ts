@@ -54,6 +54,12 @@ export interface PprofBenchFigures {
   floorNode: ProcessTime;
   floorGunzipRuns: ProcessTime[];
   floorGunzip: ProcessTime;
+  /**
+   * When this machine sets NODE_EXTRA_CA_CERTS (Node then parses that CA file at every start, before any of
+   * our code): `anole top` and `node -e 0` timed in the same turns without it, as on a machine that does
+   * not set it. Information only; the goal is judged on `whole`.
+   */
+  noExtraCa?: { variable: string; whole: ProcessTime; node: ProcessTime; wholeRatio: number };
   /** anole top's own fast path in process (read, gunzip, aggregate from the bytes): median and first run. */
   wireMedianMs: number;
   wireColdMs: number;
@@ -102,10 +108,14 @@ export async function runPprofBench(opts: { depth?: number; log?: (line: string)
       [process.execPath, ['-e', '0']],
       [process.execPath, ['-e', GUNZIP_ONLY, file]],
     ];
+    const extraCa = process.env.NODE_EXTRA_CA_CERTS;
+    if (extraCa) {
+      ours.push(['env', ['-u', 'NODE_EXTRA_CA_CERTS', process.execPath, cli, 'top', file]], ['env', ['-u', 'NODE_EXTRA_CA_CERTS', process.execPath, '-e', '0']]);
+    }
     await processTimes(ours, 1); // warm the page cache
     const [pprofRuns, ...first] = await processTimes([['go', pprofArgs], ...ours], 3);
     const more = await processTimes(ours, 4);
-    const [wholeRuns, floorNodeRuns, floorGunzipRuns] = first.map((runs, i) => [...runs, ...more[i]]);
+    const [wholeRuns, floorNodeRuns, floorGunzipRuns, noCaWholeRuns, noCaNodeRuns] = first.map((runs, i) => [...runs, ...more[i]]);
     const pprofRunsMs = pprofRuns.map((r) => r.wallMs);
 
     log('timing Anole read + decode + top...');
@@ -172,6 +182,9 @@ export async function runPprofBench(opts: { depth?: number; log?: (line: string)
       floorNode: medianTimes(floorNodeRuns),
       floorGunzipRuns,
       floorGunzip: medianTimes(floorGunzipRuns),
+      ...(extraCa && noCaWholeRuns && noCaNodeRuns
+        ? { noExtraCa: { variable: extraCa, whole: medianTimes(noCaWholeRuns), node: medianTimes(noCaNodeRuns), wholeRatio: medianTimes(noCaWholeRuns).wallMs / pprofMedianMs } }
+        : {}),
       wireMedianMs: median(wireRunsMs),
       wireColdMs,
     };
@@ -194,6 +207,13 @@ export function formatPprofBench(f: PprofBenchFigures): string {
     ['floor: node -e 0', floor(f.floorNode, f.floorNodeRuns)],
     ['floor: node + read + gunzip', floor(f.floorGunzip, f.floorGunzipRuns)],
     ['anole top beyond that floor', `${ms(f.whole.wallMs - f.floorGunzip.wallMs)} = ${((f.whole.wallMs - f.floorGunzip.wallMs) / f.pprofMedianMs).toFixed(4)} of pprof`],
+    ...(f.noExtraCa
+      ? [[
+        'without NODE_EXTRA_CA_CERTS',
+        `this machine sets it (${f.noExtraCa.variable}): Node parses that file at every start. Without it, in the same turns: ` +
+          `anole top ${ms(f.noExtraCa.whole.wallMs)} = ${f.noExtraCa.wholeRatio.toFixed(4)} of pprof, node -e 0 ${ms(f.noExtraCa.node.wallMs)} (information; the goal above is judged with it)`,
+      ] as [string, string]]
+      : []),
     ['anole top fast path (in process)', `${ms(f.wireMedianMs)} median of 7 (cold ${ms(f.wireColdMs)}): read + gunzip + aggregate from the bytes`],
     ['anole decodeProfile+top (in process)', `${ms(f.anoleMedianMs)} median of ${f.anoleRunsMs.length} (cold ${ms(f.anoleColdMs)})`],
     ['ratio in process', `${f.ratio.toFixed(4)} (cold ${f.coldRatio.toFixed(4)}); goal <= ${GOAL_RATIO}: ${f.meetsGoal ? 'MET' : 'NOT MET'}`],
