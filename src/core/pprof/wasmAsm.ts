@@ -60,7 +60,30 @@ export function assembler<V extends string>(vars: readonly V[]) {
   const at4 = (base: V, i: V) => (get(i), k(2), c.push(SHL), get(base), c.push(ADD));
   /** The address base + 8 * (what `i` pushes) on the stack. */
   const at8 = (base: V, i: () => void) => (i(), k(3), c.push(SHL), get(base), c.push(ADD));
-  return { c, get, set, tee, k, inc, byte, at4, at8 };
+  /**
+   * `len` = the varint of up to 4 bytes at pos, `start` = pos + its length (the function has locals named pos,
+   * len, b and start), as the sample loops read a sample's length; a longer one branches 4 blocks out from the
+   * code around it (the caller's `$done`).
+   */
+  const length4 = () => {
+    const lenByte = (at: number, shift: number) => {
+      get('pos' as V), c.push(LOAD8, 0, at), set('b' as V);
+      get('len' as V), get('b' as V), k(0x7f), c.push(AND), k(shift), c.push(SHL, OR), set('len' as V);
+      get('pos' as V), k(at + 1), c.push(ADD), set('start' as V);
+      get('b' as V), k(0x80), c.push(GE_U);
+    };
+    k(0), set('len' as V);
+    lenByte(1, 0);
+    c.push(IF, VOID);
+    lenByte(2, 7);
+    c.push(IF, VOID);
+    lenByte(3, 14);
+    c.push(IF, VOID);
+    lenByte(4, 21);
+    c.push(BR_IF, 4);
+    c.push(END, END, END);
+  };
+  return { c, get, set, tee, k, inc, byte, at4, at8, length4 };
 }
 
 /** One exported function: i32 parameters and result, i32 then f64 locals. */

@@ -14,30 +14,14 @@ const VARS = [...P, ...L];
 
 /** The body of `locate`: decode.ts's locateSamples, stopping (for JavaScript to go on) where that one would do anything else. */
 function body(): number[] {
-  const { c, get, set, k, inc } = assembler(VARS);
-  /** `len |= (b & 0x7f) << shift` for the byte at pos + at, start = pos + at + 1; leaves b >= 0x80 on the stack. */
-  const lenByte = (at: number, shift: number) => {
-    get('pos'), c.push(LOAD8, 0, at), set('b');
-    get('len'), get('b'), k(0x7f), c.push(AND), k(shift), c.push(SHL, OR), set('len');
-    get('pos'), k(at + 1), c.push(ADD), set('start');
-    get('b'), k(0x80), c.push(GE_U);
-  };
+  const { c, get, set, k, inc, length4 } = assembler(VARS);
   k(0), set('n'), k(0), set('ids');
   c.push(BLOCK, VOID, LOOP, VOID); // $done, $samples
   get('pos'), get('wend'), c.push(GE_U, BR_IF, 1);
   get('pos'), c.push(LOAD8, 0, 0), k(0x12), c.push(NE, BR_IF, 1);
   get('n'), get('max'), c.push(GE_U, BR_IF, 1);
-  // The length: a varint of up to 4 bytes (a longer one is left to JavaScript).
-  k(0), set('len');
-  lenByte(1, 0);
-  c.push(IF, VOID);
-  lenByte(2, 7);
-  c.push(IF, VOID);
-  lenByte(3, 14);
-  c.push(IF, VOID);
-  lenByte(4, 21);
-  c.push(BR_IF, 4); // $done: a longer length
-  c.push(END, END, END);
+  // The length: a varint of up to 4 bytes (a longer one is left to JavaScript: out to $done).
+  length4();
   // Whole within the window, with the byte after its first one too (for the id bytes, as JavaScript reads it).
   get('start'), get('len'), c.push(ADD), get('wend'), c.push(GT_U, BR_IF, 1);
   get('start'), k(1), c.push(ADD), get('wend'), c.push(GE_U, BR_IF, 1);

@@ -40,14 +40,7 @@ const VARS: readonly Var[] = [...P, ...L, ...LF];
 
 /** The body of `run`, as the loop in wireTop.ts's fastSample reads a sample. */
 function body(): number[] {
-  const { c, get, set, tee, k, inc, byte, at4, at8 } = assembler(VARS);
-  /** `len |= (b & 0x7f) << shift` for the byte at pos + at, start = pos + at + 1; leaves b >= 0x80 on the stack. */
-  const lenByte = (at: number, shift: number) => {
-    get('pos'), c.push(LOAD8, 0, at), set('b');
-    get('len'), get('b'), k(0x7f), c.push(AND), k(shift), c.push(SHL, OR), set('len');
-    get('pos'), k(at + 1), c.push(ADD), set('start');
-    get('b'), k(0x80), c.push(GE_U);
-  };
+  const { c, get, set, tee, k, inc, byte, at4, at8, length4 } = assembler(VARS);
 
   // Block depths are counted by hand at each branch: the comments name the targets.
   /** addValue: one varint (below 2^28) at pos that must end by `limit`; on failure br to $fail (depth given). */
@@ -71,17 +64,8 @@ function body(): number[] {
   c.push(BLOCK, VOID, LOOP, VOID); // $done, $samples
   get('pos'), get('wend'), c.push(GE_U, BR_IF, 1);
   get('pos'), c.push(LOAD8, 0, 0), k(0x12), c.push(NE, BR_IF, 1);
-  // The sample's length, a varint of up to 4 bytes (JavaScript decides about a longer one).
-  k(0), set('len');
-  lenByte(1, 0);
-  c.push(IF, VOID);
-  lenByte(2, 7);
-  c.push(IF, VOID);
-  lenByte(3, 14);
-  c.push(IF, VOID);
-  lenByte(4, 21);
-  c.push(BR_IF, 4); // $done
-  c.push(END, END, END);
+  // The sample's length, a varint of up to 4 bytes (JavaScript decides about a longer one: out to $done).
+  length4();
   // Only a sample whole within the window (JavaScript moves the window on).
   get('start'), get('len'), c.push(ADD), tee('end'), get('wend'), c.push(GT_U, BR_IF, 1);
   get('start'), set('pos');
