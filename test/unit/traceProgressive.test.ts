@@ -61,6 +61,43 @@ describe('progressive trace read (viewer)', () => {
     }
   });
 
+  it('pauses inside a generation every sliceEvents events: the snapshot stays that of the last whole generation, answers in between, and the result is the same', () => {
+    const data = readFileSync(join(DIR, 'go1.26', 'tracesvc.trace'));
+    const whole = analyzeTrace(data);
+    const sliced = new ProgressiveTrace(data, { report: true, reportOptions: { histograms: true }, sliceEvents: 50 });
+    const byGeneration = new ProgressiveTrace(data, { report: false });
+    let generations = 0;
+    while (byGeneration.step()) generations++;
+    let steps = 0;
+    let partial = 0;
+    let parsedNs = 0;
+    let snap = sliced.snapshot();
+    while (sliced.step()) {
+      steps++;
+      const p = sliced.progress;
+      if (p.parsedNs === parsedNs) {
+        partial++;
+        // A pause inside a generation: still the last generation's timeline, and it answers with what it had.
+        assert.equal(sliced.snapshot(), snap, 'the same snapshot until the generation ends');
+        if (snap) {
+          for (const l of snap.lanes) {
+            for (const sp of snap.spansIn(l.id, 0, snap.durationNs, snap.durationNs / 400)) assert.ok(sp.e <= snap.durationNs, `${l.id}: a span past the snapshot's end`);
+          }
+        }
+      } else {
+        parsedNs = p.parsedNs;
+        snap = sliced.snapshot();
+        assert.ok(snap && snap.durationNs === parsedNs);
+      }
+    }
+    assert.ok(partial > steps / 2 && steps > generations, `${steps} steps, ${partial} of them inside a generation, ${generations} generation(s)`);
+    assert.deepEqual(sliced.report, starvationReport(data, { histograms: true }));
+    assert.deepEqual(sliced.timeline!.lanes, whole.timeline.lanes);
+    for (const l of whole.timeline.lanes) {
+      assert.deepEqual(sliced.timeline!.spansIn(l.id, 0, whole.timeline.durationNs, 1e6), whole.timeline.spansIn(l.id, 0, whole.timeline.durationNs, 1e6), l.id);
+    }
+  });
+
   it('keeps what a lane gets after it was empty at a snapshot (e.g. no GC in the first generation)', () => {
     const c = new F64();
     c.trim();

@@ -36,12 +36,15 @@ export function parseTrace(data: Uint8Array, tables: TraceTables, visitor: Trace
 
 /**
  * `parseTrace` one generation at a time (Go ≥ 1.22; an older trace has no generations and is read in one
- * step): yields after each generation, returns the result at the end. Throws as `parseTrace` does.
+ * step): yields after each generation, and every `sliceEvents` events inside one (`partial`; default
+ * 2^18), returns the result at the end. Throws as `parseTrace` does.
  */
-export function* parseTraceSteps(data: Uint8Array, tables: TraceTables, visitor: TraceVisitor): Generator<GenerationDone, ParseResult> {
+export function* parseTraceSteps(
+  data: Uint8Array, tables: TraceTables, visitor: TraceVisitor, opts: { sliceEvents?: number } = {},
+): Generator<GenerationDone, ParseResult> {
   const version = checkedVersion(data);
   if (version < 22) return readV1(data, HEADER_LEN, version, tables, visitor);
-  return yield* readV2Steps(data, HEADER_LEN, version, tables, visitor);
+  return yield* readV2Steps(data, HEADER_LEN, version, tables, visitor, opts.sliceEvents);
 }
 
 /** The trace's format version, or an error for a file that is not a trace or of an unknown version. */

@@ -29,7 +29,7 @@ export class ProgressiveTrace {
 
   constructor(
     private readonly data: Uint8Array,
-    opts: { report: boolean; reportOptions?: ReportOptions },
+    opts: { report: boolean; reportOptions?: ReportOptions; /** Events per step inside a generation (tests). */ sliceEvents?: number },
   ) {
     const tables = new TraceTables();
     this.builder = new TimelineBuilder(tables);
@@ -39,7 +39,7 @@ export class ProgressiveTrace {
       visitor = both(this.analyzer, this.builder);
     }
     this.reportOptions = opts.reportOptions ?? {};
-    this.steps = parseTraceSteps(data, tables, visitor);
+    this.steps = parseTraceSteps(data, tables, visitor, { sliceEvents: opts.sliceEvents });
   }
 
   private readonly reportOptions: ReportOptions;
@@ -48,7 +48,10 @@ export class ProgressiveTrace {
     return this.at;
   }
 
-  /** Parses the next generation (an older trace: all of it); false once everything is read. Throws for a file that is not a trace. */
+  /**
+   * Parses the next generation, or its next slice of events (the progress and snapshot move on at each
+   * generation's end); an older trace: all of it. False once everything is read. Throws for a file that is not a trace.
+   */
   step(): boolean {
     if (this.at.done) return false;
     const r = this.steps.next();

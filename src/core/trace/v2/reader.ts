@@ -64,19 +64,30 @@ export const readV2: FormatReader = (data, offset, version, tables, visitor) => 
 export interface GenerationDone {
   parsedNs: number;
   offset: number;
+  /** A pause inside a generation (after SLICE_EVENTS more events): `parsedNs` and `offset` are still the last generation's. */
+  partial?: boolean;
 }
+
+/** Events delivered between two pauses inside a generation (a caller answering requests in between waits at most this long). */
+const SLICE_EVENTS = 1 << 18;
+
+/** What Merge.generation returns when it paused inside a generation (call it again to go on). */
+const PAUSED = 'paused';
 
 /**
  * `readV2` one generation at a time: yields after each generation's events are delivered (so a caller
- * can show what is parsed so far, or yield to its event loop), and returns the result at the end.
+ * can show what is parsed so far, or yield to its event loop), also every SLICE_EVENTS events inside a
+ * long generation (`partial`, so the caller can answer requests meanwhile), and returns the result at the end.
  */
-export function* readV2Steps(...[data, offset, version, tables, visitor]: Parameters<FormatReader>): Generator<GenerationDone, ParseResult> {
+export function* readV2Steps(
+  ...[data, offset, version, tables, visitor, sliceEvents = SLICE_EVENTS]: [...Parameters<FormatReader>, sliceEvents?: number]
+): Generator<GenerationDone, ParseResult> {
   const lastEvent = VERSION_LAST_EVENT.get(version);
   if (lastEvent === undefined) {
     throw new AnoleError('BAD_INPUT', `unknown trace format version go 1.${version}`, 'traces from Go 1.22, 1.23 (also written by 1.24), 1.25 and 1.26 are supported');
   }
   const warnings: string[] = [];
-  const r = new Merge(data, version, lastEvent, visitor);
+  const r = new Merge(data, version, lastEvent, visitor, Math.max(1, sliceEvents));
   let generations = 0;
   let pos = offset;
   let complete = true;
@@ -97,7 +108,11 @@ export function* readV2Steps(...[data, offset, version, tables, visitor]: Parame
       complete = false;
       break;
     }
-    const failure = r.generation(g);
+    let failure = r.generation(g);
+    while (failure === PAUSED) {
+      yield { parsedNs: r.lastGenerationNs, offset: pos, partial: true };
+      failure = r.generation(g);
+    }
     if (failure || g.error) {
       const where = g.error ? `byte ${g.error.offset}` : `generation ${g.gen}`;
       warnings.push(`trace stopped at ${where}: ${g.error?.message ?? failure}${g.error && failure ? `; ${failure}` : ''}`);
@@ -105,6 +120,7 @@ export function* readV2Steps(...[data, offset, version, tables, visitor]: Parame
       break;
     }
     pos = g.end;
+    r.lastGenerationNs = r.last;
     yield { parsedNs: r.last, offset: pos };
   }
   if (r.events > 0) r.emitSync(r.last);
@@ -127,12 +143,17 @@ class Merge {
   /** Time of the last delivered event (kept strictly increasing), and how many were delivered. */
   last = 0;
   events = 0;
+  /** `last` at the end of the last whole generation. */
+  lastGenerationNs = 0;
+  /** A generation paused after a slice of its events: its frontier and CPU samples, to go on with. */
+  private paused: { g: Generation; heap: Cursor[]; order5: number[]; si: number } | undefined;
 
   constructor(
     private readonly data: Uint8Array,
     private readonly version: number,
     private readonly lastEvent: number,
     private readonly visitor: TraceVisitor,
+    private readonly sliceEvents: number,
   ) {
     this.order = new Ordering((typ, args, at, g, p, m, extra) => {
       if (fill(this.out, typ, args, g, p, m, extra, this.gen as Generation)) this.deliver(at);
@@ -166,27 +187,45 @@ class Merge {
     this.visitor.event(out);
   }
 
-  /** Delivers generation `g`'s events in order; returns why it stopped early, if it did. */
+  /**
+   * Delivers generation `g`'s events in order; returns why it stopped early, if it did, or PAUSED after
+   * SLICE_EVENTS events (call again with the same `g` to go on).
+   */
   generation(g: Generation): string | undefined {
-    this.gen = g;
-    const nsPerTick = (this.nsPerTick = g.nsPerTick);
-    // Times as Go computes them: the batch's base time, plus each delta, truncated to ns one by one.
-    if (this.originNs < 0) this.originNs = Math.trunc(g.minTs * nsPerTick);
-    this.emitSync(Math.trunc(g.minTs * nsPerTick) - this.originNs);
+    const nsPerTick = g.nsPerTick;
     const order = this.order;
     const gen = g.gen;
-    // The frontier: one cursor per M, a binary heap by the time of its pending event.
-    const heap: Cursor[] = [];
+    const stopAt = this.events + this.sliceEvents;
     try {
-      for (const m of g.ms) {
-        const c = new Cursor(m, order.thread(m), g.batches.get(m) ?? []);
-        if (this.next(c)) heapPush(heap, c);
+      let heap: Cursor[];
+      let order5: number[];
+      let si: number;
+      const paused = this.paused;
+      this.paused = undefined;
+      if (paused && paused.g === g) {
+        ({ heap, order5, si } = paused);
+      } else {
+        this.gen = g;
+        this.nsPerTick = nsPerTick;
+        // Times as Go computes them: the batch's base time, plus each delta, truncated to ns one by one.
+        if (this.originNs < 0) this.originNs = Math.trunc(g.minTs * nsPerTick);
+        this.emitSync(Math.trunc(g.minTs * nsPerTick) - this.originNs);
+        // The frontier: one cursor per M, a binary heap by the time of its pending event.
+        heap = [];
+        for (const m of g.ms) {
+          const c = new Cursor(m, order.thread(m), g.batches.get(m) ?? []);
+          if (this.next(c)) heapPush(heap, c);
+        }
+        // CPU samples interleave by time.
+        order5 = sortSamples(g.cpuSamples);
+        si = 0;
       }
-      // CPU samples interleave by time.
       const samples = g.cpuSamples;
-      const order5 = sortSamples(samples);
-      let si = 0;
       while (heap.length > 0 || si < order5.length) {
+        if (this.events >= stopAt) {
+          this.paused = { g, heap, order5, si };
+          return PAUSED;
+        }
         let limit = Infinity;
         if (si < order5.length) {
           const k = order5[si] * 5;
