@@ -16,13 +16,11 @@ export interface StarvationViewDeps {
   timeline(params: TimelineParams): Promise<TimelineResult>;
   /** The process the trace came from, as the report names it, if known. */
   target?(id: string): string | undefined;
-  /** Whether the trace is read progressively (the page then opens on the timeline, which fills first). */
-  progressive?: boolean;
   /** Runs a hand-off on that process. */
   handoff?(id: string, action: HandoffAction): Promise<void>;
 }
 
-/** A trace the server is loading for a view: its id, and whether it is read progressively. */
+/** A trace the server is loading for a view: its id, and whether it is read progressively (the page then opens on the timeline, which fills first). */
 export interface LoadingTrace {
   id: string;
   progressive: boolean;
@@ -36,7 +34,8 @@ export interface LoadingTrace {
 export function showStarvation(
   webview: vscode.Webview, deps: StarvationViewDeps, trace: string | Promise<LoadingTrace>, title: string, focus?: string,
 ): vscode.Disposable {
-  const loaded = typeof trace === 'string' ? Promise.resolve({ id: trace, progressive: deps.progressive === true }) : trace;
+  // An already loaded trace (the report command): the page opens on its report.
+  const loaded = typeof trace === 'string' ? Promise.resolve({ id: trace, progressive: false }) : trace;
   loaded.catch(() => undefined); // the page shows the error when it asks
   const view = setupWebview(webview, deps.extensionUri, 'starvation', title, deps.log);
   const mapped = new Set<string>();
