@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { groupGoroutines, parseGoroutineDump } from '../src/core/goroutines';
-import { formatRows, median, medianTimes, processTimes, requireBuiltCli, run, runAsScript, timed, type ProcessTime } from './util';
+import { formatRows, median, medianTimes, nodeAsLaunched, processTimes, requireLauncher, run, runAsScript, timed, type ProcessTime } from './util';
 
 /** Parse + group of the whole dump must take at most this long (median of the warm runs). */
 export const GOAL_MS = 1000;
@@ -37,7 +37,7 @@ export interface GoroutinesBenchFigures {
   pprofMedianMs: number;
   /** True if go tool pprof counts as many goroutines as Anole parsed. */
   totalsAgree: boolean;
-  /** `node dist/cli.js goroutines DUMPFILE` start to exit, and `node -e 0` timed in turns with it. */
+  /** `anole goroutines DUMPFILE` (bin/anole) start to exit, and `node -e 0` as bin/anole starts node for it, timed in turns. */
   wholeRuns: ProcessTime[];
   whole: ProcessTime;
   node: ProcessTime;
@@ -117,9 +117,9 @@ export async function runGoroutinesBench(
     const totalsAgree = total !== null && Math.abs(Number(total[1]) - goroutines) <= 1;
 
     log('timing anole goroutines as a whole process, in turns with node -e 0...');
-    const cli = requireBuiltCli();
-    const [wholeRuns, nodeRuns] = await processTimes([[process.execPath, [cli, 'goroutines', dumpFile]], [process.execPath, ['-e', '0']]], 5);
-    const printed = await run(process.execPath, [cli, 'goroutines', dumpFile, '--limit', '1']);
+    const anole = requireLauncher();
+    const [wholeRuns, nodeRuns] = await processTimes([[anole, ['goroutines', dumpFile]], nodeAsLaunched(['-e', '0'])], 5);
+    const printed = await run(anole, ['goroutines', dumpFile, '--limit', '1']);
     const wholeAgrees = printed.startsWith(`${goroutines} goroutines in ${groups} groups`);
     const whole = medianTimes(wholeRuns);
 

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { formatRows, run, runAsScript } from './util';
+import { formatRows, LAUNCHER, run, runAsScript } from './util';
 
 const CLI = resolve(__dirname, '..', 'dist', 'cli.js');
 
@@ -137,8 +137,8 @@ export async function runTraceBench(opts: { exchanges?: number; log?: (l: string
     await run('go', ['build', '-o', join(dir, 'gotrace'), 'cmd/trace']);
     const goTool = await measureWithCpu(join(dir, 'gotrace'), ['-pprof=sched', file]);
     log('anole trace report --json...');
-    const anole = await measureWithCpu(process.execPath, [CLI, 'trace', 'report', file, '--json']);
-    const report = JSON.parse(await run(process.execPath, [CLI, 'trace', 'report', file, '--json'])) as { groups: unknown[] };
+    const anole = await measureWithCpu(LAUNCHER, ['trace', 'report', file, '--json']);
+    const report = JSON.parse(await run(LAUNCHER, ['trace', 'report', file, '--json'])) as { groups: unknown[] };
     const wallRatio = anole.wallMs / goTool.wallMs;
     const cpuRatio = anole.cpuMs / goTool.cpuMs;
     const memRatio = anole.peakKiB / goTool.peakKiB;

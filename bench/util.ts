@@ -57,6 +57,23 @@ export function requireBuiltCli(): string {
   return BUILT_CLI;
 }
 
+/** The package's `anole` command as users run it: bin/anole, which starts dist/cli.js with the node on PATH. */
+export const LAUNCHER = join(__dirname, '..', 'bin', 'anole');
+
+/** Fails clearly when the CLI has not been built; the `anole` command. */
+export function requireLauncher(): string {
+  requireBuiltCli();
+  return LAUNCHER;
+}
+
+/**
+ * `node ARGS` as the launcher starts node for a command that reads only local files: the node on PATH,
+ * without NODE_EXTRA_CA_CERTS (see bin/anole). The fair floor for those commands' whole-process times.
+ */
+export function nodeAsLaunched(args: string[]): [string, string[]] {
+  return ['env', ['-u', 'NODE_EXTRA_CA_CERTS', 'node', ...args]];
+}
+
 /** One whole-process run: wall time start to exit, and the CPU time (user + system) it used. */
 export interface ProcessTime {
   wallMs: number;

@@ -69,7 +69,7 @@ async function cliDemo(keep: boolean): Promise<void> {
     anole(['locks', mutex, '--limit', '5']);
     anole(['goroutines', host.sshd.alias, '--pid', String(svc.pid), '--limit', '3', ...ssh]);
     if (keep) {
-      console.log(`\nThe test host keeps running. Try:\n  node dist/cli.js ps ${host.sshd.alias} --ssh-config ${host.sshd.configFile}\nCtrl-C stops it.`);
+      console.log(`\nThe test host keeps running. Try:\n  bin/anole ps ${host.sshd.alias} --ssh-config ${host.sshd.configFile}\nCtrl-C stops it.`);
       await stopRequested;
     }
   } finally {

@@ -1,5 +1,6 @@
 // The built CLI loads only what a command needs: --help loads no command, reading files loads no ssh2.
 import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -63,5 +64,54 @@ describe('CLI start-up: modules per command', function () {
     assert.equal(m.code, 0);
     assert.deepEqual(m.files, ['cli-goroutines.js', 'cli.js']);
     assert.deepEqual(m.builtins, []);
+  });
+});
+
+describe('CLI start-up: the anole launcher (bin/anole, the package bin)', function () {
+  this.timeout(60_000);
+  const launcher = path.resolve(__dirname, '../../bin/anole');
+  const profile = path.join(fixtures, 'profiles/go1.26/heap.pb.gz');
+  const dump = path.join(fixtures, 'dumps/go1.26/goroutines.debug2.txt');
+  // Node warns at start when NODE_EXTRA_CA_CERTS names a file it cannot read: the warning shows whether
+  // the launcher passed the variable on.
+  const CA_WARNING = /Ignoring extra certs from/;
+  let dir: string;
+  let linked: string;
+
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'anole-bin-'));
+    // As `npm link` and node_modules/.bin install it: a symbolic link in another folder.
+    linked = path.join(dir, 'anole');
+    fs.symlinkSync(launcher, linked);
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  /** Runs the linked launcher with NODE_EXTRA_CA_CERTS naming a missing file. */
+  function anole(args: string[]): ReturnType<typeof spawnSync> {
+    return spawnSync(linked, args, { encoding: 'utf8', env: { ...process.env, NODE_EXTRA_CA_CERTS: path.join(dir, 'no-such-ca.pem') } });
+  }
+
+  it('runs the built CLI through a link, with the same output as node dist/cli.js', async () => {
+    const viaLink = anole(['top', profile, '--limit', '5']);
+    const direct = await runCli(['top', profile, '--limit', '5']);
+    assert.equal(viaLink.status, 0, String(viaLink.stderr));
+    assert.equal(viaLink.stdout, direct.stdout);
+    assert.match(String(viaLink.stdout), /flat/);
+  });
+
+  it('commands that only read local files start without the CA file (no TLS in them)', () => {
+    for (const args of [['top', profile], ['locks', path.join(fixtures, 'profiles/go1.26/mutex.pb.gz')], ['diff', profile, profile], ['goroutines', dump], ['--help']]) {
+      const r = anole(args);
+      assert.equal(r.status, 0, `anole ${args.join(' ')}: ${String(r.stderr)}`);
+      assert.doesNotMatch(String(r.stderr), CA_WARNING, `anole ${args[0]} should not load NODE_EXTRA_CA_CERTS`);
+    }
+  });
+
+  it('commands that may reach a host or a backend keep NODE_EXTRA_CA_CERTS', () => {
+    for (const args of [['source', 'types', 'parca', 'http://127.0.0.1:1'], ['ps'], ['goroutines', path.join(dir, 'not-a-dump-but-a-host')], ['capture']]) {
+      const r = anole(args);
+      assert.notEqual(r.status, 0, `anole ${args.join(' ')} has nothing to reach here and fails`);
+      assert.match(String(r.stderr), CA_WARNING, `anole ${args.join(' ')} should pass NODE_EXTRA_CA_CERTS on to node`);
+    }
   });
 });
