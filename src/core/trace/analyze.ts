@@ -480,7 +480,8 @@ export class StarvationAnalyzer implements TraceVisitor, GoTransitionSink {
       for (const k of BLOCK_KINDS) r.blockedNs[k] = Math.round(r.blockedNs[k]);
       out.push(r);
     }
-    out.sort((x, y) => y.runnableNs - x.runnableNs || y.runningNs - x.runningNs || x.function.localeCompare(y.function));
+    // Ties by plain code-unit order: localeCompare would start ICU's collator (~10 ms) for a tie-break.
+    out.sort((x, y) => y.runnableNs - x.runnableNs || y.runningNs - x.runningNs || (x.function === y.function ? 0 : x.function < y.function ? -1 : 1));
     const lines: LineReport[] = [];
     for (const key of this.lineOrder) {
       const site = key >> 4;
