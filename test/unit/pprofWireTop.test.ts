@@ -1,5 +1,6 @@
 // topFromBytes() (anole top's fast path) gives exactly what top(decodeProfile()) gives, or defers to it.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -224,6 +225,42 @@ describe('pprof topFromBytes (anole top straight from the wire)', function () {
       for (const loop of LOOPS) assert.equal(topFromBytes(bytes, {}, 'p', loop), undefined, `missing id ${missing}, ${loop} loop`);
       assert.match(decodeProfile(bytes).warnings.join('\n'), /refer to missing locations/);
     }
+  });
+
+  it('reads the samples in its JavaScript loop under node --jitless (no WebAssembly), with the same reports', () => {
+    // A Node of its own: this one has WebAssembly. It prints, per profile, what its header located
+    // and topFromBytes' answer for a few option sets (null where it left the profile to the general path).
+    const files = [...profilesIn('go1.26'), ...profilesIn('hotsvc')].filter((f) => !/(block|mutex)/.test(f));
+    const sets: TopOptions[] = [{}, { by: 'line', sort: 'cum' }, { limit: 0 }];
+    const src = join(__dirname, '..', '..', 'src', 'core', 'pprof');
+    const script = `
+      const { readFileSync } = require('node:fs');
+      const { gunzipSync } = require('node:zlib');
+      const { decodeHeader } = require(${JSON.stringify(join(src, 'decode'))});
+      const { topFromBytes } = require(${JSON.stringify(join(src, 'wireTop'))});
+      const out = { webAssembly: typeof WebAssembly, profiles: [] };
+      for (const f of ${JSON.stringify(files)}) {
+        const b = readFileSync(f);
+        const h = decodeHeader(b[0] === 0x1f ? gunzipSync(b) : b, f, 'auto', true);
+        const reports = ${JSON.stringify(sets)}.map((o) => topFromBytes(b, o, f, 'wasm') ?? null);
+        out.profiles.push({ runsOnly: h.runsOnly, spans: h.sampleSpans.length / 2, count: h.sampleCount, reports });
+      }
+      process.stdout.write(JSON.stringify(out));`;
+    const r = spawnSync(process.execPath, ['--jitless', '--require', 'tsx/cjs', '-e', script], { cwd: join(src, '..', '..', '..'), encoding: 'utf8', maxBuffer: 64 << 20 });
+    assert.equal(r.status, 0, r.stderr);
+    const got = JSON.parse(r.stdout) as { webAssembly: string; profiles: { runsOnly: boolean; spans: number; count: number; reports: (WireTop | null)[] }[] };
+    assert.equal(got.webAssembly, 'undefined', 'node --jitless has no WebAssembly');
+    assert.equal(got.profiles.length, files.length);
+    files.forEach((f, i) => {
+      const p = got.profiles[i];
+      sets.forEach((o, j) => {
+        const want = general(readFileSync(f), o);
+        assert.ok(p.reports[j], `${f} ${JSON.stringify(o)}: answered by the JavaScript loop, not left to the general path`);
+        assert.deepEqual(p.reports[j], { result: want.result, warnings: want.warnings }, `${f} ${JSON.stringify(o)}`);
+      });
+      // Asked for runs only, the header still locates every sample: no WebAssembly loop walks them.
+      assert.ok(!p.runsOnly && p.spans === p.count, `${f}: the header located each sample`);
+    });
   });
 
   it('leaves an unknown sample type to the general path, which names the available ones', () => {

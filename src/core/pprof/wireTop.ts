@@ -5,6 +5,7 @@ import { DEFAULT_MAX_PROFILE_BYTES, unwrapProfileBytes } from './container';
 import { type DecodedHeader, decodeHeader, headerWarnings, withDecodeErrors } from './decode';
 import { frameIndex } from './frames';
 import { type TopOptions, type TopResult, topOf } from './top';
+import { wasmApi } from './wasmAsm';
 import { wasmTop } from './wasmTop';
 import { WireReader } from './wire';
 
@@ -29,8 +30,9 @@ class NeedsGeneralPath extends Error {}
 export function topFromBytes(input: Uint8Array, opts: TopOptions = {}, source?: string, loop: InnerLoop = 'wasm'): WireTop | undefined {
   const what = source ?? 'the profile';
   const raw = unwrapProfileBytes(input, what, DEFAULT_MAX_PROFILE_BYTES);
-  // With WebAssembly, its loop walks the samples itself: the header only counts them.
-  const h = withDecodeErrors(what, () => decodeHeader(raw, what, 'auto', loop === 'wasm'));
+  // With WebAssembly, its loop walks the samples itself: the header only counts them. Without it
+  // (node --jitless), the JavaScript loop reads the samples the header locates.
+  const h = withDecodeErrors(what, () => decodeHeader(raw, what, 'auto', loop === 'wasm' && wasmApi !== undefined));
   let agg: Aggregate;
   try {
     agg = aggregateWire(h, opts.by ?? 'function', opts);
