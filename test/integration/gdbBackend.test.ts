@@ -13,13 +13,26 @@ import { eventually, healthy, heartbeatGap, tracerPid } from '../support/dap';
 const GOROUTINES = 10_000;
 const REPO = path.resolve(__dirname, '../..');
 
-/** PIDs of gdb processes started for `pid` by our watchdog (the sshd runs on this machine). */
-function gdbProcesses(): number[] {
+/**
+ * PIDs of the gdb processes our watchdog started through the test sshd on `port` (this machine): their
+ * SSH_CONNECTION names that port, which stays true if the session dies and gdb is orphaned. gdbs of other
+ * test runs or users on the machine are not ours to count or kill.
+ */
+function gdbProcesses(port: number): number[] {
+  let pids: number[];
   try {
-    return execFileSync('pgrep', ['-f', 'gdb --interpreter=mi3 --nx'], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+    pids = execFileSync('pgrep', ['-f', 'gdb --interpreter=mi3 --nx'], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
   } catch {
     return [];
   }
+  return pids.filter((pid) => {
+    try {
+      const env = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+      return env.some((kv) => kv.startsWith('SSH_CONNECTION=') && kv.trimEnd().endsWith(` ${port}`));
+    } catch {
+      return false; // gone meanwhile
+    }
+  });
 }
 
 function tempDirs(): string[] {
@@ -55,7 +68,7 @@ for (const toolchain of ['current', 'go1.19'] as ToolchainId[]) {
     afterEach(async () => {
       assert.equal(svcExited, false, 'the service must never exit');
       await Promise.all(hosts.splice(0).map((h) => h.close().catch(() => undefined)));
-      await eventually('no gdb left', () => gdbProcesses().length === 0).catch(() => gdbProcesses().forEach((p) => process.kill(p, 'SIGKILL')));
+      await eventually('no gdb left', () => gdbProcesses(sshd.port).length === 0).catch(() => gdbProcesses(sshd.port).forEach((p) => process.kill(p, 'SIGKILL')));
     });
 
     after(async () => {
@@ -148,7 +161,7 @@ for (const toolchain of ['current', 'go1.19'] as ToolchainId[]) {
       await gdb.detach();
       assert.equal(tracerPid(svc.pid), 0);
       assert.ok(await healthy(svc), 'the service answers after detach');
-      await eventually('gdb exited', () => gdbProcesses().length === 0);
+      await eventually('gdb exited', () => gdbProcesses(sshd.port).length === 0);
       const dir = gdb.hostDir!;
       await eventually('our temp dir is gone', () => !fs.existsSync(dir));
       assert.equal((await gdb.state()).exited, true);
@@ -262,10 +275,10 @@ for (const toolchain of ['current', 'go1.19'] as ToolchainId[]) {
       const ended = new Promise<string>((r) => gdb.onDidEnd(r));
       await gdb.attach(svc.pid);
       assert.ok(stopped(svc.pid), 'attach stops the target');
-      assert.ok(gdbProcesses().length >= 1);
+      assert.ok(gdbProcesses(sshd.port).length >= 1);
       assert.ok(sshd.signalConnections('SIGKILL') >= 1);
       const ms = await eventually('the service answers again', () => healthy(svc));
-      await eventually('gdb is gone', () => gdbProcesses().length === 0);
+      await eventually('gdb is gone', () => gdbProcesses(sshd.port).length === 0);
       assert.equal(tracerPid(svc.pid), 0);
       assert.match(await ended, /gdb/);
       console.log(`      ${svc.goVersion}: answering again ${ms} ms after the connection dropped`);
@@ -308,7 +321,7 @@ for (const toolchain of ['current', 'go1.19'] as ToolchainId[]) {
           child.kill('SIGKILL');
         }
         const ms = await eventually('the service answers again', () => healthy(svc));
-        await eventually('gdb is gone', () => gdbProcesses().length === 0);
+        await eventually('gdb is gone', () => gdbProcesses(sshd.port).length === 0);
         await eventually('its temp dir is gone', () => !fs.existsSync(dir));
         // the dir of the dropped connection (its watchdog was killed too) went with the next attach
         await eventually(`no temp dir left (${tempDirs().join(', ')})`, () => tempDirs().length === 0);
