@@ -30,8 +30,7 @@ class NeedsGeneralPath extends Error {}
 export function topFromBytes(input: Uint8Array, opts: TopOptions = {}, source?: string, loop: InnerLoop = 'wasm'): WireTop | undefined {
   const what = source ?? 'the profile';
   const raw = unwrapProfileBytes(input, what, DEFAULT_MAX_PROFILE_BYTES);
-  // With WebAssembly, its loop walks the samples itself: the header only counts them. Without it
-  // (node --jitless), the JavaScript loop reads the samples the header locates.
+  // WebAssembly's loop walks the samples itself (the header only counts them); without it (--jitless) the header locates them.
   const h = withDecodeErrors(what, () => decodeHeader(raw, what, 'auto', loop === 'wasm' && wasmApi !== undefined));
   let agg: Aggregate;
   try {
