@@ -1,5 +1,4 @@
-// `anole top` straight from the wire: flat and cum per node while each sample's bytes are read,
-// with no sample table in between (the general path is decodeSamples, then aggregate).
+// `anole top` straight from the wire: flat and cum per node as each sample is read, no sample table (see decodeSamples).
 import { type Aggregate, type Granularity, chooseSampleType } from './analyze';
 import { DEFAULT_MAX_PROFILE_BYTES, unwrapProfileBytes } from './container';
 import { type DecodedHeader, decodeHeader, headerWarnings, withDecodeErrors } from './decode';
