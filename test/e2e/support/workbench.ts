@@ -81,7 +81,7 @@ export async function runCommand(page: Page, title: string, timeout = 15_000): P
   await page.keyboard.press('F1');
   const widget = await quickInput(page, timeout);
   const input = widget.locator('input.input');
-  await input.fill(`>${title}`);
+  await input.fill(`>${title}`, { timeout });
   const row = widget.locator('.monaco-list-row').filter({
     has: page.locator('.quick-input-list-label .label-name', { hasText: new RegExp(`^${escapeRegExp(title)}$`) }),
   }).first();
