@@ -80,9 +80,12 @@ describe('CLI start-up: the anole launcher (bin/anole, the package bin)', functi
 
   before(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'anole-bin-'));
-    // As `npm link` and node_modules/.bin install it: a symbolic link in another folder.
+    // As `npm link` and node_modules/.bin install it: a symbolic link in another folder (here a relative link to
+    // an absolute one, as a global bin folder's link to the package's does).
+    fs.mkdirSync(path.join(dir, 'lib'));
+    fs.symlinkSync(launcher, path.join(dir, 'lib', 'anole'));
     linked = path.join(dir, 'anole');
-    fs.symlinkSync(launcher, linked);
+    fs.symlinkSync(path.join('lib', 'anole'), linked);
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
