@@ -14,7 +14,7 @@ import { startCodeServer, type CodeServer } from './support/codeServer';
 import { artifactDir, repoRoot, requireE2ePaths } from './support/paths';
 import { openFile, openWorkbench, runCommand, screenshot, waitForText, type Workbench, reportFailure } from './support/workbench';
 import { profileFrame } from './support/webviewFrames';
-import { goToLine, lineAfterTexts, profile, profileAndWait, restoreUserSettings, runPickingCommand, waitForLineDecoration } from './support/editor';
+import { clickCodeLens, goToLine, lineAfterTexts, profile, profileAndWait, restoreUserSettings, runPickingCommand, waitForLineDecoration } from './support/editor';
 
 const PROBLEMS = path.join(FIXTURE_DIR, 'hotsvc/problems.go');
 const MAX_VSIX_BYTES = 8 * 1024 * 1024;
@@ -138,9 +138,7 @@ describe('e2e: Anole extension profiles a remote Go service', function () {
     await restoreUserSettings(page, server!.workspace);
     await profileAndWait(page, 'hotsvc/problems.go', 'cpu', hotLine);
     const lens = page.locator('.editor-instance .codelens-decoration a', { hasText: /^CPU \d/ }).first();
-    await lens.waitFor({ timeout: 60_000 });
-    await lens.click();
-    const frame = await profileFrame(page);
+    const frame = await clickCodeLens(lens, (ms) => profileFrame(page, undefined, ms));
     await frame.locator('.flame-frames li[data-name="main.burnCPU"]').waitFor({ state: 'attached', timeout: 60_000 });
     assert.equal(await frame.locator('.error:not([hidden])').count(), 0, 'the view shows no error');
     await screenshot(page, 'extension-flame');

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { FIXTURE_DIR, buildFixture, findToolchain, startService, traceMarkerLines, type RunningService } from '../host/goServices';
 import { startSshd, type TestSshd } from '../host/sshd';
 import { startCodeServer, readLogs, type CodeServer } from './support/codeServer';
-import { goToLine, waitForLineDecoration } from './support/editor';
+import { clickCodeLens, goToLine, waitForLineDecoration } from './support/editor';
 import { repoRoot, requireE2ePaths } from './support/paths';
 import { anoleVsix } from './support/vsix';
 import { traceReportFrame } from './support/webviewFrames';
@@ -88,9 +88,7 @@ describe('e2e: Trace Remote Service annotates where goroutines wait', function (
     assert.ok(hogFunc > 0, 'func cpuHog not found');
     await goToLine(page, hogFunc); // the lens sits above it: scroll it into view
     const lens = page.locator('.editor-instance .codelens-decoration a', { hasText: /^3 goroutines · running / }).first();
-    await lens.waitFor({ timeout: 60_000 });
-    await lens.click();
-    const frame = await traceReportFrame(page);
+    const frame = await clickCodeLens(lens, (ms) => traceReportFrame(page, ms));
     await frame.locator('tr.selected', { hasText: 'main.cpuHog' }).waitFor({ timeout: 60_000 });
     const row = frame.locator('tbody tr', { hasText: `waits.go:${marks['tick-sleep'].line}` }).filter({ hasText: /^runnable/ }).first();
     await row.click();

@@ -3,7 +3,7 @@
 // and profiles a test needs, so each test sets up its own state.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { openFile, runCommand } from './workbench';
 
 /** After-texts (CSS ::after content) rendered on the editor line with 1-based number `line`. */
@@ -113,4 +113,21 @@ export async function profileAndWait(page: Page, file: string, kind: 'cpu' | 'mu
   await profile(page, kind);
   await goToLine(page, line);
   await waitForLineDecoration(page, line, kind === 'cpu' ? /\d+(\.\d+)?%/ : /^held /, 90_000);
+}
+
+/**
+ * Clicks a CodeLens and returns what `opened` waits for (given at most `perTryMs`). VS Code drops a lens's
+ * command when it re-renders the lenses just as the lens is clicked ("Actual command not found",
+ * microsoft/vscode#84153), and the click then does nothing. So the lens is found and clicked again, up to three times.
+ */
+export async function clickCodeLens<T>(lens: Locator, opened: (timeoutMs: number) => Promise<T>, perTryMs = 20_000): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    await lens.waitFor({ timeout: 60_000 });
+    await lens.click();
+    try {
+      return await opened(perTryMs);
+    } catch (e) {
+      if (attempt === 3) throw e;
+    }
+  }
 }
