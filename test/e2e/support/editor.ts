@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
-import { openFile, runCommand } from './workbench';
+import { escapeRegExp, openFile, pickFromQuickInput, runCommand } from './workbench';
 
 /** After-texts (CSS ::after content) rendered on the editor line with 1-based number `line`. */
 export function lineAfterTexts({ line }: { line: number }): string[] | null {
@@ -63,17 +63,9 @@ export async function goToLine(page: Page, line: number): Promise<void> {
  * Runs a palette command whose own quick pick follows at once (so, unlike runCommand, it does
  * not wait for the palette to close).
  */
-export async function runPickingCommand(page: Page, title: string): Promise<void> {
-  await page.locator('.monaco-workbench').focus();
-  await page.keyboard.press('F1');
-  const widget = page.locator('.quick-input-widget');
-  await widget.waitFor({ state: 'visible' });
-  await widget.locator('input.input').fill(`>${title}`);
-  const row = widget.locator('.monaco-list-row').filter({
-    has: page.locator('.quick-input-list-label .label-name', { hasText: new RegExp(`^${title}$`) }),
-  }).first();
-  await row.waitFor({ state: 'visible' });
-  await row.click();
+export async function runPickingCommand(page: Page, title: string, timeout = 30_000): Promise<void> {
+  await pickFromQuickInput(page, 'F1', `>${title}`,
+    { selector: '.quick-input-list-label .label-name', name: new RegExp(`^${escapeRegExp(title)}$`) }, timeout);
 }
 
 /** Runs Profile Remote Service and answers the kind picker with `kind`. */

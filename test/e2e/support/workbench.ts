@@ -73,20 +73,42 @@ async function quickInput(page: Page, timeout: number) {
 }
 
 /**
+ * Opens the quick input with `key`, types `text` and clicks the first row whose label matches
+ * `label`; returns the widget (the click's effect is the caller's to wait for).
+ *
+ * Why the retry: a webview that finishes loading while the quick input is up can take the focus,
+ * which closes the widget before its row is clicked, and nothing runs (seen in CI just after a
+ * profile view opened). Only the steps up to the click are retried, up to three tries, so nothing
+ * runs twice; the last try waits the whole `timeout`.
+ */
+export async function pickFromQuickInput(page: Page, key: 'F1' | 'Control+P', text: string,
+  label: { selector: string; name: RegExp }, timeout: number): Promise<ReturnType<Page['locator']>> {
+  for (let attempt = 1; ; attempt++) {
+    const wait = attempt === 3 ? timeout : Math.min(timeout, 10_000);
+    try {
+      await page.locator('.monaco-workbench').focus();
+      await page.keyboard.press(key);
+      const widget = await quickInput(page, timeout);
+      await widget.locator('input.input').fill(text, { timeout: wait });
+      const row = widget.locator('.monaco-list-row').filter({ has: page.locator(label.selector, { hasText: label.name }) }).first();
+      await row.waitFor({ state: 'visible', timeout: wait });
+      await row.click({ timeout: wait });
+      return widget;
+    } catch (e) {
+      if (attempt === 3) throw e;
+      console.log(`      (quick input "${text}": no row clicked on try ${attempt}: ${(e as Error).message.split('\n')[0]}; again)`);
+      await page.keyboard.press('Escape');
+    }
+  }
+}
+
+/**
  * Runs a command by its palette title (e.g. 'Hello E2E: Annotate'): F1, type the title, wait for
  * the row whose label is exactly that title, select it. Fails if no such command appears.
  */
 export async function runCommand(page: Page, title: string, timeout = 15_000): Promise<void> {
-  await page.locator('.monaco-workbench').focus();
-  await page.keyboard.press('F1');
-  const widget = await quickInput(page, timeout);
-  const input = widget.locator('input.input');
-  await input.fill(`>${title}`, { timeout });
-  const row = widget.locator('.monaco-list-row').filter({
-    has: page.locator('.quick-input-list-label .label-name', { hasText: new RegExp(`^${escapeRegExp(title)}$`) }),
-  }).first();
-  await row.waitFor({ state: 'visible', timeout });
-  await row.click();
+  const widget = await pickFromQuickInput(page, 'F1', `>${title}`,
+    { selector: '.quick-input-list-label .label-name', name: new RegExp(`^${escapeRegExp(title)}$`) }, timeout);
   await widget.waitFor({ state: 'hidden', timeout });
 }
 
@@ -104,19 +126,23 @@ export async function openFile(page: Page, relPath: string, timeout = 30_000): P
  * one claims it) and waits until its tab is the active one; returns the file's base name.
  */
 export async function quickOpen(page: Page, relPath: string, timeout = 30_000): Promise<string> {
-  await page.locator('.monaco-workbench').focus();
-  await page.keyboard.press('Control+P');
-  const widget = await quickInput(page, timeout);
-  await widget.locator('input.input').fill(relPath);
   const base = path.posix.basename(relPath);
-  const row = widget.locator('.monaco-list-row').filter({
-    has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(base)}$`) }),
-  }).first();
-  await row.waitFor({ state: 'visible', timeout });
-  await row.click();
-  await widget.waitFor({ state: 'hidden', timeout });
-  await page.locator('.tabs-container .tab.active', { hasText: base }).waitFor({ state: 'visible', timeout });
-  return base;
+  const activeTab = page.locator('.tabs-container .tab.active', { hasText: base });
+  // Opening a file twice is harmless, so unlike runCommand the whole open is retried: a focus taken
+  // by a webview as its row is clicked can also close the widget with nothing opened (seen once in CI).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const widget = await pickFromQuickInput(page, 'Control+P', relPath,
+        { selector: '.label-name', name: new RegExp(`^${escapeRegExp(base)}$`) }, timeout);
+      await widget.waitFor({ state: 'hidden', timeout });
+      await activeTab.waitFor({ state: 'visible', timeout: attempt === 2 ? timeout : 10_000 });
+      return base;
+    } catch (e) {
+      if (attempt === 2) throw e;
+      console.log(`      (quick open of ${relPath} opened nothing: ${(e as Error).message.split('\n')[0]}; again)`);
+      await page.keyboard.press('Escape');
+    }
+  }
 }
 
 /**
@@ -186,7 +212,7 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return file;
 }
 
-function escapeRegExp(s: string): string {
+export function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
