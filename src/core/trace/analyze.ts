@@ -1,6 +1,6 @@
 // The goroutine starvation report: per-group running/runnable/blocked time, resume and block lines, GC pauses, culprits.
 import { isRuntimeFrame, isSystemFrame } from '../goFrames';
-import { EventKind, type GoTransitionSink, GoState, NO_STACK, ResourceKind, type TraceEvent, type TraceTables, type TraceVisitor } from './model';
+import { EventKind, GcRange, type GoTransitionSink, GoState, NO_STACK, ResourceKind, type TraceEvent, type TraceTables, type TraceVisitor } from './model';
 import { Hist } from './hist';
 import { IdTable } from './idTable';
 import {
@@ -199,7 +199,7 @@ export class StarvationAnalyzer implements TraceVisitor, GoTransitionSink {
   }
 
   private range(ev: TraceEvent, t: number): void {
-    if (ev.name === 'GC concurrent mark phase') {
+    if (ev.name === GcRange.Mark) {
       if (ev.kind === EventKind.RangeBegin) this.gcCount++;
     } else if (ev.name.startsWith('stop-the-world')) {
       if (ev.kind === EventKind.RangeBegin) this.stwStart.set(ev.id, t);
@@ -213,7 +213,7 @@ export class StarvationAnalyzer implements TraceVisitor, GoTransitionSink {
           this.stwStart.delete(ev.id);
         }
       }
-    } else if (ev.name === 'GC mark assist') {
+    } else if (ev.name === GcRange.Assist) {
       if (ev.kind === EventKind.RangeEnd) {
         const s = this.assistStart.get(ev.id);
         if (s !== undefined) this.assist += t - s;

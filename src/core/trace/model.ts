@@ -79,6 +79,13 @@ export type GoState = (typeof GoState)[keyof typeof GoState];
 export const ProcState = { Undetermined: 0, NotExist: 1, Running: 2, Idle: 3 } as const;
 export type ProcState = (typeof ProcState)[keyof typeof ProcState];
 
+/** The names of the GC ranges (Range events' `name`), as Go's internal/trace gives them for both formats. */
+export const GcRange = {
+  Mark: 'GC concurrent mark phase',
+  Sweep: 'GC incremental sweep',
+  Assist: 'GC mark assist',
+} as const;
+
 /** "No goroutine / proc / thread / stack" in the id fields (Go uses ^0; we use -1, and 0 for stacks). */
 export const NO_ID = -1;
 export const NO_STACK = 0;

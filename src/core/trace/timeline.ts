@@ -1,7 +1,7 @@
 // The trace timeline index, built while the trace is parsed: per-P running spans, per-group state counts, GC and STW ranges.
 import { isRuntimeFrame, isSystemFrame } from '../goFrames';
 import { F64, I32, I8, upperBound } from './columns';
-import { EventKind, GoState, NO_STACK, ResourceKind, type TraceEvent, type TraceTables, type TraceVisitor } from './model';
+import { EventKind, GcRange, GoState, NO_STACK, ResourceKind, type TraceEvent, type TraceTables, type TraceVisitor } from './model';
 import { type Site, SiteTable } from './sites';
 import { type GoroutineSteps, type RawSpan, pickGoroutines, queryGoroutine, queryIntervals, querySteps, remerge } from './timelineQuery';
 
@@ -133,7 +133,7 @@ export class TimelineBuilder implements TraceVisitor {
 
   private range(ev: TraceEvent): void {
     const t = ev.time;
-    if (ev.name === 'GC concurrent mark phase') {
+    if (ev.name === GcRange.Mark) {
       if (ev.kind === EventKind.RangeEnd) {
         if (this.gcOpen >= 0) pushRange(this.gc, this.gcOpen, t);
         this.gcOpen = -1;

@@ -177,7 +177,7 @@ export function convertV1(d: Decoded, o: Ordered, version: number, tables: Trace
       case Ev.GCStart:
       case Ev.GCDone:
         ev.kind = typ === Ev.GCStart ? EventKind.RangeBegin : EventKind.RangeEnd;
-        ev.name = 'GC concurrent mark phase';
+        ev.name = model.GcRange.Mark;
         ev.p = NO_ID; // Go moves GC to its fake GC P
         if (typ === Ev.GCStart) ev.stack = stack(stk);
         break;
@@ -192,7 +192,7 @@ export function convertV1(d: Decoded, o: Ordered, version: number, tables: Trace
       case Ev.GCSweepStart:
       case Ev.GCSweepDone:
         ev.kind = typ === Ev.GCSweepStart ? EventKind.RangeBegin : EventKind.RangeEnd;
-        ev.name = 'GC incremental sweep';
+        ev.name = model.GcRange.Sweep;
         ev.resource = ResourceKind.Proc;
         ev.id = ev.p;
         if (typ === Ev.GCSweepStart) ev.stack = stack(stk);
@@ -200,7 +200,7 @@ export function convertV1(d: Decoded, o: Ordered, version: number, tables: Trace
       case Ev.GCMarkAssistStart:
       case Ev.GCMarkAssistDone:
         ev.kind = typ === Ev.GCMarkAssistStart ? EventKind.RangeBegin : EventKind.RangeEnd;
-        ev.name = 'GC mark assist';
+        ev.name = model.GcRange.Assist;
         ev.resource = ResourceKind.Goroutine;
         ev.id = ev.g;
         if (typ === Ev.GCMarkAssistStart) ev.stack = stack(stk);

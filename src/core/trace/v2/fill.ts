@@ -1,5 +1,5 @@
 // Wire events of the Go >= 1.22 trace format as the model's TraceEvent: what reader.ts delivers to visitors.
-import { EventKind, GoState, NO_ID, NO_STACK, ResourceKind, type TraceEvent } from '../model';
+import { EventKind, GcRange, GoState, NO_ID, NO_STACK, ResourceKind, type TraceEvent } from '../model';
 import { Ev, SPECS } from './events.generated';
 import type { Generation } from './generation';
 import { gStatusToState, pStatusToState, smi } from './order';
@@ -25,15 +25,15 @@ export function id(v: number): number {
 }
 
 const RANGE_NAMES: Record<number, string> = {
-  [Ev.GCBegin]: 'GC concurrent mark phase',
-  [Ev.GCActive]: 'GC concurrent mark phase',
-  [Ev.GCEnd]: 'GC concurrent mark phase',
-  [Ev.GCSweepBegin]: 'GC incremental sweep',
-  [Ev.GCSweepActive]: 'GC incremental sweep',
-  [Ev.GCSweepEnd]: 'GC incremental sweep',
-  [Ev.GCMarkAssistBegin]: 'GC mark assist',
-  [Ev.GCMarkAssistActive]: 'GC mark assist',
-  [Ev.GCMarkAssistEnd]: 'GC mark assist',
+  [Ev.GCBegin]: GcRange.Mark,
+  [Ev.GCActive]: GcRange.Mark,
+  [Ev.GCEnd]: GcRange.Mark,
+  [Ev.GCSweepBegin]: GcRange.Sweep,
+  [Ev.GCSweepActive]: GcRange.Sweep,
+  [Ev.GCSweepEnd]: GcRange.Sweep,
+  [Ev.GCMarkAssistBegin]: GcRange.Assist,
+  [Ev.GCMarkAssistActive]: GcRange.Assist,
+  [Ev.GCMarkAssistEnd]: GcRange.Assist,
 };
 
 /** The string that argument i names in the generation's table. */
