@@ -3,17 +3,14 @@
 // label sets, puts "+N% vs baseline" (about +200%) after the hot line of problems.go.
 // Run after `npm run build`: npx mocha --config .mocharc.json --timeout 300000 test/backends/compareBackend.test.ts
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { FIXTURE_DIR, binaryOf, buildFixtures, markerLine, startService, type RunningService } from '../host/goServices';
 import { parcaBinary, startParca, waitForCpuSeries, type TestParca } from '../host/parca';
-import { startCodeServer, readLogs, type CodeServer } from '../e2e/support/codeServer';
+import { readLogs } from '../e2e/support/codeServer';
 import { goToLine, runPickingCommand, waitForLineDecoration } from '../e2e/support/editor';
-import { repoRoot, requireE2ePaths } from '../e2e/support/paths';
-import { anoleVsix } from '../e2e/support/vsix';
+import { useAnoleSession } from '../e2e/support/session';
 import { profileFrame } from '../e2e/support/webviewFrames';
-import { openFile, openWorkbench, reportFailure, screenshot, type Workbench } from '../e2e/support/workbench';
+import { openFile, screenshot } from '../e2e/support/workbench';
 
 const TRACKS = [
   { track: 'stable', duty: 10 },
@@ -23,55 +20,32 @@ const TRACKS = [
 describe('e2e: Compare Fleet/Backend Profiles, two label sets of a real Parca', function () {
   this.timeout(300_000);
   const hotLine = markerLine(path.join(FIXTURE_DIR, 'hotsvc/problems.go'), 'hot');
-  let tmp: string;
   let parca: TestParca | undefined;
   const services: RunningService[] = [];
-  let server: CodeServer | undefined;
-  let wb: Workbench | undefined;
-
-  before(async function () {
-    requireE2ePaths();
-    const bin = parcaBinary();
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'anole-e2e-compare-backend-'));
-    const workspace = path.join(tmp, 'workspace');
-    fs.cpSync(FIXTURE_DIR, workspace, { recursive: true });
-    const [build] = await buildFixtures({ goVersions: ['current'], names: ['hotsvc'] });
-    for (const t of TRACKS) {
-      services.push(await startService(binaryOf(build, 'hotsvc'), ['-cpu-duty', String(t.duty), '-lock=false', '-leak', '0', '-chansend=false']));
-    }
-    const t0 = Date.now();
-    parca = await startParca(bin, TRACKS.map((t, i) => ({ job: 'hotsvc', addr: services[i].addr, labels: { track: t.track } })), { intervalS: 4 });
+  let t0 = 0;
+  const session = useAnoleSession({
+    name: 'compare-backend',
+    prepare: async () => {
+      const bin = parcaBinary();
+      const [build] = await buildFixtures({ goVersions: ['current'], names: ['hotsvc'] });
+      for (const t of TRACKS) {
+        services.push(await startService(binaryOf(build, 'hotsvc'), ['-cpu-duty', String(t.duty), '-lock=false', '-leak', '0', '-chansend=false']));
+      }
+      t0 = Date.now();
+      parca = await startParca(bin, TRACKS.map((t, i) => ({ job: 'hotsvc', addr: services[i].addr, labels: { track: t.track } })), { intervalS: 4 });
+      return { 'anole.backends': [{ name: 'parca-test', kind: 'parca', url: parca.url }] };
+    },
     // code-server starts while Parca gathers its first scrapes.
-    const started = startCodeServer({
-      workspace,
-      vsixPaths: [anoleVsix(repoRoot, tmp)],
-      settings: { 'anole.backends': [{ name: 'parca-test', kind: 'parca', url: parca.url }] },
-    });
-    try {
-      await waitForCpuSeries(parca, '{job="hotsvc"}', TRACKS.length, t0);
-    } finally {
-      server = await started;
-    }
-    wb = await openWorkbench(server);
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state !== 'failed') return;
-    await reportFailure(wb, server, `compare-backend-${this.currentTest.title}-failed`);
-    if (server) for (const name of ['Anole.log', 'Anole Language Server.log']) console.error(`--- ${name}:\n${readLogs(server, name).slice(-5000)}`);
-  });
-
-  after(async function () {
-    await wb?.close();
-    await server?.stop();
-    await parca?.stop();
-    parca?.cleanup();
-    await Promise.all(services.map((s) => s.stop()));
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+    alongside: () => waitForCpuSeries(parca!, '{job="hotsvc"}', TRACKS.length, t0),
+    cleanup: async () => {
+      await parca?.stop();
+      parca?.cleanup();
+      await Promise.all(services.map((s) => s.stop()));
+    },
   });
 
   it('stable (baseline) vs canary from the palette: the hot line is marked about +200% vs baseline', async function () {
-    const page = wb!.page;
+    const page = session().page;
     const widget = page.locator('.quick-input-widget');
     const title = (text: string) => widget.locator('.quick-input-title', { hasText: text }).waitFor({ state: 'visible', timeout: 30_000 });
     const pickRow = async (label: RegExp) => {
@@ -117,7 +91,7 @@ describe('e2e: Compare Fleet/Backend Profiles, two label sets of a real Parca', 
     assert.ok(m, `the hot line got worse: ${label}`);
     // 3x the duty cycle: +200%, give or take what 2 shared cores do to CPU time.
     assert.ok(Number(m[1]) > 100 && Number(m[1]) < 350, label);
-    assert.match(readLogs(server!, 'Anole.log'), /compare sources: \{track="canary"\} .* vs baseline \{track="stable"\} .*, none/);
+    assert.match(readLogs(session().server, 'Anole.log'), /compare sources: \{track="canary"\} .* vs baseline \{track="stable"\} .*, none/);
     await screenshot(page, 'compare-backend-labels');
   });
 });

@@ -4,17 +4,15 @@
 // Run after `npm run build`: npx mocha --config .mocharc.json --timeout 300000 test/e2e/compare.test.ts
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { decodeProfile, encodeProfile, type Profile } from '../../src/core/pprof';
 import { FIXTURE_DIR, markerLine } from '../host/goServices';
 import { PROFILES } from '../support/lspServer';
-import { startCodeServer, readLogs, type CodeServer } from './support/codeServer';
+import { readLogs } from './support/codeServer';
 import { goToLine, lineAfterTexts, runPickingCommand, waitForLineDecoration } from './support/editor';
-import { repoRoot, requireE2ePaths } from './support/paths';
-import { anoleVsix } from './support/vsix';
+import { useAnoleSession } from './support/session';
 import { profileFrame } from './support/webviewFrames';
-import { openFile, openWorkbench, quickOpen, reportFailure, runCommand, screenshot, type Workbench } from './support/workbench';
+import { openFile, quickOpen, runCommand, screenshot } from './support/workbench';
 
 /** A copy of `p` whose samples with a leaf at `line` of problems.go count three times. */
 function tripled(p: Profile, line: number): Profile {
@@ -32,43 +30,21 @@ function tripled(p: Profile, line: number): Profile {
 describe('e2e: Compare shows "± vs baseline" in the source', function () {
   this.timeout(300_000);
   const hotLine = markerLine(path.join(FIXTURE_DIR, 'hotsvc/problems.go'), 'hot');
-  let tmp: string;
-  let server: CodeServer | undefined;
-  let wb: Workbench | undefined;
-
-  before(async function () {
-    requireE2ePaths();
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'anole-e2e-compare-'));
-    const workspace = path.join(tmp, 'workspace');
-    fs.cpSync(FIXTURE_DIR, workspace, { recursive: true });
-    const dir = path.join(workspace, 'compare');
-    fs.mkdirSync(dir);
-    const base = path.join(PROFILES, 'cpu.pb.gz');
-    fs.copyFileSync(base, path.join(dir, 'before.pb.gz'));
-    fs.writeFileSync(path.join(dir, 'after.pb.gz'), encodeProfile(tripled(decodeProfile(fs.readFileSync(base)), hotLine)));
-    server = await startCodeServer({
-      workspace,
-      vsixPaths: [anoleVsix(repoRoot, tmp)],
+  const session = useAnoleSession({
+    name: 'compare',
+    prepare: ({ workspace }) => {
+      const dir = path.join(workspace, 'compare');
+      fs.mkdirSync(dir);
+      const base = path.join(PROFILES, 'cpu.pb.gz');
+      fs.copyFileSync(base, path.join(dir, 'before.pb.gz'));
+      fs.writeFileSync(path.join(dir, 'after.pb.gz'), encodeProfile(tripled(decodeProfile(fs.readFileSync(base)), hotLine)));
       // Raw values: the tripled line is exactly +200%.
-      settings: { 'anole.compare.normalize': 'none' },
-    });
-    wb = await openWorkbench(server);
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state !== 'failed') return;
-    await reportFailure(wb, server, `compare-${this.currentTest.title}-failed`);
-    if (server) for (const name of ['Anole.log', 'Anole Language Server.log']) console.error(`--- ${name}:\n${readLogs(server, name).slice(-5000)}`);
-  });
-
-  after(async function () {
-    await wb?.close();
-    await server?.stop();
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+      return { 'anole.compare.normalize': 'none' };
+    },
   });
 
   it('Compare Profiles: "+200% vs baseline" after the hot line, gone when the comparison closes', async function () {
-    const page = wb!.page;
+    const page = session().page;
     // Opening each file in Anole's profile editor loads it (the editor holds it while open).
     for (const name of ['before.pb.gz', 'after.pb.gz']) {
       await quickOpen(page, `compare/${name}`);
@@ -92,7 +68,7 @@ describe('e2e: Compare shows "± vs baseline" in the source', function () {
     await goToLine(page, hotLine);
     const label = await waitForLineDecoration(page, hotLine, /vs baseline/, 60_000);
     assert.equal(label, '+200% vs baseline');
-    assert.match(readLogs(server!, 'Anole.log'), /compare p\d+ vs baseline p\d+ \(none\): 1 changed line\(s\) in 1 file\(s\)/);
+    assert.match(readLogs(session().server, 'Anole.log'), /compare p\d+ vs baseline p\d+ \(none\): 1 changed line\(s\) in 1 file\(s\)/);
     await screenshot(page, 'compare-vs-baseline');
 
     // Closing everything closes the comparison: the label goes (the server announces the change).

@@ -2,53 +2,29 @@
 // a debug attach refused by preflight opens the same report from its error dialog.
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { FIXTURE_DIR } from '../host/goServices';
 import { startTestHost, type TestHost } from '../host/testHost';
-import { startCodeServer, type CodeServer } from './support/codeServer';
-import { repoRoot, requireE2ePaths } from './support/paths';
-import { anoleVsix } from './support/vsix';
-import { openWorkbench, reportFailure, runCommand, screenshot, waitForText, type Workbench } from './support/workbench';
+import { useAnoleSession } from './support/session';
+import { runCommand, screenshot, waitForText } from './support/workbench';
 
 describe('e2e: Anole: Check Host', function () {
   this.timeout(300_000);
-  let tmp: string;
   let host: TestHost | undefined;
-  let server: CodeServer | undefined;
-  let wb: Workbench | undefined;
-
-  before(async function () {
-    requireE2ePaths();
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'anole-e2e-doctor-'));
-    const workspace = path.join(tmp, 'workspace');
-    fs.cpSync(FIXTURE_DIR, workspace, { recursive: true });
-    host = await startTestHost({ toolchains: ['current'], serviceArgs: ['-cpu-duty', '20'] });
-    const svc = host.services[0].service;
-    server = await startCodeServer({
-      workspace,
-      vsixPaths: [anoleVsix(repoRoot, tmp)],
-      settings: {
+  const session = useAnoleSession({
+    name: 'doctor',
+    prepare: async () => {
+      host = await startTestHost({ toolchains: ['current'], serviceArgs: ['-cpu-duty', '20'] });
+      const svc = host.services[0].service;
+      return {
         'anole.sshConfigFile': host.sshd.configFile,
         'anole.targets': [{ name: 'test', host: host.sshd.alias, pid: svc.pid }],
-      },
-    });
-    wb = await openWorkbench(server);
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') await reportFailure(wb, server, `doctor-${this.currentTest.title}-failed`);
-  });
-
-  after(async function () {
-    await wb?.close();
-    await server?.stop();
-    await host?.stop();
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+      };
+    },
+    cleanup: async () => host?.stop(),
   });
 
   it('checks the target process from the palette: findings by severity, evidence, a fix copied with one click, a badge in Hosts', async function () {
-    const page = wb!.page;
+    const page = session().page;
     const pid = host!.services[0].service.pid;
     // The extension's contributions reach the palette once its view container shows in the activity bar.
     await waitForText(page, 'css=.part.activitybar a.action-label[aria-label^="Anole"]', 90_000);
@@ -72,7 +48,7 @@ describe('e2e: Anole: Check Host', function () {
   });
 
   it('a debug attach refused by preflight (a gdb already traces the service) offers Check Host, which shows the ptrace error for that process', async function () {
-    const page = wb!.page;
+    const page = session().page;
     const svc = host!.services[0].service;
     const tracer = () => Number(/^TracerPid:\s*(\d+)/m.exec(fs.readFileSync(`/proc/${svc.pid}/status`, 'utf8'))?.[1] ?? -1);
     // A real tracer holds the service until its stdin closes (gdb then detaches and exits).
@@ -84,8 +60,8 @@ describe('e2e: Anole: Check Host', function () {
         if (Date.now() > deadline) throw new Error('gdb did not attach to the service');
         await page.waitForTimeout(200); // polling /proc; bounded by the deadline
       }
-      fs.mkdirSync(path.join(server!.workspace, '.vscode'), { recursive: true });
-      fs.writeFileSync(path.join(server!.workspace, '.vscode', 'launch.json'), JSON.stringify({
+      fs.mkdirSync(path.join(session().server.workspace, '.vscode'), { recursive: true });
+      fs.writeFileSync(path.join(session().server.workspace, '.vscode', 'launch.json'), JSON.stringify({
         version: '0.2.0',
         configurations: [{ type: 'anole', request: 'attach', name: 'Attach traced hotsvc', host: host!.sshd.alias, sshConfigFile: host!.sshd.configFile, processId: svc.pid }],
       }, null, 2));

@@ -6,13 +6,12 @@ import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { builtinModules } from 'node:module';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { FIXTURE_DIR, markerLine } from '../host/goServices';
 import { startTestHost, type TestHost } from '../host/testHost';
-import { startCodeServer, type CodeServer } from './support/codeServer';
-import { artifactDir, repoRoot, requireE2ePaths } from './support/paths';
-import { openFile, openWorkbench, runCommand, screenshot, waitForText, type Workbench, reportFailure } from './support/workbench';
+import { repoRoot } from './support/paths';
+import { useAnoleSession } from './support/session';
+import { openFile, runCommand, screenshot, waitForText } from './support/workbench';
 import { profileFrame } from './support/webviewFrames';
 import { clickCodeLens, goToLine, lineAfterTexts, profile, profileAndWait, restoreUserSettings, runPickingCommand, waitForLineDecoration } from './support/editor';
 
@@ -58,68 +57,28 @@ function findLog(dir: string, name: string): string | undefined {
 
 describe('e2e: Anole extension profiles a remote Go service', function () {
   this.timeout(300_000);
-  let tmp: string;
   let host: TestHost | undefined;
-  let server: CodeServer | undefined;
-  let wb: Workbench | undefined;
   const hotLine = markerLine(PROBLEMS, 'hot');
   const unlockLine = markerLine(PROBLEMS, 'unlock');
-
-  before(async function () {
-    requireE2ePaths();
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'anole-e2e-ext-'));
-    const workspace = path.join(tmp, 'workspace');
-    fs.cpSync(FIXTURE_DIR, workspace, { recursive: true });
-    const [h, vsix] = await Promise.all([
-      startTestHost({ toolchains: ['current'], serviceArgs: ['-cpu-duty', '60'] }),
-      Promise.resolve().then(() => packageAnole(tmp)),
-    ]);
-    host = h;
-    const svc = host.services[0].service;
-    assert.ok(svc.pprofUrl, 'the fixture service has no pprof URL');
-    server = await startCodeServer({
-      workspace,
-      vsixPaths: [vsix],
-      settings: {
+  const session = useAnoleSession({
+    name: 'extension',
+    prepare: async () => {
+      host = await startTestHost({ toolchains: ['current'], serviceArgs: ['-cpu-duty', '60'] });
+      const svc = host.services[0].service;
+      assert.ok(svc.pprofUrl, 'the fixture service has no pprof URL');
+      return {
         'anole.sshConfigFile': host.sshd.configFile,
         'anole.targets': [{ name: 'test', host: host.sshd.alias, pprofUrl: svc.pprofUrl }],
         'anole.profile.seconds': 2,
-      },
-    });
-    wb = await openWorkbench(server);
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state !== 'failed') return;
-    await reportFailure(wb, undefined, `extension-${this.currentTest.title}-failed`);
-    if (server) {
-      for (const name of ['Anole.log', 'Anole Language Server.log']) {
-        const log = findLog(server.logsDir, name);
-        if (log) console.error(`--- ${name}:\n${fs.readFileSync(log, 'utf8').slice(-5000)}`);
-      }
-      const exthost = findLog(server.logsDir, 'remoteexthost.log');
-      if (exthost) console.error(`--- remoteexthost.log:\n${fs.readFileSync(exthost, 'utf8').slice(-5000)}`);
-      console.error(`code-server output (tail):\n${server.logs().slice(-3000)}`);
-    }
-  });
-
-  after(async function () {
-    if (server) {
-      const log = findLog(server.logsDir, 'Anole.log');
-      if (log) {
-        fs.mkdirSync(artifactDir, { recursive: true });
-        fs.copyFileSync(log, path.join(artifactDir, 'extension-Anole.log'));
-      }
-    }
-    await wb?.close();
-    await server?.stop();
-    await host?.stop();
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+      };
+    },
+    vsix: packageAnole,
+    cleanup: async () => host?.stop(),
   });
 
   it('profiles CPU from the palette: CodeLens on main.burnCPU and heat on the hot line', async function () {
-    const page = wb!.page;
-    await restoreUserSettings(page, server!.workspace);
+    const page = session().page;
+    await restoreUserSettings(page, session().server.workspace);
     await openFile(page, 'hotsvc/problems.go');
     await profile(page, 'cpu');
     await waitForText(page, /^CPU \d+(\.\d+)?% flat/, 90_000, '.editor-instance .monaco-editor .codelens-decoration');
@@ -134,8 +93,8 @@ describe('e2e: Anole extension profiles a remote Go service', function () {
   });
 
   it('the CodeLens opens the flame graph of the capture, drawn from the language server', async function () {
-    const page = wb!.page;
-    await restoreUserSettings(page, server!.workspace);
+    const page = session().page;
+    await restoreUserSettings(page, session().server.workspace);
     await profileAndWait(page, 'hotsvc/problems.go', 'cpu', hotLine);
     const lens = page.locator('.editor-instance .codelens-decoration a', { hasText: /^CPU \d/ }).first();
     const frame = await clickCodeLens(lens, (ms) => profileFrame(page, undefined, ms));
@@ -146,12 +105,12 @@ describe('e2e: Anole extension profiles a remote Go service', function () {
   });
 
   it('Compare Profiles diffs two CPU captures of the same process: the older one, replaced in the editor, still loads', async function () {
-    const page = wb!.page;
+    const page = session().page;
     const cpuLoads = () => {
-      const log = findLog(server!.logsDir, 'Anole.log');
+      const log = findLog(session().server.logsDir, 'Anole.log');
       return log ? [...fs.readFileSync(log, 'utf8').matchAll(/loaded \S+: cpu\//g)].length : 0;
     };
-    await restoreUserSettings(page, server!.workspace);
+    await restoreUserSettings(page, session().server.workspace);
     await openFile(page, 'hotsvc/problems.go');
     const before = cpuLoads();
     // Two captures: the second replaces the first in the editor; each loads exactly once.
@@ -194,22 +153,22 @@ describe('e2e: Anole extension profiles a remote Go service', function () {
   });
 
   it('profiles mutex: lock-hold decoration "held …" on the Unlock line', async function () {
-    const page = wb!.page;
-    await restoreUserSettings(page, server!.workspace);
+    const page = session().page;
+    await restoreUserSettings(page, session().server.workspace);
     await openFile(page, 'hotsvc/problems.go');
     await profile(page, 'mutex');
     await goToLine(page, unlockLine);
     const held = await waitForLineDecoration(page, unlockLine, /^held /, 90_000);
     console.log(`      unlock line ${unlockLine}: "${held}"`);
     await screenshot(page, 'extension-mutex');
-    const log = findLog(server!.logsDir, 'Anole.log');
+    const log = findLog(session().server.logsDir, 'Anole.log');
     const activated = log && /activated in (\d+) ms/.exec(fs.readFileSync(log, 'utf8'));
     if (activated) console.log(`      activate() took ${activated[1]} ms`);
   });
 
   it('the Anole view lists the target, its live Go process and the captures; Profile Again adds one', async function () {
-    const page = wb!.page;
-    await restoreUserSettings(page, server!.workspace);
+    const page = session().page;
+    await restoreUserSettings(page, session().server.workspace);
     // A CPU and then a mutex capture of the target (Profile Again repeats the last one).
     await profileAndWait(page, 'hotsvc/problems.go', 'cpu', hotLine);
     await profileAndWait(page, 'hotsvc/problems.go', 'mutex', unlockLine);
@@ -228,11 +187,11 @@ describe('e2e: Anole extension profiles a remote Go service', function () {
   });
 
   it('asks before trusting an unknown host key and for a key passphrase (kept out of the log)', async function () {
-    const page = wb!.page;
+    const page = session().page;
     const sshd = host!.sshd;
     const svc = host!.services[0].service;
     // A second alias for the same sshd: empty known_hosts and the passphrase-protected key.
-    const knownHosts = path.join(tmp, 'fresh_known_hosts');
+    const knownHosts = path.join(session().tmp, 'fresh_known_hosts');
     fs.writeFileSync(knownHosts, '');
     const base = fs.readFileSync(sshd.configFile, 'utf8');
     const block = /Host anole-test\n((?:  .*\n?)+)/.exec(base)![1]
@@ -240,11 +199,11 @@ describe('e2e: Anole extension profiles a remote Go service', function () {
       .replace(/HostName .*/, 'HostName localhost')
       .replace(/IdentityFile .*/, `IdentityFile ${sshd.encryptedClientKey}`)
       .replace(/UserKnownHostsFile .*/, `UserKnownHostsFile ${knownHosts}`);
-    const config = path.join(tmp, 'ssh_config_fresh');
+    const config = path.join(session().tmp, 'ssh_config_fresh');
     fs.writeFileSync(config, `${base}\nHost anole-fresh\n${block}\n`);
     // Workspace settings (the workspace folder is watched; the user settings file is not, in code-server).
-    fs.mkdirSync(path.join(server!.workspace, '.vscode'), { recursive: true });
-    fs.writeFileSync(path.join(server!.workspace, '.vscode', 'settings.json'), JSON.stringify({
+    fs.mkdirSync(path.join(session().server.workspace, '.vscode'), { recursive: true });
+    fs.writeFileSync(path.join(session().server.workspace, '.vscode', 'settings.json'), JSON.stringify({
       'anole.sshConfigFile': config,
       'anole.targets': [
         { name: 'test', host: sshd.alias, pprofUrl: svc.pprofUrl },
@@ -278,17 +237,17 @@ describe('e2e: Anole extension profiles a remote Go service', function () {
     await page.keyboard.press('Enter');
     await page.locator('.part.sidebar').getByText(/^heap · anole-fresh/).first().waitFor({ state: 'visible', timeout: 60_000 });
     assert.match(fs.readFileSync(knownHosts, 'utf8'), new RegExp(`^\\[localhost\\]:${sshd.port} ssh-ed25519 `));
-    const log = findLog(server!.logsDir, 'Anole.log');
+    const log = findLog(session().server.logsDir, 'Anole.log');
     assert.ok(log && !fs.readFileSync(log, 'utf8').includes(sshd.passphrase), 'the passphrase reached the log');
   });
   it('a changed threshold reconfigures the server live: decorations follow, the profiles stay loaded', async function () {
-    const page = wb!.page;
-    await restoreUserSettings(page, server!.workspace);
+    const page = session().page;
+    await restoreUserSettings(page, session().server.workspace);
     await profileAndWait(page, 'hotsvc/problems.go', 'cpu', hotLine);
     await profileAndWait(page, 'hotsvc/problems.go', 'mutex', unlockLine);
     await goToLine(page, hotLine);
     await waitForLineDecoration(page, hotLine, /%/);
-    const file = path.join(server!.workspace, '.vscode', 'settings.json');
+    const file = path.join(session().server.workspace, '.vscode', 'settings.json');
     fs.mkdirSync(path.dirname(file), { recursive: true });
     const ws = (fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : {}) as Record<string, unknown>;
     // Only lines holding ≥ 99% of their profile stay: the unlock line (all the mutex delay), not the hot line.
@@ -300,7 +259,7 @@ describe('e2e: Anole extension profiles a remote Go service', function () {
     }
     await goToLine(page, unlockLine);
     await waitForLineDecoration(page, unlockLine, /^held /, 30_000); // same profiles, new threshold
-    const log = findLog(server!.logsDir, 'Anole.log');
+    const log = findLog(session().server.logsDir, 'Anole.log');
     assert.match(fs.readFileSync(log!, 'utf8'), /language server reconfigured/);
     fs.writeFileSync(file, JSON.stringify(ws, null, 2));
     await goToLine(page, hotLine);
@@ -308,8 +267,8 @@ describe('e2e: Anole extension profiles a remote Go service', function () {
   });
 
   it('Clear Annotations removes the decorations and the CodeLens', async function () {
-    const page = wb!.page;
-    await restoreUserSettings(page, server!.workspace);
+    const page = session().page;
+    await restoreUserSettings(page, session().server.workspace);
     await profileAndWait(page, 'hotsvc/problems.go', 'cpu', hotLine);
     await waitForText(page, /^CPU \d+(\.\d+)?% flat/, 30_000, '.editor-instance .monaco-editor .codelens-decoration');
     await profileAndWait(page, 'hotsvc/problems.go', 'mutex', unlockLine);
@@ -322,10 +281,10 @@ describe('e2e: Anole extension profiles a remote Go service', function () {
   });
 
   for (const backend of ['dlv', 'gdb'] as const) it(`attaches the anole debugger (${backend}) from launch.json: goroutine groups shown, detached on stop`, async function () {
-    const page = wb!.page;
+    const page = session().page;
     const svc = host!.services[0].service;
-    fs.mkdirSync(path.join(server!.workspace, '.vscode'), { recursive: true });
-    fs.writeFileSync(path.join(server!.workspace, '.vscode', 'launch.json'), JSON.stringify({
+    fs.mkdirSync(path.join(session().server.workspace, '.vscode'), { recursive: true });
+    fs.writeFileSync(path.join(session().server.workspace, '.vscode', 'launch.json'), JSON.stringify({
       version: '0.2.0',
       configurations: [{
         type: 'anole', request: 'attach', name: 'Attach hotsvc', host: host!.sshd.alias,
@@ -357,12 +316,12 @@ describe('e2e: Anole extension profiles a remote Go service', function () {
     assert.equal(health.status, 200, 'the service answers after the debug session');
   });
   it('captures a core dump from the palette (pause shown) and opens it offline with gdb: goroutine groups from the core', async function () {
-    const page = wb!.page;
+    const page = session().page;
     const sshd = host!.sshd;
     const svc = host!.services[0].service;
     await openFile(page, 'hotsvc/problems.go'); // a Go file: Anole is active
-    fs.mkdirSync(path.join(server!.workspace, '.vscode'), { recursive: true });
-    fs.writeFileSync(path.join(server!.workspace, '.vscode', 'settings.json'), JSON.stringify({
+    fs.mkdirSync(path.join(session().server.workspace, '.vscode'), { recursive: true });
+    fs.writeFileSync(path.join(session().server.workspace, '.vscode', 'settings.json'), JSON.stringify({
       'anole.sshConfigFile': sshd.configFile,
       'anole.targets': [{ name: 'core-target', host: sshd.alias, pid: svc.pid }],
       'anole.coreDump.tool': 'dlv',

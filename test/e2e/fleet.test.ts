@@ -2,65 +2,42 @@
 // real sshd at once, and the merged profile heats the hot line and is listed as "fleet: 2 replicas".
 // Run after `npm run build`: npx mocha --config .mocharc.json --timeout 300000 test/e2e/fleet.test.ts
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fleetSshConfig, startFleet, type TestFleet } from '../host/fleet';
 import { FIXTURE_DIR, binaryOf, buildFixtures, markerLine } from '../host/goServices';
 import { startSshd, type TestSshd } from '../host/sshd';
-import { startCodeServer, readLogs, type CodeServer } from './support/codeServer';
+import { readLogs } from './support/codeServer';
 import { goToLine, runPickingCommand, waitForLineDecoration } from './support/editor';
-import { repoRoot, requireE2ePaths } from './support/paths';
-import { anoleVsix } from './support/vsix';
-import { openFile, openWorkbench, reportFailure, runCommand, screenshot, waitForText, type Workbench } from './support/workbench';
+import { useAnoleSession } from './support/session';
+import { openFile, runCommand, screenshot, waitForText } from './support/workbench';
 
 describe('e2e: Profile Fleet merges replicas into one annotated profile', function () {
   this.timeout(300_000);
   const hotLine = markerLine(path.join(FIXTURE_DIR, 'hotsvc/problems.go'), 'hot');
-  let tmp: string;
   let sshd: TestSshd | undefined;
   let fleet: TestFleet | undefined;
-  let server: CodeServer | undefined;
-  let wb: Workbench | undefined;
-
-  before(async function () {
-    requireE2ePaths();
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'anole-e2e-fleet-'));
-    const workspace = path.join(tmp, 'workspace');
-    fs.cpSync(FIXTURE_DIR, workspace, { recursive: true });
-    const [s, [build]] = await Promise.all([startSshd(), buildFixtures({ goVersions: ['current'], names: ['hotsvc'] })]);
-    sshd = s;
-    fleet = await startFleet(binaryOf(build, 'hotsvc'), [['-cpu-duty', '40', '-lock=false'], ['-cpu-duty', '40', '-lock=false']]);
-    server = await startCodeServer({
-      workspace,
-      vsixPaths: [anoleVsix(repoRoot, tmp)],
-      settings: {
+  const session = useAnoleSession({
+    name: 'fleet',
+    prepare: async () => {
+      const [s, [build]] = await Promise.all([startSshd(), buildFixtures({ goVersions: ['current'], names: ['hotsvc'] })]);
+      sshd = s;
+      fleet = await startFleet(binaryOf(build, 'hotsvc'), [['-cpu-duty', '40', '-lock=false'], ['-cpu-duty', '40', '-lock=false']]);
+      return {
         // Two aliases of the test sshd: a Host pattern picks both, and their replicas are profiled once.
         'anole.sshConfigFile': fleetSshConfig(sshd, ['replica-a', 'replica-b']),
         'anole.targets': [{ name: 'fleet', host: 'replica-*', processName: fleet.name }],
         'anole.profile.seconds': 2,
         'anole.profile.kind': 'cpu',
-      },
-    });
-    wb = await openWorkbench(server);
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state !== 'failed') return;
-    await reportFailure(wb, server, `fleet-${this.currentTest.title}-failed`);
-    if (server) for (const name of ['Anole.log', 'Anole Language Server.log']) console.error(`--- ${name}:\n${readLogs(server, name).slice(-5000)}`);
-  });
-
-  after(async function () {
-    await wb?.close();
-    await server?.stop();
-    await fleet?.stop();
-    await sshd?.stop();
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+      };
+    },
+    cleanup: async () => {
+      await fleet?.stop();
+      await sshd?.stop();
+    },
   });
 
   it('profiles the fleet from the palette: heat on the hot line, "fleet: 2 replicas" in Captures', async function () {
-    const page = wb!.page;
+    const page = session().page;
     await openFile(page, 'hotsvc/problems.go');
     await runPickingCommand(page, 'Anole: Profile Fleet');
     const widget = page.locator('.quick-input-widget');
@@ -75,7 +52,7 @@ describe('e2e: Profile Fleet merges replicas into one annotated profile', functi
     console.log(`      hot line ${hotLine}: "${heat}"`);
     await runCommand(page, 'View: Show Anole');
     await waitForText(page, /^cpu · fleet: 2 replicas, 2 s$/, 30_000, '.part.sidebar');
-    const log = readLogs(server!, 'Anole.log');
+    const log = readLogs(session().server, 'Anole.log');
     assert.match(log, /fleet replica-\*: 2 replicas, 2 s/);
     assert.match(log, new RegExp(`replica-a/\\d+: \\d+\\.\\d%`));
     await screenshot(page, 'fleet-cpu');

@@ -4,16 +4,14 @@
 // Run after `npm run build`: npx mocha --config .mocharc.json --timeout 300000 test/e2e/settingsLive.test.ts
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
-import { FIXTURE_DIR } from '../host/goServices';
-import { readLogs, startCodeServer, type CodeServer } from './support/codeServer';
-import { repoRoot, requireE2ePaths } from './support/paths';
+import { readLogs } from './support/codeServer';
+import { repoRoot } from './support/paths';
 import { anoleServerPid, extensionHostPid } from './support/processes';
-import { anoleVsix } from './support/vsix';
+import { useAnoleSession } from './support/session';
 import { profileFrame } from './support/webviewFrames';
-import { openFile, openWorkbench, quickOpen, reportFailure, screenshot, type Workbench } from './support/workbench';
+import { openFile, quickOpen, screenshot } from './support/workbench';
 
 /** The heat label of a hot line, e.g. "61.3% · 1.21s". */
 const HEAT = /^\d+\.\d% · [\d.]+m?s$/;
@@ -48,58 +46,40 @@ async function waitForAfterTexts(page: Page, ok: (texts: string[]) => boolean, w
 
 describe('e2e: Anole settings change live (no language server restart)', function () {
   this.timeout(300_000);
-  let tmp: string;
-  let workspace: string;
-  let server: CodeServer | undefined;
-  let wb: Workbench | undefined;
+  const session = useAnoleSession({
+    name: 'settings',
+    prepare: ({ workspace }) => {
+      // The fixture module (go.mod "anole.test/fixtures"), which the recorded hotsvc profile maps to.
+      fs.copyFileSync(path.join(repoRoot, 'test/fixtures/profiles/hotsvc/cpu.pb.gz'), path.join(workspace, 'cpu.pb.gz'));
+      fs.mkdirSync(path.join(workspace, '.vscode'));
+      fs.writeFileSync(path.join(workspace, '.vscode', 'settings.json'), '{}');
+      return { 'workbench.editor.enablePreview': false };
+    },
+  });
 
   before(async function () {
-    requireE2ePaths();
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'anole-e2e-settings-'));
-    workspace = path.join(tmp, 'workspace');
-    // The fixture module (go.mod "anole.test/fixtures"), which the recorded hotsvc profile maps to.
-    fs.cpSync(FIXTURE_DIR, workspace, { recursive: true });
-    fs.copyFileSync(path.join(repoRoot, 'test/fixtures/profiles/hotsvc/cpu.pb.gz'), path.join(workspace, 'cpu.pb.gz'));
-    fs.mkdirSync(path.join(workspace, '.vscode'));
-    fs.writeFileSync(path.join(workspace, '.vscode', 'settings.json'), '{}');
-    server = await startCodeServer({
-      workspace, vsixPaths: [anoleVsix(repoRoot, tmp)], settings: { 'workbench.editor.enablePreview': false },
-    });
-    wb = await openWorkbench(server);
     const deadline = Date.now() + 120_000;
-    while (!/language client ready/.test(readLogs(server, 'Anole.log'))) {
-      if (Date.now() > deadline) throw new Error(`Anole's language client did not start:\n${readLogs(server, 'Anole.log')}`);
+    while (!/language client ready/.test(readLogs(session().server, 'Anole.log'))) {
+      if (Date.now() > deadline) throw new Error(`Anole's language client did not start:\n${readLogs(session().server, 'Anole.log')}`);
       await new Promise((r) => setTimeout(r, 200)); // polling the log file; bounded by the deadline
     }
   });
 
-  afterEach(async function () {
-    if (this.currentTest?.state !== 'failed') return;
-    await reportFailure(wb, server, 'settings-live-failed');
-    if (server) console.error(`--- Anole.log:\n${readLogs(server, 'Anole.log').slice(-5000)}`);
-  });
-
-  after(async function () {
-    await wb?.close();
-    await server?.stop();
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-  });
-
   it('a changed threshold reconfigures the running server; the profile view opened before keeps working', async () => {
-    const page = wb!.page;
+    const page = session().page;
     await quickOpen(page, 'cpu.pb.gz');
     let frame = await profileFrame(page, 'cpu.pb.gz');
     await frame.locator('.flame-frames li[data-name="main.burnCPU"]').first().waitFor({ state: 'attached', timeout: 60_000 });
-    const serverPid = anoleServerPid(extensionHostPid(server!.pid));
+    const serverPid = anoleServerPid(extensionHostPid(session().server.pid));
 
     await openFile(page, 'hotsvc/problems.go');
     await waitForAfterTexts(page, (t) => t.some((x) => HEAT.test(x)), 'the hot line of problems.go is not decorated');
-    const settings = path.join(workspace, '.vscode', 'settings.json');
+    const settings = path.join(session().workspace, '.vscode', 'settings.json');
     // Only lines holding ≥ 99% of the profile stay decorated: none of this CPU profile's.
     fs.writeFileSync(settings, JSON.stringify({ 'anole.annotations.minPercent': 99 }));
     await waitForAfterTexts(page, (t) => !t.some((x) => HEAT.test(x)), 'problems.go is still decorated after minPercent 99');
-    assert.equal(anoleServerPid(extensionHostPid(server!.pid)), serverPid, 'the language server was restarted');
-    assert.match(readLogs(server!, 'Anole.log'), /language server reconfigured/);
+    assert.equal(anoleServerPid(extensionHostPid(session().server.pid)), serverPid, 'the language server was restarted');
+    assert.match(readLogs(session().server, 'Anole.log'), /language server reconfigured/);
 
     // The profile editor asks the same server for its profile id again: by-line top rows.
     await page.locator('.tabs-container .tab', { hasText: 'cpu.pb.gz' }).click();

@@ -4,65 +4,44 @@
 // Run after `npm run build`: npx mocha --config .mocharc.json --timeout 300000 test/e2e/trace.test.ts
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { FIXTURE_DIR, buildFixture, findToolchain, startService, traceMarkerLines, type RunningService } from '../host/goServices';
+import { buildFixture, findToolchain, startService, traceMarkerLines, type RunningService } from '../host/goServices';
 import { startSshd, type TestSshd } from '../host/sshd';
-import { startCodeServer, readLogs, type CodeServer } from './support/codeServer';
+import { readLogs, type CodeServer } from './support/codeServer';
 import { clickCodeLens, goToLine, waitForLineDecoration } from './support/editor';
-import { repoRoot, requireE2ePaths } from './support/paths';
-import { anoleVsix } from './support/vsix';
+import { repoRoot } from './support/paths';
+import { useAnoleSession } from './support/session';
 import { traceReportFrame } from './support/webviewFrames';
-import { openFile, openWorkbench, quickOpen, reportFailure, runCommand, screenshot, waitForText, type Workbench } from './support/workbench';
+import { openFile, quickOpen, runCommand, screenshot, waitForText } from './support/workbench';
 
 describe('e2e: Trace Remote Service annotates where goroutines wait', function () {
   this.timeout(300_000);
   const marks = traceMarkerLines();
-  let tmp: string;
   let sshd: TestSshd | undefined;
   let svc: RunningService | undefined;
-  let server: CodeServer | undefined;
-  let wb: Workbench | undefined;
-
-  before(async function () {
-    requireE2ePaths();
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'anole-e2e-trace-'));
-    const workspace = path.join(tmp, 'workspace');
-    fs.cpSync(FIXTURE_DIR, workspace, { recursive: true });
-    fs.copyFileSync(path.join(repoRoot, 'test', 'fixtures', 'traces', 'go1.26', 'tracesvc.trace'), path.join(workspace, 'trace.out'));
-    const [s, bin] = await Promise.all([startSshd(), findToolchain('current').then((t) => buildFixture(t, 'tracesvc'))]);
-    sshd = s;
-    svc = await startService(bin, ['-procs', '2', '-hogs', '3']);
-    assert.ok(svc.pprofUrl, 'tracesvc has no pprof URL');
-    server = await startCodeServer({
-      workspace,
-      vsixPaths: [anoleVsix(repoRoot, tmp)],
-      settings: {
+  const session = useAnoleSession({
+    name: 'trace',
+    prepare: async ({ workspace }) => {
+      fs.copyFileSync(path.join(repoRoot, 'test', 'fixtures', 'traces', 'go1.26', 'tracesvc.trace'), path.join(workspace, 'trace.out'));
+      const [s, bin] = await Promise.all([startSshd(), findToolchain('current').then((t) => buildFixture(t, 'tracesvc'))]);
+      sshd = s;
+      svc = await startService(bin, ['-procs', '2', '-hogs', '3']);
+      assert.ok(svc.pprofUrl, 'tracesvc has no pprof URL');
+      return {
         'anole.sshConfigFile': sshd.configFile,
         'anole.targets': [{ name: 'traced', host: sshd.alias, pid: svc.pid, pprofUrl: svc.pprofUrl }],
         'anole.trace.seconds': 2,
         'anole.profile.seconds': 2,
-      },
-    });
-    wb = await openWorkbench(server);
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state !== 'failed') return;
-    await reportFailure(wb, server, `trace-${this.currentTest.title}-failed`);
-    if (server) for (const name of ['Anole.log', 'Anole Language Server.log']) console.error(`--- ${name}:\n${readLogs(server, name).slice(-5000)}`);
-  });
-
-  after(async function () {
-    await wb?.close();
-    await server?.stop();
-    await svc?.stop();
-    await sshd?.stop();
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+      };
+    },
+    cleanup: async () => {
+      await svc?.stop();
+      await sshd?.stop();
+    },
   });
 
   it('traces from the palette: runnable on the starved sleep line, blocked by reason on the wait lines', async function () {
-    const page = wb!.page;
+    const page = session().page;
     await openFile(page, 'tracesvc/waits.go', 60_000);
     await runCommand(page, 'Anole: Trace Remote Service');
     await goToLine(page, marks['tick-sleep'].line);
@@ -76,13 +55,13 @@ describe('e2e: Trace Remote Service annotates where goroutines wait', function (
   });
 
   it('lists the trace under Captures', async function () {
-    const page = wb!.page;
+    const page = session().page;
     await runCommand(page, 'View: Show Anole');
     await waitForText(page, /^trace · anole-test/, 30_000, '.part.sidebar');
   });
 
   it('the group CodeLens opens the starvation report; a wait row reveals its line', async function () {
-    const page = wb!.page;
+    const page = session().page;
     await openFile(page, 'tracesvc/waits.go', 60_000);
     const hogFunc = fs.readFileSync(marks.hog.file, 'utf8').split('\n').findIndex((l) => /^func cpuHog\(/.test(l)) + 1;
     assert.ok(hogFunc > 0, 'func cpuHog not found');
@@ -97,7 +76,7 @@ describe('e2e: Trace Remote Service annotates where goroutines wait', function (
   });
 
   it('hands the traced process over: the report names it, Dump goroutines runs on the capture\'s pid', async function () {
-    const page = wb!.page;
+    const page = session().page;
     const target = `${escape(sshd!.alias)} pid ${svc!.pid}`;
     const frame = await traceReportFrame(page);
     const bar = frame.locator('.handoff');
@@ -105,17 +84,17 @@ describe('e2e: Trace Remote Service annotates where goroutines wait', function (
     assert.match(await bar.innerText(), new RegExp(`${sshd!.alias} · pid ${svc!.pid}`));
     // Dump goroutines: the existing command on the capture's process (its pprof endpoint: no pause).
     await frame.locator('button.handoff-dumpGoroutines').click();
-    await waitForLog(server!, new RegExp(`trace t\\d+: dumpGoroutines on ${target} \\(http`));
+    await waitForLog(session().server, new RegExp(`trace t\\d+: dumpGoroutines on ${target} \\(http`));
     const source = page.locator('.quick-input-widget .quick-input-list-row', { hasText: 'pprof endpoint' }).first();
     await source.waitFor({ timeout: 30_000 });
     await source.click();
-    await waitForLog(server!, new RegExp(`goroutine dump of ${escape(sshd!.alias)} · pid ${svc!.pid} \\(`), 60_000);
+    await waitForLog(session().server, new RegExp(`goroutine dump of ${escape(sshd!.alias)} · pid ${svc!.pid} \\(`), 60_000);
     // The dump opens in an editor after that line: wait for its tab, or its opening could close the next test's palette.
     await page.locator('.tabs-container .tab', { hasText: '(grouped).goroutines' }).first().waitFor({ timeout: 30_000 });
   });
 
   it('hands the traced process to Profile CPU from a runnable-wait line: its CPU profile marks the hogs\' hot line', async function () {
-    const page = wb!.page;
+    const page = session().page;
     const alias = escape(sshd!.alias);
     await runCommand(page, 'View: Close All Editor Groups');
     await openFile(page, 'tracesvc/waits.go', 60_000);
@@ -125,8 +104,8 @@ describe('e2e: Trace Remote Service annotates where goroutines wait', function (
     await lens.waitFor({ timeout: 60_000 });
     await lens.click();
     // The hand-off names the capture's process and endpoint; the CPU profile is taken from that same endpoint.
-    const handoff = await waitForLog(server!, new RegExp(`trace t\\d+: profileCpu on ${alias} pid ${svc!.pid} \\((http\\S+)\\)`));
-    await waitForLog(server!, new RegExp(`capturing cpu from ${alias} ${escape(handoff[1])} for 2 s`), 30_000);
+    const handoff = await waitForLog(session().server, new RegExp(`trace t\\d+: profileCpu on ${alias} pid ${svc!.pid} \\((http\\S+)\\)`));
+    await waitForLog(session().server, new RegExp(`capturing cpu from ${alias} ${escape(handoff[1])} for 2 s`), 30_000);
     await goToLine(page, marks.hog.line);
     const hot = await waitForLineDecoration(page, marks.hog.line, /\d+(\.\d+)?%/, 120_000);
     console.log(`      hog line after Profile CPU: "${hot}"`);
@@ -134,7 +113,7 @@ describe('e2e: Trace Remote Service annotates where goroutines wait', function (
   });
 
   it('hands the traced process to Attach debugger: a session on its pid lists its goroutines, then detaches and leaves it running', async function () {
-    const page = wb!.page;
+    const page = session().page;
     const pid = svc!.pid;
     const tracer = () => Number(/^TracerPid:\s*(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? -1);
     assert.equal(tracer(), 0, 'nothing traces the service before the attach');
@@ -142,8 +121,8 @@ describe('e2e: Trace Remote Service annotates where goroutines wait', function (
     await runCommand(page, 'Anole: Show Goroutine Starvation Report');
     const frame = await traceReportFrame(page, 60_000);
     await frame.locator('button.handoff-attachDebugger').click();
-    await waitForLog(server!, new RegExp(`trace t\\d+: attachDebugger on ${escape(sshd!.alias)} pid ${pid}`));
-    await waitForLog(server!, new RegExp(`debug: attaching to ${escape(sshd!.alias)} pid ${pid} `), 30_000);
+    await waitForLog(session().server, new RegExp(`trace t\\d+: attachDebugger on ${escape(sshd!.alias)} pid ${pid}`));
+    await waitForLog(session().server, new RegExp(`debug: attaching to ${escape(sshd!.alias)} pid ${pid} `), 30_000);
     // Attached and running: the Goroutine Groups view groups the process's goroutines.
     await runCommand(page, 'View: Show Run and Debug');
     const header = page.locator('.pane-header').filter({ hasText: 'Goroutine Groups' }).first();
@@ -167,7 +146,7 @@ describe('e2e: Trace Remote Service annotates where goroutines wait', function (
   });
 
   it('opens trace.out from the workspace in the starvation report editor', async function () {
-    const page = wb!.page;
+    const page = session().page;
     await runCommand(page, 'View: Close All Editor Groups');
     await quickOpen(page, 'trace.out', 60_000);
     const frame = await traceReportFrame(page, 60_000, /^trace\.out/);

@@ -4,49 +4,27 @@
 // Run after `npm run build`: npx mocha --config .mocharc.json --timeout 300000 test/e2e/traceTimeline.test.ts
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Frame, Page } from 'playwright-core';
-import { FIXTURE_DIR } from '../host/goServices';
-import { startCodeServer, readLogs, type CodeServer } from './support/codeServer';
-import { repoRoot, requireE2ePaths } from './support/paths';
-import { anoleVsix } from './support/vsix';
+import { repoRoot } from './support/paths';
+import { useAnoleSession } from './support/session';
 import { webviewFrame } from './support/webviewFrames';
-import { openWorkbench, quickOpen, reportFailure, screenshot, waitForText, type Workbench } from './support/workbench';
+import { quickOpen, screenshot, waitForText } from './support/workbench';
 
 /** The trace report webview frame (it has the Timeline tab). */
 const reportFrame = (page: Page): Promise<Frame> => webviewFrame(page, '.timeline .tl-body', 'trace report webview');
 
 describe('e2e: the trace viewer timeline', function () {
   this.timeout(300_000);
-  let tmp: string;
-  let server: CodeServer | undefined;
-  let wb: Workbench | undefined;
-
-  before(async function () {
-    requireE2ePaths();
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'anole-e2e-timeline-'));
-    const workspace = path.join(tmp, 'workspace');
-    fs.cpSync(FIXTURE_DIR, workspace, { recursive: true });
-    fs.copyFileSync(path.join(repoRoot, 'test', 'fixtures', 'traces', 'go1.26', 'tracesvc.trace'), path.join(workspace, 'trace.out'));
-    server = await startCodeServer({ workspace, vsixPaths: [anoleVsix(repoRoot, tmp)], settings: {} });
-    wb = await openWorkbench(server);
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state !== 'failed') return;
-    await reportFailure(wb, server, `timeline-${this.currentTest.title}-failed`);
-    if (server) for (const name of ['Anole.log', 'Anole Language Server.log']) console.error(`--- ${name}:\n${readLogs(server, name).slice(-5000)}`);
-  });
-
-  after(async function () {
-    await wb?.close();
-    await server?.stop();
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  const session = useAnoleSession({
+    name: 'timeline',
+    prepare: ({ workspace }) => {
+      fs.copyFileSync(path.join(repoRoot, 'test', 'fixtures', 'traces', 'go1.26', 'tracesvc.trace'), path.join(workspace, 'trace.out'));
+    },
   });
 
   it('shows lanes per P, per goroutine group, GC and STW; a group span reveals its line', async function () {
-    const page = wb!.page;
+    const page = session().page;
     await quickOpen(page, 'trace.out', 60_000);
     const frame = await reportFrame(page);
     const t0 = Date.now();
@@ -75,7 +53,7 @@ describe('e2e: the trace viewer timeline', function () {
   });
 
   it('expands a goroutine group to one lane per goroutine by click and keyboard; a goroutine\'s span reveals its line', async function () {
-    const page = wb!.page;
+    const page = session().page;
     const frame = await reportFrame(page);
     await frame.locator('.tabs .tab', { hasText: 'Timeline' }).click();
     const lanesNow = () => frame.locator('.tl-labels .tl-label').evaluateAll((els) => els.map((e) => (e as unknown as { dataset: { lane?: string } }).dataset.lane ?? ''));
@@ -122,7 +100,7 @@ describe('e2e: the trace viewer timeline', function () {
   });
 
   it('zooms with the keyboard and asks for the narrower window', async function () {
-    const page = wb!.page;
+    const page = session().page;
     const frame = await reportFrame(page);
     await frame.locator('.tabs .tab', { hasText: 'Timeline' }).click();
     await waitForInfo(frame, /^0 ns – [\d.]+ s \([\d.]+ s shown\)$/);

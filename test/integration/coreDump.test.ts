@@ -8,6 +8,7 @@ import { markerLines, type RunningService, type ToolchainId } from '../host/goSe
 import type { TestSshd } from '../host/sshd';
 import { startTestHost, type TestHost } from '../host/testHost';
 import { runCli } from '../support/cli';
+import { processTree } from '../support/hostAudit';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { AnoleAttachArguments } from '../../src/adapter/attachArgs';
 import { adapterProcess, eventually, healthy, heartbeatGap, tracedClient, tracerPid } from '../support/dap';
@@ -17,24 +18,7 @@ interface Goroutines { total: number; groups: Array<{ count: number; state: stri
 
 /** PIDs of the live descendants of `pid` (the debugger the adapter runs on a core, its watchdog). */
 function descendants(pid: number): number[] {
-  const parent = new Map<number, number>();
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (state !== 'Z') parent.set(Number(d), Number(ppid));
-    } catch {
-      // gone
-    }
-  }
-  const out: number[] = [];
-  for (const p of parent.keys()) {
-    for (let q = parent.get(p); q !== undefined && q > 1; q = parent.get(q)) {
-      if (q === pid) { out.push(p); break; }
-    }
-  }
-  return out;
+  return processTree([pid]).filter((p) => p !== pid);
 }
 
 /** Our capture folders on the host (the sshd is this machine, same user). */
