@@ -4,7 +4,7 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { AnoleAttachArguments } from '../../src/adapter/attachArgs';
 import { binaryOf, buildFixtures, markerLines, startService, type RunningService, type ToolchainId } from '../host/goServices';
 import { startSshd, type TestSshd } from '../host/sshd';
-import { type TracedDebugClient, adapterProcess, eventually, healthy, isLive, responsesTo, tracedClient, tracerPid } from '../support/dap';
+import { type TracedDebugClient, adapterProcess, eventually, healthy, isLive, responsesTo, stopLiveClients, tracedClient, tracerPid } from '../support/dap';
 
 const GOROUTINES = 10_000;
 
@@ -43,8 +43,7 @@ for (const backend of ['dlv', 'gdb'] as const) for (const toolchain of ['current
         console.log(`--- DAP trace of "${this.currentTest.title}" ---\n${trace.join('\n')}\n--- end of DAP trace ---`);
         console.log(`--- service stderr ---\n${svc?.stderr().slice(-3000)}\n--- end of service stderr ---`);
       }
-      const live = clients.splice(0).filter((dc) => { const p = adapterProcess(dc); return p && p.exitCode === null && p.signalCode === null; });
-      await Promise.all(live.map((dc) => dc.stop().catch(() => undefined)));
+      await stopLiveClients(clients);
     });
 
     after(async () => {

@@ -10,7 +10,7 @@ import { binaryOf, buildFixtures, startService, type RunningService } from '../h
 import { startSshd, type TestSshd } from '../host/sshd';
 import { spawn } from 'node:child_process';
 import { CLI, runCli } from '../support/cli';
-import { type TracedDebugClient, adapterProcess, eventually, healthy, tracedClient, tracerPid } from '../support/dap';
+import { type TracedDebugClient, adapterProcess, eventually, healthy, stopLiveClients, tracedClient, tracerPid } from '../support/dap';
 import { anoleTempEntries, listeningSockets, probeAsOtherUser, processTree, readableByOtherUser, type TempEntry } from '../support/hostAudit';
 
 /** Samplers still running (a failed test stops its own in afterEach). */
@@ -114,8 +114,7 @@ describe('host audit: nothing Anole starts is reachable by other users or outliv
   afterEach(async function () {
     if (this.currentTest?.state === 'failed') console.log(`--- DAP trace ---\n${trace.join('\n')}\n--- end ---`);
     await Promise.all([...samplers].map((x) => x.stop()));
-    const live = clients.splice(0).filter((dc) => { const p = adapterProcess(dc); return p && p.exitCode === null && p.signalCode === null; });
-    await Promise.all(live.map((dc) => dc.stop().catch(() => undefined)));
+    await stopLiveClients(clients);
   });
 
   after(async () => {

@@ -101,6 +101,12 @@ export function adapterProcess(dc: TracedDebugClient): ChildProcess | undefined 
   return dc.adapter;
 }
 
+/** Empties `clients` and stops those whose adapter process still runs (a test's clean-up). */
+export async function stopLiveClients(clients: TracedDebugClient[]): Promise<void> {
+  const live = clients.splice(0).filter((dc) => { const p = adapterProcess(dc); return p && p.exitCode === null && p.signalCode === null; });
+  await Promise.all(live.map((dc) => dc.stop().catch(() => undefined)));
+}
+
 /** Whether the fixture service answers /healthz within a second. */
 export async function healthy(svc: RunningService): Promise<boolean> {
   try {
