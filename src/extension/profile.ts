@@ -14,7 +14,7 @@ import { Commands, ContextKeys, registerCommand } from './commands';
 import type { Connections } from './connections';
 import type { AnnotationServer } from './languageClient';
 import { PROFILE_KINDS, settings, type ProfileKind, type TargetSetting } from './settings';
-import { abortOn, formatBytes, showError, withCancellableProgress } from './ui';
+import { abortOn, formatBytes, guarded, showError, withCancellableProgress } from './ui';
 
 /** The ssh config's Host aliases for a picker; an unreadable config is logged and gives none. */
 export async function sshHostAliases(log: vscode.LogOutputChannel): Promise<string[]> {
@@ -393,13 +393,7 @@ export function captureLabel(m: CaptureMeta, withKind = true): string {
 /** Registers the profiling commands. */
 export function register(context: vscode.ExtensionContext, deps: ProfilerDeps): Profiler {
   const profiler = new Profiler(deps);
-  const guard = <A extends unknown[]>(what: string, fn: (...a: A) => Promise<unknown>) => async (...a: A) => {
-    try {
-      await fn(...a);
-    } catch (e) {
-      showError(deps.log, what, e);
-    }
-  };
+  const guard = <A extends unknown[]>(what: string, fn: (...a: A) => Promise<unknown>) => guarded(deps.log, what, fn);
   context.subscriptions.push(
     registerCommand(vscode.commands, Commands.profileRemoteService,
       // With `{ target, kind }` (a hand-off from a trace of that process) nothing is asked.

@@ -11,7 +11,7 @@ import { DEBUG_TYPE } from './debug';
 import type { AnnotationServer } from './languageClient';
 import { describeProcess, type Profiler, type ProfileTarget } from './profile';
 import { settings } from './settings';
-import { showError } from './ui';
+import { guarded, showError } from './ui';
 import { showStarvation } from './views/starvationView';
 import { panelOptions } from './views/webviewHelper';
 
@@ -191,13 +191,7 @@ export class Tracer {
 /** Registers the trace commands and the trace editor. */
 export function register(context: vscode.ExtensionContext, deps: TracerDeps): Tracer {
   const tracer = new Tracer(deps);
-  const guard = <A extends unknown[]>(what: string, fn: (...a: A) => Promise<unknown>) => async (...a: A) => {
-    try {
-      await fn(...a);
-    } catch (e) {
-      showError(deps.log, what, e);
-    }
-  };
+  const guard = <A extends unknown[]>(what: string, fn: (...a: A) => Promise<unknown>) => guarded(deps.log, what, fn);
   context.subscriptions.push(
     // From the palette or the view: pick; from the "Trace" lens of a hot function: the service last profiled.
     registerCommand(vscode.commands, Commands.traceRemoteService, guard(vscode.l10n.t('Trace Remote Service'),

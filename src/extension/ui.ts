@@ -17,6 +17,17 @@ export function showError(log: vscode.LogOutputChannel, what: string, e: unknown
   });
 }
 
+/** A command handler that runs `fn` and shows (and logs) what it throws, titled `what`. */
+export function guarded<A extends unknown[]>(log: vscode.LogOutputChannel, what: string, fn: (...a: A) => Promise<unknown>): (...a: A) => Promise<void> {
+  return async (...a: A) => {
+    try {
+      await fn(...a);
+    } catch (e) {
+      showError(log, what, e);
+    }
+  };
+}
+
 /**
  * An AbortSignal that aborts when `token` is cancelled (`ac`: the caller's controller, e.g. one the
  * extension also aborts when it is disposed). Dispose it to stop listening to the token.
