@@ -38,6 +38,8 @@ export interface TimelineBenchFigures {
     firstFraction: number;
     /** loadTrace to the first answer of the whole trace (the page polling as it does). */
     wholeMs: number;
+    /** The slowest of the page's polls while the trace is read: how long the server can keep a request waiting. */
+    longestAnswerMs: number;
     /** The biggest group expanded, whole trace and a 1% window: ms, lanes, hidden. */
     expand: { group: string; goroutines: number; wholeMs: number; windowMs: number; lanes: number; hidden: number };
     /** The server's peak RSS (VmHWM), MB. */
@@ -91,9 +93,12 @@ async function throughServer(file: string): Promise<TimelineBenchFigures['server
     const firstPaintMs = performance.now() - t0;
     const firstPaintCpuMs = cpuMs(pid) - cpu0;
     const firstFraction = r.loading?.fraction ?? 1;
+    let longestAnswerMs = 0;
     while (r.loading) {
       await new Promise((ok) => setTimeout(ok, POLL_MS));
+      const asked = performance.now();
       r = await ask();
+      longestAnswerMs = Math.max(longestAnswerMs, performance.now() - asked);
     }
     const wholeMs = performance.now() - t0;
     const big = r.lanes.filter((l) => l.kind === 'group').sort((a, b) => (b.goroutines ?? 0) - (a.goroutines ?? 0))[0];
@@ -107,7 +112,7 @@ async function throughServer(file: string): Promise<TimelineBenchFigures['server
     const lane = whole.lanes.find((l) => l.id === big.id)!;
     const peakMB = hwmMB(srv.child.pid!);
     return {
-      firstPaintMs, firstPaintCpuMs, firstFraction, wholeMs, peakMB,
+      firstPaintMs, firstPaintCpuMs, firstFraction, wholeMs, longestAnswerMs, peakMB,
       expand: {
         group: big.label, goroutines: big.goroutines ?? 0, wholeMs: expandWholeMs, windowMs,
         lanes: whole.lanes.filter((l) => l.parent === big.id).length, hidden: lane.expanded?.hidden ?? 0,
@@ -250,6 +255,7 @@ export function formatTimelineBench(f: TimelineBenchFigures): string {
     ['trace', `${(f.traceBytes / 1e6).toFixed(1)} MB (${f.goVersion})`],
     ['server: first paint', `${s(f.server.firstPaintMs)} wall, ${s(f.server.firstPaintCpuMs)} server CPU (${(f.server.firstFraction * 100).toFixed(0)}% of the file read); goal ≤ ${s(FIRST_PAINT_GOAL_MS)}`],
     ['server: whole trace drawn', `${s(f.server.wholeMs)}; first paint / whole = ${(f.server.firstPaintMs / f.server.wholeMs).toFixed(3)}×`],
+    ['server: longest answer while reading', `${f.server.longestAnswerMs.toFixed(0)} ms (the slowest of the page's polls, every ${POLL_MS} ms)`],
     ['server: expand the biggest group', `${x.group} (${x.goroutines} goroutines): whole trace ${x.wholeMs.toFixed(0)} ms, 1% window ${x.windowMs.toFixed(0)} ms; ${x.lanes} lanes, ${x.hidden} hidden`],
     ['server: peak RSS', `${f.server.peakMB.toFixed(0)} MB`],
     ['webview (code-server): first paint', f.webview

@@ -40,10 +40,17 @@ describe('progressive trace read (viewer)', () => {
     assert.equal(pt.step(), false);
   });
 
-  it('reads an old-format trace (no generations) in one step (go1.19)', () => {
+  it('reads an old-format trace (no generations) in one step, then finishes its timeline a lane per step (go1.19)', () => {
     const data = readFileSync(join(DIR, 'go1.19', 'tracesvc.trace'));
     const pt = new ProgressiveTrace(data, { report: false });
-    assert.equal(pt.step(), false);
+    assert.equal(pt.step(), true);
+    assert.equal(pt.progress.fraction, 1, 'the whole file is read in the first step');
+    let finishing = 0;
+    while (pt.step()) {
+      finishing++;
+      assert.ok(!pt.progress.done && pt.timeline === undefined && pt.snapshot() === undefined, 'nothing to draw until the timeline is finished');
+    }
+    assert.ok(finishing >= 2, `${finishing} finishing step(s)`);
     assert.ok(pt.progress.done && pt.timeline && pt.report === undefined);
     assert.deepEqual(pt.timeline.lanes, analyzeTrace(data).timeline.lanes);
   });
@@ -64,31 +71,39 @@ describe('progressive trace read (viewer)', () => {
   it('pauses inside a generation every sliceEvents events: the snapshot stays that of the last whole generation, answers in between, and the result is the same', () => {
     const data = readFileSync(join(DIR, 'go1.26', 'tracesvc.trace'));
     const whole = analyzeTrace(data);
-    const sliced = new ProgressiveTrace(data, { report: true, reportOptions: { histograms: true }, sliceEvents: 50 });
+    const sliced = new ProgressiveTrace(data, { report: true, reportOptions: { histograms: true }, sliceEvents: 50, snapshotSpacing: 0 });
     const byGeneration = new ProgressiveTrace(data, { report: false });
     let generations = 0;
     while (byGeneration.step()) generations++;
     let steps = 0;
     let partial = 0;
     let parsedNs = 0;
-    let snap = sliced.snapshot();
+    let last: ReturnType<ProgressiveTrace['snapshot']>;
     while (sliced.step()) {
       steps++;
       const p = sliced.progress;
-      if (p.parsedNs === parsedNs) {
+      const snap = sliced.snapshot();
+      if (p.parsedNs === 0) {
+        assert.equal(snap, undefined, 'nothing to draw inside the first generation');
         partial++;
-        // A pause inside a generation: still the last generation's timeline, and it answers with what it had.
-        assert.equal(sliced.snapshot(), snap, 'the same snapshot until the generation ends');
-        if (snap) {
-          for (const l of snap.lanes) {
-            for (const sp of snap.spansIn(l.id, 0, snap.durationNs, snap.durationNs / 400)) assert.ok(sp.e <= snap.durationNs, `${l.id}: a span past the snapshot's end`);
-          }
-        }
-      } else {
-        parsedNs = p.parsedNs;
-        snap = sliced.snapshot();
-        assert.ok(snap && snap.durationNs === parsedNs);
+        continue;
       }
+      assert.ok(snap);
+      if (p.parsedNs === parsedNs) {
+        // A pause inside a generation (or the step that built the snapshot asked for): the last whole generation's timeline.
+        partial++;
+        assert.equal(snap.durationNs, parsedNs, 'the snapshot of the last whole generation');
+        if (last?.durationNs === parsedNs) assert.equal(snap, last, 'the same snapshot until the next generation ends');
+      } else {
+        // A generation ended: the answer is at once, with the previous generation's timeline (the first time: this
+        // one's); the next step builds this one.
+        assert.equal(snap.durationNs, last ? last.durationNs : p.parsedNs, 'a new generation answers with the last snapshot');
+        parsedNs = p.parsedNs;
+      }
+      for (const l of snap.lanes) {
+        for (const sp of snap.spansIn(l.id, 0, snap.durationNs, snap.durationNs / 400)) assert.ok(sp.e <= snap.durationNs, `${l.id}: a span past the snapshot's end`);
+      }
+      last = snap;
     }
     assert.ok(partial > steps / 2 && steps > generations, `${steps} steps, ${partial} of them inside a generation, ${generations} generation(s)`);
     assert.deepEqual(sliced.report, starvationReport(data, { histograms: true }));
@@ -96,6 +111,39 @@ describe('progressive trace read (viewer)', () => {
     for (const l of whole.timeline.lanes) {
       assert.deepEqual(sliced.timeline!.spansIn(l.id, 0, whole.timeline.durationNs, 1e6), whole.timeline.spansIn(l.id, 0, whole.timeline.durationNs, 1e6), l.id);
     }
+  });
+
+  it('finishes the timeline a lane per step once all is parsed, the last snapshot answering meanwhile (go1.26)', () => {
+    const data = readFileSync(join(DIR, 'go1.26', 'tracesvc.trace'));
+    const pt = new ProgressiveTrace(data, { report: true });
+    let same = 0;
+    let prev: ReturnType<ProgressiveTrace['snapshot']>;
+    while (pt.step()) {
+      const snap = pt.snapshot();
+      same = snap !== undefined && snap === prev ? same + 1 : 0;
+      prev = snap;
+      assert.equal(pt.timeline, undefined, 'no finished timeline before the last step');
+    }
+    // Closing the lanes, trimming each P's and group's columns, each lane's overview: a step each.
+    const lanes = pt.timeline!.lanes.length;
+    assert.ok(same >= lanes, `the last ${same} steps kept the same snapshot (${lanes} lanes)`);
+    assert.equal(pt.snapshot(), pt.timeline);
+    assert.notEqual(pt.timeline, prev);
+  });
+
+  it('rebuilds a snapshot no sooner than snapshotSpacing times its cost after the last (a huge spacing: only the first, then the finished timeline)', () => {
+    const data = readFileSync(join(DIR, 'go1.26', 'tracesvc.trace'));
+    const pt = new ProgressiveTrace(data, { report: false, snapshotSpacing: 1e12 });
+    pt.step();
+    const first = pt.snapshot();
+    assert.ok(first);
+    let more = false;
+    while (pt.step()) {
+      if (pt.progress.parsedNs > first.durationNs) more = true;
+      if (!pt.progress.done) assert.equal(pt.snapshot(), first);
+    }
+    assert.ok(more, 'more generations came after the first snapshot');
+    assert.equal(pt.snapshot(), pt.timeline);
   });
 
   it('keeps what a lane gets after it was empty at a snapshot (e.g. no GC in the first generation)', () => {

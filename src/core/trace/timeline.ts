@@ -273,28 +273,51 @@ export class TimelineBuilder implements TraceVisitor {
 
   /** Closes what is still open at `endNs` (running spans, ranges, group steps) and returns the index. */
   finish(endNs: number): TimelineIndex {
+    const steps = this.finishSteps(endNs);
+    for (;;) {
+      const r = steps.next();
+      if (r.done) return r.value;
+    }
+  }
+
+  /**
+   * `finish` in pieces of at most one lane's work each (on a 64 MB trace the whole is ~0.8 s, its largest
+   * piece a lane's overview), so a caller can answer requests in between. The builder takes no events
+   * once this has started; an index taken before (`snapshot`) keeps answering meanwhile.
+   */
+  *finishSteps(endNs: number): Generator<void, TimelineIndex> {
     for (const [id, a] of this.gs) {
       if (a.state === GoState.Running && a.p >= 0) this.pushRun(a.p, a.since, endNs, id, a.group, a.resume);
       this.goStep(a, id, endNs, -1);
     }
     this.gs.clear();
-    // Run spans taken before a goroutine's group was known belong to the group it ended in.
-    for (const lane of this.ps) {
-      for (let i = 0; i < lane.g.length; i++) {
-        const grp = this.finalGroup.get(lane.g.at(i));
-        if (grp !== undefined && grp !== lane.group.at(i)) lane.group.set(i, grp);
-      }
-    }
     if (this.gcOpen >= 0) pushRange(this.gc, this.gcOpen, endNs);
     for (const s of this.stwOpen.values()) pushRange(this.stw, s, endNs);
     for (const g of this.groups) record(g, endNs, 0);
     while (this.ps.length < this.gomaxprocs) this.ps.push(new PLane());
-    // Nothing more comes: drop the columns' spare capacity (not in `snapshot`, where building goes on).
-    for (const p of this.ps) for (const c of [p.start, p.end, p.g, p.group, p.site]) c.trim();
-    for (const g of this.groups) for (const c of [g.t, g.running, g.runnable, g.blocked, g.site]) c.trim();
+    yield;
+    // Run spans taken before a goroutine's group was known belong to the group it ended in. Then, as
+    // nothing more comes, the columns' spare capacity goes (not in `snapshot`, where building goes on).
+    for (const p of this.ps) {
+      if (this.finalGroup.size > 0) {
+        for (let i = 0; i < p.g.length; i++) {
+          const grp = this.finalGroup.get(p.g.at(i));
+          if (grp !== undefined && grp !== p.group.at(i)) p.group.set(i, grp);
+        }
+      }
+      for (const c of [p.start, p.end, p.g, p.group, p.site]) c.trim();
+      yield;
+    }
+    for (const g of this.groups) {
+      for (const c of [g.t, g.running, g.runnable, g.blocked, g.site]) c.trim();
+      yield;
+    }
     for (const r of [this.gc, this.stw]) for (const c of [r.start, r.end]) c.trim();
     for (const l of this.goroutines.values()) for (const c of [l.t, l.slot]) c.trim();
-    return new TimelineIndex(this, endNs);
+    yield;
+    const index = new TimelineIndex(this, endNs, false);
+    yield* index.overviewSteps();
+    return index;
   }
 }
 
@@ -336,7 +359,7 @@ export class TimelineIndex {
   /** Group index → its goroutines' lanes. */
   private readonly members = new Map<number, GoLane[]>();
 
-  constructor(b: TimelineBuilder, durationNs: number) {
+  constructor(b: TimelineBuilder, durationNs: number, overview = true) {
     this.b = b;
     this.durationNs = durationNs;
     const lanes: LaneInfo[] = [];
@@ -361,10 +384,21 @@ export class TimelineIndex {
       this.byId.set(id, (f, t, px, max) => queryIntervals(r.start, r.end, r.start.length, f, t, px, max, () => ({})));
     }
     this.lanes = lanes;
-    // A fine overview of each lane answers zoomed-out windows (the first paint, "reset") without a pass over every span.
-    const px = durationNs / OVERVIEW_PX;
-    if (px > 0) for (const [id, q] of this.byId) this.overview.set(id, q(0, durationNs, px, Number.MAX_SAFE_INTEGER));
+    if (overview) for (const _ of this.overviewSteps()) { /* all at once */ }
+  }
+
+  /**
+   * Builds a fine overview of each lane, a lane per step; it answers zoomed-out windows (the first
+   * paint, "reset") without a pass over every span. A lane without one yet is queried in full.
+   */
+  *overviewSteps(): Generator<void, void> {
+    const px = this.durationNs / OVERVIEW_PX;
+    if (!(px > 0)) return;
     this.overviewPx = px;
+    for (const [id, q] of this.byId) {
+      this.overview.set(id, q(0, this.durationNs, px, Number.MAX_SAFE_INTEGER));
+      yield;
+    }
   }
 
   /** A site by id (0 = none). */
