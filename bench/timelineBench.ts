@@ -126,22 +126,6 @@ async function throughServer(file: string): Promise<TimelineBenchFigures['server
   }
 }
 
-/**
- * Closes every editor from the palette. A webview that takes the focus as it finishes loading closes the palette
- * under the first try now and then (more often in a settled, faster session), so it tries three times.
- */
-async function closeAllEditors(page: Workbench['page']): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await runCommand(page, 'View: Close All Editors', 10_000);
-      return;
-    } catch (e) {
-      if (attempt === 3) throw e;
-      await page.keyboard.press('Escape');
-    }
-  }
-}
-
 /** Waits until no frame of the page has `selector` (a closed webview is gone). */
 async function waitForNoFrame(page: Workbench['page'], selector: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -192,7 +176,7 @@ async function inWebview(file: string, dir: string, log: (l: string) => void): P
       await quickOpen(wb.page, 'small.trace', 60_000);
       await webviewFrame(wb.page, '.tabs .tab', 'the small trace\'s webview', 120_000);
       firstWebviewsMs.push(performance.now() - w0);
-      await closeAllEditors(wb.page);
+      await runCommand(wb.page, 'View: Close All Editors', 10_000); // retries a palette a loading webview closed
       await waitForNoFrame(wb.page, '.tabs .tab', 30_000);
     }
     log('opening trace.out...');

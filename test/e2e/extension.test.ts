@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FIXTURE_DIR, markerLine } from '../host/goServices';
 import { startTestHost, type TestHost } from '../host/testHost';
+import { readLogs } from './support/codeServer';
 import { repoRoot } from './support/paths';
 import { useAnoleSession } from './support/session';
 import { openFile, runCommand, screenshot, waitForText } from './support/workbench';
@@ -44,15 +45,6 @@ function packageAnole(outDir: string): string {
     assert.ok(entries.includes(need), `${need} is not in the .vsix`);
   }
   return out;
-}
-
-/** The extension's own log file (LogOutputChannel "Anole") under code-server's logs folder. */
-function findLog(dir: string, name: string): string | undefined {
-  if (!fs.existsSync(dir)) return undefined;
-  for (const e of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (e.isFile() && e.name === name) return path.join(e.parentPath, e.name);
-  }
-  return undefined;
 }
 
 describe('e2e: Anole extension profiles a remote Go service', function () {
@@ -106,10 +98,7 @@ describe('e2e: Anole extension profiles a remote Go service', function () {
 
   it('Compare Profiles diffs two CPU captures of the same process: the older one, replaced in the editor, still loads', async function () {
     const page = session().page;
-    const cpuLoads = () => {
-      const log = findLog(session().server.logsDir, 'Anole.log');
-      return log ? [...fs.readFileSync(log, 'utf8').matchAll(/loaded \S+: cpu\//g)].length : 0;
-    };
+    const cpuLoads = () => [...readLogs(session().server, 'Anole.log').matchAll(/loaded \S+: cpu\//g)].length;
     await restoreUserSettings(page, session().server.workspace);
     await openFile(page, 'hotsvc/problems.go');
     const before = cpuLoads();
@@ -161,8 +150,7 @@ describe('e2e: Anole extension profiles a remote Go service', function () {
     const held = await waitForLineDecoration(page, unlockLine, /^held /, 90_000);
     console.log(`      unlock line ${unlockLine}: "${held}"`);
     await screenshot(page, 'extension-mutex');
-    const log = findLog(session().server.logsDir, 'Anole.log');
-    const activated = log && /activated in (\d+) ms/.exec(fs.readFileSync(log, 'utf8'));
+    const activated = /activated in (\d+) ms/.exec(readLogs(session().server, 'Anole.log'));
     if (activated) console.log(`      activate() took ${activated[1]} ms`);
   });
 
@@ -237,8 +225,8 @@ describe('e2e: Anole extension profiles a remote Go service', function () {
     await page.keyboard.press('Enter');
     await page.locator('.part.sidebar').getByText(/^heap · anole-fresh/).first().waitFor({ state: 'visible', timeout: 60_000 });
     assert.match(fs.readFileSync(knownHosts, 'utf8'), new RegExp(`^\\[localhost\\]:${sshd.port} ssh-ed25519 `));
-    const log = findLog(session().server.logsDir, 'Anole.log');
-    assert.ok(log && !fs.readFileSync(log, 'utf8').includes(sshd.passphrase), 'the passphrase reached the log');
+    const log = readLogs(session().server, 'Anole.log');
+    assert.ok(log && !log.includes(sshd.passphrase), 'the passphrase reached the log');
   });
   it('a changed threshold reconfigures the server live: decorations follow, the profiles stay loaded', async function () {
     const page = session().page;
@@ -259,8 +247,7 @@ describe('e2e: Anole extension profiles a remote Go service', function () {
     }
     await goToLine(page, unlockLine);
     await waitForLineDecoration(page, unlockLine, /^held /, 30_000); // same profiles, new threshold
-    const log = findLog(session().server.logsDir, 'Anole.log');
-    assert.match(fs.readFileSync(log!, 'utf8'), /language server reconfigured/);
+    assert.match(readLogs(session().server, 'Anole.log'), /language server reconfigured/);
     fs.writeFileSync(file, JSON.stringify(ws, null, 2));
     await goToLine(page, hotLine);
     await waitForLineDecoration(page, hotLine, /%/, 30_000);

@@ -1,7 +1,7 @@
 // Drives code-server's VS Code workbench in headless Debian Chromium through playwright-core.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import type { CodeServer } from './codeServer';
 import { artifactDir, requireE2ePaths } from './paths';
 
@@ -82,7 +82,7 @@ async function quickInput(page: Page, timeout: number) {
  * runs twice; the last try waits the whole `timeout`.
  */
 export async function pickFromQuickInput(page: Page, key: 'F1' | 'Control+P', text: string,
-  label: { selector: string; name: RegExp }, timeout: number): Promise<ReturnType<Page['locator']>> {
+  label: { selector: string; name: RegExp }, timeout: number): Promise<Locator> {
   for (let attempt = 1; ; attempt++) {
     const wait = attempt === 3 ? timeout : Math.min(timeout, 10_000);
     try {
